@@ -1,0 +1,68 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Platform } from './platform/platform.js';
+import type { SystemModule } from './platform/system.js';
+import { prepareAdminPassword, adminAuthPlugin } from './platform/http/admin-auth.js';
+import { docsPlugin } from './platform/http/docs.js';
+import { registerErrorHandling } from './platform/http/errors.js';
+import { registerHealth } from './platform/http/health.js';
+import { metricsPlugin } from './platform/http/metrics.js';
+import { pagesPlugin } from './platform/http/pages.js';
+import { randomSecret, securityPlugin } from './platform/http/security.js';
+import { getOrCreateSetting } from './platform/settings.js';
+import { enabledSystems } from './systems/index.js';
+
+export interface BuildAppOptions {
+  /** Defaults to the systems enabled by config.systems. */
+  systems?: readonly SystemModule[];
+  webDist?: string;
+}
+
+/** Builds the whole app: platform plugins in a fixed order, then each enabled system. Does not listen. */
+export async function buildApp(platform: Platform, options: BuildAppOptions = {}): Promise<FastifyInstance> {
+  const { config } = platform;
+  const systems = options.systems ?? enabledSystems(config.systems);
+  const app = Fastify({
+    loggerInstance: platform.log as FastifyBaseLogger,
+    // Per-request log lines cost more than the funnel query itself; /metrics counts requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.bodyLimitBytes,
+    trustProxy: config.trustProxy,
+    ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
+  });
+
+  const secret = config.sessionSecret ?? (await getOrCreateSetting(platform.db, 'session_secret', randomSecret)).value;
+  const passwordHash = await prepareAdminPassword(platform);
+
+  registerErrorHandling(app);
+  await app.register(metricsPlugin);
+  await app.register(docsPlugin);
+  await app.register(securityPlugin, { secret, cookieSecure: config.cookieSecure });
+  await app.register(adminAuthPlugin, { platform, passwordHash });
+  await app.register(pagesPlugin, { webDist: options.webDist });
+  registerHealth(app, platform.database);
+
+  app.get(
+    '/api/systems',
+    {
+      schema: {
+        tags: ['platform'],
+        summary: 'The systems this instance serves',
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { name: { type: 'string' }, title: { type: 'string' }, summary: { type: 'string' }, href: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+    async () => systems.map(({ name, title, summary, href }) => ({ name, title, summary, href })),
+  );
+
+  for (const system of systems) {
+    await app.register(async (scope) => system.routes(scope, platform));
+  }
+  return app;
+}

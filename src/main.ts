@@ -1,0 +1,82 @@
+import { Command, CommanderError } from 'commander';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { CliError } from './platform/cli.js';
+import { createPlatform, migrateAll, type Platform } from './platform/platform.js';
+import { listen } from './server.js';
+import { SYSTEMS, enabledSystems } from './systems/index.js';
+
+function config(): Config {
+  return loadConfig(process.env);
+}
+
+async function openPlatform(cfg: Config): Promise<Platform> {
+  const platform = createPlatform(cfg);
+  await migrateAll(platform, enabledSystems(cfg.systems));
+  return platform;
+}
+
+export function buildCli(): Command {
+  const program = new Command('quintet')
+    .description('Quintet: five data-backed systems in one service')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('serve')
+    .description('migrate, then serve the pages and APIs')
+    .option('--demo', 'load demo data into systems whose tables are empty')
+    .action(async (opts: { demo?: boolean }) => {
+      const cfg = config();
+      const platform = await openPlatform(cfg);
+      const systems = enabledSystems(cfg.systems);
+      if (opts.demo) {
+        for (const system of systems) await system.loadDemo?.(platform);
+      }
+      const app = await buildApp(platform, { systems });
+      await listen(app, cfg.host, cfg.port, () => platform.close());
+      platform.log.info(`Quintet is listening on http://${cfg.host}:${cfg.port}/ (systems: ${systems.map((s) => s.name).join(', ')})`);
+    });
+
+  program
+    .command('migrate')
+    .description('apply all pending migrations, then exit')
+    .action(async () => {
+      const cfg = config();
+      const platform = createPlatform(cfg);
+      try {
+        for (const outcome of await migrateAll(platform, enabledSystems(cfg.systems))) {
+          console.log(`${outcome.scope}: ${outcome.applied.length ? `applied ${outcome.applied.join(', ')}` : 'up to date'}`);
+        }
+      } finally {
+        await platform.close();
+      }
+    });
+
+  const groups = {
+    root: program,
+    seed: program.command('seed').description('generate data for a system (see `quintet seed <system> --help`)'),
+    import: program.command('import').description('import a file into a system (see `quintet import <system> --help`)'),
+  };
+  for (const system of SYSTEMS) system.cli?.(groups, () => openPlatform(config()));
+  return program;
+}
+
+export async function run(argv: string[]): Promise<void> {
+  try {
+    await buildCli().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode;
+      return;
+    }
+    if (err instanceof ConfigError || err instanceof CliError) {
+      console.error(`quintet: ${err.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run(process.argv);

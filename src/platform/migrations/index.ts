@@ -1,0 +1,6 @@
+import type { MigrationSet } from '../db/migrator.js';
+import * as createSettings from './2026_11_22_1430_create_settings.js';
+
+export const platformMigrations: MigrationSet = {
+  '2026_11_22_1430_create_settings': createSettings,
+};

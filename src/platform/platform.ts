@@ -1,0 +1,45 @@
+import { pino, type Logger } from 'pino';
+import type { Config } from '../config.js';
+import { systemClock, type Clock } from './clock.js';
+import { createDatabase, type AnyDb, type Database } from './db/database.js';
+import { migrateScope, type MigrationOutcome } from './db/migrator.js';
+import { platformMigrations } from './migrations/index.js';
+import type { SystemModule } from './system.js';
+
+/** What every system is handed: config, database, clock, logger. Built once per process. */
+export interface Platform {
+  readonly config: Config;
+  readonly database: Database;
+  readonly db: AnyDb;
+  readonly clock: Clock;
+  readonly log: Logger;
+  close(): Promise<void>;
+}
+
+export interface PlatformOptions {
+  clock?: Clock;
+  log?: Logger;
+}
+
+export function createLogger(config: Config): Logger {
+  return pino({ level: config.logLevel });
+}
+
+export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
+  const database = createDatabase({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
+  return {
+    config,
+    database,
+    db: database.db,
+    clock: options.clock ?? systemClock,
+    log: options.log ?? createLogger(config),
+    close: () => database.destroy(),
+  };
+}
+
+/** Applies the platform's migrations, then each system's, in order. */
+export async function migrateAll(platform: Platform, systems: readonly SystemModule[]): Promise<MigrationOutcome[]> {
+  const outcomes = [await migrateScope(platform.db, 'platform', platformMigrations)];
+  for (const system of systems) outcomes.push(await migrateScope(platform.db, system.name, system.migrations));
+  return outcomes;
+}

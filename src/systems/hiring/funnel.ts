@@ -1,0 +1,136 @@
+// Pure funnel logic: calendar dates, Monday–Sunday weeks (UTC), conversion rates. No I/O.
+import { STATES, type WorkflowState } from './constants.js';
+
+/** A calendar date as days since 1970-01-01 (UTC). */
+export type DayNumber = number;
+
+const DAY_MS = 86_400_000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** Parses `YYYY-MM-DD`; undefined unless it is a real calendar date (2015-02-29 is not). */
+export function parseIsoDate(value: string): DayNumber | undefined {
+  const m = ISO_DATE.exec(value);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(year, month - 1, day);
+  const d = new Date(ms);
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
+  return ms / DAY_MS;
+}
+
+export function formatDay(day: DayNumber): string {
+  return new Date(day * DAY_MS).toISOString().slice(0, 10);
+}
+
+/** The UTC calendar day of an instant. */
+export function dayOf(instant: Date): DayNumber {
+  return Math.floor(instant.getTime() / DAY_MS);
+}
+
+/** Monday on or before the day (1970-01-01 was a Thursday). */
+export function mondayOnOrBefore(day: DayNumber): DayNumber {
+  const weekday = (((day + 3) % 7) + 7) % 7; // 0 = Monday
+  return day - weekday;
+}
+
+export function sundayOnOrAfter(day: DayNumber): DayNumber {
+  return mondayOnOrBefore(day) + 6;
+}
+
+export interface Week {
+  /** `YYYY-MM-DD-YYYY-MM-DD`: the week's Monday and Sunday. */
+  key: string;
+  start: string;
+  end: string;
+  monday: DayNumber;
+}
+
+/** The whole weeks covering [start, end]: Monday on or before start through Sunday on or after end. */
+export function weeksCovering(start: DayNumber, end: DayNumber): Week[] {
+  const weeks: Week[] = [];
+  for (let monday = mondayOnOrBefore(start); monday <= end; monday += 7) {
+    const startText = formatDay(monday);
+    const endText = formatDay(monday + 6);
+    weeks.push({ key: `${startText}-${endText}`, start: startText, end: endText, monday });
+  }
+  return weeks;
+}
+
+export type StateCounts = Record<WorkflowState, number>;
+
+export function zeroCounts(): StateCounts {
+  return { applied: 0, quiz_started: 0, quiz_completed: 0, onboarding_requested: 0, onboarding_completed: 0, hired: 0, rejected: 0 };
+}
+
+export interface FunnelRange {
+  start: DayNumber;
+  end: DayNumber;
+}
+
+export type RangeCheck = { ok: true; range: FunnelRange } | { ok: false; error: string };
+
+const MAX_YEARS = 10;
+
+/** Validates the funnel's query parameters; the error names what is wrong. */
+export function checkRange(startDate: string | undefined, endDate: string | undefined): RangeCheck {
+  const missing = [!startDate && 'start_date', !endDate && 'end_date'].filter(Boolean);
+  if (missing.length) return { ok: false, error: `missing required parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (format YYYY-MM-DD)` };
+  const start = parseIsoDate(startDate!);
+  if (start === undefined) return { ok: false, error: `start_date "${startDate}" is not a real calendar date in YYYY-MM-DD format` };
+  const end = parseIsoDate(endDate!);
+  if (end === undefined) return { ok: false, error: `end_date "${endDate}" is not a real calendar date in YYYY-MM-DD format` };
+  if (start > end) return { ok: false, error: `start_date ${startDate} is after end_date ${endDate}` };
+  const limit = new Date(start * DAY_MS);
+  limit.setUTCFullYear(limit.getUTCFullYear() + MAX_YEARS);
+  if (end * DAY_MS > limit.getTime()) return { ok: false, error: `the range from ${startDate} to ${endDate} is longer than ${MAX_YEARS} years` };
+  return { ok: true, range: { start, end } };
+}
+
+export interface WeekCountRow {
+  /** The week's Monday, YYYY-MM-DD. */
+  week: string;
+  state: string;
+  count: number;
+}
+
+/** Weeks in chronological order, each with all seven states, zeros included. */
+export function buildFunnel(range: FunnelRange, rows: readonly WeekCountRow[]): { week: Week; counts: StateCounts }[] {
+  const byMonday = new Map<string, StateCounts>();
+  const result = weeksCovering(range.start, range.end).map((week) => {
+    const counts = zeroCounts();
+    byMonday.set(week.start, counts);
+    return { week, counts };
+  });
+  for (const row of rows) {
+    const counts = byMonday.get(row.week);
+    if (counts && row.state in counts) counts[row.state as WorkflowState] += row.count;
+  }
+  return result;
+}
+
+export interface Conversion {
+  from: WorkflowState;
+  to: WorkflowState;
+  /** reached(to) / reached(from); null when nobody reached `from`. */
+  rate: number | null;
+}
+
+/**
+ * Conversion between consecutive funnel states. Counts are by *current* state, so an applicant
+ * now in quiz_completed has passed applied and quiz_started: reached(s) is everyone at s or later.
+ * `rejected` leaves the funnel and is not part of the chain.
+ */
+export function conversions(totals: StateCounts): Conversion[] {
+  const chain = STATES.filter((s) => s !== 'rejected');
+  const reached = chain.map((_, i) => chain.slice(i).reduce((sum, s) => sum + totals[s], 0));
+  return chain.slice(0, -1).map((from, i) => {
+    const base = reached[i]!;
+    return { from, to: chain[i + 1]!, rate: base === 0 ? null : reached[i + 1]! / base };
+  });
+}
+
+export function sumCounts(list: readonly StateCounts[]): StateCounts {
+  const total = zeroCounts();
+  for (const counts of list) for (const s of STATES) total[s] += counts[s];
+  return total;
+}

@@ -1,0 +1,85 @@
+// Rules for rows of the original challenge's `applicants` table. Pure: no I/O.
+import { isWorkflowState, type WorkflowState } from './constants.js';
+import { isValidEmail, normalizeEmail, normalizeLegacyPhone, normalizePhone } from './validation.js';
+import type { NewApplicantRow } from './repository.js';
+
+export interface LegacyRow {
+  id: number;
+  first_name: string | null;
+  last_name: string | null;
+  region: string | null;
+  phone: string | null;
+  email: string | null;
+  phone_type: string | null;
+  source: string | null;
+  over_21: unknown;
+  reason: string | null;
+  workflow_state: string | null;
+  created_at: unknown;
+  updated_at: unknown;
+}
+
+const LEGACY_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
+
+/** A legacy timestamp (`2014-07-07 02:10:46.503458`, naive = UTC) as ISO 8601 UTC, or undefined. */
+export function parseLegacyTime(value: unknown): string | undefined {
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  if (typeof value !== 'string') return undefined;
+  const m = LEGACY_TIME.exec(value.trim());
+  if (!m) return undefined;
+  const [, date, hm, sec = '00', frac = '', zoneRaw] = m;
+  const zone = !zoneRaw || /^(z|utc)$/i.test(zoneRaw) ? 'Z' : zoneRaw.includes(':') ? zoneRaw : `${zoneRaw.slice(0, 3)}:${zoneRaw.slice(3)}`;
+  const ms = (frac + '000').slice(0, 3);
+  const parsed = new Date(`${date}T${hm}:${sec}.${ms}${zone}`);
+  // Date() rolls 2014-02-30 over to March: a naive UTC time must keep its calendar date.
+  if (Number.isNaN(parsed.getTime()) || (zone === 'Z' && parsed.toISOString().slice(0, 10) !== date)) return undefined;
+  return parsed.toISOString();
+}
+
+function legacyBool(value: unknown): number | null {
+  if (value === null || value === undefined || value === '') return null;
+  if (value === 1 || value === true || value === '1' || value === 't' || value === 'true') return 1;
+  if (value === 0 || value === false || value === '0' || value === 'f' || value === 'false') return 0;
+  return null;
+}
+
+export type LegacyCheck =
+  | { ok: true; row: NewApplicantRow; warnings: string[] }
+  | { ok: false; reason: string };
+
+/** Decides whether a legacy row can be used; values the form would refuse today are kept as written, with a warning. */
+export function checkLegacyRow(legacy: LegacyRow): LegacyCheck {
+  const email = legacy.email ? normalizeEmail(legacy.email) : '';
+  if (!email) return { ok: false, reason: 'no email' };
+  const state = legacy.workflow_state?.trim() ?? '';
+  if (!isWorkflowState(state)) return { ok: false, reason: `unknown workflow state "${legacy.workflow_state ?? ''}"` };
+  const createdAt = parseLegacyTime(legacy.created_at);
+  if (!createdAt) return { ok: false, reason: `unreadable created_at "${String(legacy.created_at)}"` };
+  const updatedAt = legacy.updated_at === null || legacy.updated_at === undefined ? createdAt : parseLegacyTime(legacy.updated_at);
+  if (!updatedAt) return { ok: false, reason: `unreadable updated_at "${String(legacy.updated_at)}"` };
+  const phone = legacy.phone?.trim() ?? '';
+  const warnings: string[] = [];
+  if (!isValidEmail(email)) warnings.push(`email "${legacy.email}" would be refused today`);
+  if (!phone) warnings.push('no phone');
+  else if (!normalizePhone(phone, legacy.region ?? undefined)) warnings.push(`phone "${phone}" would be refused today`);
+  const phoneKey = phone ? (normalizeLegacyPhone(phone) ?? `raw:${phone.replace(/\D/g, '') || phone}`) : `none:${legacy.id}`;
+  return {
+    ok: true,
+    warnings,
+    row: {
+      first_name: (legacy.first_name ?? '').trim().slice(0, 100),
+      last_name: (legacy.last_name ?? '').trim().slice(0, 100),
+      email,
+      phone,
+      phone_key: phoneKey,
+      region: legacy.region,
+      phone_type: legacy.phone_type,
+      over_21: legacyBool(legacy.over_21),
+      source: legacy.source,
+      reason: legacy.reason,
+      workflow_state: state as WorkflowState,
+      created_at: createdAt,
+      updated_at: updatedAt,
+    },
+  };
+}

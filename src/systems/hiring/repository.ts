@@ -1,0 +1,171 @@
+// Every SQL statement of the hiring system. Plain functions taking the database or a transaction.
+import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
+import type { WorkflowState } from './constants.js';
+import { dayOf, formatDay, mondayOnOrBefore } from './funnel.js';
+import type { ApplicantTable, HiringDatabase, HiringDb } from './tables.js';
+
+export type ApplicantRow = Selectable<ApplicantTable>;
+export type NewApplicantRow = Insertable<ApplicantTable>;
+type Tx = Transaction<HiringDatabase> | HiringDb;
+
+/** (day applied, state) -> change in count. */
+export class CountDeltas {
+  private readonly deltas = new Map<string, number>();
+
+  add(createdAt: string, state: string, delta: number): void {
+    const day = createdAt.slice(0, 10);
+    const key = `${day}|${state}`;
+    this.deltas.set(key, (this.deltas.get(key) ?? 0) + delta);
+  }
+
+  *entries(): Generator<{ day: string; week: string; state: string; delta: number }> {
+    for (const [key, delta] of this.deltas) {
+      if (delta === 0) continue;
+      const [day, state] = key.split('|') as [string, string];
+      yield { day, week: formatDay(mondayOnOrBefore(dayOf(new Date(`${day}T00:00:00Z`)))), state, delta };
+    }
+  }
+}
+
+const UPSERT_CHUNK = 500;
+/** 1000 rows x 13 columns stays under SQLite's and PostgreSQL's bound-parameter limits. */
+const INSERT_CHUNK = 1000;
+
+/** Applies count changes with upserts, in the caller's transaction. */
+export async function applyCountDeltas(tx: Tx, deltas: CountDeltas): Promise<void> {
+  const rows = [...deltas.entries()].map(({ day, week, state, delta }) => ({ day, week, state, count: delta }));
+  for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
+    await tx
+      .insertInto('hiring_daily_counts')
+      .values(rows.slice(i, i + UPSERT_CHUNK))
+      .onConflict((oc) =>
+        oc.columns(['day', 'state']).doUpdateSet({ count: sql<number>`hiring_daily_counts.count + excluded.count` }),
+      )
+      .execute();
+  }
+}
+
+export async function insertApplicant(tx: Tx, row: NewApplicantRow): Promise<ApplicantRow> {
+  return tx.insertInto('hiring_applicants').values(row).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * Inserts many applicants, skipping rows whose email or phone is taken; returns the rows that went in
+ * (created_at and state), so counts stay exact even when some were skipped.
+ */
+export async function insertApplicantsSkippingTaken(
+  tx: Tx,
+  rows: readonly NewApplicantRow[],
+): Promise<{ created_at: string; workflow_state: string }[]> {
+  if (rows.length === 0) return [];
+  return tx
+    .insertInto('hiring_applicants')
+    .values([...rows])
+    .onConflict((oc) => oc.doNothing())
+    .returning(['created_at', 'workflow_state'])
+    .execute();
+}
+
+export async function findApplicant(db: Tx, id: number): Promise<ApplicantRow | undefined> {
+  return db.selectFrom('hiring_applicants').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findApplicantByEmail(db: Tx, email: string): Promise<ApplicantRow | undefined> {
+  return db.selectFrom('hiring_applicants').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+/** Plain multi-row insert, in chunks (the caller has checked uniqueness). */
+export async function insertApplicants(tx: Tx, rows: readonly NewApplicantRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await tx.insertInto('hiring_applicants').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+  }
+}
+
+/** Which of these emails and phone keys already exist. */
+export async function takenAmong(db: Tx, emails: readonly string[], phoneKeys: readonly string[]): Promise<{ emails: Set<string>; phoneKeys: Set<string> }> {
+  const found = { emails: new Set<string>(), phoneKeys: new Set<string>() };
+  for (let i = 0; i < emails.length; i += INSERT_CHUNK) {
+    const rows = await db.selectFrom('hiring_applicants').select('email').where('email', 'in', emails.slice(i, i + INSERT_CHUNK)).execute();
+    for (const r of rows) found.emails.add(r.email);
+  }
+  for (let i = 0; i < phoneKeys.length; i += INSERT_CHUNK) {
+    const rows = await db.selectFrom('hiring_applicants').select('phone_key').where('phone_key', 'in', phoneKeys.slice(i, i + INSERT_CHUNK)).execute();
+    for (const r of rows) found.phoneKeys.add(r.phone_key);
+  }
+  return found;
+}
+
+/** Which of email / phone key belong to someone other than `exceptId`. */
+export async function takenBy(db: Tx, email: string, phoneKey: string, exceptId?: number): Promise<{ email: boolean; phone: boolean }> {
+  let query = db
+    .selectFrom('hiring_applicants')
+    .select(['email', 'phone_key'])
+    .where((eb) => eb.or([eb('email', '=', email), eb('phone_key', '=', phoneKey)]));
+  if (exceptId !== undefined) query = query.where('id', '!=', exceptId);
+  const rows = await query.execute();
+  return { email: rows.some((r) => r.email === email), phone: rows.some((r) => r.phone_key === phoneKey) };
+}
+
+export async function updateApplicant(tx: Tx, id: number, changes: Partial<NewApplicantRow>): Promise<ApplicantRow | undefined> {
+  return tx.updateTable('hiring_applicants').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+}
+
+export interface ApplicantFilter {
+  q?: string;
+  state?: WorkflowState;
+  limit: number;
+  offset: number;
+}
+
+/** Newest first; `q` matches name, email or phone, case-insensitively. */
+export async function listApplicants(db: Tx, filter: ApplicantFilter): Promise<{ rows: ApplicantRow[]; total: number }> {
+  let base = db.selectFrom('hiring_applicants');
+  if (filter.state) base = base.where('workflow_state', '=', filter.state);
+  const q = filter.q?.trim().toLowerCase();
+  if (q) {
+    const pattern = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const digits = q.replace(/\D/g, '');
+    base = base.where((eb) =>
+      eb.or([
+        eb(sql`lower(first_name || ' ' || last_name)`, 'like', sql<string>`${pattern} escape '\\'`),
+        eb('email', 'like', sql<string>`${pattern} escape '\\'`),
+        eb('phone', 'like', sql<string>`${pattern} escape '\\'`),
+        ...(digits.length >= 3 ? [eb('phone_key', 'like', `%${digits}%`)] : []),
+      ]),
+    );
+  }
+  const [rows, total] = await Promise.all([
+    base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+    base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+  ]);
+  return { rows, total: Number(total.n) };
+}
+
+/** Counts per (week Monday, state) for weeks whose Monday lies in [firstMonday, lastMonday]. */
+export async function weekCounts(db: Tx, firstMonday: string, lastMonday: string): Promise<{ week: string; state: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('hiring_daily_counts')
+    .select(['week', 'state', (eb) => eb.fn.sum<number>('count').as('count')])
+    .where('week', '>=', firstMonday)
+    .where('week', '<=', lastMonday)
+    .groupBy(['week', 'state'])
+    .execute();
+  return rows.map((r) => ({ week: r.week, state: r.state, count: Number(r.count) }));
+}
+
+export async function countApplicants(db: Tx): Promise<number> {
+  const row = await db.selectFrom('hiring_applicants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Which unique column a failed insert/update collided on, if that is why it failed. */
+export function uniqueViolation(err: unknown): 'email' | 'phone' | undefined {
+  if (!err || typeof err !== 'object') return undefined;
+  const e = err as { code?: string; message?: string; constraint?: string };
+  const unique = e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === '23505';
+  if (!unique) return undefined;
+  const where = `${e.constraint ?? ''} ${e.message ?? ''}`;
+  if (where.includes('email')) return 'email';
+  if (where.includes('phone_key')) return 'phone';
+  return undefined;
+}

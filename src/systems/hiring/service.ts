@@ -1,0 +1,342 @@
+// The hiring system's rules. Routes, the CLI and the demo loader all call this; SQL lives in repository.ts.
+import type { Dialect } from '../../platform/db/database.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Platform } from '../../platform/platform.js';
+import type { WorkflowState } from './constants.js';
+import { checkLegacyRow, type LegacyRow } from './legacy.js';
+import { buildFunnel, checkRange, conversions, formatDay, mondayOnOrBefore, sumCounts, type Conversion, type StateCounts } from './funnel.js';
+import {
+  CountDeltas,
+  applyCountDeltas,
+  countApplicants,
+  findApplicant,
+  findApplicantByEmail,
+  insertApplicant,
+  insertApplicants,
+  takenAmong,
+  insertApplicantsSkippingTaken,
+  listApplicants,
+  takenBy,
+  uniqueViolation,
+  updateApplicant,
+  weekCounts,
+  type ApplicantRow,
+  type NewApplicantRow,
+} from './repository.js';
+import { generateApplicants, seededRandom } from './seed.js';
+import type { HiringDb } from './tables.js';
+import { lastFourDigits, validateApplication, type Application, type ApplicationInput, type FieldErrors, type Validated } from './validation.js';
+
+/** An applicant as the API shows it. */
+export interface Applicant {
+  id: number;
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone: string;
+  region: string | null;
+  phone_type: string | null;
+  over_21: boolean | null;
+  source: string | null;
+  reason: string | null;
+  workflow_state: WorkflowState;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FunnelWeek {
+  week: string;
+  start: string;
+  end: string;
+  counts: StateCounts;
+}
+
+export interface FunnelReport {
+  start_date: string;
+  end_date: string;
+  weeks: FunnelWeek[];
+  totals: StateCounts;
+  conversions: Conversion[];
+}
+
+export type FunnelResult = { ok: true; report: FunnelReport } | { ok: false; error: string };
+
+export interface ApplicantPage {
+  items: Applicant[];
+  total: number;
+  page: number;
+  per_page: number;
+}
+
+const TAKEN: Record<'email' | 'phone', string> = {
+  email: 'This email is already registered',
+  phone: 'This phone number is already registered',
+};
+const TRACKING_MISMATCH = 'No application matches that email and phone number.';
+
+function toApplicant(row: ApplicantRow): Applicant {
+  return {
+    id: row.id,
+    first_name: row.first_name,
+    last_name: row.last_name,
+    email: row.email,
+    phone: row.phone,
+    region: row.region,
+    phone_type: row.phone_type,
+    over_21: row.over_21 === null ? null : Boolean(row.over_21),
+    source: row.source,
+    reason: row.reason,
+    workflow_state: row.workflow_state as WorkflowState,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+  };
+}
+
+function applicationColumns(app: Application) {
+  return {
+    first_name: app.first_name,
+    last_name: app.last_name,
+    email: app.email,
+    phone: app.phone,
+    phone_key: app.phone,
+    region: app.region,
+    phone_type: app.phone_type,
+    over_21: app.over_21 ? 1 : 0,
+    source: app.source,
+    reason: app.reason,
+  };
+}
+
+export interface SeedRequest {
+  count: number;
+  from: Date;
+  to: Date;
+  seed?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export class HiringService {
+  constructor(
+    private readonly db: HiringDb,
+    private readonly dialect: Dialect,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Validation plus uniqueness of email and phone (ignoring the applicant `exceptId`). */
+  async checkApplication(input: ApplicationInput, exceptId?: number): Promise<Validated<Application>> {
+    const result = validateApplication(input);
+    if (!result.ok) return result;
+    const taken = await takenBy(this.db, result.value.email, result.value.phone, exceptId);
+    const fields: FieldErrors = {};
+    if (taken.email) fields.email = TAKEN.email;
+    if (taken.phone) fields.phone = TAKEN.phone;
+    return Object.keys(fields).length ? { ok: false, fields } : result;
+  }
+
+  /** Creates the application in state `applied`, counting it in the same transaction. */
+  async apply(input: ApplicationInput, backgroundCheckConsent: unknown): Promise<Validated<Applicant>> {
+    const checked = await this.checkApplication(input);
+    const consentError = backgroundCheckConsent === true ? {} : { background_check_consent: 'You must agree to the background check to apply' };
+    if (!checked.ok) return { ok: false, fields: { ...checked.fields, ...consentError } };
+    if (backgroundCheckConsent !== true) return { ok: false, fields: consentError };
+    const now = this.clock.now().toISOString();
+    try {
+      const row = await this.db.transaction().execute(async (tx) => {
+        const inserted = await insertApplicant(tx, {
+          ...applicationColumns(checked.value),
+          workflow_state: 'applied',
+          created_at: now,
+          updated_at: now,
+        });
+        const deltas = new CountDeltas();
+        deltas.add(inserted.created_at, inserted.workflow_state, 1);
+        await applyCountDeltas(tx, deltas);
+        return inserted;
+      });
+      return { ok: true, value: toApplicant(row) };
+    } catch (err) {
+      const field = uniqueViolation(err);
+      if (field) return { ok: false, fields: { [field]: TAKEN[field] } };
+      throw err;
+    }
+  }
+
+  /** The applicant whose email and phone's last four digits match; one answer for every mismatch. */
+  async findForTracking(email: string, phoneLast4: string): Promise<Validated<Applicant>> {
+    const row = await findApplicantByEmail(this.db, email.trim().toLowerCase());
+    if (!row || !/^\d{4}$/.test(phoneLast4.trim()) || lastFourDigits(row.phone) !== phoneLast4.trim()) {
+      return { ok: false, fields: { form: TRACKING_MISMATCH } };
+    }
+    return { ok: true, value: toApplicant(row) };
+  }
+
+  async getApplicant(id: number): Promise<Applicant | undefined> {
+    const row = await findApplicant(this.db, id);
+    return row && toApplicant(row);
+  }
+
+  /** Edits the applicant's own fields; state and application date are not theirs to change. */
+  async updateApplication(id: number, input: ApplicationInput): Promise<Validated<Applicant> | undefined> {
+    const checked = await this.checkApplication(input, id);
+    if (!checked.ok) return checked;
+    try {
+      const row = await updateApplicant(this.db, id, {
+        ...applicationColumns(checked.value),
+        updated_at: this.clock.now().toISOString(),
+      });
+      return row && { ok: true, value: toApplicant(row) };
+    } catch (err) {
+      const field = uniqueViolation(err);
+      if (field) return { ok: false, fields: { [field]: TAKEN[field] } };
+      throw err;
+    }
+  }
+
+  /** Moves an applicant to another state, moving its count between states in the same transaction. */
+  async moveState(id: number, state: WorkflowState): Promise<Applicant | undefined> {
+    const row = await this.db.transaction().execute(async (tx) => {
+      let query = tx.selectFrom('hiring_applicants').selectAll().where('id', '=', id);
+      // SQLite serialises writers already; PostgreSQL needs the row lock against a concurrent move.
+      if (this.dialect === 'postgres') query = query.forUpdate();
+      const current = await query.executeTakeFirst();
+      if (!current || current.workflow_state === state) return current;
+      const updated = await updateApplicant(tx, id, { workflow_state: state, updated_at: this.clock.now().toISOString() });
+      const deltas = new CountDeltas();
+      deltas.add(current.created_at, current.workflow_state, -1);
+      deltas.add(current.created_at, state, 1);
+      await applyCountDeltas(tx, deltas);
+      return updated;
+    });
+    return row && toApplicant(row);
+  }
+
+  async list(query: { q?: string; state?: WorkflowState; page: number; perPage: number }): Promise<ApplicantPage> {
+    const { rows, total } = await listApplicants(this.db, {
+      q: query.q,
+      state: query.state,
+      limit: query.perPage,
+      offset: (query.page - 1) * query.perPage,
+    });
+    return { items: rows.map(toApplicant), total, page: query.page, per_page: query.perPage };
+  }
+
+  /** Whole Monday–Sunday weeks covering the range, from the per-day counts (never from applicant rows). */
+  async funnel(startDate: string | undefined, endDate: string | undefined): Promise<FunnelResult> {
+    const checked = checkRange(startDate, endDate);
+    if (!checked.ok) return checked;
+    const { range } = checked;
+    const rows = await weekCounts(this.db, formatDay(mondayOnOrBefore(range.start)), formatDay(mondayOnOrBefore(range.end)));
+    const weeks = buildFunnel(range, rows).map(({ week, counts }) => ({ week: week.key, start: week.start, end: week.end, counts }));
+    const totals = sumCounts(weeks.map((w) => w.counts));
+    return { ok: true, report: { start_date: startDate!, end_date: endDate!, weeks, totals, conversions: conversions(totals) } };
+  }
+
+  async count(): Promise<number> {
+    return countApplicants(this.db);
+  }
+
+  /**
+   * Creates `count` random applicants in batches (one transaction per batch, so live requests are
+   * not blocked for long). Rows whose email or phone is taken are skipped and made up for.
+   */
+  async seed(request: SeedRequest): Promise<number> {
+    const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
+    const random = seededRandom(seed);
+    const runTag = seed.toString(36).slice(0, 4);
+    const opts = { from: request.from, to: request.to, random, runTag, phoneOffset: seed % 8_000_000 };
+    const batchSize = this.dialect === 'postgres' ? 2000 : 1000;
+    const batchesPerTx = 10;
+    let created = 0;
+    let index = 0;
+    let fruitless = 0;
+    while (created < request.count) {
+      const inserted = await this.db.transaction().execute(async (tx) => {
+        const deltas = new CountDeltas();
+        let n = 0;
+        for (let b = 0; b < batchesPerTx && created + n < request.count; b++) {
+          const want = Math.min(batchSize, request.count - created - n);
+          const rows: NewApplicantRow[] = [...generateApplicants(want, opts, index)];
+          index += want;
+          const done = await insertApplicantsSkippingTaken(tx, rows);
+          for (const r of done) deltas.add(r.created_at, r.workflow_state, 1);
+          n += done.length;
+        }
+        await applyCountDeltas(tx, deltas);
+        return n;
+      });
+      created += inserted;
+      fruitless = inserted === 0 ? fruitless + 1 : 0;
+      if (fruitless > 3) throw new Error('seeding stopped: every generated email and phone is already taken');
+      request.onProgress?.(created, request.count);
+    }
+    return created;
+  }
+
+  /**
+   * Imports the original challenge's applicants. Unusable rows (no email, email or phone taken,
+   * unknown state, unreadable date) are rejected with their id and reason; all accepted rows go in
+   * one transaction with their counts, so a failure leaves nothing half-imported.
+   */
+  async importLegacy(source: LegacySource, onProgress?: (done: number, total: number) => void): Promise<ImportSummary> {
+    const summary: ImportSummary = { read: 0, imported: 0, rejected: [], warnings: 0, warningExamples: [] };
+    const seenEmails = new Set<string>();
+    const seenPhones = new Set<string>();
+    await this.db.transaction().execute(async (tx) => {
+      const deltas = new CountDeltas();
+      for await (const batch of source.batches()) {
+        const accepted: NewApplicantRow[] = [];
+        const candidates = batch.map((legacy) => ({ legacy, check: checkLegacyRow(legacy) }));
+        const usable = candidates.flatMap((c) => (c.check.ok ? [c.check.row] : []));
+        const taken = await takenAmong(tx, usable.map((r) => r.email), usable.map((r) => r.phone_key));
+        for (const { legacy, check } of candidates) {
+          summary.read++;
+          if (!check.ok) {
+            summary.rejected.push({ id: legacy.id, reason: check.reason });
+            continue;
+          }
+          const { row } = check;
+          if (taken.emails.has(row.email) || seenEmails.has(row.email)) {
+            summary.rejected.push({ id: legacy.id, reason: `email ${row.email} already taken` });
+            continue;
+          }
+          if (taken.phoneKeys.has(row.phone_key) || seenPhones.has(row.phone_key)) {
+            summary.rejected.push({ id: legacy.id, reason: `phone ${row.phone} already taken` });
+            continue;
+          }
+          seenEmails.add(row.email);
+          seenPhones.add(row.phone_key);
+          if (check.warnings.length) {
+            summary.warnings++;
+            if (summary.warningExamples.length < 10) summary.warningExamples.push(`id ${legacy.id}: ${check.warnings.join('; ')}`);
+          }
+          accepted.push(row);
+          deltas.add(row.created_at, row.workflow_state, 1);
+        }
+        await insertApplicants(tx, accepted);
+        summary.imported += accepted.length;
+        onProgress?.(summary.read, source.total);
+      }
+      await applyCountDeltas(tx, deltas);
+    });
+    return summary;
+  }
+}
+
+export interface ImportSummary {
+  read: number;
+  imported: number;
+  rejected: { id: number; reason: string }[];
+  /** Rows kept as written although today's form would refuse a value (e.g. `276.239.8397 x9941`). */
+  warnings: number;
+  warningExamples: string[];
+}
+
+/** Where legacy rows come from (a file, in production; an array, in tests). */
+export interface LegacySource {
+  total: number;
+  batches(): AsyncIterable<LegacyRow[]>;
+}
+
+export function createHiringService(platform: Platform): HiringService {
+  return new HiringService(platform.db as HiringDb, platform.database.dialect, platform.clock);
+}

@@ -1,0 +1,26 @@
+import type { SystemModule } from '../../platform/system.js';
+import { hiringCli } from './cli.js';
+import { hiringMigrations } from './migrations/index.js';
+import { hiringRoutes } from './routes.js';
+import { createHiringService } from './service.js';
+
+const DEMO_APPLICANTS = 50_000;
+
+export const hiringSystem: SystemModule = {
+  name: 'hiring',
+  title: 'Shopper hiring',
+  summary: 'Shopper applicant site and weekly hiring-funnel analytics',
+  href: '/hiring/',
+  migrations: hiringMigrations,
+  routes: (app, platform) => hiringRoutes(app, platform, createHiringService(platform)),
+  async loadDemo(platform) {
+    const service = createHiringService(platform);
+    if ((await service.count()) > 0) return;
+    const to = platform.clock.now();
+    const from = new Date(to.getTime() - 182 * 86_400_000);
+    const started = performance.now();
+    const created = await service.seed({ count: DEMO_APPLICANTS, from, to, seed: 20141 });
+    platform.log.info(`hiring: loaded ${created} demo applicants in ${Math.round(performance.now() - started)} ms`);
+  },
+  cli: hiringCli,
+};

@@ -1,0 +1,131 @@
+// Pure validation and normalisation of an application. No I/O: uniqueness is checked by the service.
+import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js';
+import { FIELD_LIMITS, PHONE_TYPES, REGIONS, type PhoneType, type Region } from './constants.js';
+
+/** What the form sends (all optional: a missing field is reported, not thrown). */
+export interface ApplicationInput {
+  first_name?: unknown;
+  last_name?: unknown;
+  email?: unknown;
+  phone?: unknown;
+  region?: unknown;
+  phone_type?: unknown;
+  over_21?: unknown;
+  source?: unknown;
+  reason?: unknown;
+}
+
+/** A valid application, normalised: trimmed names, lower-case email, E.164 phone. */
+export interface Application {
+  first_name: string;
+  last_name: string;
+  email: string;
+  phone: string;
+  region: Region;
+  phone_type: PhoneType;
+  over_21: boolean;
+  source: string | null;
+  reason: string | null;
+}
+
+export type FieldErrors = Partial<Record<keyof Application | 'background_check_consent' | 'form', string>>;
+
+export type Validated<T> = { ok: true; value: T } | { ok: false; fields: FieldErrors };
+
+// Deliberately simple: one @, no spaces, a dot in the domain. RFC 5322 allows more than any mail
+// provider accepts; this rejects typos people actually make.
+const EMAIL = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[A-Za-z]{2,}$/;
+
+const REGION_COUNTRY: Record<Region, CountryCode> = {
+  'San Francisco Bay Area': 'US',
+  Chicago: 'US',
+  Boston: 'US',
+  NYC: 'US',
+  Toronto: 'CA',
+  Berlin: 'DE',
+  Delhi: 'IN',
+};
+
+/**
+ * E.164 form of a phone number, or undefined when it is not a valid number. Numbers without a
+ * country code are read in the region's country (US when unknown). Extensions are refused:
+ * shoppers are reached on a mobile phone.
+ */
+export function normalizePhone(raw: string, region?: string): string | undefined {
+  const country = (region && REGION_COUNTRY[region as Region]) || 'US';
+  const parsed = parsePhoneNumberFromString(raw.trim(), country);
+  if (!parsed || !parsed.isValid() || parsed.ext) return undefined;
+  return parsed.number;
+}
+
+/** Lenient form for historical data: the number without its extension, when it parses at all. */
+export function normalizeLegacyPhone(raw: string): string | undefined {
+  const parsed = parsePhoneNumberFromString(raw.trim(), 'US');
+  return parsed?.isValid() ? parsed.number : undefined;
+}
+
+/** The last four digits of a phone number as typed or stored (ignoring any extension). */
+export function lastFourDigits(phone: string): string {
+  const main = normalizeLegacyPhone(phone) ?? phone;
+  return main.replace(/\D/g, '').slice(-4);
+}
+
+export function normalizeEmail(raw: string): string {
+  return raw.trim().toLowerCase();
+}
+
+export function isValidEmail(email: string): boolean {
+  return email.length <= FIELD_LIMITS.email && EMAIL.test(email);
+}
+
+function text(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+export function validateApplication(input: ApplicationInput): Validated<Application> {
+  const fields: FieldErrors = {};
+  const first_name = text(input.first_name);
+  const last_name = text(input.last_name);
+  const email = normalizeEmail(text(input.email));
+  const phoneRaw = text(input.phone);
+  const region = text(input.region);
+  const phone_type = text(input.phone_type);
+  const source = text(input.source);
+  const reason = text(input.reason);
+
+  if (!first_name) fields.first_name = 'First name is required';
+  else if (first_name.length > FIELD_LIMITS.name) fields.first_name = `First name must be at most ${FIELD_LIMITS.name} characters`;
+  if (!last_name) fields.last_name = 'Last name is required';
+  else if (last_name.length > FIELD_LIMITS.name) fields.last_name = `Last name must be at most ${FIELD_LIMITS.name} characters`;
+  if (!email) fields.email = 'Email is required';
+  else if (!isValidEmail(email)) fields.email = 'Enter a valid email address, like name@example.com';
+  if (!(REGIONS as readonly string[]).includes(region)) fields.region = region ? 'Choose one of the listed regions' : 'Region is required';
+  if (!(PHONE_TYPES as readonly string[]).includes(phone_type)) {
+    fields.phone_type = phone_type ? 'Choose one of the listed phone types' : 'Phone type is required';
+  }
+  const phone = phoneRaw ? normalizePhone(phoneRaw, region) : undefined;
+  if (!phoneRaw) fields.phone = 'Phone is required';
+  else if (!phone) fields.phone = 'Enter a valid phone number, like (415) 555-0100 or +49 30 901820';
+  let over_21: boolean | undefined;
+  if (input.over_21 === true || input.over_21 === 'yes' || input.over_21 === 'true') over_21 = true;
+  else if (input.over_21 === false || input.over_21 === 'no' || input.over_21 === 'false') over_21 = false;
+  else fields.over_21 = 'Tell us whether you are over 21';
+  if (source.length > FIELD_LIMITS.source) fields.source = `At most ${FIELD_LIMITS.source} characters`;
+  if (reason.length > FIELD_LIMITS.reason) fields.reason = `At most ${FIELD_LIMITS.reason} characters`;
+
+  if (Object.keys(fields).length > 0) return { ok: false, fields };
+  return {
+    ok: true,
+    value: {
+      first_name,
+      last_name,
+      email,
+      phone: phone!,
+      region: region as Region,
+      phone_type: phone_type as PhoneType,
+      over_21: over_21!,
+      source: source || null,
+      reason: reason || null,
+    },
+  };
+}
