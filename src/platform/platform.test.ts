@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../app.js';
+import { TestClient } from '../../test/support/client.js';
+import { createTestPlatform, describeEachDb, type TestPlatform } from '../../test/support/platform.js';
+import { SYSTEMS } from '../systems/index.js';
+import { migrateAll } from './platform.js';
+
+const disposables: TestPlatform[] = [];
+afterEach(async () => {
+  while (disposables.length) await disposables.pop()!.dispose();
+});
+
+async function platformOn(kind: 'sqlite' | 'postgres', migrate = true) {
+  const p = await createTestPlatform(kind, { migrate });
+  disposables.push(p);
+  return p;
+}
+
+describeEachDb('platform', (kind) => {
+  it('migrates an empty database, and a second run applies nothing', async () => {
+    const platform = await platformOn(kind, false);
+    const first = await migrateAll(platform, SYSTEMS);
+    expect(first.find((o) => o.scope === 'platform')?.applied.length).toBeGreaterThan(0);
+    expect(first.find((o) => o.scope === 'hiring')?.applied.length).toBeGreaterThan(0);
+    const second = await migrateAll(platform, SYSTEMS);
+    expect(second.every((o) => o.applied.length === 0)).toBe(true);
+  });
+
+  it('reports the database in /health', async () => {
+    const app = await buildApp(await platformOn(kind));
+    const res = await app.inject('/health');
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ status: 'ok', database: kind });
+    await app.close();
+  });
+});
+
+describe('platform http', () => {
+  it('answers unknown routes with a JSON 404 naming the route', async () => {
+    const app = await buildApp(await platformOn('sqlite'));
+    const res = await app.inject('/no/such/page');
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toEqual({ error: 'no route for GET /no/such/page' });
+    await app.close();
+  });
+
+  it('refuses a state-changing request without a CSRF token', async () => {
+    const app = await buildApp(await platformOn('sqlite'));
+    const client = new TestClient(app);
+    const res = await client.post('/api/admin/login', { password: 'x' }, { csrf: false });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error).toMatch(/csrf/i);
+    await app.close();
+  });
+
+  it('logs the admin in with the right password only, with a signed HttpOnly cookie', async () => {
+    const app = await buildApp(await platformOn('sqlite'));
+    const client = new TestClient(app);
+    expect((await client.loginAsAdmin('wrong-password')).statusCode).toBe(401);
+    expect((await client.get('/api/admin/session')).json()).toEqual({ admin: false });
+    const ok = await client.loginAsAdmin();
+    expect(ok.statusCode).toBe(200);
+    const cookie = ok.cookies.find((c) => c.name === 'quintet_admin');
+    expect(cookie?.httpOnly).toBe(true);
+    expect(cookie?.sameSite).toBe('Lax');
+    expect((await client.get('/api/admin/session')).json()).toEqual({ admin: true });
+    await client.post('/api/admin/logout');
+    expect((await client.get('/api/admin/session')).json()).toEqual({ admin: false });
+    await app.close();
+  });
+
+  it('rejects a tampered admin cookie', async () => {
+    const app = await buildApp(await platformOn('sqlite'));
+    const res = await app.inject({ url: '/api/admin/session', headers: { cookie: 'quintet_admin=admin.9999999999.forged' } });
+    expect(res.json()).toEqual({ admin: false });
+    await app.close();
+  });
+
+  it('serves OpenAPI documentation generated from the route schemas', async () => {
+    const app = await buildApp(await platformOn('sqlite'));
+    const res = await app.inject('/docs/json');
+    expect(res.statusCode).toBe(200);
+    expect(Object.keys(res.json().paths)).toContain('/hiring/funnel.json');
+    expect((await app.inject('/docs')).statusCode).toBeLessThan(400);
+    await app.close();
+  });
+
+  it('exposes request counts per route in Prometheus format', async () => {
+    const app = await buildApp(await platformOn('sqlite'));
+    await app.inject('/health');
+    const res = await app.inject('/metrics');
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/http_requests_total\{method="GET",route="\/health",status="200"\} 1/);
+    await app.close();
+  });
+
+  it('rejects a body over the size limit with 413', async () => {
+    const platform = await createTestPlatform('sqlite', { env: { BODY_LIMIT_KB: '1' } });
+    disposables.push(platform);
+    const app = await buildApp(platform);
+    const client = new TestClient(app);
+    const res = await client.post('/api/admin/login', { password: 'x'.repeat(5000) });
+    expect(res.statusCode).toBe(413);
+    await app.close();
+  });
+});
