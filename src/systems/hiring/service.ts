@@ -243,7 +243,7 @@ export class HiringService {
     const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
     const random = seededRandom(seed);
     const runTag = seed.toString(36).slice(0, 4);
-    const opts = { from: request.from, to: request.to, random, runTag, phoneOffset: seed % 8_000_000 };
+    const opts = { from: request.from, to: request.to, random, runTag, phoneOffset: seed % 8_000_000, total: request.count };
     const batchSize = this.dialect === 'postgres' ? 2000 : 1000;
     const batchesPerTx = 10;
     let created = 0;
