@@ -19,6 +19,10 @@ export default defineConfig({
         hiring: resolve(web, 'hiring/index.html'),
         'hiring-admin': resolve(web, 'hiring-admin/index.html'),
       },
+      output: {
+        // React in one long-cached chunk shared by every page.
+        manualChunks: (id) => (/node_modules\/(react|react-dom|scheduler)\//.test(id) ? 'react' : undefined),
+      },
     },
   },
 });

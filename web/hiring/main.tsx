@@ -1,0 +1,4 @@
+import { mount } from '../ui/mount.js';
+import { App } from './App.js';
+
+mount(<App />);

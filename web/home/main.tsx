@@ -1,0 +1,4 @@
+import { mount } from '../ui/mount.js';
+import { Home } from './Home.js';
+
+mount(<Home />);
