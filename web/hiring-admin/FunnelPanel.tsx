@@ -103,7 +103,7 @@ export function FunnelPanel() {
     <section aria-labelledby="funnel-heading">
       <h2 id="funnel-heading">Weekly funnel</h2>
       <p className="small-print">
-        Applicants counted by the week they applied and the furthest state they reached.
+        Applicants counted by the week (Monday to Sunday, UTC) they applied and the state they are in now.
       </p>
       <form className="filters" onSubmit={submit} noValidate aria-label="Funnel date range">
         <TextField
