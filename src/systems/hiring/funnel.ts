@@ -1,5 +1,5 @@
 // Pure funnel logic: calendar dates, Monday–Sunday weeks (UTC), conversion rates. No I/O.
-import { STATES, type WorkflowState } from './constants.js';
+import { STATES, isWorkflowState, type WorkflowState } from './constants.js';
 
 /** A calendar date as days since 1970-01-01 (UTC). */
 export type DayNumber = number;
@@ -12,10 +12,11 @@ export function parseIsoDate(value: string): DayNumber | undefined {
   const m = ISO_DATE.exec(value);
   if (!m) return undefined;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const ms = Date.UTC(year, month - 1, day);
-  const d = new Date(ms);
+  // Not Date.UTC: it reads years 0–99 as 1900–1999.
+  const d = new Date(0);
+  d.setUTCFullYear(year, month - 1, day);
   if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
-  return ms / DAY_MS;
+  return d.getTime() / DAY_MS;
 }
 
 export function formatDay(day: DayNumber): string {
@@ -103,7 +104,7 @@ export function buildFunnel(range: FunnelRange, rows: readonly WeekCountRow[]): 
   });
   for (const row of rows) {
     const counts = byMonday.get(row.week);
-    if (counts && row.state in counts) counts[row.state as WorkflowState] += row.count;
+    if (counts && isWorkflowState(row.state)) counts[row.state] += row.count;
   }
   return result;
 }

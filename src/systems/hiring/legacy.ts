@@ -1,5 +1,6 @@
 // Rules for rows of the original challenge's `applicants` table. Pure: no I/O.
 import { isWorkflowState, type WorkflowState } from './constants.js';
+import { parseIsoDate } from './funnel.js';
 import { isValidEmail, normalizeEmail, normalizeLegacyPhone, normalizePhone } from './validation.js';
 import type { NewApplicantRow } from './repository.js';
 
@@ -27,12 +28,13 @@ export function parseLegacyTime(value: unknown): string | undefined {
   if (typeof value !== 'string') return undefined;
   const m = LEGACY_TIME.exec(value.trim());
   if (!m) return undefined;
-  const [, date, hm, sec = '00', frac = '', zoneRaw] = m;
+  const [, date = '', hm = '', sec = '00', frac = '', zoneRaw] = m;
+  // Date() rolls 2014-02-30 over to March and reads 24:00 as the next day, whatever the zone: refuse both.
+  if (parseIsoDate(date) === undefined || Number(hm.slice(0, 2)) > 23) return undefined;
   const zone = !zoneRaw || /^(z|utc)$/i.test(zoneRaw) ? 'Z' : zoneRaw.includes(':') ? zoneRaw : `${zoneRaw.slice(0, 3)}:${zoneRaw.slice(3)}`;
   const ms = (frac + '000').slice(0, 3);
   const parsed = new Date(`${date}T${hm}:${sec}.${ms}${zone}`);
-  // Date() rolls 2014-02-30 over to March: a naive UTC time must keep its calendar date.
-  if (Number.isNaN(parsed.getTime()) || (zone === 'Z' && parsed.toISOString().slice(0, 10) !== date)) return undefined;
+  if (Number.isNaN(parsed.getTime())) return undefined;
   return parsed.toISOString();
 }
 
@@ -47,10 +49,21 @@ export type LegacyCheck =
   | { ok: true; row: NewApplicantRow; warnings: string[] }
   | { ok: false; reason: string };
 
+/** Column sizes of hiring_applicants: PostgreSQL refuses longer values and would fail the whole import. */
+const MAX = { email: 254, phone: 64, region: 64, phone_type: 64, source: 200 } as const;
+
+/** Free text longer than its column is cut, with a warning. */
+function fit(value: string | null, column: 'region' | 'phone_type' | 'source', warnings: string[]): string | null {
+  if (value === null || value.length <= MAX[column]) return value;
+  warnings.push(`${column} cut to ${MAX[column]} characters`);
+  return value.slice(0, MAX[column]);
+}
+
 /** Decides whether a legacy row can be used; values the form would refuse today are kept as written, with a warning. */
 export function checkLegacyRow(legacy: LegacyRow): LegacyCheck {
   const email = legacy.email ? normalizeEmail(legacy.email) : '';
   if (!email) return { ok: false, reason: 'no email' };
+  if (email.length > MAX.email) return { ok: false, reason: `email longer than ${MAX.email} characters` };
   const state = legacy.workflow_state?.trim() ?? '';
   if (!isWorkflowState(state)) return { ok: false, reason: `unknown workflow state "${legacy.workflow_state ?? ''}"` };
   const createdAt = parseLegacyTime(legacy.created_at);
@@ -62,7 +75,11 @@ export function checkLegacyRow(legacy: LegacyRow): LegacyCheck {
   if (!isValidEmail(email)) warnings.push(`email "${legacy.email}" would be refused today`);
   if (!phone) warnings.push('no phone');
   else if (!normalizePhone(phone, legacy.region ?? undefined)) warnings.push(`phone "${phone}" would be refused today`);
-  const phoneKey = phone ? (normalizeLegacyPhone(phone) ?? `raw:${phone.replace(/\D/g, '') || phone}`) : `none:${legacy.id}`;
+  // Keyed like a new application (local numbers in the region's country), so an applicant cannot register the same phone twice.
+  const phoneKey = phone
+    ? (normalizePhone(phone, legacy.region ?? undefined) ?? normalizeLegacyPhone(phone) ?? `raw:${phone.replace(/\D/g, '') || phone}`)
+    : `none:${legacy.id}`;
+  if (phone.length > MAX.phone || phoneKey.length > MAX.phone) return { ok: false, reason: `phone too long (${phone.length} characters)` };
   return {
     ok: true,
     warnings,
@@ -72,10 +89,10 @@ export function checkLegacyRow(legacy: LegacyRow): LegacyCheck {
       email,
       phone,
       phone_key: phoneKey,
-      region: legacy.region,
-      phone_type: legacy.phone_type,
+      region: fit(legacy.region, 'region', warnings),
+      phone_type: fit(legacy.phone_type, 'phone_type', warnings),
       over_21: legacyBool(legacy.over_21),
-      source: legacy.source,
+      source: fit(legacy.source, 'source', warnings),
       reason: legacy.reason,
       workflow_state: state as WorkflowState,
       created_at: createdAt,
