@@ -1,0 +1,80 @@
+/**
+ * Value comparison rule of the diff engine.
+ *
+ * Two values (CSV-unquoted strings) are equal when
+ *   1. they are identical strings (byte for byte) — this rule comes first, so 'nan' vs 'nan' is EQUAL
+ *      (re-exporting the same data must not produce noise), while 'nan' vs 'NaN' is a change; or
+ *   2. both parse as numbers the way Python's float() does and are close in the sense of Python's
+ *      math.isclose with its defaults: |a−b| ≤ 1e-9 × max(|a|,|b|), no absolute tolerance
+ *      (so 0 vs 1e-12 differ), inf == inf, NaN is never close to anything.
+ * Anything else is a change: empty vs a number, a number vs text, two different texts.
+ *
+ * Accepted number syntax (Python float()): surrounding whitespace, optional sign, digits with single
+ * underscores between digits, optional fraction, optional exponent, '.5', '5.', and case-insensitive
+ * 'inf', 'infinity', 'nan'. Not accepted (unlike JS Number()): '', hex/octal/binary literals.
+ * Non-ASCII digits (which Python also accepts) are treated as text.
+ */
+
+const DECIMAL_RE = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+const SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
+
+/** Parses like Python's float(); returns undefined where Python would raise ValueError. */
+export function parsePyFloat(text: string): number | undefined {
+  const s = text.trim();
+  if (s.length === 0) return undefined;
+  if (DECIMAL_RE.test(s)) return Number(s.includes('_') ? s.replace(/_/g, '') : s);
+  const m = SPECIAL_RE.exec(s);
+  if (m) {
+    if ((m[2] as string).toLowerCase() === 'nan') return NaN;
+    return m[1] === '-' ? -Infinity : Infinity;
+  }
+  return undefined;
+}
+
+/** Python math.isclose(a, b) with rel_tol=1e-9, abs_tol=0. */
+export function isClose(a: number, b: number): boolean {
+  if (a === b) return true; // also inf == inf, -0 == 0
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false; // one infinite, or NaN
+  const diff = Math.abs(a - b);
+  return diff <= Math.abs(1e-9 * b) || diff <= Math.abs(1e-9 * a);
+}
+
+/** The full rule on strings (used by tests and by the reference implementation). */
+export function valuesEqual(a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = parsePyFloat(a);
+  if (x === undefined) return false;
+  const y = parsePyFloat(b);
+  if (y === undefined) return false;
+  return isClose(x, y);
+}
+
+/**
+ * The same rule on raw (already unquoted) bytes. The byte comparison is the hot path (most rows are
+ * unchanged and byte-identical); parsing only happens when the bytes differ.
+ */
+export function valueBytesEqual(
+  a: Uint8Array,
+  aStart: number,
+  aEnd: number,
+  b: Uint8Array,
+  bStart: number,
+  bEnd: number,
+): boolean {
+  const len = aEnd - aStart;
+  if (len === bEnd - bStart) {
+    let i = 0;
+    while (i < len && a[aStart + i] === b[bStart + i]) i++;
+    if (i === len) return true;
+  }
+  // Rare path: decode. latin1 keeps a 1:1 byte mapping; non-ASCII never parses as a number anyway.
+  const x = parsePyFloat(latin1(a, aStart, aEnd));
+  if (x === undefined) return false;
+  const y = parsePyFloat(latin1(b, bStart, bEnd));
+  if (y === undefined) return false;
+  return isClose(x, y);
+}
+
+function latin1(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+}

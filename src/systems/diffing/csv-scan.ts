@@ -1,0 +1,547 @@
+/**
+ * Hand-written, allocation-free CSV byte scanner and buffered byte writer for the diff engine.
+ *
+ * This is deliberately not a general CSV library: it is the hot path of the diff (files of 10⁶–10⁷
+ * rows), so it reads large chunks (4 MiB, the next one read ahead in the background) with positioned
+ * reads and scans bytes directly: a record without quotes is found with native indexOf('\n') and its
+ * commas with a word-at-a-time loop; only records with quotes/bare CRs take the byte state machine.
+ * Per record it only records field boundaries (start/end offsets into the chunk + "starts with a
+ * quote" flag); nothing is decoded unless the caller asks for it.
+ *
+ * Dialect (the same as Python's csv module with default settings, non-strict):
+ *  - fields separated by ',', records terminated by '\n', '\r\n' or a bare '\r';
+ *  - a field that *starts* with '"' is quoted: inside it ',', '\r', '\n' are data and '""' is one '"';
+ *    after the closing quote, further bytes up to the next delimiter are appended literally;
+ *  - a '"' anywhere else is an ordinary byte;
+ *  - a UTF-8 BOM at the very start of the file is skipped (and remembered);
+ *  - the last record may lack a terminator;
+ *  - an unterminated quoted field at end of file is an error ({@link CsvSyntaxError}).
+ * Blank lines are reported as records with one empty, unquoted field; callers decide what to do.
+ */
+import { open, type FileHandle } from 'node:fs/promises';
+import { writeSync } from 'node:fs';
+
+export const NEED_MORE = 0;
+export const RECORD = 1;
+export const END = 2;
+export type ScanResult = typeof NEED_MORE | typeof RECORD | typeof END;
+
+/** Malformed CSV; `line` is the 1-based physical line on which the offending record starts. */
+export class CsvSyntaxError extends Error {
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}: ${reason}`);
+    this.name = 'CsvSyntaxError';
+  }
+}
+
+const QUOTE = 34;
+const COMMA = 44;
+const LF = 10;
+const CR = 13;
+
+export const DEFAULT_CHUNK = 4 * 1024 * 1024;
+/** Room kept before read-ahead data for the unfinished record carried over from the previous chunk. */
+const READ_RESERVE = 256 * 1024;
+
+/**
+ * Streaming record scanner over one file. Usage:
+ * ```
+ * for (;;) {
+ *   const r = rd.next();
+ *   if (r === RECORD) { ...use rd.buf, rd.recStart, rd.recEnd, rd.fStart/fEnd/fQuoted... }
+ *   else if (r === NEED_MORE) await rd.fill();
+ *   else break; // END
+ * }
+ * ```
+ * Offsets stay valid until the next `fill()`.
+ */
+export class CsvReader {
+  buf: Buffer;
+  /** Valid bytes in buf. */
+  len = 0;
+  /** Start (in buf) of the next record to scan. */
+  pos = 0;
+  /** File offset of buf[0]. */
+  base = 0;
+  /** True when the bytes after `len` are the end of the file. */
+  eof = false;
+  /** True when the file started with a UTF-8 BOM (skipped). */
+  bom = false;
+  /** Current record: content bytes [recStart, recEnd) in buf, terminator excluded. */
+  recStart = 0;
+  recEnd = 0;
+  /** 1-based physical line on which the current record starts. */
+  line = 0;
+  /** Fields of the current record. */
+  nFields = 0;
+  fStart: Int32Array = new Int32Array(16);
+  fEnd: Int32Array = new Int32Array(16);
+  fQuoted: Uint8Array = new Uint8Array(16);
+
+  private nextLine = 1;
+  private readPos = 0;
+  /** Int32 view of buf for word-at-a-time comma skipping (null if buf is not 4-byte aligned). */
+  private words: Int32Array | null = null;
+  /** Read-ahead (scan passes): the next chunk is read into `spare` at READ_RESERVE while we scan. */
+  private readonly readAhead: boolean;
+  private readonly chunkSize: number;
+  private spare: Buffer | null = null;
+  private ahead: Promise<number> | null = null;
+  private aheadPos = 0;
+  private fills = 0;
+  /** buf[0, len) (bounded native indexOf). */
+  private view: Buffer = Buffer.alloc(0);
+  /** Cached position of the next '"' / '\r' in view at or after some point; -1 none; -2 unknown. */
+  private qPos = -2;
+  private crPos = -2;
+  private started = false;
+
+  private constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+    chunkSize: number,
+    readAhead: boolean,
+  ) {
+    this.chunkSize = Math.max(64, Math.min(chunkSize, size + 16));
+    this.buf = Buffer.allocUnsafe(this.chunkSize);
+    this.readAhead = readAhead && size > this.chunkSize;
+  }
+
+  /**
+   * Opens a file; errors (ENOENT, EISDIR, ...) propagate as thrown by fs. With readAhead the next
+   * chunk is read in the background while the current one is scanned (sequential scans only).
+   */
+  static async open(path: string, chunkSize = DEFAULT_CHUNK, readAhead = false): Promise<CsvReader> {
+    const fh = await open(path, 'r');
+    try {
+      const st = await fh.stat();
+      if (!st.isFile()) throw new Error(`not a regular file: ${path}`);
+      return new CsvReader(fh, st.size, chunkSize, readAhead);
+    } catch (e) {
+      await fh.close();
+      throw e;
+    }
+  }
+
+  private closed = false;
+
+  /** Closes the file (idempotent). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ahead) await this.ahead.catch(() => 0);
+    this.ahead = null;
+    await this.fh.close();
+  }
+
+  /** Saves the scan position (valid until the next fill()). */
+  snapshot(): [number, number] {
+    return [this.pos, this.nextLine];
+  }
+
+  restore(s: [number, number]): void {
+    this.pos = s[0];
+    this.nextLine = s[1];
+    this.qPos = -2; // cached positions are only valid for increasing scan positions
+    this.crPos = -2;
+  }
+
+  /** File offset of the current record's first byte. */
+  get recordOffset(): number {
+    return this.base + this.recStart;
+  }
+
+  /** Bytes of the file consumed so far (for progress). */
+  get consumed(): number {
+    return this.base + this.pos;
+  }
+
+  /** Terminator bytes of the current record (empty at end of file without final newline). */
+  terminator(): Buffer {
+    return Buffer.from(this.buf.subarray(this.recEnd, this.pos));
+  }
+
+  /**
+   * Positions the reader on the record starting at file `offset` (must be a record boundary).
+   * Offsets passed to successive calls should be increasing so buffered bytes get reused.
+   */
+  seek(offset: number): void {
+    this.qPos = -2;
+    this.crPos = -2;
+    if (offset >= this.base && offset <= this.base + this.len) {
+      this.pos = offset - this.base;
+      return;
+    }
+    if (this.ahead) throw new Error('CsvReader: seek() is not supported with read-ahead');
+    this.base = offset;
+    this.readPos = offset;
+    this.pos = 0;
+    this.len = 0;
+    this.view = this.buf.subarray(0, 0);
+    this.eof = offset >= this.size;
+    this.started = true; // no BOM handling after a seek
+  }
+
+  /** Reads more bytes, keeping the unscanned tail. Grows the buffer when one record exceeds it. */
+  async fill(): Promise<void> {
+    if (this.eof) return;
+    const keep = this.len - this.pos;
+    if (this.ahead) {
+      const n = await this.ahead;
+      this.ahead = null;
+      const spare = this.spare as Buffer; // new bytes at [READ_RESERVE, READ_RESERVE + n)
+      if (keep <= READ_RESERVE) {
+        if (keep > 0) this.buf.copy(spare, READ_RESERVE - keep, this.pos, this.len);
+        this.spare = this.buf;
+        this.buf = spare;
+        this.pos = READ_RESERVE - keep;
+        this.len = READ_RESERVE + n;
+        this.base = this.aheadPos - READ_RESERVE;
+      } else {
+        const bigger = Buffer.allocUnsafe(Math.max(keep + n, this.buf.length * 2));
+        this.buf.copy(bigger, 0, this.pos, this.len);
+        spare.copy(bigger, keep, READ_RESERVE, READ_RESERVE + n);
+        this.buf = bigger;
+        this.pos = 0;
+        this.len = keep + n;
+        this.base = this.aheadPos - keep;
+      }
+      this.readPos = this.aheadPos + n;
+      if (n === 0 || this.readPos >= this.size) this.eof = true;
+    } else {
+      if (this.pos > 0) {
+        if (keep > 0) this.buf.copyWithin(0, this.pos, this.len);
+        this.base += this.pos;
+        this.pos = 0;
+        this.len = keep;
+      }
+      if (this.len === this.buf.length) {
+        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+        this.buf.copy(bigger, 0, 0, this.len);
+        this.buf = bigger;
+      }
+      const want = this.buf.length - this.len;
+      const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.readPos);
+      this.readPos += bytesRead;
+      this.len += bytesRead;
+      if (bytesRead === 0 || this.readPos >= this.size) this.eof = true;
+    }
+    this.view = this.buf.subarray(0, this.len);
+    this.words =
+      this.buf.byteOffset % 4 === 0
+        ? new Int32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >> 2)
+        : null;
+    this.qPos = -2;
+    this.crPos = -2;
+    if (!this.started) {
+      this.started = true;
+      if (this.len >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) {
+        this.bom = true;
+        this.pos = 3;
+      }
+    }
+    // Read-ahead starts with the second fill, so a reader that was only opened (header read) holds
+    // one buffer until it is actually scanned.
+    if (this.readAhead && this.fills++ > 0 && !this.eof && !this.closed) {
+      if (!this.spare || this.spare.length < this.chunkSize + READ_RESERVE) {
+        this.spare = Buffer.allocUnsafe(this.chunkSize + READ_RESERVE);
+      }
+      this.aheadPos = this.readPos;
+      this.ahead = this.fh
+        .read(this.spare, READ_RESERVE, this.chunkSize, this.readPos)
+        .then((r) => r.bytesRead);
+    }
+  }
+
+  private growFields(): void {
+    const n = this.fStart.length * 2;
+    const s = new Int32Array(n);
+    s.set(this.fStart);
+    const e = new Int32Array(n);
+    e.set(this.fEnd);
+    const q = new Uint8Array(n);
+    q.set(this.fQuoted);
+    this.fStart = s;
+    this.fEnd = e;
+    this.fQuoted = q;
+  }
+
+  /** Scans the next record. */
+  next(): ScanResult {
+    const b = this.buf;
+    const end = this.len;
+    const eof = this.eof;
+    const start = this.pos;
+    if (start >= end) return eof ? END : NEED_MORE;
+    // Fast path: a record that ends with LF (or CRLF) and has no quote and no bare CR. The line end is
+    // found with native indexOf (memchr); then one tight loop over the bytes for the commas.
+    const view = this.view;
+    const lf = view.indexOf(LF, start);
+    if (lf >= 0) {
+      let q = this.qPos;
+      if (q !== -1 && q < start) q = this.qPos = view.indexOf(QUOTE, start);
+      let cr = this.crPos;
+      if (cr !== -1 && cr < start) cr = this.crPos = view.indexOf(CR, start);
+      const lineEnd = lf > start && b[lf - 1] === CR ? lf - 1 : lf;
+      if ((q === -1 || q > lf) && (cr === -1 || cr >= lineEnd)) {
+        let fStart = this.fStart;
+        let fEnd = this.fEnd;
+        let nf = 0;
+        let fs = start;
+        const words = this.words;
+        for (let j = start; j < lineEnd; j++) {
+          // Skip 4 bytes at once when an aligned word has no ',' (SWAR "has zero byte" test).
+          if (words !== null && (j & 3) === 0) {
+            while (j + 4 <= lineEnd) {
+              const x = (words[j >> 2] as number) ^ 0x2c2c2c2c;
+              if (((x - 0x01010101) & ~x & 0x80808080) !== 0) break;
+              j += 4;
+            }
+            if (j >= lineEnd) break;
+          }
+          if (b[j] === COMMA) {
+            if (nf === fStart.length - 1) {
+              this.growFields();
+              fStart = this.fStart;
+              fEnd = this.fEnd;
+            }
+            fStart[nf] = fs;
+            fEnd[nf] = j;
+            nf++;
+            fs = j + 1;
+          }
+        }
+        fStart[nf] = fs;
+        fEnd[nf] = lineEnd;
+        // No field is quoted on this path; clear flags a previous slow-path record may have set.
+        if (this.quotedDirty > 0) {
+          this.fQuoted.fill(0, 0, Math.min(this.quotedDirty, this.fQuoted.length));
+          this.quotedDirty = 0;
+        }
+        this.nFields = nf + 1;
+        this.recStart = start;
+        this.recEnd = lineEnd;
+        this.pos = lf + 1;
+        this.line = this.nextLine++;
+        return RECORD;
+      }
+    }
+    return this.nextSlow();
+  }
+
+  /** Number of leading fQuoted entries that may be non-zero. */
+  private quotedDirty = 0;
+
+  private nextSlow(): ScanResult {
+    // The slow path writes quote flags as it goes, also when it then returns NEED_MORE or throws.
+    this.quotedDirty = 0x7fffffff;
+    const b = this.buf;
+    const end = this.len;
+    const eof = this.eof;
+    const start = this.pos;
+    let fStart = this.fStart;
+    let fEnd = this.fEnd;
+    let fQ = this.fQuoted;
+    let cap = fStart.length;
+    let nf = 0;
+    let fs = start;
+    let quoted = 0;
+    let extraLines = 0;
+    let i = start;
+    let recEnd: number;
+    let next: number;
+    for (;;) {
+      if (i >= end) {
+        if (!eof) return NEED_MORE;
+        recEnd = i;
+        next = i;
+        break;
+      }
+      const c = b[i] as number;
+      if (c > COMMA) {
+        i++;
+        continue;
+      }
+      if (c === COMMA) {
+        if (nf === cap) {
+          this.growFields();
+          fStart = this.fStart;
+          fEnd = this.fEnd;
+          fQ = this.fQuoted;
+          cap = fStart.length;
+        }
+        fStart[nf] = fs;
+        fEnd[nf] = i;
+        fQ[nf] = quoted;
+        nf++;
+        i++;
+        fs = i;
+        quoted = 0;
+        continue;
+      }
+      if (c === LF) {
+        recEnd = i;
+        next = i + 1;
+        break;
+      }
+      if (c === CR) {
+        if (i + 1 >= end) {
+          if (!eof) return NEED_MORE;
+          recEnd = i;
+          next = i + 1;
+          break;
+        }
+        recEnd = i;
+        next = b[i + 1] === LF ? i + 2 : i + 1;
+        break;
+      }
+      if (c === QUOTE && i === fs) {
+        let j = i + 1;
+        for (;;) {
+          if (j >= end) {
+            if (!eof) return NEED_MORE;
+            throw new CsvSyntaxError(this.nextLine, 'unterminated quoted field at end of file');
+          }
+          const d = b[j] as number;
+          if (d === QUOTE) {
+            if (j + 1 >= end && !eof) return NEED_MORE;
+            if (j + 1 < end && b[j + 1] === QUOTE) {
+              j += 2;
+              continue;
+            }
+            break;
+          }
+          if (d === LF || (d === CR && b[j + 1] !== LF)) extraLines++;
+          j++;
+        }
+        i = j + 1;
+        quoted = 1;
+        continue;
+      }
+      i++;
+    }
+    if (nf === cap) this.growFields();
+    this.fStart[nf] = fs;
+    this.fEnd[nf] = recEnd;
+    this.fQuoted[nf] = quoted;
+    this.nFields = nf + 1;
+    this.recStart = start;
+    this.recEnd = recEnd;
+    this.pos = next;
+    this.line = this.nextLine;
+    this.nextLine += 1 + extraLines;
+    return RECORD;
+  }
+
+  /** True when the current record is an empty line. */
+  isBlank(): boolean {
+    return this.nFields === 1 && this.recEnd === this.recStart;
+  }
+
+  /** Field `f` of the current record, unquoted and decoded as UTF-8. */
+  fieldValue(f: number): string {
+    const s = this.fStart[f] as number;
+    const e = this.fEnd[f] as number;
+    if (this.fQuoted[f] === 0) return this.buf.toString('utf8', s, e);
+    const tmp = Buffer.allocUnsafe(e - s);
+    const n = unquoteInto(this.buf, s, e, tmp, 0);
+    return tmp.toString('utf8', 0, n);
+  }
+
+  /** All fields of the current record, unquoted and decoded as UTF-8 (for headers). */
+  fieldValues(): string[] {
+    const out: string[] = [];
+    for (let f = 0; f < this.nFields; f++) out.push(this.fieldValue(f));
+    return out;
+  }
+}
+
+/**
+ * Writes the unquoted content of the quoted field src[start, end) (src[start] is '"') into dst at
+ * dstPos; returns the new dstPos. dst must have room for end - start bytes.
+ */
+export function unquoteInto(
+  src: Uint8Array,
+  start: number,
+  end: number,
+  dst: Uint8Array,
+  dstPos: number,
+): number {
+  let j = start + 1;
+  let d = dstPos;
+  while (j < end) {
+    const c = src[j] as number;
+    if (c === QUOTE) {
+      if (j + 1 < end && src[j + 1] === QUOTE) {
+        dst[d++] = QUOTE;
+        j += 2;
+        continue;
+      }
+      j++;
+      break;
+    }
+    dst[d++] = c;
+    j++;
+  }
+  while (j < end) dst[d++] = src[j++] as number;
+  return d;
+}
+
+/** Large-buffer sequential writer over a file descriptor (synchronous flushes). */
+export class BufferedWriter {
+  private readonly buf: Buffer;
+  private n = 0;
+  /** Bytes written so far (buffered included). */
+  written = 0;
+
+  constructor(
+    readonly fd: number,
+    size = 4 * 1024 * 1024,
+  ) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  write(src: Uint8Array, start: number, end: number): void {
+    const len = end - start;
+    this.written += len;
+    if (this.n + len > this.buf.length) {
+      this.flush();
+      if (len > this.buf.length) {
+        let off = start;
+        while (off < end) off += writeSync(this.fd, src, off, end - off);
+        return;
+      }
+    }
+    const b = this.buf;
+    let n = this.n;
+    if (len <= 32) {
+      for (let i = start; i < end; i++) b[n++] = src[i] as number;
+    } else {
+      b.set(src.subarray(start, end), n);
+      n += len;
+    }
+    this.n = n;
+  }
+
+  /** Reserves `len` bytes and returns the buffer + position to write them at (len ≤ buffer size). */
+  reserve(len: number): number {
+    if (this.n + len > this.buf.length) this.flush();
+    const at = this.n;
+    this.n += len;
+    this.written += len;
+    return at;
+  }
+
+  get buffer(): Buffer {
+    return this.buf;
+  }
+
+  flush(): void {
+    let off = 0;
+    while (off < this.n) off += writeSync(this.fd, this.buf, off, this.n - off);
+    this.n = 0;
+  }
+}

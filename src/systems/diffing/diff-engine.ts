@@ -1,0 +1,1435 @@
+/**
+ * Diff engine of the "diffing" system: compares a new CSV export of a metric with the previous one
+ * and writes only the rows that are new or whose value changed (plus, separately, the rows that
+ * disappeared).
+ *
+ * PERFORMANCE NOTE — this module is hand-written on purpose. Inputs are 10⁶–10⁷ rows (0.1–1 GB);
+ * the targets are ~1 s and < 200 MB RSS for 1.1M rows and bounded memory (< 400 MB) at any size.
+ * Therefore: no CSV library and no per-row strings on the hot path. Files are read in 4 MiB chunks
+ * and scanned byte by byte (csv-scan.ts); only key and value fields are touched; keys are encoded
+ * into a compact byte string (low-cardinality key columns dictionary-encoded to small integer ids)
+ * and kept in an open-addressing hash table over typed arrays with an arena for key/value bytes
+ * (KeyTable below); values are compared as bytes first and parsed only when the bytes differ
+ * (compare.ts). Output rows are not buffered: the table remembers the file offset of each key's last
+ * row, and at the end the rows are copied from the input files at the sorted offsets.
+ * When the estimated table size exceeds memoryBudgetBytes both files are first split by key hash
+ * into N partition files (partition.ts), each partition is diffed with its own table, and the
+ * per-partition sorted offset lists are k-way merged so the output keeps the input order.
+ * Measure (src/systems/diffing/bench/diff-engine-quick.ts) before changing anything here.
+ *
+ * SEMANTICS
+ *  - Output (outPath): the new file's header line (bytes as in the file, including a UTF-8 BOM if
+ *    the new file has one), then each new-file row whose key is absent from the old file or whose
+ *    value differs, in the new file's order. Row bytes are copied untouched (quoting, number
+ *    formatting, embedded newlines); the row TERMINATOR is normalised to the terminator of the new
+ *    file's header line ('\r\n' or '\n'; '\n' when the header has none), and the last row always
+ *    gets one. deletedPath: the same for rows of the old file whose key is absent from the new file
+ *    (old header, old terminator style, old file order).
+ *  - Keys compare as exact byte strings after CSV unquoting ("a" ≡ a; empty ≡ empty).
+ *  - Values: see compare.ts (identical strings equal — so 'nan' vs 'nan' is unchanged —, else
+ *    Python float() + math.isclose(rel_tol=1e-9); anything non-numeric is compared as a string).
+ *  - Duplicate keys within one file: the last occurrence wins. For the new file the row is output
+ *    (if new/changed) at the position of its LAST occurrence; earlier occurrences are never output.
+ *    duplicateKeysOld/New count superseded rows (rows whose key occurs again later), so
+ *    rowsNew = added + changed + unchanged + duplicateKeysNew and
+ *    rowsOld = changed + unchanged + deleted + duplicateKeysOld. A warning names the first line at
+ *    which a key repeats.
+ *  - Empty lines anywhere are skipped (they are not rows). Column order may differ between files:
+ *    columns are found by name in each file's own header.
+ *  - Errors in the input throw DiffInputError (file, path, 1-based physical line where the record
+ *    starts, reason); line 0 means "not about a line" (e.g. file missing). Outputs are written to
+ *    temp files in tmpDir and renamed into place only on success; on failure they are removed.
+ *  - Memory: the in-memory path is used when the estimated need for the keys (max of the old and the
+ *    new file's estimated row count × estimated bytes per key) is ≤ memoryBudgetBytes. If the two
+ *    files have almost disjoint keys the table holds both and may use up to ~2× that estimate.
+ *
+ * No global state: everything lives in the objects created by one runDiff call (safe in workers).
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
+import { copyFile, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { valueBytesEqual } from './compare.js';
+import {
+  BufferedWriter,
+  CsvReader,
+  CsvSyntaxError,
+  DEFAULT_CHUNK,
+  END,
+  NEED_MORE,
+  RECORD,
+  unquoteInto,
+} from './csv-scan.js';
+import {
+  OffsetMerger,
+  P_NEED_MORE,
+  P_RECORD,
+  PartitionReader,
+  PartitionWriter,
+  hashBytes,
+  partitionOf,
+  planPartitionCount,
+  writeOffsets,
+  writeVarint,
+} from './partition.js';
+
+export interface DiffSpec {
+  keys: string[];
+  value: string;
+}
+
+export interface DiffOptions {
+  oldPath: string;
+  newPath: string;
+  /** The diff: new file's header + new/changed rows. */
+  outPath: string;
+  /** Old file's header + rows only in the old file. */
+  deletedPath: string;
+  spec: DiffSpec;
+  /** Default 256 MiB: above this estimated need for the keys -> partitioned path. */
+  memoryBudgetBytes?: number;
+  /** For partitions and temp outputs (default: dirname(outPath)). */
+  tmpDir?: string;
+  /** 0..1, called at most ~100 times, monotonic. */
+  onProgress?: (fraction: number) => void;
+  /** Tests: force the partitioned path with this many partitions. */
+  forcePartitions?: number;
+}
+
+export interface DiffStats {
+  rowsOld: number;
+  rowsNew: number;
+  rowsOut: number;
+  added: number;
+  changed: number;
+  unchanged: number;
+  deleted: number;
+  duplicateKeysOld: number;
+  duplicateKeysNew: number;
+  warnings: string[];
+  /** 1 = in-memory path. */
+  partitions: number;
+}
+
+/** Bad input: names the file (old/new + path), the 1-based line (0: not line-specific) and the reason. */
+export class DiffInputError extends Error {
+  readonly file: 'old' | 'new';
+  readonly path: string;
+  readonly line: number;
+  readonly reason: string;
+
+  constructor(file: 'old' | 'new', path: string, line: number, reason: string) {
+    super(`${file} file ${path}${line > 0 ? `, line ${line}` : ''}: ${reason}`);
+    this.name = 'DiffInputError';
+    this.file = file;
+    this.path = path;
+    this.line = line;
+    this.reason = reason;
+  }
+}
+
+export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------
+// Hash tables
+// ---------------------------------------------------------------------------------------------
+
+const ST_NONE = 0; // key not (yet) seen in the new file
+const ST_UNCHANGED = 1;
+const ST_CHANGED = 2;
+const ST_ADDED = 3;
+
+const BLOCK_BITS = 22;
+const BLOCK = 1 << BLOCK_BITS; // arena block address space (4 MiB)
+const MAX_BLOCKS = 1 << (32 - BLOCK_BITS);
+
+/** Estimated table bytes per key beyond its key/value bytes (slots, entry arrays, varints). */
+export const ENTRY_OVERHEAD = 48;
+
+/**
+ * Open-addressing (linear probing) hash table: key bytes → entry. Slots are (hash, entry+1) pairs in
+ * one Int32Array; per entry: arena offset of its record, old/new row file offsets, status. The arena
+ * is a list of Buffers addressed by one uint32 (block index << 22 | offset); a record is
+ * [varint keyLen][key][varint valueLen][value].
+ */
+export class KeyTable {
+  count = 0;
+  rec: Uint32Array;
+  oldOff: Float64Array;
+  newOff: Float64Array;
+  status: Uint8Array;
+  private slots: Int32Array;
+  private mask: number;
+  private limit: number;
+  private lastSlot = -1;
+  private lastFound = -1;
+  /** Sink for KeyTable.touch results (keeps the loads from being optimised away). */
+  sink = 0;
+  private readonly blocks: Buffer[] = [];
+  private cur: Buffer;
+  private curPos = 0;
+  private nextBlockSize: number;
+
+  constructor(expectedKeys: number, expectedArenaBytes = expectedKeys * 64) {
+    const n = Math.max(16, Math.ceil(expectedKeys));
+    let cap = 16;
+    while (cap * 0.7 < n) cap *= 2;
+    this.slots = new Int32Array(cap * 2);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * 0.7);
+    this.rec = new Uint32Array(n);
+    this.oldOff = new Float64Array(n);
+    this.newOff = new Float64Array(n);
+    this.status = new Uint8Array(n);
+    const first = Math.min(BLOCK, Math.max(64 * 1024, Math.ceil(expectedArenaBytes)));
+    this.cur = Buffer.allocUnsafe(first);
+    this.blocks.push(this.cur);
+    this.nextBlockSize = Math.min(BLOCK, first * 2);
+  }
+
+  /** Entry index of the key, or -1 (then the next insert() goes to the probed free slot). */
+  lookup(key: Uint8Array, start: number, len: number, h: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let s = h & mask;
+    for (;;) {
+      const e = slots[2 * s + 1] as number;
+      if (e === 0) {
+        this.lastSlot = s;
+        return -1;
+      }
+      if (slots[2 * s] === h && this.keyEquals(e - 1, key, start, len)) {
+        this.lastFound = e - 1;
+        return e - 1;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  /**
+   * Loads the home slot of hash h into cache and returns its content. Callers touch a batch of
+   * hashes first, then look them up: the independent loads overlap (memory-level parallelism), which
+   * is the only "prefetch" available in JS and roughly halves the cost of table misses.
+   */
+  touch(h: number): number {
+    return this.slots[2 * (h & this.mask) + 1] as number;
+  }
+
+  /** Entry after the last predicted/looked-up entry if it has this key, else -1 (no hashing). */
+  predict(key: Uint8Array, start: number, len: number): number {
+    const idx = this.lastFound + 1;
+    if (idx < this.count && this.keyEquals(idx, key, start, len)) {
+      this.lastFound = idx;
+      return idx;
+    }
+    return -1;
+  }
+
+  private keyEquals(idx: number, key: Uint8Array, start: number, len: number): boolean {
+    const r = this.rec[idx] as number;
+    const blk = this.blocks[r >>> BLOCK_BITS] as Buffer;
+    let p = r & (BLOCK - 1);
+    let kl = blk[p++] as number;
+    if (kl >= 0x80) {
+      kl &= 0x7f;
+      let shift = 7;
+      for (;;) {
+        const c = blk[p++] as number;
+        kl += (c & 0x7f) * 2 ** shift;
+        if (c < 0x80) break;
+        shift += 7;
+      }
+    }
+    if (kl !== len) return false;
+    for (let i = 0; i < len; i++) if (blk[p + i] !== key[start + i]) return false;
+    return true;
+  }
+
+  /** Inserts a key known to be absent (call right after a lookup that returned -1). */
+  insert(
+    key: Uint8Array,
+    start: number,
+    len: number,
+    h: number,
+    val: Uint8Array,
+    vs: number,
+    ve: number,
+  ): number {
+    const idx = this.count;
+    if (idx === this.rec.length) this.growEntries();
+    this.rec[idx] = this.store(key, start, len, val, vs, ve);
+    this.oldOff[idx] = -1;
+    this.newOff[idx] = -1;
+    this.status[idx] = ST_NONE;
+    const s = this.lastSlot;
+    this.slots[2 * s] = h;
+    this.slots[2 * s + 1] = idx + 1;
+    this.count = idx + 1;
+    if (this.count > this.limit) this.growSlots();
+    return idx;
+  }
+
+  /** Replaces the stored value of an entry (the key is re-stored with it). */
+  replaceValue(
+    idx: number,
+    key: Uint8Array,
+    start: number,
+    len: number,
+    val: Uint8Array,
+    vs: number,
+    ve: number,
+  ): void {
+    this.rec[idx] = this.store(key, start, len, val, vs, ve);
+  }
+
+  /** Compares the stored value of an entry with val[vs, ve) by the value rule (compare.ts). */
+  valueEquals(idx: number, val: Uint8Array, vs: number, ve: number): boolean {
+    const r = this.rec[idx] as number;
+    const blk = this.blocks[r >>> BLOCK_BITS] as Buffer;
+    let p = r & (BLOCK - 1);
+    // skip key
+    let kl = 0;
+    let shift = 0;
+    for (;;) {
+      const c = blk[p++] as number;
+      kl += (c & 0x7f) * 2 ** shift;
+      if (c < 0x80) break;
+      shift += 7;
+    }
+    p += kl;
+    let vl = 0;
+    shift = 0;
+    for (;;) {
+      const c = blk[p++] as number;
+      vl += (c & 0x7f) * 2 ** shift;
+      if (c < 0x80) break;
+      shift += 7;
+    }
+    return valueBytesEqual(blk, p, p + vl, val, vs, ve);
+  }
+
+  private store(
+    key: Uint8Array,
+    start: number,
+    len: number,
+    val: Uint8Array,
+    vs: number,
+    ve: number,
+  ): number {
+    const vl = ve - vs;
+    const need = len + vl + 10;
+    if (this.curPos + need > this.cur.length) this.newBlock(need);
+    const b = this.cur;
+    const at = ((this.blocks.length - 1) * BLOCK + this.curPos) >>> 0;
+    let p = writeVarint(b, this.curPos, len);
+    if (len <= 64) {
+      for (let i = 0; i < len; i++) b[p + i] = key[start + i] as number;
+    } else {
+      b.set(key.subarray(start, start + len), p);
+    }
+    p += len;
+    p = writeVarint(b, p, vl);
+    if (vl <= 64) {
+      for (let i = 0; i < vl; i++) b[p + i] = val[vs + i] as number;
+    } else {
+      b.set(val.subarray(vs, ve), p);
+    }
+    this.curPos = p + vl;
+    return at;
+  }
+
+  private newBlock(need: number): void {
+    if (this.blocks.length >= MAX_BLOCKS) throw new Error('diff engine: key arena exceeds 4 GiB');
+    const size = Math.max(need, this.nextBlockSize);
+    this.nextBlockSize = Math.min(BLOCK, this.nextBlockSize * 2);
+    this.cur = Buffer.allocUnsafe(size);
+    this.curPos = 0;
+    this.blocks.push(this.cur);
+  }
+
+  private growEntries(): void {
+    const n = Math.ceil(this.rec.length * 1.5) + 16;
+    const rec = new Uint32Array(n);
+    rec.set(this.rec);
+    this.rec = rec;
+    const o = new Float64Array(n);
+    o.set(this.oldOff);
+    this.oldOff = o;
+    const nw = new Float64Array(n);
+    nw.set(this.newOff);
+    this.newOff = nw;
+    const st = new Uint8Array(n);
+    st.set(this.status);
+    this.status = st;
+  }
+
+  private growSlots(): void {
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    const slots = new Int32Array(cap * 2);
+    const mask = cap - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const e = old[i + 1] as number;
+      if (e === 0) continue;
+      const h = old[i] as number;
+      let s = h & mask;
+      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = h;
+      slots[2 * s + 1] = e;
+    }
+    this.slots = slots;
+    this.mask = mask;
+    this.limit = Math.floor(cap * 0.7);
+  }
+
+  /** Memory held (approximate, for tests/diagnostics). */
+  get bytes(): number {
+    let arena = 0;
+    for (const b of this.blocks) arena += b.length;
+    return this.slots.byteLength + this.rec.length * 21 + arena;
+  }
+}
+
+/** Interning table for one dictionary-encoded key column: field bytes → small integer id. */
+export class InternTable {
+  count = 0;
+  private slots: Int32Array;
+  private mask: number;
+  private offs: Uint32Array = new Uint32Array(64);
+  private lens: Uint32Array = new Uint32Array(64);
+  private arena: Buffer = Buffer.allocUnsafe(4096);
+  private arenaLen = 0;
+  private readonly cache = new Int32Array(256).fill(-1);
+
+  constructor() {
+    this.slots = new Int32Array(2 * 256);
+    this.mask = 255;
+  }
+
+  intern(src: Uint8Array, s: number, len: number): number {
+    // Fast path: a 256-entry direct-mapped cache keyed by a cheap signature (length, first, middle
+    // and last byte); one byte comparison confirms. Low-cardinality columns almost always hit.
+    let sig = len;
+    if (len > 0)
+      sig +=
+        (src[s] as number) * 7 + (src[s + (len >> 1)] as number) * 31 + (src[s + len - 1] as number) * 131;
+    sig &= 255;
+    const cache = this.cache;
+    const c = cache[sig] as number;
+    if (c >= 0 && this.lens[c] === len && this.equals(c, src, s, len)) return c;
+    const id = this.lookupOrAdd(src, s, len);
+    cache[sig] = id;
+    return id;
+  }
+
+  private lookupOrAdd(src: Uint8Array, s: number, len: number): number {
+    const h = hashBytes(src, s, len);
+    const slots = this.slots;
+    const mask = this.mask;
+    let i = h & mask;
+    for (;;) {
+      const e = slots[2 * i + 1] as number;
+      if (e === 0) break;
+      if (slots[2 * i] === h && this.lens[e - 1] === len && this.equals(e - 1, src, s, len)) return e - 1;
+      i = (i + 1) & mask;
+    }
+    const id = this.count;
+    if (id === this.offs.length) {
+      const offs = new Uint32Array(id * 2);
+      offs.set(this.offs);
+      this.offs = offs;
+      const lens = new Uint32Array(id * 2);
+      lens.set(this.lens);
+      this.lens = lens;
+    }
+    if (this.arenaLen + len > this.arena.length) {
+      const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaLen + len));
+      this.arena.copy(a, 0, 0, this.arenaLen);
+      this.arena = a;
+    }
+    for (let j = 0; j < len; j++) this.arena[this.arenaLen + j] = src[s + j] as number;
+    this.offs[id] = this.arenaLen;
+    this.lens[id] = len;
+    this.arenaLen += len;
+    slots[2 * i] = h;
+    slots[2 * i + 1] = id + 1;
+    this.count = id + 1;
+    if (this.count * 10 > (mask + 1) * 7) this.grow();
+    return id;
+  }
+
+  private equals(id: number, src: Uint8Array, s: number, len: number): boolean {
+    const a = this.arena;
+    const o = this.offs[id] as number;
+    for (let j = 0; j < len; j++) if (a[o + j] !== src[s + j]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const cap = (this.mask + 1) * 2;
+    const mask = cap - 1;
+    const slots = new Int32Array(cap * 2);
+    for (let i = 0; i < old.length; i += 2) {
+      const e = old[i + 1] as number;
+      if (e === 0) continue;
+      let s = (old[i] as number) & mask;
+      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+      slots[2 * s] = old[i] as number;
+      slots[2 * s + 1] = e;
+    }
+    this.slots = slots;
+    this.mask = mask;
+  }
+}
+
+/**
+ * Builds the key byte string of the current CSV record: per key column either the dictionary id
+ * (varint) or, for raw columns, varint length + unquoted bytes. Unambiguous by construction.
+ * Old and new file must be encoded by the same KeyEncoder instance.
+ */
+export class KeyEncoder {
+  kb: Buffer = Buffer.allocUnsafe(1024);
+  private tmp: Buffer = Buffer.allocUnsafe(1024);
+
+  constructor(private readonly dicts: (InternTable | null)[]) {}
+
+  /** Encodes into this.kb at 0; returns the key length. */
+  encode(rd: CsvReader, cols: Int32Array): number {
+    const need = rd.recEnd - rd.recStart + 5 * cols.length;
+    if (this.kb.length < need) this.kb = Buffer.allocUnsafe(need * 2);
+    return this.encodeInto(rd, cols, this.kb, 0);
+  }
+
+  /** Encodes into dst at `at`; returns the end position. dst needs recLen + 5·cols bytes of room. */
+  encodeInto(rd: CsvReader, cols: Int32Array, kb: Uint8Array, at: number): number {
+    const b = rd.buf;
+    const fS = rd.fStart;
+    const fE = rd.fEnd;
+    const fQ = rd.fQuoted;
+    const dicts = this.dicts;
+    let p = at;
+    for (let k = 0; k < cols.length; k++) {
+      const c = cols[k] as number;
+      let src: Uint8Array = b;
+      let s = fS[c] as number;
+      let e = fE[c] as number;
+      if (fQ[c] === 1) {
+        if (this.tmp.length < e - s) this.tmp = Buffer.allocUnsafe((e - s) * 2);
+        e = unquoteInto(b, s, e, this.tmp, 0);
+        s = 0;
+        src = this.tmp;
+      }
+      const d = dicts[k];
+      if (d) {
+        const id = d.intern(src, s, e - s);
+        if (id < 0x80) kb[p++] = id;
+        else p = writeVarint(kb, p, id);
+      } else {
+        const len = e - s;
+        if (len < 0x80) kb[p++] = len;
+        else p = writeVarint(kb, p, len);
+        for (let j = s; j < e; j++) kb[p++] = src[j] as number;
+      }
+    }
+    return p;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+// ---------------------------------------------------------------------------------------------
+
+interface Input {
+  which: 'old' | 'new';
+  path: string;
+  rd: CsvReader;
+  nCols: number;
+  keyCols: Int32Array;
+  valCol: number;
+  /** Header line bytes as in the file (BOM included), without terminator. */
+  header: Buffer;
+  /** Terminator used for every output row taken from this file. */
+  term: Buffer;
+  size: number;
+}
+
+function inputError(
+  inp: { which: 'old' | 'new'; path: string },
+  line: number,
+  reason: string,
+): DiffInputError {
+  return new DiffInputError(inp.which, inp.path, line, reason);
+}
+
+async function scanOrThrow(inp: Input): Promise<number> {
+  const rd = inp.rd;
+  for (;;) {
+    let r: number;
+    try {
+      r = rd.next();
+    } catch (e) {
+      if (e instanceof CsvSyntaxError) throw inputError(inp, e.line, e.reason);
+      throw e;
+    }
+    if (r !== NEED_MORE) return r;
+    await fillOrThrow(inp);
+  }
+}
+
+async function fillOrThrow(inp: { which: 'old' | 'new'; path: string; rd: CsvReader }): Promise<void> {
+  try {
+    await inp.rd.fill();
+  } catch (e) {
+    throw inputError(inp, 0, `cannot read file: ${(e as Error).message}`);
+  }
+}
+
+function nextRecord(inp: Input): number {
+  try {
+    return inp.rd.next();
+  } catch (e) {
+    if (e instanceof CsvSyntaxError) throw inputError(inp, e.line, e.reason);
+    throw e;
+  }
+}
+
+async function openInput(
+  which: 'old' | 'new',
+  path: string,
+  spec: DiffSpec,
+  chunkSize: number,
+): Promise<Input> {
+  let rd: CsvReader;
+  try {
+    rd = await CsvReader.open(path, chunkSize, true);
+  } catch (e) {
+    throw new DiffInputError(which, path, 0, `cannot open file: ${(e as Error).message}`);
+  }
+  const partial = { which, path, rd } as Input;
+  try {
+    const r = await scanOrThrow(partial);
+    if (r === END) throw inputError(partial, 1, 'file is empty (no header line)');
+    const names = rd.fieldValues();
+    const find = (name: string, what: string): number => {
+      const i = names.indexOf(name);
+      if (i < 0) {
+        throw inputError(
+          partial,
+          rd.line,
+          `missing ${what} column '${name}' in header (columns: ${names.join(', ')})`,
+        );
+      }
+      if (names.indexOf(name, i + 1) >= 0) {
+        throw inputError(partial, rd.line, `${what} column '${name}' appears more than once in the header`);
+      }
+      return i;
+    };
+    const keyCols = Int32Array.from(spec.keys.map((k) => find(k, 'key')));
+    const valCol = find(spec.value, 'value');
+    const header = Buffer.from(rd.buf.subarray(0, rd.recEnd)); // base is 0: BOM included
+    let term = rd.terminator();
+    if (term.length === 0) term = Buffer.from('\n');
+    return Object.assign(partial, { nCols: names.length, keyCols, valCol, header, term, size: rd.size });
+  } catch (e) {
+    await rd.close();
+    throw e;
+  }
+}
+
+function raggedError(inp: Input): DiffInputError {
+  return inputError(
+    inp,
+    inp.rd.line,
+    `wrong number of fields: expected ${inp.nCols} (as in the header), got ${inp.rd.nFields}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Estimation
+// ---------------------------------------------------------------------------------------------
+
+interface Sample {
+  rows: number;
+  /** Estimated data rows in the whole file. */
+  estRows: number;
+  avgRawKey: number;
+  avgValue: number;
+  /** Per key column: distinct values / rows in the sample. */
+  distinctRatio: number[];
+  /** Per key column: average raw length. */
+  avgColLen: number[];
+  /** Per key column: distinct values in the sample. */
+  distinct: number[];
+}
+
+const SAMPLE_ROWS = 20_000;
+
+/** Looks at the rows already in the reader's first chunk (does not consume them). */
+function sampleInput(inp: Input): Sample {
+  const rd = inp.rd;
+  const saved = rd.snapshot();
+  const k = inp.keyCols.length;
+  const sets: Set<string>[] = Array.from({ length: k }, () => new Set<string>());
+  const colLen = new Array<number>(k).fill(0);
+  let rows = 0;
+  let valBytes = 0;
+  let firstOff = -1;
+  let lastEnd = 0;
+  let r: number = RECORD;
+  try {
+    while (rows < SAMPLE_ROWS) {
+      r = rd.next();
+      if (r !== RECORD) break;
+      if (rd.nFields !== inp.nCols) continue;
+      if (firstOff < 0) firstOff = rd.recordOffset;
+      lastEnd = rd.base + rd.pos;
+      for (let j = 0; j < k; j++) {
+        const c = inp.keyCols[j] as number;
+        const s = rd.fStart[c] as number;
+        const e = rd.fEnd[c] as number;
+        colLen[j] = (colLen[j] as number) + (e - s);
+        (sets[j] as Set<string>).add(rd.buf.toString('latin1', s, e));
+      }
+      valBytes += (rd.fEnd[inp.valCol] as number) - (rd.fStart[inp.valCol] as number);
+      rows++;
+    }
+  } catch (e) {
+    if (!(e instanceof CsvSyntaxError)) throw e; // reported by the real pass
+  }
+  rd.restore(saved);
+  const avgColLen = colLen.map((x) => (rows ? x / rows : 0));
+  const rawKey = avgColLen.reduce((a, b) => a + b + 1, 0);
+  let estRows = rows;
+  if (r !== END && rows > 0 && lastEnd > firstOff) {
+    estRows = Math.ceil(((inp.size - firstOff) * rows) / (lastEnd - firstOff));
+  }
+  return {
+    rows,
+    estRows,
+    avgRawKey: rawKey,
+    avgValue: rows ? valBytes / rows : 0,
+    distinctRatio: sets.map((s) => (rows ? s.size / rows : 1)),
+    distinct: sets.map((s) => s.size),
+    avgColLen,
+  };
+}
+
+/**
+ * Dictionary-encode a key column when it looks low-cardinality in the sample and its values are long
+ * enough for an id to save memory (short columns are cheaper to copy than to intern).
+ */
+function useDictionary(sample: Sample, j: number): boolean {
+  return (sample.distinctRatio[j] as number) <= 0.5 && (sample.avgColLen[j] as number) >= 4;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Progress
+// ---------------------------------------------------------------------------------------------
+
+class Progress {
+  private last = -1;
+  constructor(private readonly cb: ((f: number) => void) | undefined) {}
+
+  /** Reports lo + (hi - lo) * part (part 0..1); only when the whole percent increases. */
+  at(lo: number, hi: number, part: number): void {
+    if (!this.cb) return;
+    const f = lo + (hi - lo) * Math.min(1, Math.max(0, Number.isFinite(part) ? part : 1));
+    const pct = Math.floor(f * 100 + 1e-9);
+    if (pct > this.last) {
+      this.last = pct;
+      this.cb(pct / 100);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Core steps shared by both paths
+// ---------------------------------------------------------------------------------------------
+
+interface Counters {
+  rowsOld: number;
+  rowsNew: number;
+  dupOld: number;
+  dupNew: number;
+  firstDupOld: number;
+  firstDupNew: number;
+  added: number;
+  changed: number;
+  unchanged: number;
+  deleted: number;
+}
+
+function newCounters(): Counters {
+  return {
+    rowsOld: 0,
+    rowsNew: 0,
+    dupOld: 0,
+    dupNew: 0,
+    firstDupOld: 0,
+    firstDupNew: 0,
+    added: 0,
+    changed: 0,
+    unchanged: 0,
+    deleted: 0,
+  };
+}
+
+/** Tallies the table and returns the sorted new-file offsets to output and old-file offsets deleted. */
+function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float64Array } {
+  const n = t.count;
+  const st = t.status;
+  const oldOff = t.oldOff;
+  let nEmit = 0;
+  let nDel = 0;
+  for (let i = 0; i < n; i++) {
+    const s = st[i];
+    if (s === ST_ADDED || s === ST_CHANGED) nEmit++;
+    else if (s === ST_NONE && (oldOff[i] as number) >= 0) nDel++;
+  }
+  const emit = new Float64Array(nEmit);
+  const del = new Float64Array(nDel);
+  let e = 0;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const s = st[i];
+    if (s === ST_ADDED) {
+      emit[e++] = t.newOff[i] as number;
+      c.added++;
+    } else if (s === ST_CHANGED) {
+      emit[e++] = t.newOff[i] as number;
+      c.changed++;
+    } else if (s === ST_UNCHANGED) {
+      c.unchanged++;
+    } else if ((oldOff[i] as number) >= 0) {
+      del[d++] = oldOff[i] as number;
+      c.deleted++;
+    }
+  }
+  emit.sort();
+  del.sort();
+  return { emit, del };
+}
+
+/** Copies the records starting at the given increasing offsets from a CSV file to a writer. */
+async function copyRows(
+  inp: { which: 'old' | 'new'; path: string },
+  nextOffset: () => number,
+  total: number,
+  w: BufferedWriter,
+  term: Uint8Array,
+  progress: Progress,
+  lo: number,
+  hi: number,
+  chunkSize: number,
+): Promise<void> {
+  if (total === 0) return;
+  let rd: CsvReader;
+  try {
+    rd = await CsvReader.open(inp.path, chunkSize);
+  } catch (e) {
+    throw new DiffInputError(inp.which, inp.path, 0, `cannot open file: ${(e as Error).message}`);
+  }
+  const src = { ...inp, rd };
+  try {
+    let done = 0;
+    const step = Math.max(1, Math.floor(total / 100));
+    for (let off = nextOffset(); off >= 0; off = nextOffset()) {
+      rd.seek(off);
+      let r = rd.next();
+      while (r === NEED_MORE) {
+        await fillOrThrow(src);
+        r = rd.next();
+      }
+      if (r !== RECORD) throw new Error(`internal error: no record at offset ${off} of ${inp.path}`);
+      w.write(rd.buf, rd.recStart, rd.recEnd);
+      w.write(term, 0, term.length);
+      if (++done % step === 0) progress.at(lo, hi, done / total);
+    }
+  } finally {
+    await rd.close();
+  }
+}
+
+function arrayCursor(a: Float64Array): () => number {
+  let i = 0;
+  return () => (i < a.length ? (a[i++] as number) : -1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// In-memory path
+// ---------------------------------------------------------------------------------------------
+
+const BATCH = 64;
+
+/**
+ * Rows are processed in batches of 64: keys are encoded into one batch buffer first, then all home
+ * slots are touched (overlapping cache misses, see KeyTable.touch), then the rows are applied in order.
+ * For the new file, rows whose entry is predicted (same order as the old file) skip the hash table.
+ */
+async function scanIntoTable(
+  inp: Input,
+  enc: KeyEncoder,
+  t: KeyTable,
+  c: Counters,
+  isNew: boolean,
+  progress: Progress,
+  lo: number,
+  hi: number,
+): Promise<void> {
+  const rd = inp.rd;
+  const nCols = inp.nCols;
+  const keyCols = inp.keyCols;
+  const valCol = inp.valCol;
+  const extra = 5 * keyCols.length + 16;
+  let bk = Buffer.allocUnsafe(64 * 1024);
+  const kS = new Int32Array(BATCH);
+  const kE = new Int32Array(BATCH);
+  const hs = new Int32Array(BATCH);
+  const vS = new Int32Array(BATCH);
+  const vE = new Int32Array(BATCH);
+  const vIn = new Uint8Array(BATCH);
+  const offs = new Float64Array(BATCH);
+  const lines = new Float64Array(BATCH);
+  const hint = new Int32Array(BATCH);
+  let n = 0;
+  let p = 0;
+  let rows = 0;
+  let dups = 0;
+  let firstDup = 0;
+  let sink = 0;
+
+  const flush = (): void => {
+    const buf = rd.buf;
+    if (isNew) {
+      for (let k = 0; k < n; k++) {
+        const ks = kS[k] as number;
+        const idx = t.predict(bk, ks, (kE[k] as number) - ks);
+        hint[k] = idx;
+        if (idx < 0) sink += t.touch(hs[k] as number);
+      }
+    } else {
+      for (let k = 0; k < n; k++) sink += t.touch(hs[k] as number);
+    }
+    for (let k = 0; k < n; k++) {
+      const ks = kS[k] as number;
+      const kLen = (kE[k] as number) - ks;
+      const vb = vIn[k] === 1 ? bk : buf;
+      const dup = isNew
+        ? applyNew(
+            t,
+            hint[k] as number,
+            bk,
+            ks,
+            kLen,
+            hs[k] as number,
+            vb,
+            vS[k] as number,
+            vE[k] as number,
+            offs[k] as number,
+          )
+        : applyOld(t, bk, ks, kLen, hs[k] as number, vb, vS[k] as number, vE[k] as number, offs[k] as number);
+      if (dup) {
+        dups++;
+        if (firstDup === 0) firstDup = lines[k] as number;
+      }
+    }
+    n = 0;
+    p = 0;
+  };
+
+  for (;;) {
+    const r = nextRecord(inp);
+    if (r === RECORD) {
+      if (rd.nFields !== nCols) {
+        if (rd.isBlank()) continue;
+        throw raggedError(inp);
+      } else if (nCols === 1 && rd.isBlank()) {
+        continue;
+      }
+      const room = rd.recEnd - rd.recStart + extra;
+      if (p + room > bk.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(bk.length * 2, p + room));
+        bk.copy(bigger, 0, 0, p);
+        bk = bigger;
+      }
+      kS[n] = p;
+      p = enc.encodeInto(rd, keyCols, bk, p);
+      kE[n] = p;
+      hs[n] = hashBytes(bk, kS[n] as number, p - (kS[n] as number));
+      const fs = rd.fStart[valCol] as number;
+      const fe = rd.fEnd[valCol] as number;
+      if (rd.fQuoted[valCol] === 1) {
+        vS[n] = p;
+        p = unquoteInto(rd.buf, fs, fe, bk, p);
+        vE[n] = p;
+        vIn[n] = 1;
+      } else {
+        vS[n] = fs;
+        vE[n] = fe;
+        vIn[n] = 0;
+      }
+      offs[n] = rd.base + rd.recStart;
+      lines[n] = rd.line;
+      rows++;
+      if (++n === BATCH) flush();
+    } else if (r === NEED_MORE) {
+      flush(); // value positions point into rd.buf, which fill() moves
+      await fillOrThrow(inp);
+      progress.at(lo, hi, rd.consumed / Math.max(1, inp.size));
+    } else {
+      flush();
+      break;
+    }
+  }
+  t.sink ^= sink;
+  if (isNew) {
+    c.rowsNew += rows;
+    c.dupNew += dups;
+    c.firstDupNew = minLine(c.firstDupNew, firstDup);
+  } else {
+    c.rowsOld += rows;
+    c.dupOld += dups;
+    c.firstDupOld = minLine(c.firstDupOld, firstDup);
+  }
+}
+
+function minLine(a: number, b: number): number {
+  if (a === 0) return b;
+  if (b === 0) return a;
+  return Math.min(a, b);
+}
+
+/** Old-file row; returns true when the key was already present (duplicate, last one wins). */
+function applyOld(
+  t: KeyTable,
+  kb: Uint8Array,
+  ks: number,
+  kLen: number,
+  h: number,
+  vb: Uint8Array,
+  vs: number,
+  ve: number,
+  off: number,
+): boolean {
+  let idx = t.lookup(kb, ks, kLen, h);
+  let dup = false;
+  if (idx < 0) {
+    idx = t.insert(kb, ks, kLen, h, vb, vs, ve);
+  } else {
+    t.replaceValue(idx, kb, ks, kLen, vb, vs, ve);
+    dup = true;
+  }
+  t.oldOff[idx] = off;
+  return dup;
+}
+
+/** New-file row; returns true when the key was already seen in the new file. */
+function applyNew(
+  t: KeyTable,
+  hintIdx: number,
+  kb: Uint8Array,
+  ks: number,
+  kLen: number,
+  h: number,
+  vb: Uint8Array,
+  vs: number,
+  ve: number,
+  off: number,
+): boolean {
+  let idx = hintIdx >= 0 ? hintIdx : t.lookup(kb, ks, kLen, h);
+  if (idx < 0) {
+    idx = t.insert(kb, ks, kLen, h, vb, vs, vs);
+    t.newOff[idx] = off;
+    t.status[idx] = ST_ADDED;
+    return false;
+  }
+  const dup = (t.newOff[idx] as number) >= 0;
+  t.newOff[idx] = off;
+  if ((t.oldOff[idx] as number) >= 0) {
+    t.status[idx] = t.valueEquals(idx, vb, vs, ve) ? ST_UNCHANGED : ST_CHANGED;
+  }
+  return dup;
+}
+
+async function diffInMemory(
+  oldIn: Input,
+  newIn: Input,
+  oldSample: Sample,
+  newSample: Sample,
+  outW: BufferedWriter,
+  delW: BufferedWriter,
+  c: Counters,
+  progress: Progress,
+  tuning: Tuning,
+): Promise<void> {
+  // Dictionary-encode key columns that look low-cardinality in the old file's sample.
+  const dicts = oldSample.distinctRatio.map((r, j) =>
+    useDictionary(oldSample, j) ? new InternTable() : null,
+  );
+  const enc = new KeyEncoder(dicts);
+  const expected = Math.max(oldSample.estRows, newSample.estRows) * 1.05 + 16;
+  const t = new KeyTable(expected, expected * (12 + oldSample.avgValue));
+  await scanIntoTable(oldIn, enc, t, c, false, progress, 0, 0.45);
+  await oldIn.rd.close();
+  await scanIntoTable(newIn, enc, t, c, true, progress, 0.45, 0.9);
+  await newIn.rd.close();
+  const { emit, del } = finishTable(t, c);
+  await copyRows(
+    newIn,
+    arrayCursor(emit),
+    emit.length,
+    outW,
+    newIn.term,
+    progress,
+    0.9,
+    0.97,
+    tuning.copyChunkSize,
+  );
+  await copyRows(
+    oldIn,
+    arrayCursor(del),
+    del.length,
+    delW,
+    oldIn.term,
+    progress,
+    0.97,
+    1,
+    tuning.copyChunkSize,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partitioned path
+// ---------------------------------------------------------------------------------------------
+
+async function splitIntoPartitions(
+  inp: Input,
+  writers: PartitionWriter[],
+  c: Counters,
+  isNew: boolean,
+  progress: Progress,
+  lo: number,
+  hi: number,
+): Promise<void> {
+  const rd = inp.rd;
+  const enc = new KeyEncoder(Array.from(inp.keyCols, () => null));
+  const n = writers.length;
+  const nCols = inp.nCols;
+  const valCol = inp.valCol;
+  let vtmp = Buffer.allocUnsafe(256);
+  let rows = 0;
+  for (;;) {
+    const r = nextRecord(inp);
+    if (r === RECORD) {
+      if (rd.nFields !== nCols) {
+        if (rd.isBlank()) continue;
+        throw raggedError(inp);
+      } else if (nCols === 1 && rd.isBlank()) {
+        continue;
+      }
+      const kLen = enc.encode(rd, inp.keyCols);
+      const h = hashBytes(enc.kb, 0, kLen);
+      let vb: Uint8Array = rd.buf;
+      let vs = rd.fStart[valCol] as number;
+      let ve = rd.fEnd[valCol] as number;
+      if (rd.fQuoted[valCol] === 1) {
+        if (vtmp.length < ve - vs) vtmp = Buffer.allocUnsafe((ve - vs) * 2);
+        ve = unquoteInto(vb, vs, ve, vtmp, 0);
+        vs = 0;
+        vb = vtmp;
+      }
+      (writers[partitionOf(h, n)] as PartitionWriter).add(
+        rd.base + rd.recStart,
+        rd.line,
+        enc.kb,
+        kLen,
+        vb,
+        vs,
+        ve,
+      );
+      rows++;
+    } else if (r === NEED_MORE) {
+      await fillOrThrow(inp);
+      progress.at(lo, hi, rd.consumed / Math.max(1, inp.size));
+    } else {
+      break;
+    }
+  }
+  if (isNew) c.rowsNew += rows;
+  else c.rowsOld += rows;
+}
+
+async function readPartition(path: string, t: KeyTable, c: Counters, isNew: boolean): Promise<void> {
+  const pr = await PartitionReader.open(path);
+  let dups = 0;
+  let firstDup = 0;
+  try {
+    for (;;) {
+      const r = pr.next();
+      if (r === P_RECORD) {
+        const b = pr.buf;
+        const h = hashBytes(b, pr.kStart, pr.kLen);
+        const dup = isNew
+          ? applyNew(
+              t,
+              t.predict(b, pr.kStart, pr.kLen),
+              b,
+              pr.kStart,
+              pr.kLen,
+              h,
+              b,
+              pr.vStart,
+              pr.vEnd,
+              pr.offset,
+            )
+          : applyOld(t, b, pr.kStart, pr.kLen, h, b, pr.vStart, pr.vEnd, pr.offset);
+        if (dup) {
+          dups++;
+          if (firstDup === 0) firstDup = pr.line;
+        }
+      } else if (r === P_NEED_MORE) {
+        await pr.fill();
+      } else {
+        break;
+      }
+    }
+  } finally {
+    await pr.close();
+  }
+  if (isNew) {
+    c.dupNew += dups;
+    c.firstDupNew = minLine(c.firstDupNew, firstDup);
+  } else {
+    c.dupOld += dups;
+    c.firstDupOld = minLine(c.firstDupOld, firstDup);
+  }
+}
+
+async function diffPartitioned(
+  oldIn: Input,
+  newIn: Input,
+  n: number,
+  partDir: string,
+  outW: BufferedWriter,
+  delW: BufferedWriter,
+  c: Counters,
+  progress: Progress,
+  tuning: Tuning,
+): Promise<void> {
+  const bufSize = Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor((32 * 1024 * 1024) / n)));
+  const split = async (inp: Input, tag: string, lo: number, hi: number): Promise<PartitionWriter[]> => {
+    const writers: PartitionWriter[] = [];
+    try {
+      for (let p = 0; p < n; p++)
+        writers.push(new PartitionWriter(join(partDir, `${tag}-${p}.part`), bufSize));
+      await splitIntoPartitions(inp, writers, c, tag === 'new', progress, lo, hi);
+    } finally {
+      for (const w of writers) w.close();
+      await inp.rd.close();
+    }
+    return writers;
+  };
+  const oldParts = await split(oldIn, 'old', 0, 0.25);
+  const newParts = await split(newIn, 'new', 0.25, 0.5);
+
+  let nEmit = 0;
+  let nDel = 0;
+  const emitFiles: string[] = [];
+  const delFiles: string[] = [];
+  for (let p = 0; p < n; p++) {
+    const op = oldParts[p] as PartitionWriter;
+    const np = newParts[p] as PartitionWriter;
+    const expected = Math.max(op.rows, np.rows) + 16;
+    const t = new KeyTable(expected, op.keyValueBytes + op.rows * 2 + 1024);
+    await readPartition(op.path, t, c, false);
+    await unlink(op.path);
+    await readPartition(np.path, t, c, true);
+    await unlink(np.path);
+    const { emit, del } = finishTable(t, c);
+    nEmit += emit.length;
+    nDel += del.length;
+    const ef = join(partDir, `emit-${p}.off`);
+    const df = join(partDir, `del-${p}.off`);
+    writeOffsets(ef, emit);
+    writeOffsets(df, del);
+    emitFiles.push(ef);
+    delFiles.push(df);
+    progress.at(0.5, 0.9, (p + 1) / n);
+  }
+  const em = new OffsetMerger(emitFiles);
+  try {
+    await copyRows(
+      newIn,
+      () => em.next(),
+      nEmit,
+      outW,
+      newIn.term,
+      progress,
+      0.9,
+      0.97,
+      tuning.copyChunkSize,
+    );
+  } finally {
+    em.close();
+  }
+  const dm = new OffsetMerger(delFiles);
+  try {
+    await copyRows(oldIn, () => dm.next(), nDel, delW, oldIn.term, progress, 0.97, 1, tuning.copyChunkSize);
+  } finally {
+    dm.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Entry point
+// ---------------------------------------------------------------------------------------------
+
+async function moveInto(tmp: string, dest: string): Promise<void> {
+  try {
+    await rename(tmp, dest);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+    await copyFile(tmp, dest);
+    await unlink(tmp);
+  }
+}
+
+function validate(opts: DiffOptions): void {
+  if (!opts.spec || opts.spec.keys.length === 0) throw new Error('runDiff: spec.keys must not be empty');
+  if (!opts.spec.value) throw new Error('runDiff: spec.value is required');
+  if (resolve(opts.outPath) === resolve(opts.deletedPath)) {
+    throw new Error('runDiff: outPath and deletedPath must differ');
+  }
+  if (
+    opts.forcePartitions !== undefined &&
+    !(Number.isInteger(opts.forcePartitions) && opts.forcePartitions >= 1)
+  ) {
+    throw new Error('runDiff: forcePartitions must be a positive integer');
+  }
+}
+
+/** Internal knobs (tests use tiny chunks to exercise chunk boundaries). */
+export interface Tuning {
+  /** Read chunk of the scanning passes (default 4 MiB). */
+  chunkSize: number;
+  /** Read chunk when copying output rows (default 256 KiB). */
+  copyChunkSize: number;
+}
+
+const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
+  chunkSize: DEFAULT_CHUNK,
+  copyChunkSize: 256 * 1024,
+});
+
+/** Runs one diff; see the module comment for the exact semantics. */
+export async function runDiff(opts: DiffOptions): Promise<DiffStats> {
+  return runDiffTuned(opts, DEFAULT_TUNING);
+}
+
+/** runDiff with internal knobs (for tests and benchmarks). */
+export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<DiffStats> {
+  validate(opts);
+  const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  const tmpDir = opts.tmpDir ?? dirname(opts.outPath);
+  const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
+  const outTmp = join(tmpDir, `.${basename(opts.outPath)}.${tag}.tmp`);
+  const delTmp = join(tmpDir, `.${basename(opts.deletedPath)}.${tag}.tmp`);
+  const progress = new Progress(opts.onProgress);
+  const inputs: Input[] = [];
+  let partDir: string | undefined;
+  let outFd = -1;
+  let delFd = -1;
+  try {
+    const oldIn = await openInput('old', opts.oldPath, opts.spec, tuning.chunkSize);
+    inputs.push(oldIn);
+    const newIn = await openInput('new', opts.newPath, opts.spec, tuning.chunkSize);
+    inputs.push(newIn);
+    progress.at(0, 1, 0);
+
+    const oldSample = sampleInput(oldIn);
+    const newSample = sampleInput(newIn);
+    const estKeys = Math.max(oldSample.estRows, newSample.estRows);
+    const encKey = oldSample.distinctRatio.reduce(
+      (a, _r, j) => a + (useDictionary(oldSample, j) ? 2 : 1 + (oldSample.avgColLen[j] as number)),
+      0,
+    );
+    const dictBytes = oldSample.distinct.reduce(
+      (a, d, j) =>
+        a +
+        (useDictionary(oldSample, j)
+          ? ((d * estKeys) / Math.max(1, oldSample.rows)) * ((oldSample.avgColLen[j] as number) + 24)
+          : 0),
+      0,
+    );
+    const needInMemory = estKeys * (ENTRY_OVERHEAD + encKey + oldSample.avgValue) + dictBytes;
+    let partitions = 1;
+    if (opts.forcePartitions !== undefined) {
+      partitions = opts.forcePartitions;
+    } else if (needInMemory > budget) {
+      const rawNeed = estKeys * (ENTRY_OVERHEAD + oldSample.avgRawKey + oldSample.avgValue);
+      partitions = planPartitionCount(rawNeed, budget);
+    }
+    const partitioned = opts.forcePartitions !== undefined || partitions > 1;
+
+    outFd = openSync(outTmp, 'wx');
+    delFd = openSync(delTmp, 'wx');
+    const outW = new BufferedWriter(outFd, 1024 * 1024);
+    const delW = new BufferedWriter(delFd, 256 * 1024);
+    outW.write(newIn.header, 0, newIn.header.length);
+    outW.write(newIn.term, 0, newIn.term.length);
+    delW.write(oldIn.header, 0, oldIn.header.length);
+    delW.write(oldIn.term, 0, oldIn.term.length);
+
+    const c = newCounters();
+    if (partitioned) {
+      partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
+      await diffPartitioned(oldIn, newIn, partitions, partDir, outW, delW, c, progress, tuning);
+    } else {
+      await diffInMemory(oldIn, newIn, oldSample, newSample, outW, delW, c, progress, tuning);
+    }
+    outW.flush();
+    delW.flush();
+    closeSync(outFd);
+    outFd = -1;
+    closeSync(delFd);
+    delFd = -1;
+    await moveInto(outTmp, opts.outPath);
+    await moveInto(delTmp, opts.deletedPath);
+    progress.at(0, 1, 1);
+
+    const warnings: string[] = [];
+    if (c.dupOld > 0) {
+      warnings.push(
+        `old file: ${c.dupOld} duplicate key${c.dupOld === 1 ? '' : 's'}, last occurrence kept (first at line ${c.firstDupOld})`,
+      );
+    }
+    if (c.dupNew > 0) {
+      warnings.push(
+        `new file: ${c.dupNew} duplicate key${c.dupNew === 1 ? '' : 's'}, last occurrence kept (first at line ${c.firstDupNew})`,
+      );
+    }
+    return {
+      rowsOld: c.rowsOld,
+      rowsNew: c.rowsNew,
+      rowsOut: c.added + c.changed,
+      added: c.added,
+      changed: c.changed,
+      unchanged: c.unchanged,
+      deleted: c.deleted,
+      duplicateKeysOld: c.dupOld,
+      duplicateKeysNew: c.dupNew,
+      warnings,
+      partitions,
+    };
+  } catch (e) {
+    if (outFd >= 0) closeSync(outFd);
+    if (delFd >= 0) closeSync(delFd);
+    await rm(outTmp, { force: true });
+    await rm(delTmp, { force: true });
+    throw e;
+  } finally {
+    for (const inp of inputs) await inp.rd.close().catch(() => undefined);
+    if (partDir) await rm(partDir, { recursive: true, force: true });
+  }
+}
