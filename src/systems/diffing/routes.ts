@@ -1,0 +1,279 @@
+// HTTP routes of the diffing system: the seed's API exactly, plus uploads, listing and the page.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import fastifyMultipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Platform } from '../../platform/platform.js';
+import type { ArtifactWriter } from '../../platform/storage/artifact-store.js';
+import { DiffRequestError, type DiffingService, type DiffJobView } from './service.js';
+
+const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
+const nullableInt = { type: ['integer', 'null'] } as const;
+const jobStatusSchema = {
+  type: 'object',
+  properties: {
+    job_id: { type: 'integer' },
+    status: { type: 'string', enum: ['queued', 'processing', 'done', 'failed'] },
+    progress: { type: 'integer' },
+    metric: { type: ['string', 'null'] },
+    keys: { type: 'array', items: { type: 'string' } },
+    value: { type: 'string' },
+    source: { type: 'string' },
+    old_name: { type: 'string' },
+    new_name: { type: 'string' },
+    attempts: { type: 'integer' },
+    rows_read: { type: 'object', properties: { old: nullableInt, new: nullableInt } },
+    rows_out: nullableInt,
+    new: nullableInt,
+    changed: nullableInt,
+    unchanged: nullableInt,
+    deleted: nullableInt,
+    duplicate_keys: { type: 'object', properties: { old: nullableInt, new: nullableInt } },
+    warnings: { type: 'array', items: { type: 'string' } },
+    partitions: nullableInt,
+    duration_ms: nullableInt,
+    peak_memory_bytes: nullableInt,
+    error: { type: ['string', 'null'] },
+    created_at: { type: 'string' },
+    started_at: { type: ['string', 'null'] },
+    finished_at: { type: ['string', 'null'] },
+  },
+} as const;
+const jobIdSchema = { type: 'object', properties: { job_id: { type: 'integer' } } } as const;
+const pendingSchema = {
+  description: 'The job is queued or running',
+  type: 'object',
+  properties: { job_id: { type: 'integer' }, status: { type: 'string' }, progress: { type: 'integer' }, error: { type: 'string' } },
+} as const;
+const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 20 } }, required: ['id'] } as const;
+
+type IdRequest = { Params: { id: string } };
+
+/** Job ids are positive integers; anything else is a job that does not exist. */
+function parseId(raw: string): number | undefined {
+  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : undefined;
+}
+
+const RETENTION_SWEEP_MS = 60 * 60 * 1000;
+
+export async function diffingRoutes(app: FastifyInstance, platform: Platform, service: DiffingService): Promise<void> {
+  const { config } = platform;
+  await app.register(fastifyMultipart, {
+    limits: { fileSize: config.diffUploadMaxBytes, files: 2, fields: 10, fieldSize: 10_000, parts: 12 },
+  });
+
+  // Retention: finished jobs and their files go after JOB_RETENTION_DAYS.
+  const sweep = () => {
+    service.removeExpired().catch((err: unknown) => platform.log.error({ err }, 'diffing: retention sweep failed'));
+  };
+  const timer = setInterval(sweep, RETENTION_SWEEP_MS);
+  timer.unref();
+  app.addHook('onReady', async () => sweep());
+  app.addHook('onClose', async () => clearInterval(timer));
+
+  app.get('/diffing', { schema: { hide: true } }, (_request, reply) => reply.sendPage('diffing'));
+
+  app.get(
+    '/api/diffing/metrics',
+    {
+      schema: {
+        tags: ['diffing'],
+        summary: 'Known metrics, their key and value columns, and whether their files are in the data directory',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              metrics: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    aliases: { type: 'array', items: { type: 'string' } },
+                    keys: { type: 'array', items: { type: 'string' } },
+                    value: { type: 'string' },
+                    files: { type: 'object', properties: { old: { type: 'string' }, new: { type: 'string' }, available: { type: 'boolean' } } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async () => ({ metrics: service.listMetrics() }),
+  );
+
+  const createFromMetric = async (request: { params: { metric_id: string } }) => {
+    const job = await service.createMetricJob(request.params.metric_id);
+    return { job_id: job.job_id };
+  };
+  const newJobSchema = (method: string) => ({
+    tags: ['diffing'],
+    summary: `Start a diff of <metric>_old.csv against <metric>_new.csv from DIFFING_DATA_DIR (${method})`,
+    params: { type: 'object', properties: { metric_id: { type: 'string', maxLength: 100 } }, required: ['metric_id'] },
+    response: { 200: jobIdSchema, 400: errorSchema },
+  });
+  app.get<{ Params: { metric_id: string } }>('/api/diffing/new/:metric_id', { schema: newJobSchema('GET, as in the original API') }, createFromMetric);
+  // A machine API without cookies: no CSRF token needed.
+  app.post<{ Params: { metric_id: string } }>('/api/diffing/new/:metric_id', { config: { csrf: false }, schema: newJobSchema('POST') }, createFromMetric);
+
+  app.get<IdRequest>(
+    '/api/diffing/job/:id',
+    {
+      schema: {
+        tags: ['diffing'],
+        summary: 'The diff as CSV once done; 404 with the status while queued or processing; 500 when failed',
+        params: idParams,
+        produces: ['text/csv', 'application/json'],
+        response: {
+          200: { description: 'The new file header, then every new or changed row', type: 'string' },
+          404: pendingSchema,
+          500: { type: 'object', properties: { job_id: { type: 'integer' }, status: { type: 'string' }, error: { type: 'string' } } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const job = await findOr404(request.params.id, reply);
+      if (!job) return reply;
+      return sendResult(job, 'diff', reply);
+    },
+  );
+
+  app.get<IdRequest>(
+    '/api/diffing/job/:id/deleted',
+    {
+      schema: {
+        tags: ['diffing'],
+        summary: 'The rows only in the old file, as CSV (same statuses as the diff)',
+        params: idParams,
+        produces: ['text/csv', 'application/json'],
+        response: { 200: { type: 'string' }, 404: pendingSchema, 500: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const job = await findOr404(request.params.id, reply);
+      if (!job) return reply;
+      return sendResult(job, 'deleted', reply);
+    },
+  );
+
+  app.get<IdRequest>(
+    '/api/diffing/job/:id/status',
+    {
+      schema: {
+        tags: ['diffing'],
+        summary: 'Status, progress and figures of a job (always JSON)',
+        params: idParams,
+        response: { 200: jobStatusSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const job = await findOr404(request.params.id, reply);
+      if (!job) return reply;
+      reply.header('cache-control', 'no-store');
+      return job;
+    },
+  );
+
+  app.get<{ Querystring: { limit?: number } }>(
+    '/api/diffing/jobs',
+    {
+      schema: {
+        tags: ['diffing'],
+        summary: 'Recent jobs, newest first',
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 } } },
+        response: { 200: { type: 'object', properties: { jobs: { type: 'array', items: jobStatusSchema } } } },
+      },
+    },
+    async (request, reply) => {
+      reply.header('cache-control', 'no-store');
+      return { jobs: await service.recent(request.query.limit ?? 20) };
+    },
+  );
+
+  app.post(
+    '/api/diffing/jobs',
+    {
+      schema: {
+        tags: ['diffing'],
+        summary: `Upload two CSV files (multipart fields "old" and "new", at most ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB each) with "metric", or "keys" (comma-separated) and "value"`,
+        consumes: ['multipart/form-data'],
+        response: { 201: jobIdSchema, 400: errorSchema, 413: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      if (!request.isMultipart()) return reply.status(400).send({ error: 'send multipart/form-data with files "old" and "new"' });
+      const uploadId = crypto.randomUUID();
+      const writers = new Map<'old' | 'new', { writer: ArtifactWriter; name: string }>();
+      const fields: Record<string, string> = {};
+      let committed = false;
+      try {
+        for await (const part of request.parts()) {
+          if (part.type === 'file') {
+            const which = part.fieldname;
+            if (which !== 'old' && which !== 'new') {
+              part.file.resume();
+              throw new DiffRequestError(`unexpected file field "${which}" (send "old" and "new")`);
+            }
+            if (writers.has(which)) throw new DiffRequestError(`file "${which}" was sent twice`);
+            const writer = await platform.artifacts.writer(`diffing/uploads/${uploadId}/${which}.csv`);
+            writers.set(which, { writer, name: part.filename || `${which}.csv` });
+            // Streamed to disk: an upload is never held whole in memory.
+            await pipeline(part.file, fs.createWriteStream(writer.path));
+            if (part.file.truncated) {
+              throw new DiffRequestError(`file "${which}" is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`, 413);
+            }
+          } else {
+            fields[part.fieldname] = String(part.value);
+          }
+        }
+        const oldFile = writers.get('old');
+        const newFile = writers.get('new');
+        const missing = [!oldFile && '"old"', !newFile && '"new"'].filter(Boolean);
+        if (missing.length) throw new DiffRequestError(`missing file ${missing.join(' and ')}`);
+        await oldFile!.writer.commit();
+        await newFile!.writer.commit();
+        committed = true;
+        const keys = fields.keys
+          ?.split(',')
+          .map((k) => k.trim())
+          .filter(Boolean);
+        const job = await service.createUploadJob(
+          { oldKey: oldFile!.writer.key, newKey: newFile!.writer.key, oldName: oldFile!.name, newName: newFile!.name },
+          { metric: fields.metric?.trim() || undefined, keys, value: fields.value?.trim() || undefined },
+        );
+        return reply.status(201).send({ job_id: job.job_id });
+      } catch (err) {
+        for (const { writer } of writers.values()) await writer.abort();
+        if (committed) await platform.artifacts.remove(`diffing/uploads/${uploadId}`);
+        if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE') {
+          throw new DiffRequestError(`a file is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`, 413);
+        }
+        throw err;
+      }
+    },
+  );
+
+  async function findOr404(raw: string, reply: FastifyReply): Promise<DiffJobView | undefined> {
+    const id = parseId(raw);
+    const job = id === undefined ? undefined : await service.status(id);
+    if (!job) await reply.status(404).send({ error: 'job not found' });
+    return job;
+  }
+
+  async function sendResult(job: DiffJobView, which: 'diff' | 'deleted', reply: FastifyReply) {
+    if (job.status === 'failed') return reply.status(500).send({ job_id: job.job_id, status: 'failed', error: job.error ?? 'failed' });
+    if (job.status !== 'done') {
+      const status = job.status === 'queued' ? 'queued' : 'processing';
+      return reply.status(404).send({ job_id: job.job_id, status, progress: job.progress });
+    }
+    const result = await service.openResult(job.job_id, which);
+    return reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${result.filename}"`)
+      .header('content-length', result.size)
+      .send(result.stream);
+  }
+}

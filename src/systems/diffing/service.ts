@@ -1,0 +1,283 @@
+// The diffing system's rules: creating jobs, answering polls, serving results, retention.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Clock } from '../../platform/clock.js';
+import { HttpError } from '../../platform/http/errors.js';
+import type { JobQueue } from '../../platform/jobs/job-queue.js';
+import type { Platform } from '../../platform/platform.js';
+import type { ArtifactStore } from '../../platform/storage/artifact-store.js';
+import { readHeader } from './header.js';
+import { DIFF_JOB } from './jobs.js';
+import { METRICS, findMetric, metricFileStem, type MetricDefinition } from './metrics.js';
+import { deleteJobs, findJob, finishedBefore, insertJob, recentJobs, type DiffJobRow } from './repository.js';
+import type { DiffJobStatus, DiffingDb } from './tables.js';
+import { deletedArtifactKey, diffArtifactKey, type DiffJobPayload } from './diff.worker.js';
+
+/** A job as every API shows it. */
+export interface DiffJobView {
+  job_id: number;
+  status: DiffJobStatus;
+  progress: number;
+  metric: string | null;
+  keys: string[];
+  value: string;
+  source: 'files' | 'upload';
+  old_name: string;
+  new_name: string;
+  attempts: number;
+  rows_read: { old: number | null; new: number | null };
+  rows_out: number | null;
+  new: number | null;
+  changed: number | null;
+  unchanged: number | null;
+  deleted: number | null;
+  duplicate_keys: { old: number | null; new: number | null };
+  warnings: string[];
+  partitions: number | null;
+  duration_ms: number | null;
+  peak_memory_bytes: number | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface MetricView {
+  id: string;
+  aliases: string[];
+  keys: string[];
+  value: string;
+  files: { old: string; new: string; available: boolean };
+}
+
+/** A request that cannot become a job; the message says why (answered as `{ error }`). */
+export class DiffRequestError extends HttpError {
+  constructor(message: string, statusCode = 400) {
+    super(statusCode, message);
+  }
+}
+
+const num = (v: number | string | null) => (v === null ? null : Number(v));
+
+function toView(row: DiffJobRow): DiffJobView {
+  return {
+    job_id: row.id,
+    status: row.status,
+    progress: row.status === 'done' ? 100 : row.progress,
+    metric: row.metric,
+    keys: JSON.parse(row.keys) as string[],
+    value: row.value_column,
+    source: row.source,
+    old_name: row.old_name,
+    new_name: row.new_name,
+    attempts: row.attempts,
+    rows_read: { old: num(row.rows_old), new: num(row.rows_new) },
+    rows_out: num(row.rows_out),
+    new: num(row.added),
+    changed: num(row.changed),
+    unchanged: num(row.unchanged),
+    deleted: num(row.deleted),
+    duplicate_keys: { old: num(row.duplicate_keys_old), new: num(row.duplicate_keys_new) },
+    warnings: JSON.parse(row.warnings) as string[],
+    partitions: row.partitions,
+    duration_ms: row.duration_ms,
+    peak_memory_bytes: num(row.peak_memory_bytes),
+    error: row.error,
+    created_at: row.created_at,
+    started_at: row.started_at,
+    finished_at: row.finished_at,
+  };
+}
+
+export interface UploadedInputs {
+  /** Artifact keys of the committed uploads. */
+  oldKey: string;
+  newKey: string;
+  oldName: string;
+  newName: string;
+}
+
+export class DiffingService {
+  constructor(
+    private readonly db: DiffingDb,
+    private readonly jobs: JobQueue,
+    private readonly artifacts: ArtifactStore,
+    private readonly clock: Clock,
+    private readonly options: { dataDir: string; memoryBytes: number; retentionDays: number },
+  ) {}
+
+  metricFiles(metric: MetricDefinition): { old: string; new: string } {
+    const stem = metricFileStem(metric);
+    return { old: path.join(this.options.dataDir, `${stem}_old.csv`), new: path.join(this.options.dataDir, `${stem}_new.csv`) };
+  }
+
+  listMetrics(): MetricView[] {
+    return METRICS.map((m) => {
+      const files = this.metricFiles(m);
+      return {
+        id: m.id,
+        aliases: [...m.aliases],
+        keys: [...m.keys],
+        value: m.value,
+        files: { old: path.basename(files.old), new: path.basename(files.new), available: fs.existsSync(files.old) && fs.existsSync(files.new) },
+      };
+    });
+  }
+
+  resolveMetric(id: string): MetricDefinition {
+    const metric = findMetric(id);
+    if (!metric) {
+      const known = METRICS.flatMap((m) => [m.id, ...m.aliases]).join(', ');
+      throw new DiffRequestError(`unknown metric "${id}" (known: ${known})`);
+    }
+    return metric;
+  }
+
+  /** The seed's API: diff `<metric>_old.csv` against `<metric>_new.csv` from the data directory. */
+  async createMetricJob(metricId: string): Promise<DiffJobView> {
+    const metric = this.resolveMetric(metricId);
+    const files = this.metricFiles(metric);
+    for (const file of [files.old, files.new]) {
+      if (!fs.existsSync(file)) throw new DiffRequestError(`file not found: ${path.basename(file)} (expected in the diffing data directory)`);
+    }
+    await this.checkColumns(files.old, files.new, metric.keys, metric.value, path.basename(files.old), path.basename(files.new));
+    return this.enqueue({
+      metric: metric.id,
+      keys: metric.keys,
+      value: metric.value,
+      source: 'files',
+      oldInput: files.old,
+      newInput: files.new,
+      oldName: path.basename(files.old),
+      newName: path.basename(files.new),
+    });
+  }
+
+  /** A diff of two uploaded files (already committed to the artifact store). */
+  async createUploadJob(inputs: UploadedInputs, spec: { metric?: string; keys?: string[]; value?: string }): Promise<DiffJobView> {
+    let metric: MetricDefinition | undefined;
+    let keys: string[];
+    let value: string;
+    if (spec.metric) {
+      metric = this.resolveMetric(spec.metric);
+      keys = metric.keys;
+      value = metric.value;
+    } else if (spec.keys?.length && spec.value) {
+      keys = spec.keys;
+      value = spec.value;
+    } else {
+      throw new DiffRequestError('give either "metric" or both "keys" (comma-separated column names) and "value"');
+    }
+    await this.checkColumns(
+      this.artifacts.pathOf(inputs.oldKey),
+      this.artifacts.pathOf(inputs.newKey),
+      keys,
+      value,
+      inputs.oldName,
+      inputs.newName,
+    );
+    return this.enqueue({
+      metric: metric?.id ?? null,
+      keys,
+      value,
+      source: 'upload',
+      oldInput: inputs.oldKey,
+      newInput: inputs.newKey,
+      oldName: inputs.oldName,
+      newName: inputs.newName,
+    });
+  }
+
+  /** Refuses at once what the job would fail on: a header without a key or value column. */
+  private async checkColumns(oldPath: string, newPath: string, keys: string[], value: string, oldName: string, newName: string): Promise<void> {
+    for (const [file, name, which] of [
+      [oldPath, oldName, 'old'],
+      [newPath, newName, 'new'],
+    ] as const) {
+      const header = await readHeader(file);
+      if (header === undefined) throw new DiffRequestError(`${which} file ${name} is empty`);
+      const missing = [...keys, value].filter((c) => !header.includes(c));
+      if (missing.length) {
+        throw new DiffRequestError(`${which} file ${name} has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${header.join(',')})`);
+      }
+    }
+  }
+
+  private async enqueue(job: {
+    metric: string | null;
+    keys: string[];
+    value: string;
+    source: 'files' | 'upload';
+    oldInput: string;
+    newInput: string;
+    oldName: string;
+    newName: string;
+  }): Promise<DiffJobView> {
+    const row = await insertJob(this.db, {
+      metric: job.metric,
+      keys: JSON.stringify(job.keys),
+      value_column: job.value,
+      source: job.source,
+      old_input: job.oldInput,
+      new_input: job.newInput,
+      old_name: job.oldName,
+      new_name: job.newName,
+      status: 'queued',
+      progress: 0,
+      attempts: 0,
+      warnings: '[]',
+      created_at: this.clock.now().toISOString(),
+    });
+    const payload: DiffJobPayload = {
+      jobId: row.id,
+      oldInput: job.oldInput,
+      newInput: job.newInput,
+      inputsAreArtifacts: job.source === 'upload',
+      keys: job.keys,
+      value: job.value,
+      memoryBudgetBytes: this.options.memoryBytes,
+    };
+    await this.jobs.enqueue(DIFF_JOB, payload, { key: `diffing-${row.id}` });
+    return toView(row);
+  }
+
+  async status(id: number): Promise<DiffJobView | undefined> {
+    const row = await findJob(this.db, id);
+    return row && toView(row);
+  }
+
+  async recent(limit: number): Promise<DiffJobView[]> {
+    return (await recentJobs(this.db, limit)).map(toView);
+  }
+
+  /** The diff (or the deleted rows) of a finished job, as a stream. */
+  async openResult(id: number, which: 'diff' | 'deleted'): Promise<{ stream: Readable; size: number; filename: string }> {
+    const key = which === 'diff' ? diffArtifactKey(id) : deletedArtifactKey(id);
+    const [stream, size] = await Promise.all([this.artifacts.openRead(key), this.artifacts.size(key)]);
+    return { stream, size, filename: `diff-${id}${which === 'deleted' ? '-deleted' : ''}.csv` };
+  }
+
+  /** Removes finished jobs past the retention time, with their results and uploads. */
+  async removeExpired(): Promise<number> {
+    const cutoff = new Date(this.clock.now().getTime() - this.options.retentionDays * 86_400_000).toISOString();
+    const rows = await finishedBefore(this.db, cutoff);
+    for (const row of rows) {
+      await this.artifacts.remove(`diffing/${row.id}`);
+      if (row.source === 'upload') await this.artifacts.remove(path.posix.dirname(row.old_input));
+    }
+    await deleteJobs(
+      this.db,
+      rows.map((r) => r.id),
+    );
+    return rows.length;
+  }
+}
+
+export function createDiffingService(platform: Platform): DiffingService {
+  return new DiffingService(platform.db as DiffingDb, platform.jobs, platform.artifacts, platform.clock, {
+    dataDir: platform.config.diffingDataDir,
+    memoryBytes: platform.config.diffMemoryBytes,
+    retentionDays: platform.config.jobRetentionDays,
+  });
+}
