@@ -18,6 +18,7 @@ export default defineConfig({
         admin: resolve(web, 'admin/index.html'),
         hiring: resolve(web, 'hiring/index.html'),
         'hiring-admin': resolve(web, 'hiring-admin/index.html'),
+        diffing: resolve(web, 'diffing/index.html'),
       },
       output: {
         // React in one long-cached chunk shared by every page.

@@ -2,6 +2,7 @@
 // 32 connections against one server process. Prints a table, writes bench/results/hiring.json.
 //   --count N       applicants to seed (default 1000000)
 //   --duration S    seconds of load (default 20)
+//   --import N      rows of the original-format SQLite file to import (default 500000; 0 skips)
 //   --postgres URL  run on PostgreSQL instead of SQLite (the database must be empty or disposable)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,16 +14,30 @@ import { loadConfig } from '../src/config.js';
 import { createPlatform, migrateAll } from '../src/platform/platform.js';
 import { createHiringService } from '../src/systems/hiring/service.js';
 import { hiringSystem } from '../src/systems/hiring/system.js';
+import { openLegacyFile } from '../src/systems/hiring/legacy-source.js';
+import { STATE_MIX } from '../src/systems/hiring/seed.js';
+import { writeLegacyFile, type LegacyFixtureRow } from '../test/support/hiring-legacy.js';
 import { machineInfo } from './machine.js';
 
 const { values: args } = parseArgs({
-  options: { count: { type: 'string', default: '1000000' }, duration: { type: 'string', default: '20' }, postgres: { type: 'string' } },
+  options: {
+    count: { type: 'string', default: '1000000' },
+    duration: { type: 'string', default: '20' },
+    import: { type: 'string', default: '500000' },
+    postgres: { type: 'string' },
+  },
 });
 const count = Number(args.count);
 const duration = Number(args.duration);
 const root = path.resolve(import.meta.dirname, '..');
 const dataDir = fs.mkdtempSync(path.join(root, 'bench/tmp/hiring-'));
-const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ADMIN_PASSWORD: 'bench-password', ...(args.postgres ? { DATABASE_URL: args.postgres } : {}) };
+const env = {
+  ...process.env,
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'warn',
+  ADMIN_PASSWORD: 'bench-password',
+  ...(args.postgres ? { DATABASE_URL: args.postgres } : {}),
+};
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -47,7 +62,63 @@ async function waitFor(url: string, deadlineMs: number): Promise<void> {
 }
 
 const machine = machineInfo();
-console.log(`machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}`);
+console.log(
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
+);
+
+/** Rows shaped like the original challenge's: phones like 207-000-0007, naive microsecond timestamps. */
+function* legacyRows(n: number): Generator<LegacyFixtureRow> {
+  const states = Object.entries(STATE_MIX);
+  const start = Date.parse('2014-07-07T00:00:00Z');
+  const span = Date.parse('2015-01-06T23:59:59Z') - start;
+  for (let id = 1; id <= n; id++) {
+    let pick = ((id * 7919) % 1000) / 10;
+    const state = states.find(([, share]) => (pick -= share) < 0)?.[0] ?? 'applied';
+    const at = new Date(start + Math.floor((span * Math.sqrt(id / n)) % span))
+      .toISOString()
+      .replace('T', ' ')
+      .replace('Z', '123');
+    yield {
+      id,
+      first_name: 'Linda',
+      last_name: 'Smith',
+      region: 'Chicago',
+      phone: `${200 + (id % 800)}-000-${String(id).padStart(4, '0')}`,
+      email: `linda.smith.${id}@example.com`,
+      phone_type: 'Windows Phone',
+      workflow_state: state,
+      created_at: at,
+      updated_at: at,
+    };
+  }
+}
+
+let importFigures:
+  { rows: number; seconds: number; imported: number; rejected: number; warnings: number } | undefined;
+// On PostgreSQL the import would land in the seeded database too: the import runs on SQLite only.
+const importRows = args.postgres ? 0 : Number(args.import);
+if (importRows > 0) {
+  const legacyFile = path.join(dataDir, 'legacy.sqlite3');
+  writeLegacyFile(legacyFile, [...legacyRows(importRows)]);
+  const importPlatform = createPlatform(loadConfig({ ...env, DATA_DIR: path.join(dataDir, 'import') }));
+  await migrateAll(importPlatform, [hiringSystem]);
+  const source = await openLegacyFile(legacyFile);
+  const t0 = performance.now();
+  const summary = await createHiringService(importPlatform).importLegacy(source);
+  const seconds = (performance.now() - t0) / 1000;
+  await source.close();
+  await importPlatform.close();
+  importFigures = {
+    rows: importRows,
+    seconds: Number(seconds.toFixed(2)),
+    imported: summary.imported,
+    rejected: summary.rejected.length,
+    warnings: summary.warnings,
+  };
+  console.log(
+    `imported ${summary.imported} of ${importRows} original-format rows in ${seconds.toFixed(2)} s (${summary.warnings} kept with warnings)`,
+  );
+}
 
 // 1. Seed through the same service `quintet seed hiring` uses.
 const platform = createPlatform(loadConfig(env));
@@ -69,33 +140,55 @@ await createHiringService(platform).seed({
 });
 const seedSeconds = (performance.now() - seedStart) / 1000;
 await platform.close();
-console.log(`seeded ${count} applicants in ${seedSeconds.toFixed(2)} s (${Math.round(count / seedSeconds)}/s)`);
+console.log(
+  `seeded ${count} applicants in ${seedSeconds.toFixed(2)} s (${Math.round(count / seedSeconds)}/s)`,
+);
 
 // 2. One server process, built JS as in production.
 const port = await freePort();
-const main = fs.existsSync(path.join(root, 'dist/main.js')) ? ['bin/quintet.js'] : ['--import', 'tsx', 'src/main.ts'];
-const server = spawn(process.execPath, [...main, 'serve'], { cwd: root, env: { ...env, PORT: String(port), SYSTEMS: 'hiring' }, stdio: 'inherit' });
+const main = fs.existsSync(path.join(root, 'dist/main.js'))
+  ? ['bin/quintet.js']
+  : ['--import', 'tsx', 'src/main.ts'];
+const server = spawn(process.execPath, [...main, 'serve'], {
+  cwd: root,
+  env: { ...env, PORT: String(port), SYSTEMS: 'hiring' },
+  stdio: 'inherit',
+});
 try {
   await waitFor(`http://127.0.0.1:${port}/health`, 60_000);
   const url = `http://127.0.0.1:${port}/hiring/funnel.json?start_date=2026-01-01&end_date=2026-06-30`;
   const sample = await (await fetch(url)).json();
   const weeks = Object.keys(sample).length;
-  const total = Object.values(sample as Record<string, Record<string, number>>).reduce((s, w) => s + Object.values(w).reduce((a, b) => a + b, 0), 0);
+  const total = Object.values(sample as Record<string, Record<string, number>>).reduce(
+    (s, w) => s + Object.values(w).reduce((a, b) => a + b, 0),
+    0,
+  );
   if (total !== count) throw new Error(`funnel counts ${total} applicants, expected ${count}`);
 
   await autocannon({ url, connections: 32, duration: 3 }); // warm-up
   const result = await autocannon({ url, connections: 32, duration });
-  if (result.non2xx || result.errors) throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors`);
+  if (result.non2xx || result.errors)
+    throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors`);
 
   const figures = {
-    seed: { applicants: count, seconds: Number(seedSeconds.toFixed(2)), rowsPerSecond: Math.round(count / seedSeconds) },
+    import: importFigures,
+    seed: {
+      applicants: count,
+      seconds: Number(seedSeconds.toFixed(2)),
+      rowsPerSecond: Math.round(count / seedSeconds),
+    },
     funnel: {
       range: '2026-01-01..2026-06-30',
       weeks,
       connections: 32,
       durationSeconds: duration,
       requestsPerSecond: Math.round(result.requests.average),
-      latencyMs: { p50: result.latency.p50, p90: result.latency.p90, p99: result.latency.p99, max: result.latency.max },
+      latencyMs: {
+        p50: result.latency.p50,
+        p90: result.latency.p90,
+        p99: result.latency.p99,
+        max: result.latency.max,
+      },
       requests: result.requests.total,
     },
     database: args.postgres ? 'postgres' : 'sqlite',
@@ -103,8 +196,12 @@ try {
   };
   console.log('\n| measure | value |\n|---|---|');
   console.log(`| seed ${count} applicants | ${figures.seed.seconds} s (${figures.seed.rowsPerSecond}/s) |`);
+  if (importFigures)
+    console.log(`| import ${importFigures.rows} original rows | ${importFigures.seconds} s |`);
   console.log(`| funnel.json, ${weeks} weeks, 32 connections | ${figures.funnel.requestsPerSecond} req/s |`);
-  console.log(`| latency p50 / p90 / p99 | ${result.latency.p50} / ${result.latency.p90} / ${result.latency.p99} ms |`);
+  console.log(
+    `| latency p50 / p90 / p99 | ${result.latency.p50} / ${result.latency.p90} / ${result.latency.p99} ms |`,
+  );
   fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   const out = path.join(root, `bench/results/hiring${args.postgres ? '-postgres' : ''}.json`);
   fs.writeFileSync(out, JSON.stringify(figures, null, 2) + '\n');

@@ -52,23 +52,26 @@ export function writeLegacyFile(
       `insert into applicants (id, first_name, last_name, region, phone, email, phone_type, source, over_21, reason, workflow_state, created_at, updated_at)
        values (@id, @first_name, @last_name, @region, @phone, @email, @phone_type, @source, @over_21, @reason, @workflow_state, @created_at, @updated_at)`,
     );
-    for (const row of rows) {
-      insert.run({
-        first_name: 'Sam',
-        last_name: `Legacy${row.id}`,
-        region: 'Chicago',
-        phone: `312-555-${String(1000 + row.id).slice(-4)}`,
-        email: `sam.${row.id}@example.com`,
-        phone_type: 'Other',
-        source: null,
-        over_21: 1,
-        reason: null,
-        workflow_state: 'applied',
-        created_at: '2014-07-07 02:10:46.503458',
-        updated_at: '2014-07-07 02:23:00.503458',
-        ...row,
-      });
-    }
+    const insertAll = db.transaction((all: readonly LegacyFixtureRow[]) => {
+      for (const row of all) {
+        insert.run({
+          first_name: 'Sam',
+          last_name: `Legacy${row.id}`,
+          region: 'Chicago',
+          phone: `312-555-${String(1000 + row.id).slice(-4)}`,
+          email: `sam.${row.id}@example.com`,
+          phone_type: 'Other',
+          source: null,
+          over_21: 1,
+          reason: null,
+          workflow_state: 'applied',
+          created_at: '2014-07-07 02:10:46.503458',
+          updated_at: '2014-07-07 02:23:00.503458',
+          ...row,
+        });
+      }
+    });
+    insertAll(rows);
   } finally {
     db.close();
   }

@@ -1,7 +1,7 @@
 // Rules for rows of the original challenge's `applicants` table. Pure: no I/O.
 import { isWorkflowState, type WorkflowState } from './constants.js';
 import { parseIsoDate } from './funnel.js';
-import { isValidEmail, normalizeEmail, normalizeLegacyPhone, normalizePhone } from './validation.js';
+import { isValidEmail, normalizeEmail, readPhone } from './validation.js';
 import type { NewApplicantRow } from './repository.js';
 
 export interface LegacyRow {
@@ -73,12 +73,11 @@ export function checkLegacyRow(legacy: LegacyRow): LegacyCheck {
   const phone = legacy.phone?.trim() ?? '';
   const warnings: string[] = [];
   if (!isValidEmail(email)) warnings.push(`email "${legacy.email}" would be refused today`);
+  const read = phone ? readPhone(phone, legacy.region ?? undefined) : undefined;
   if (!phone) warnings.push('no phone');
-  else if (!normalizePhone(phone, legacy.region ?? undefined)) warnings.push(`phone "${phone}" would be refused today`);
+  else if (!read?.acceptable) warnings.push(`phone "${phone}" would be refused today`);
   // Keyed like a new application (local numbers in the region's country), so an applicant cannot register the same phone twice.
-  const phoneKey = phone
-    ? (normalizePhone(phone, legacy.region ?? undefined) ?? normalizeLegacyPhone(phone) ?? `raw:${phone.replace(/\D/g, '') || phone}`)
-    : `none:${legacy.id}`;
+  const phoneKey = phone ? (read?.e164 ?? `raw:${phone.replace(/\D/g, '') || phone}`) : `none:${legacy.id}`;
   if (phone.length > MAX.phone || phoneKey.length > MAX.phone) return { ok: false, reason: `phone too long (${phone.length} characters)` };
   return {
     ok: true,

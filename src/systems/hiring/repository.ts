@@ -31,9 +31,15 @@ const UPSERT_CHUNK = 500;
 /** 1000 rows x 13 columns stays under SQLite's and PostgreSQL's bound-parameter limits. */
 const INSERT_CHUNK = 1000;
 
-/** Applies count changes with upserts, in the caller's transaction. */
+/** Applies count changes with upserts, and bumps the counts version, in the caller's transaction. */
 export async function applyCountDeltas(tx: Tx, deltas: CountDeltas): Promise<void> {
   const rows = [...deltas.entries()].map(({ day, week, state, delta }) => ({ day, week, state, count: delta }));
+  if (rows.length === 0) return;
+  await tx
+    .updateTable('hiring_counts_version')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', '=', 1)
+    .execute();
   for (let i = 0; i < rows.length; i += UPSERT_CHUNK) {
     await tx
       .insertInto('hiring_daily_counts')
@@ -151,6 +157,15 @@ export async function weekCounts(db: Tx, firstMonday: string, lastMonday: string
     .groupBy(['week', 'state'])
     .execute();
   return rows.map((r) => ({ week: r.week, state: r.state, count: Number(r.count) }));
+}
+
+/**
+ * The counts' version (see CountsVersionTable). Compiled once per database: this runs on every
+ * funnel request, and compiling costs more than the query.
+ */
+export function countsVersionReader(db: HiringDb): () => Promise<number> {
+  const query = db.selectFrom('hiring_counts_version').select('version').where('id', '=', 1).compile();
+  return async () => Number((await db.executeQuery(query)).rows[0]?.version ?? 0);
 }
 
 export async function countApplicants(db: Tx): Promise<number> {

@@ -64,10 +64,10 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
         },
       },
       async (request, reply) => {
-        const result = await service.funnel(request.query.start_date, request.query.end_date);
+        const result = await service.funnelJson(request.query.start_date, request.query.end_date);
         if (!result.ok) return reply.status(400).send({ error: result.error });
-        reply.header('cache-control', 'no-store');
-        return Object.fromEntries(result.report.weeks.map((w) => [w.week, w.counts]));
+        // Already JSON: sent as it is, past the response serializer.
+        return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(result.body);
       },
     );
   }

@@ -9,6 +9,7 @@ import {
   CountDeltas,
   applyCountDeltas,
   countApplicants,
+  countsVersionReader,
   findApplicant,
   findApplicantByEmail,
   insertApplicant,
@@ -115,12 +116,21 @@ export interface SeedRequest {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** How many distinct funnel ranges keep a rendered answer. */
+const FUNNEL_CACHE_ENTRIES = 256;
+
 export class HiringService {
+  private readonly countsVersion: () => Promise<number>;
+  /** range -> the funnel.json body rendered at a counts version. */
+  private readonly funnelBodies = new Map<string, { version: number; body: string }>();
+
   constructor(
     private readonly db: HiringDb,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
-  ) {}
+  ) {
+    this.countsVersion = countsVersionReader(db);
+  }
 
   /** Validation plus uniqueness of email and phone (ignoring the applicant `exceptId`). */
   async checkApplication(input: ApplicationInput, exceptId?: number): Promise<Validated<Application>> {
@@ -229,6 +239,26 @@ export class HiringService {
     const weeks = buildFunnel(range, rows).map(({ week, counts }) => ({ week: week.key, start: week.start, end: week.end, counts }));
     const totals = sumCounts(weeks.map((w) => w.counts));
     return { ok: true, report: { start_date: startDate!, end_date: endDate!, weeks, totals, conversions: conversions(totals) } };
+  }
+
+  /**
+   * The body of funnel.json. Rendered answers are reused only while the counts' version, read
+   * from the database on every request, is unchanged: every applicant write bumps it in its own
+   * transaction, so an answer is never stale, with any number of instances. A version read before
+   * the counts can only make a reused answer older than needed, never newer than its version.
+   */
+  async funnelJson(startDate: string | undefined, endDate: string | undefined): Promise<{ ok: true; body: string } | { ok: false; error: string }> {
+    const key = `${startDate}|${endDate}`;
+    const version = await this.countsVersion();
+    const hit = this.funnelBodies.get(key);
+    if (hit && hit.version === version) return { ok: true, body: hit.body };
+    const result = await this.funnel(startDate, endDate);
+    if (!result.ok) return result;
+    const body = JSON.stringify(Object.fromEntries(result.report.weeks.map((w) => [w.week, w.counts])));
+    this.funnelBodies.delete(key);
+    this.funnelBodies.set(key, { version, body });
+    if (this.funnelBodies.size > FUNNEL_CACHE_ENTRIES) this.funnelBodies.delete(this.funnelBodies.keys().next().value!);
+    return { ok: true, body };
   }
 
   async count(): Promise<number> {

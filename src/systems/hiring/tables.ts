@@ -32,9 +32,16 @@ export interface DailyCountTable {
   count: number;
 }
 
+/** A single row (id 1) whose version goes up with every change to hiring_daily_counts. */
+export interface CountsVersionTable {
+  id: number;
+  version: number;
+}
+
 export interface HiringDatabase {
   hiring_applicants: ApplicantTable;
   hiring_daily_counts: DailyCountTable;
+  hiring_counts_version: CountsVersionTable;
 }
 
 export type HiringDb = Kysely<HiringDatabase>;

@@ -1,0 +1,210 @@
+// An analyst uploads two exports of a cohort-revenue metric, sees a header mismatch explained, picks
+// the metric, starts the diff, follows it to the end and downloads exactly the new and changed rows.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/app.js';
+import { systemJobs } from '../../src/platform/jobs/index.js';
+import { findMetric } from '../../src/systems/diffing/metrics.js';
+import { SYSTEMS } from '../../src/systems/index.js';
+import { hasChromium, launchChromium } from '../support/browser.js';
+import { createTestPlatform, type TestPlatform } from '../support/platform.js';
+
+const built = fs.existsSync('dist/web/diffing/index.html');
+
+const HEADER = [
+  'cohort',
+  'cohort_id',
+  'month_date',
+  'month_nth',
+  'segment_field',
+  'segment_name',
+  'segment_value',
+  'segment_value_id',
+  'stat',
+  'value',
+];
+
+type Row = Record<(typeof HEADER)[number], string>;
+
+function row(
+  cohort: string,
+  monthNth: string,
+  monthDate: string,
+  segment: string,
+  segId: string,
+  value: string,
+): Row {
+  return {
+    cohort,
+    cohort_id: cohort.replace('-', ''),
+    month_date: monthDate,
+    month_nth: monthNth,
+    segment_field: 'channel',
+    segment_name: 'Sales channel',
+    segment_value: segment,
+    segment_value_id: segId,
+    stat: 'revenue',
+    value,
+  };
+}
+
+const quote = (field: string) => (/[",\r\n]/.test(field) ? `"${field.replace(/"/g, '""')}"` : field);
+const line = (fields: readonly string[]) => fields.map(quote).join(',');
+const csv = (header: readonly string[], rows: readonly Row[]) =>
+  [line(header), ...rows.map((r) => line(header.map((h) => r[h] ?? '')))].join('\n') + '\n';
+
+// Old export: one row will change, one will disappear, the rest stay (one written differently: 300 vs 300.0).
+const OLD_ROWS: Row[] = [
+  row('2024-01', '0', '2024-01-01', 'Web, mobile', '11', '100.5'),
+  row('2024-01', '1', '2024-02-01', 'Store', '12', '200'),
+  row('2024-02', '0', '2024-02-01', 'Store', '12', '300'),
+  row('2024-02', '1', '2024-03-01', 'Store', '12', '50'),
+  row('2024-02', '1', '2024-03-01', 'Web, mobile', '11', '42'),
+];
+const NEW_ROWS: Row[] = [
+  row('2024-01', '0', '2024-01-01', 'Web, mobile', '11', '100.5'),
+  row('2024-01', '1', '2024-02-01', 'Store', '12', '250'),
+  row('2024-02', '0', '2024-02-01', 'Store', '12', '300.0'),
+  row('2024-02', '1', '2024-03-01', 'Web, mobile', '11', '42'),
+  row('2024-03', '0', '2024-03-01', 'Web, mobile', '11', '75'),
+];
+
+const metric = findMetric('c-revenue');
+if (metric === undefined) throw new Error('the c-revenue metric is not defined');
+const keyOf = (r: Row) => JSON.stringify(metric.keys.map((k) => r[k]));
+const oldByKey = new Map(OLD_ROWS.map((r) => [keyOf(r), r]));
+const newKeys = new Set(NEW_ROWS.map(keyOf));
+const sameValue = (a: string, b: string) => a === b || Number(a) === Number(b);
+
+/** The new header, then each new-file row whose key is new or whose value changed, in new-file order. */
+const EXPECTED_DIFF = csv(
+  HEADER,
+  NEW_ROWS.filter((r) => {
+    const before = oldByKey.get(keyOf(r));
+    return before === undefined || !sameValue(before[metric.value] ?? '', r[metric.value] ?? '');
+  }),
+);
+const EXPECTED_DELETED = csv(
+  HEADER,
+  OLD_ROWS.filter((r) => !newKeys.has(keyOf(r))),
+);
+
+describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
+  let platform: TestPlatform;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let base: string;
+  let dir: string;
+  const files = { old: '', new: '', oldWithoutStat: '' };
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-diffing-browser-'));
+    files.old = path.join(dir, 'c_revenue_old.csv');
+    files.new = path.join(dir, 'c_revenue_new.csv');
+    files.oldWithoutStat = path.join(dir, 'no_stat_old.csv');
+    fs.writeFileSync(files.old, csv(HEADER, OLD_ROWS));
+    fs.writeFileSync(files.new, csv(HEADER, NEW_ROWS));
+    fs.writeFileSync(
+      files.oldWithoutStat,
+      csv(
+        HEADER.filter((h) => h !== 'stat'),
+        OLD_ROWS,
+      ),
+    );
+
+    platform = await createTestPlatform('sqlite');
+    await platform.jobs.startWorkers(systemJobs(platform, SYSTEMS));
+    app = await buildApp(platform);
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await platform?.dispose();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function download(page: Page, link: string): Promise<string> {
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: link, exact: true }).click(),
+    ]);
+    const saved = await file.path();
+    return fs.readFileSync(saved, 'utf8');
+  }
+
+  it('uploads two exports, explains a header mismatch, runs the diff and downloads the new and changed rows', async () => {
+    const context = await browser.newContext({
+      viewport: { width: 375, height: 812 },
+      acceptDownloads: true,
+    });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (err) => problems.push(err.message));
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') problems.push(msg.text());
+    });
+
+    await page.goto(`${base}/diffing`);
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toMatch(/diff/i);
+    await page.getByRole('radio', { name: 'Upload two files' }).check();
+
+    // An old file without the "stat" column: the metric can't be used, and the page says why.
+    await page.getByLabel('Old file', { exact: true }).setInputFiles(files.oldWithoutStat);
+    await page.getByLabel('New file', { exact: true }).setInputFiles(files.new);
+    await expect.poll(() => page.getByTestId('columns-old').textContent()).toMatch(/9 columns/);
+    await expect.poll(() => page.getByTestId('columns-new').textContent()).toMatch(/10 columns/);
+    await page.getByLabel('Metric', { exact: true }).selectOption('c-revenue');
+    await expect
+      .poll(() => page.getByTestId('column-mismatch').textContent())
+      .toMatch(/old file has no “stat” column/);
+
+    // The right old file: the headers now match c-revenue, whose key columns are preselected.
+    await page.getByLabel('Old file', { exact: true }).setInputFiles(files.old);
+    await expect.poll(() => page.getByTestId('columns-old').textContent()).toMatch(/10 columns/);
+    await expect.poll(() => page.getByTestId('column-mismatch').count()).toBe(0);
+    const keyGroup = page.getByRole('group', { name: 'Key columns' });
+    for (const key of metric.keys) {
+      expect(await keyGroup.getByRole('checkbox', { name: key, exact: true }).isChecked()).toBe(true);
+    }
+    expect(await keyGroup.getByRole('checkbox', { name: 'value', exact: true }).isChecked()).toBe(false);
+    expect(await page.getByLabel('Value column', { exact: true }).inputValue()).toBe('value');
+    await page.getByLabel('Metric', { exact: true }).selectOption('c-revenue');
+
+    await page.getByRole('button', { name: 'Start diff', exact: true }).click();
+    await page.waitForURL(/\/diffing\?job=\d+$/);
+    const jobId = new URL(page.url()).searchParams.get('job');
+
+    // Done: the figures follow from the files written above.
+    const stat = (id: string) => page.getByTestId(`stat-${id}`).textContent();
+    await expect.poll(() => stat('changed'), { timeout: 20_000 }).toBe('1');
+    expect(await stat('new')).toBe('1');
+    expect(await stat('deleted')).toBe('1');
+    expect(await stat('unchanged')).toBe('3');
+    expect(await stat('rows-old')).toBe(String(OLD_ROWS.length));
+    expect(await stat('rows-new')).toBe(String(NEW_ROWS.length));
+    expect(await stat('rows-out')).toBe('2');
+    expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
+
+    expect(await download(page, 'Download diff')).toBe(EXPECTED_DIFF);
+    expect(await download(page, 'Download deleted rows')).toBe(EXPECTED_DELETED);
+
+    // The job is listed as done, and a reload keeps it shown.
+    const table = page.getByTestId('jobs-table');
+    await expect.poll(() => table.getByRole('link', { name: `View job ${jobId}` }).count()).toBe(1);
+    await expect.poll(() => table.getByText('Done').count()).toBe(1);
+    await page.reload();
+    await expect.poll(() => stat('changed')).toBe('1');
+    expect(await page.getByRole('heading', { name: `Job ${jobId}` }).count()).toBe(1);
+
+    // Nothing broke in the page, nothing was blocked by the content security policy.
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});

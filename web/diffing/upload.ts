@@ -1,0 +1,96 @@
+// multipart/form-data upload with the CSRF token and upload progress (XMLHttpRequest: fetch has no
+// upload progress). The kit's JSON client (web/ui/api.ts) keeps its token to itself, so this asks
+// /api/csrf-token the same way.
+import { CSRF_HEADER, NETWORK_ERROR, type ApiErrorBody, type ApiResult } from '../ui/api.js';
+
+let tokenPromise: Promise<string | null> | null = null;
+
+function csrfToken(refresh: boolean): Promise<string | null> {
+  if (tokenPromise === null || refresh) {
+    const pending = fetch('/api/csrf-token', {
+      credentials: 'same-origin',
+      headers: { accept: 'application/json' },
+    })
+      .then(async (res) => {
+        if (!res.ok) return null;
+        const body = (await res.json()) as { token?: unknown };
+        return typeof body.token === 'string' ? body.token : null;
+      })
+      .catch(() => null)
+      .then((token) => {
+        if (token === null && tokenPromise === pending) tokenPromise = null;
+        return token;
+      });
+    tokenPromise = pending;
+  }
+  return tokenPromise;
+}
+
+export interface UploadOptions {
+  /** Called with the share of the request body sent so far, 0–1. */
+  onProgress?: (fraction: number) => void;
+  signal?: AbortSignal;
+}
+
+function parse(text: string): unknown {
+  if (text === '') return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return { error: text.slice(0, 300) };
+  }
+}
+
+function asErrorBody(data: unknown): ApiErrorBody {
+  return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as ApiErrorBody) : {};
+}
+
+function sendOnce<T>(url: string, form: FormData, token: string | null, options: UploadOptions) {
+  return new Promise<ApiResult<T>>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader('accept', 'application/json');
+    if (token !== null) xhr.setRequestHeader(CSRF_HEADER, token);
+    const onAbort = () => xhr.abort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => options.signal?.removeEventListener('abort', onAbort);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable && event.total > 0) options.onProgress?.(event.loaded / event.total);
+    };
+    xhr.onload = () => {
+      done();
+      const data = parse(xhr.responseText);
+      if (xhr.status >= 200 && xhr.status < 300) resolve({ ok: true, status: xhr.status, data: data as T });
+      else resolve({ ok: false, status: xhr.status, data: asErrorBody(data) });
+    };
+    xhr.onerror = () => {
+      done();
+      resolve({ ok: false, status: 0, data: { error: NETWORK_ERROR } });
+    };
+    xhr.onabort = () => {
+      done();
+      reject(new DOMException('The upload was cancelled.', 'AbortError'));
+    };
+    xhr.send(form);
+  });
+}
+
+const isCsrfError = (data: ApiErrorBody) =>
+  /csrf/i.test(`${String(data['code'] ?? '')} ${String(data['message'] ?? '')} ${String(data.error ?? '')}`);
+
+/**
+ * POSTs `form` and never throws except when aborted (AbortError). A stale CSRF token is refreshed
+ * and the request sent once more.
+ */
+export async function upload<T>(
+  url: string,
+  form: FormData,
+  options: UploadOptions = {},
+): Promise<ApiResult<T>> {
+  let result = await sendOnce<T>(url, form, await csrfToken(false), options);
+  if (!result.ok && result.status === 403 && isCsrfError(result.data)) {
+    result = await sendOnce<T>(url, form, await csrfToken(true), options);
+  }
+  return result;
+}
