@@ -9,6 +9,9 @@ export interface DiffJobPayload {
   oldInput: string;
   newInput: string;
   inputsAreArtifacts: boolean;
+  /** Display names of the inputs (an upload's own file names), used in error messages. */
+  oldName?: string;
+  newName?: string;
   keys: string[];
   value: string;
   memoryBudgetBytes: number;
@@ -55,9 +58,11 @@ export default async function run(payload: DiffJobPayload, ctx: JobContext): Pro
   } catch (err) {
     await Promise.all([diff.abort(), deleted.abort()]);
     if (err instanceof DiffInputError) {
-      // Named by file name, not server path: the message is shown to API users.
+      // Named by file name, not server path: the message is shown to API users. An upload is stored
+      // as old.csv/new.csv, so its own name is the one the user knows.
       const where = err.line > 0 ? `, line ${err.line}` : '';
-      return { inputError: `${err.file} file ${path.basename(err.path)}${where}: ${err.reason}` };
+      const name = (err.file === 'old' ? payload.oldName : payload.newName) ?? path.basename(err.path);
+      return { inputError: `${err.file} file ${name}${where}: ${err.reason}` };
     }
     throw err;
   } finally {

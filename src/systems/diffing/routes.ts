@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
-import type { ArtifactWriter } from '../../platform/storage/artifact-store.js';
+import { ArtifactNotFoundError, type ArtifactWriter } from '../../platform/storage/artifact-store.js';
 import { DiffRequestError, type DiffingService, type DiffJobView } from './service.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
@@ -46,7 +46,13 @@ const pendingSchema = {
   type: 'object',
   properties: { job_id: { type: 'integer' }, status: { type: 'string' }, progress: { type: 'integer' }, error: { type: 'string' } },
 } as const;
-const idParams = { type: 'object', properties: { id: { type: 'string', maxLength: 20 } }, required: ['id'] } as const;
+const failedSchema = {
+  description: 'The job failed',
+  type: 'object',
+  properties: { job_id: { type: 'integer' }, status: { type: 'string' }, error: { type: 'string' } },
+} as const;
+// No maxLength: any id that is not a job id, however long, is a job that does not exist (404, not 400).
+const idParams = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } as const;
 
 type IdRequest = { Params: { id: string } };
 
@@ -55,12 +61,17 @@ function parseId(raw: string): number | undefined {
   return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : undefined;
 }
 
+/** The text fields of an upload; the files are "old" and "new". */
+const SPEC_FIELDS = new Set(['metric', 'keys', 'value']);
+const PART_LIMIT_ERRORS = new Set(['FST_FILES_LIMIT', 'FST_FIELDS_LIMIT', 'FST_PARTS_LIMIT']);
+
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 export async function diffingRoutes(app: FastifyInstance, platform: Platform, service: DiffingService): Promise<void> {
   const { config } = platform;
   await app.register(fastifyMultipart, {
-    limits: { fileSize: config.diffUploadMaxBytes, files: 2, fields: 10, fieldSize: 10_000, parts: 12 },
+    // A third file is let through to be refused by name ("unexpected file field", "sent twice").
+    limits: { fileSize: config.diffUploadMaxBytes, files: 3, fields: 10, fieldSize: 10_000, parts: 13 },
   });
 
   // Retention: finished jobs and their files go after JOB_RETENTION_DAYS.
@@ -130,7 +141,7 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
         response: {
           200: { description: 'The new file header, then every new or changed row', type: 'string' },
           404: pendingSchema,
-          500: { type: 'object', properties: { job_id: { type: 'integer' }, status: { type: 'string' }, error: { type: 'string' } } },
+          500: failedSchema,
         },
       },
     },
@@ -149,7 +160,7 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
         summary: 'The rows only in the old file, as CSV (same statuses as the diff)',
         params: idParams,
         produces: ['text/csv', 'application/json'],
-        response: { 200: { type: 'string' }, 404: pendingSchema, 500: errorSchema },
+        response: { 200: { type: 'string' }, 404: pendingSchema, 500: failedSchema },
       },
     },
     async (request, reply) => {
@@ -226,6 +237,9 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
               throw new DiffRequestError(`file "${which}" is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`, 413);
             }
           } else {
+            if (!SPEC_FIELDS.has(part.fieldname)) {
+              throw new DiffRequestError(`unexpected field "${part.fieldname}" (send "metric", or "keys" and "value")`);
+            }
             fields[part.fieldname] = String(part.value);
           }
         }
@@ -248,6 +262,10 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
       } catch (err) {
         for (const { writer } of writers.values()) await writer.abort();
         if (committed) await platform.artifacts.remove(`diffing/uploads/${uploadId}`);
+        // More parts than a request of this API has: a malformed request, not a too large one.
+        if (err instanceof Error && 'code' in err && typeof err.code === 'string' && PART_LIMIT_ERRORS.has(err.code)) {
+          throw new DiffRequestError('too many parts: send the files "old" and "new" with "metric", or "keys" and "value"');
+        }
         if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new DiffRequestError(`a file is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`, 413);
         }
@@ -269,7 +287,15 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
       const status = job.status === 'queued' ? 'queued' : 'processing';
       return reply.status(404).send({ job_id: job.job_id, status, progress: job.progress });
     }
-    const result = await service.openResult(job.job_id, which);
+    let result: Awaited<ReturnType<DiffingService['openResult']>>;
+    try {
+      result = await service.openResult(job.job_id, which);
+    } catch (err) {
+      // The queue's artifact sweep (by file age) can remove a result shortly before the hourly
+      // retention sweep removes its job: the job is gone, not broken.
+      if (err instanceof ArtifactNotFoundError) return reply.status(404).send({ error: 'job not found' });
+      throw err;
+    }
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${result.filename}"`)

@@ -234,6 +234,8 @@ export class DiffingService {
       oldInput: job.oldInput,
       newInput: job.newInput,
       inputsAreArtifacts: job.source === 'upload',
+      oldName: job.oldName,
+      newName: job.newName,
       keys: job.keys,
       value: job.value,
       memoryBudgetBytes: this.options.memoryBytes,
@@ -254,7 +256,9 @@ export class DiffingService {
   /** The diff (or the deleted rows) of a finished job, as a stream. */
   async openResult(id: number, which: 'diff' | 'deleted'): Promise<{ stream: Readable; size: number; filename: string }> {
     const key = which === 'diff' ? diffArtifactKey(id) : deletedArtifactKey(id);
-    const [stream, size] = await Promise.all([this.artifacts.openRead(key), this.artifacts.size(key)]);
+    // One after the other: a stream opened beside a failing size() would never be closed.
+    const size = await this.artifacts.size(key);
+    const stream = await this.artifacts.openRead(key);
     return { stream, size, filename: `diff-${id}${which === 'deleted' ? '-deleted' : ''}.csv` };
   }
 
