@@ -13,7 +13,7 @@ export function progressBar(label: string, total: number): { update(done: number
     bar.start(total, 0);
     return { update: (done) => bar.update(done), stop: () => bar.stop() };
   }
-  let lastDecile = -1;
+  let lastDecile = 0; // "0%" says nothing: the first line is at 10 %
   return {
     update(done) {
       const decile = total === 0 ? 10 : Math.floor((done / total) * 10);
