@@ -21,6 +21,18 @@ export interface Config {
   /** Requests per minute per client address on public write routes. */
   readonly publicWriteRateLimit: number;
   readonly redisUrl: string | undefined;
+  /** Where job results are stored (ARTIFACT_DIR; a shared volume when several machines run jobs). */
+  readonly artifactDir: string;
+  /** Finished jobs and their artifacts are removed after this many days. */
+  readonly jobRetentionDays: number;
+  /** Jobs one process runs at a time (per job name with BullMQ), each in its own worker thread. */
+  readonly workerConcurrency: number;
+  /** Where `GET /api/diffing/new/:metric` reads `<metric>_old.csv` / `<metric>_new.csv`. */
+  readonly diffingDataDir: string;
+  /** Largest file accepted by the diff upload, in bytes. */
+  readonly diffUploadMaxBytes: number;
+  /** Memory the diff engine may use for the old file's keys before it partitions on disk. */
+  readonly diffMemoryBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -117,6 +129,12 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: int(env, 'BODY_LIMIT_KB', 256, 1, 1024 * 1024) * 1024,
     publicWriteRateLimit: int(env, 'PUBLIC_WRITE_RATE_LIMIT', 60, 1, 1_000_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    artifactDir: env.ARTIFACT_DIR ? path.resolve(env.ARTIFACT_DIR) : path.join(dataDir, 'artifacts'),
+    jobRetentionDays: int(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
+    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 1, 1, 64),
+    diffingDataDir: env.DIFFING_DATA_DIR ? path.resolve(env.DIFFING_DATA_DIR) : path.join(dataDir, 'diffing'),
+    diffUploadMaxBytes: int(env, 'DIFF_UPLOAD_MAX_MB', 2048, 1, 1024 * 1024) * 1024 * 1024,
+    diffMemoryBytes: int(env, 'DIFF_MEMORY_MB', 256, 16, 1024 * 1024) * 1024 * 1024,
   };
   return Object.freeze(config);
 }

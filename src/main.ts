@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { CliError } from './platform/cli.js';
+import { systemJobs } from './platform/jobs/index.js';
 import { createPlatform, migrateAll, type Platform } from './platform/platform.js';
 import { listen } from './server.js';
 import { SYSTEMS, enabledSystems } from './systems/index.js';
@@ -34,8 +35,36 @@ export function buildCli(): Command {
         for (const system of systems) await system.loadDemo?.(platform);
       }
       const app = await buildApp(platform, { systems });
+      // With REDIS_URL, `quintet worker` runs the jobs and serve only enqueues.
+      if (platform.jobs.kind === 'in-process') await platform.jobs.startWorkers(systemJobs(platform, systems));
       await listen(app, cfg.host, cfg.port, () => platform.close());
       platform.log.info(`Quintet is listening on http://${cfg.host}:${cfg.port}/ (systems: ${systems.map((s) => s.name).join(', ')})`);
+    });
+
+  program
+    .command('worker')
+    .description('run background jobs from Redis (REDIS_URL), on as many machines as you like')
+    .action(async () => {
+      const cfg = config();
+      if (!cfg.redisUrl) {
+        throw new CliError('REDIS_URL is not set: `quintet worker` runs jobs from Redis; without Redis, `quintet serve` runs them itself');
+      }
+      const platform = await openPlatform(cfg);
+      const systems = enabledSystems(cfg.systems);
+      // The timer keeps the process up even when no enabled system declares a job.
+      const keepAlive = setInterval(() => undefined, 60_000);
+      const stopped = new Promise<string>((resolve) => {
+        process.once('SIGTERM', () => resolve('SIGTERM'));
+        process.once('SIGINT', () => resolve('SIGINT'));
+      }).finally(() => clearInterval(keepAlive));
+      try {
+        await platform.jobs.startWorkers(systemJobs(platform, systems));
+        platform.log.info(`Quintet worker is running jobs (systems: ${systems.map((s) => s.name).join(', ')})`);
+        platform.log.info(`${await stopped}: finishing running jobs, then stopping`);
+      } finally {
+        clearInterval(keepAlive);
+        await platform.close();
+      }
     });
 
   program

@@ -3,16 +3,23 @@ import type { Config } from '../config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type AnyDb, type Database } from './db/database.js';
 import { migrateScope, type MigrationOutcome } from './db/migrator.js';
+import { createJobQueue } from './jobs/index.js';
+import type { JobQueue } from './jobs/job-queue.js';
 import { platformMigrations } from './migrations/index.js';
+import { createArtifactStore, type ArtifactStore } from './storage/artifact-store.js';
 import type { SystemModule } from './system.js';
 
-/** What every system is handed: config, database, clock, logger. Built once per process. */
+/** What every system is handed: config, database, clock, logger, job queue, artifact store. Built once per process. */
 export interface Platform {
   readonly config: Config;
   readonly database: Database;
   readonly db: AnyDb;
   readonly clock: Clock;
   readonly log: Logger;
+  /** In-process (rows in the database) or BullMQ (REDIS_URL); systems cannot tell which. */
+  readonly jobs: JobQueue;
+  /** Job results (ARTIFACT_DIR). */
+  readonly artifacts: ArtifactStore;
   close(): Promise<void>;
 }
 
@@ -27,13 +34,21 @@ export function createLogger(config: Config): Logger {
 
 export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
   const database = createDatabase({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
+  const log = options.log ?? createLogger(config);
+  const artifacts = createArtifactStore(config.artifactDir);
+  const jobs = createJobQueue({ config, database, log, artifacts });
   return {
     config,
     database,
     db: database.db,
     clock: options.clock ?? systemClock,
-    log: options.log ?? createLogger(config),
-    close: () => database.destroy(),
+    log,
+    jobs,
+    artifacts,
+    close: async () => {
+      await jobs.close(); // running jobs still write their outcome to the database
+      await database.destroy();
+    },
   };
 }
 

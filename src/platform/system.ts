@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { SystemName } from '../config.js';
 import type { MigrationSet } from './db/migrator.js';
+import type { AnyJobDefinition } from './jobs/job-queue.js';
 import type { Platform } from './platform.js';
 
 /** The CLI groups a system can add subcommands to. */
@@ -27,4 +28,6 @@ export interface SystemModule {
   /** Loads demo data when the system's tables are empty (`quintet serve --demo`). */
   loadDemo?(platform: Platform): Promise<void>;
   cli?(groups: CliGroups, openPlatform: () => Promise<Platform>): void;
+  /** The system's background jobs; checked and started by `serve` (in-process) or `worker` (BullMQ). */
+  jobs?(platform: Platform): readonly AnyJobDefinition[];
 }

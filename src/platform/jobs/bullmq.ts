@@ -1,0 +1,167 @@
+// The scale-out JobQueue: BullMQ on Redis. `quintet serve` only enqueues; `quintet worker` (on any
+// number of machines) runs the jobs, with the same thread runner and hooks as the in-process queue.
+import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import {
+  assertJobName,
+  backoffDelayMs,
+  checkJobDefinitions,
+  DEFAULT_CLOSE_TIMEOUT_MS,
+  MAX_ATTEMPTS_LIMIT,
+  type AnyJobDefinition,
+  type CloseOptions,
+  type EnqueueOptions,
+  type JobQueue,
+} from './job-queue.js';
+import { runAttempt } from './run-attempt.js';
+import type { ThreadRun } from './thread-runner.js';
+
+export interface BullMqQueueOptions {
+  redisUrl: string;
+  log: Logger;
+  artifactDir: string;
+  /** Swept with the job retention by processes that run workers. */
+  artifacts?: ArtifactStore;
+  /** Jobs of one name a worker process runs at a time. */
+  concurrency: number;
+  retentionDays: number;
+  /** Redis key prefix (default `quintet`); tests use their own. */
+  prefix?: string;
+  /** How soon a job whose worker died is handed to another worker (BullMQ lock duration; default 30 s). */
+  lockDurationMs?: number;
+  sweepIntervalMs?: number;
+}
+
+/** BullMQ job ids may not be integers nor contain ':'; this keeps keys distinct and legal. */
+export function bullJobId(key: string): string {
+  return `k_${key.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
+}
+
+const BACKOFF_TYPE = 'quintet';
+
+export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
+  const log = options.log.child({ component: 'jobs', adapter: 'bullmq' });
+  const prefix = options.prefix ?? 'quintet';
+  const retentionSeconds = options.retentionDays * 86_400;
+  let connection: Redis | undefined;
+  const queues = new Map<string, Queue>();
+  const workers: Worker[] = [];
+  const runs = new Set<ThreadRun>();
+  let sweepTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+  let closing: Promise<void> | undefined;
+
+  // Created on first use, so a process that never touches jobs never connects to Redis.
+  function redis(): Redis {
+    connection ??= new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    return connection;
+  }
+
+  function queue(name: string): Queue {
+    let q = queues.get(name);
+    if (!q) {
+      q = new Queue(name, { connection: redis(), prefix });
+      q.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
+      queues.set(name, q);
+    }
+    return q;
+  }
+
+  function startWorker(definition: AnyJobDefinition): Worker {
+    const worker = new Worker(
+      definition.name,
+      async (job: Job) => {
+        const outcome = await runAttempt({
+          definition,
+          payload: job.data,
+          // attemptsStarted counts this start and starts that stalled (worker died): those count too.
+          attempt: Math.max(1, job.attemptsStarted),
+          artifactDir: options.artifactDir,
+          log,
+          saveProgress: (pct) => job.updateProgress(pct),
+          track(run) {
+            runs.add(run);
+            return () => runs.delete(run);
+          },
+        });
+        if (outcome.ok) return null; // results live in artifacts and the system's tables, not in Redis
+        throw outcome.willRetry ? new Error(outcome.error) : new UnrecoverableError(outcome.error);
+      },
+      {
+        connection: redis(),
+        prefix,
+        concurrency: options.concurrency,
+        // Retries and interruptions are counted by runAttempt against the definition's maxAttempts.
+        maxStalledCount: MAX_ATTEMPTS_LIMIT,
+        lockDuration: options.lockDurationMs ?? 30_000,
+        settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(definition, attemptsMade) },
+      },
+    );
+    worker.on('error', (err) => {
+      if (!closed) log.error({ err, queue: definition.name }, 'worker error');
+    });
+    return worker;
+  }
+
+  return {
+    kind: 'bullmq',
+
+    async enqueue(name, payload, enqueueOptions: EnqueueOptions = {}) {
+      if (closed) throw new Error('the job queue is closed');
+      assertJobName(name);
+      await queue(name).add(name, payload ?? null, {
+        ...(enqueueOptions.key === undefined ? {} : { jobId: bullJobId(enqueueOptions.key) }),
+        // The worker stops retrying at the definition's maxAttempts (UnrecoverableError); this is a ceiling.
+        attempts: MAX_ATTEMPTS_LIMIT,
+        backoff: { type: BACKOFF_TYPE },
+        removeOnComplete: { age: retentionSeconds },
+        removeOnFail: { age: retentionSeconds },
+      });
+    },
+
+    async startWorkers(defs) {
+      if (closed) throw new Error('the job queue is closed');
+      if (workers.length) throw new Error('workers are already started');
+      const definitions = checkJobDefinitions(defs);
+      for (const definition of definitions.values()) workers.push(startWorker(definition));
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+      if (options.artifacts && definitions.size) {
+        const artifacts = options.artifacts;
+        const sweep = () =>
+          artifacts
+            .removeOlderThan(new Date(Date.now() - retentionSeconds * 1000))
+            .catch((err: unknown) => log.error({ err }, 'artifact sweep failed'));
+        void sweep();
+        sweepTimer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 10 * 60_000);
+        sweepTimer.unref();
+      }
+      log.info({ jobs: [...definitions.keys()], concurrency: options.concurrency }, 'job workers started');
+    },
+
+    close(closeOptions: CloseOptions = {}) {
+      closing ??= (async () => {
+        closed = true;
+        clearInterval(sweepTimer);
+        const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
+        let timeout: NodeJS.Timeout | undefined;
+        const closingWorkers = Promise.all(workers.map((w) => w.close()));
+        const timedOut = await Promise.race([
+          closingWorkers.then(() => false),
+          new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(true), timeoutMs))),
+        ]);
+        clearTimeout(timeout);
+        if (timedOut) {
+          // The aborted attempts fail and go back to BullMQ for a retry (another worker may take them).
+          log.warn({ running: runs.size }, 'aborting running jobs on shutdown');
+          for (const run of runs) run.abort('interrupted: the job queue was shut down', 500);
+          await closingWorkers;
+        }
+        await Promise.all([...queues.values()].map((q) => q.close()));
+        if (connection) await connection.quit().catch(() => connection?.disconnect());
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,174 @@
+// The one conformance suite every JobQueue adapter passes. Call it inside a describe block.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { createArtifactStore } from '../storage/artifact-store.js';
+import { JobDefinitionError, type JobQueue } from './job-queue.js';
+import { recordingJob, waitFor } from './testing/recorder.js';
+
+export interface QueueUnderTest {
+  queue: JobQueue;
+  /** Closes the queue if still open and removes everything the adapter stored. */
+  dispose(): Promise<void>;
+}
+
+export interface QueueFactoryOptions {
+  concurrency: number;
+  artifactDir: string;
+}
+
+/** Builds a fresh, isolated queue (its own database or Redis prefix) for one test. */
+export type QueueFactory = (options: QueueFactoryOptions) => Promise<QueueUnderTest>;
+
+export function jobQueueConformance(factory: QueueFactory): void {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    while (cleanups.length) await cleanups.pop()!();
+  });
+
+  async function setup(concurrency = 1) {
+    const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-artifacts-'));
+    const made = await factory({ concurrency, artifactDir });
+    cleanups.push(async () => {
+      await made.dispose();
+      fs.rmSync(artifactDir, { recursive: true, force: true });
+    });
+    return { queue: made.queue, artifactDir };
+  }
+
+  it('runs a job in a worker thread and hands its result to onCompleted', async () => {
+    const { queue } = await setup();
+    const job = recordingJob();
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'echo', value: { hello: 'world' } });
+    await waitFor(() => job.of('completed').length === 1, 'onCompleted');
+    const [completed] = job.of('completed');
+    expect(completed!.result.value).toEqual({ hello: 'world' });
+    expect(completed!.result.threadId).toBeGreaterThan(0);
+    expect(completed!.info).toEqual({ attempt: 1, maxAttempts: 3 });
+    expect(job.of('start')).toHaveLength(1);
+    expect(job.of('failed')).toHaveLength(0);
+  });
+
+  it('reports progress in increasing whole percents, ending at 100 before onCompleted', async () => {
+    const { queue } = await setup();
+    const job = recordingJob();
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'progress', steps: 20, delayMs: 30 });
+    await waitFor(() => job.of('completed').length === 1, 'onCompleted');
+    const pcts = job.of('progress').map((e) => e.pct);
+    expect(pcts.length).toBeGreaterThan(1);
+    expect(pcts.every((p, i) => Number.isInteger(p) && (i === 0 || p > pcts[i - 1]!))).toBe(true);
+    expect(pcts.at(-1)).toBe(100);
+    // Throttled: 20 reports in ~600 ms arrive as a handful of hook calls.
+    expect(pcts.length).toBeLessThan(20);
+    const lastProgress = job.events.findLastIndex((e) => e.hook === 'progress');
+    expect(lastProgress).toBeLessThan(job.events.findIndex((e) => e.hook === 'completed'));
+  });
+
+  it('retries a failing job up to maxAttempts, telling onFailed whether it will retry', async () => {
+    const { queue } = await setup();
+    const job = recordingJob('test.job', { maxAttempts: 3, backoffMs: 10 });
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'fail', message: 'the export is malformed' });
+    await waitFor(() => job.of('failed').some((e) => !e.willRetry), 'the final onFailed');
+    const failed = job.of('failed');
+    expect(failed.map((e) => e.error)).toEqual(Array(3).fill('the export is malformed'));
+    expect(failed.map((e) => e.willRetry)).toEqual([true, true, false]);
+    expect(job.of('start').map((e) => e.info.attempt)).toEqual([1, 2, 3]);
+    expect(job.of('completed')).toHaveLength(0);
+  });
+
+  it('runs a job enqueued twice with the same key once', async () => {
+    const { queue } = await setup();
+    const job = recordingJob();
+    await queue.enqueue('test.job', { kind: 'echo', value: 'keyed' }, { key: 'diff:42' });
+    await queue.enqueue('test.job', { kind: 'echo', value: 'keyed again' }, { key: 'diff:42' });
+    await queue.enqueue('test.job', { kind: 'echo', value: 'other key' }, { key: 'diff:43' });
+    await queue.startWorkers([job.definition]);
+    // Jobs of one name run in order, so the other key finishing means a duplicate would have run.
+    await waitFor(
+      () => job.of('completed').some((e) => e.result.value === 'other key'),
+      'the job with the other key',
+    );
+    await queue.enqueue('test.job', { kind: 'echo', value: 'after it ran' }, { key: 'diff:42' });
+    await queue.enqueue('test.job', { kind: 'echo', value: 'sentinel' });
+    await waitFor(() => job.of('completed').some((e) => e.result.value === 'sentinel'), 'the sentinel job');
+    expect(job.of('completed').map((e) => e.result.value)).toEqual(['keyed', 'other key', 'sentinel']);
+  });
+
+  it('keeps the event loop responsive while two CPU-bound jobs run at once', async () => {
+    const { queue } = await setup(2);
+    const job = recordingJob();
+    await queue.startWorkers([job.definition]);
+    let last = performance.now();
+    let maxGap = 0;
+    const ticker = setInterval(() => {
+      const t = performance.now();
+      maxGap = Math.max(maxGap, t - last);
+      last = t;
+    }, 10);
+    try {
+      await queue.enqueue('test.job', { kind: 'spin', ms: 700 });
+      await queue.enqueue('test.job', { kind: 'spin', ms: 700 });
+      await waitFor(() => job.of('completed').length === 2, 'both CPU-bound jobs');
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(maxGap).toBeLessThan(250);
+    const [first, second] = job.of('completed');
+    expect(first!.result.threadId).not.toBe(second!.result.threadId);
+    // They ran side by side: the second started before the first finished.
+    expect(Math.max(...job.of('start').map((e) => e.at))).toBeLessThan(
+      Math.min(...job.of('completed').map((e) => e.at)),
+    );
+  });
+
+  it('lets a job publish an artifact in the store of the process that runs it', async () => {
+    const { queue, artifactDir } = await setup();
+    const job = recordingJob();
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'artifact', key: 'test/1/out.csv', text: 'a,b\n1,2\n' });
+    await waitFor(() => job.of('completed').length === 1, 'onCompleted');
+    const store = createArtifactStore(artifactDir);
+    expect(await store.exists('test/1/out.csv')).toBe(true);
+    expect(fs.readFileSync(store.pathOf('test/1/out.csv'), 'utf8')).toBe('a,b\n1,2\n');
+  });
+
+  it('close() lets a running job finish within the timeout', async () => {
+    const { queue } = await setup();
+    const job = recordingJob();
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'progress', steps: 5, delayMs: 60 });
+    await waitFor(() => job.of('start').length === 1, 'onStart');
+    await queue.close({ timeoutMs: 10_000 });
+    expect(job.of('completed')).toHaveLength(1);
+    await expect(queue.enqueue('test.job', { kind: 'echo', value: 1 })).rejects.toThrow(/closed/);
+  });
+
+  it('close() aborts a job that outlasts the timeout, reports it, and resolves', async () => {
+    const { queue } = await setup();
+    const job = recordingJob('test.job', { maxAttempts: 2 });
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'hang' });
+    await waitFor(() => job.of('start').length === 1, 'onStart');
+    const t0 = Date.now();
+    await queue.close({ timeoutMs: 100 });
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(job.of('failed')).toMatchObject([{ error: expect.stringMatching(/shut down/), willRetry: true }]);
+    expect(job.of('completed')).toHaveLength(0);
+    await queue.close(); // idempotent
+  });
+
+  it('refuses at start a job table with duplicate names, bad names or missing worker modules', async () => {
+    const { queue } = await setup();
+    const ok = recordingJob('test.job').definition;
+    await expect(queue.startWorkers([ok, ok])).rejects.toThrow(/"test.job" is defined twice/);
+    await expect(queue.startWorkers([{ ...ok, name: 'NoSystem' }])).rejects.toThrow(JobDefinitionError);
+    await expect(
+      queue.startWorkers([{ ...ok, workerModule: new URL('./nope.worker.js', import.meta.url) }]),
+    ).rejects.toThrow(/does not exist/);
+    await expect(queue.enqueue('Not A Name', {})).rejects.toThrow(/system\.job/);
+  });
+}

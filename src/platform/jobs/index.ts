@@ -1,0 +1,36 @@
+import type { Config } from '../../config.js';
+import type { Logger } from 'pino';
+import type { Database } from '../db/database.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import type { Platform } from '../platform.js';
+import type { SystemModule } from '../system.js';
+import { createBullMqQueue } from './bullmq.js';
+import { createInProcessQueue } from './in-process.js';
+import type { AnyJobDefinition, JobQueue } from './job-queue.js';
+
+export * from './job-queue.js';
+
+export interface JobQueueDeps {
+  config: Config;
+  database: Database;
+  log: Logger;
+  artifacts: ArtifactStore;
+}
+
+/** REDIS_URL set: BullMQ on Redis; otherwise the in-process queue with rows in the platform database. */
+export function createJobQueue({ config, database, log, artifacts }: JobQueueDeps): JobQueue {
+  const common = {
+    log,
+    artifacts,
+    artifactDir: config.artifactDir,
+    concurrency: config.workerConcurrency,
+    retentionDays: config.jobRetentionDays,
+  };
+  if (config.redisUrl) return createBullMqQueue({ ...common, redisUrl: config.redisUrl });
+  return createInProcessQueue({ ...common, db: database.db, dialect: database.dialect });
+}
+
+/** Every job definition of these systems: the table `startWorkers` checks at boot. */
+export function systemJobs(platform: Platform, systems: readonly SystemModule[]): AnyJobDefinition[] {
+  return systems.flatMap((system) => system.jobs?.(platform) ?? []);
+}

@@ -1,0 +1,145 @@
+// The JobQueue port. Systems declare JobDefinitions and enqueue by name; they never learn whether
+// the in-process adapter (rows in the database) or the BullMQ adapter (Redis) runs them.
+import fs from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+
+/** What the job function in the worker thread is handed besides its payload. */
+export interface JobContext {
+  /** Reports progress, 0–100; cheap to call often (the thread forwards whole-percent changes only). */
+  progress(pct: number): void;
+  /** Aborted when the queue shuts down mid-job; long loops should check it. */
+  readonly signal: AbortSignal;
+  /** 1 on the first run, 2 on the first retry, … */
+  readonly attempt: number;
+  /** The artifact store of the process running the job (same ARTIFACT_DIR). */
+  readonly artifacts: ArtifactStore;
+}
+
+/** The default export of a job's worker module. Payload and result must be JSON-serialisable. */
+export type JobFunction<P, R> = (payload: P, ctx: JobContext) => Promise<R>;
+
+export interface JobAttemptInfo {
+  readonly attempt: number;
+  readonly maxAttempts: number;
+}
+
+/**
+ * One kind of job, declared by a system. The work runs in a worker thread (`workerModule`); the
+ * hooks run in the main thread of the process running the job, with database access: that is how a
+ * system keeps status, progress, timings and errors in its own tables so any instance can answer a poll.
+ * Jobs must be idempotent: an attempt interrupted by a crash or shutdown runs again.
+ */
+export interface JobDefinition<P, R> {
+  /** `<system>.<job>`, e.g. `diffing.diff`. */
+  readonly name: string;
+  /**
+   * Module whose default export is a JobFunction. Write `new URL('./x.worker.js', import.meta.url)`:
+   * the `.ts` sibling is used when running from sources (tsx, tests).
+   */
+  readonly workerModule: URL;
+  /** Attempts in all, counting interrupted ones (1–100, default 3). */
+  readonly maxAttempts?: number;
+  /** Delay before the first retry, doubled for each later one (default 1000 ms, capped at 5 minutes). */
+  readonly backoffMs?: number;
+  /** V8 old-generation limit for the worker thread. */
+  readonly memoryLimitMb?: number;
+  onStart?(payload: P, info: JobAttemptInfo): Promise<void>;
+  /** Throttled: whole percents, at most every 250 ms, always ending with 100 on success. */
+  onProgress?(payload: P, pct: number): Promise<void>;
+  onCompleted?(payload: P, result: R, info: JobAttemptInfo): Promise<void>;
+  onFailed?(payload: P, error: string, willRetry: boolean, info: JobAttemptInfo): Promise<void>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyJobDefinition = JobDefinition<any, any>;
+
+/** Identity function that infers P and R for a definition. */
+export function defineJob<P, R>(definition: JobDefinition<P, R>): JobDefinition<P, R> {
+  return definition;
+}
+
+export interface EnqueueOptions {
+  /** Enqueueing a key that is already queued, running or kept (retention) does nothing. */
+  key?: string;
+}
+
+export interface CloseOptions {
+  /** How long running jobs may finish before they are aborted (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+export interface JobQueue {
+  readonly kind: 'in-process' | 'bullmq';
+  enqueue<P>(name: string, payload: P, options?: EnqueueOptions): Promise<void>;
+  /**
+   * Runs jobs of these kinds in this process (checked first: names, duplicates, worker modules).
+   * In-process: `quintet serve` calls it. BullMQ: only `quintet worker` does.
+   */
+  startWorkers(definitions: readonly AnyJobDefinition[]): Promise<void>;
+  /** Stops taking jobs, lets running ones finish within the timeout, then aborts them. Idempotent. */
+  close(options?: CloseOptions): Promise<void>;
+}
+
+export class JobDefinitionError extends Error {
+  override name = 'JobDefinitionError';
+}
+
+export const JOB_NAME = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/;
+export const MAX_ATTEMPTS_LIMIT = 100;
+export const DEFAULT_MAX_ATTEMPTS = 3;
+export const DEFAULT_BACKOFF_MS = 1000;
+export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+
+export function assertJobName(name: string): void {
+  if (!JOB_NAME.test(name))
+    throw new JobDefinitionError(
+      `job name "${name}" must look like "system.job" (lowercase letters, digits, -)`,
+    );
+}
+
+export function maxAttemptsOf(definition: AnyJobDefinition): number {
+  return definition.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+}
+
+/** Delay before the retry that follows failed attempt `attempt` (1-based). */
+export function backoffDelayMs(definition: AnyJobDefinition, attempt: number): number {
+  const base = definition.backoffMs ?? DEFAULT_BACKOFF_MS;
+  return Math.min(base * 2 ** Math.max(0, attempt - 1), 5 * 60_000);
+}
+
+/** The file a worker module URL runs from: itself, or its `.ts`/`.js` sibling; undefined when neither exists. */
+export function resolveWorkerModule(url: URL): URL | undefined {
+  if (url.protocol !== 'file:') return undefined;
+  const file = fileURLToPath(url);
+  const candidates = [file];
+  if (file.endsWith('.js')) candidates.push(`${file.slice(0, -3)}.ts`);
+  else if (file.endsWith('.ts')) candidates.push(`${file.slice(0, -3)}.js`);
+  const found = candidates.find((f) => fs.existsSync(f));
+  return found === undefined ? undefined : pathToFileURL(found);
+}
+
+/** The boot-time check of a job table; throws JobDefinitionError listing every problem. */
+export function checkJobDefinitions(definitions: readonly AnyJobDefinition[]): Map<string, AnyJobDefinition> {
+  const problems: string[] = [];
+  const byName = new Map<string, AnyJobDefinition>();
+  for (const def of definitions) {
+    if (!JOB_NAME.test(def.name)) problems.push(`"${def.name}" is not a valid job name (use "system.job")`);
+    if (byName.has(def.name)) problems.push(`"${def.name}" is defined twice`);
+    if (!(def.workerModule instanceof URL) || !resolveWorkerModule(def.workerModule)) {
+      problems.push(`"${def.name}": worker module ${String(def.workerModule)} does not exist`);
+    }
+    const max = maxAttemptsOf(def);
+    if (!Number.isInteger(max) || max < 1 || max > MAX_ATTEMPTS_LIMIT) {
+      problems.push(`"${def.name}": maxAttempts must be a whole number from 1 to ${MAX_ATTEMPTS_LIMIT}`);
+    }
+    byName.set(def.name, def);
+  }
+  if (problems.length) throw new JobDefinitionError(`invalid job definitions: ${problems.join('; ')}`);
+  return byName;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message || err.name;
+  return String(err);
+}
