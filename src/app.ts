@@ -30,7 +30,8 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   });
 
-  const secret = config.sessionSecret ?? (await getOrCreateSetting(platform.db, 'session_secret', randomSecret)).value;
+  const secret =
+    config.sessionSecret ?? (await getOrCreateSetting(platform.db, 'session_secret', randomSecret)).value;
   const passwordHash = await prepareAdminPassword(platform);
 
   registerErrorHandling(app);
@@ -52,7 +53,12 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
             type: 'array',
             items: {
               type: 'object',
-              properties: { name: { type: 'string' }, title: { type: 'string' }, summary: { type: 'string' }, href: { type: 'string' } },
+              properties: {
+                name: { type: 'string' },
+                title: { type: 'string' },
+                summary: { type: 'string' },
+                href: { type: 'string' },
+              },
             },
           },
         },

@@ -36,9 +36,12 @@ export function buildCli(): Command {
       }
       const app = await buildApp(platform, { systems });
       // With REDIS_URL, `quintet worker` runs the jobs and serve only enqueues.
-      if (platform.jobs.kind === 'in-process') await platform.jobs.startWorkers(systemJobs(platform, systems));
+      if (platform.jobs.kind === 'in-process')
+        await platform.jobs.startWorkers(systemJobs(platform, systems));
       await listen(app, cfg.host, cfg.port, () => platform.close());
-      platform.log.info(`Quintet is listening on http://${cfg.host}:${cfg.port}/ (systems: ${systems.map((s) => s.name).join(', ')})`);
+      platform.log.info(
+        `Quintet is listening on http://${cfg.host}:${cfg.port}/ (systems: ${systems.map((s) => s.name).join(', ')})`,
+      );
     });
 
   program
@@ -47,7 +50,9 @@ export function buildCli(): Command {
     .action(async () => {
       const cfg = config();
       if (!cfg.redisUrl) {
-        throw new CliError('REDIS_URL is not set: `quintet worker` runs jobs from Redis; without Redis, `quintet serve` runs them itself');
+        throw new CliError(
+          'REDIS_URL is not set: `quintet worker` runs jobs from Redis; without Redis, `quintet serve` runs them itself',
+        );
       }
       const platform = await openPlatform(cfg);
       const systems = enabledSystems(cfg.systems);
@@ -59,7 +64,9 @@ export function buildCli(): Command {
       }).finally(() => clearInterval(keepAlive));
       try {
         await platform.jobs.startWorkers(systemJobs(platform, systems));
-        platform.log.info(`Quintet worker is running jobs (systems: ${systems.map((s) => s.name).join(', ')})`);
+        platform.log.info(
+          `Quintet worker is running jobs (systems: ${systems.map((s) => s.name).join(', ')})`,
+        );
         platform.log.info(`${await stopped}: finishing running jobs, then stopping`);
       } finally {
         clearInterval(keepAlive);
@@ -75,7 +82,9 @@ export function buildCli(): Command {
       const platform = createPlatform(cfg);
       try {
         for (const outcome of await migrateAll(platform, enabledSystems(cfg.systems))) {
-          console.log(`${outcome.scope}: ${outcome.applied.length ? `applied ${outcome.applied.join(', ')}` : 'up to date'}`);
+          console.log(
+            `${outcome.scope}: ${outcome.applied.length ? `applied ${outcome.applied.join(', ')}` : 'up to date'}`,
+          );
         }
       } finally {
         await platform.close();
@@ -84,8 +93,12 @@ export function buildCli(): Command {
 
   const groups = {
     root: program,
-    seed: program.command('seed').description('generate data for a system (see `quintet seed <system> --help`)'),
-    import: program.command('import').description('import a file into a system (see `quintet import <system> --help`)'),
+    seed: program
+      .command('seed')
+      .description('generate data for a system (see `quintet seed <system> --help`)'),
+    import: program
+      .command('import')
+      .description('import a file into a system (see `quintet import <system> --help`)'),
   };
   for (const system of SYSTEMS) system.cli?.(groups, () => openPlatform(config()));
   return program;

@@ -1,7 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 
 /** Listens, and closes the app (in-flight requests first) on SIGINT/SIGTERM. */
-export async function listen(app: FastifyInstance, host: string, port: number, onClose: () => Promise<void>): Promise<void> {
+export async function listen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+  onClose: () => Promise<void>,
+): Promise<void> {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;

@@ -71,7 +71,10 @@ describe('platform http', () => {
 
   it('rejects a tampered admin cookie', async () => {
     const app = await buildApp(await platformOn('sqlite'));
-    const res = await app.inject({ url: '/api/admin/session', headers: { cookie: 'quintet_admin=admin.9999999999.forged' } });
+    const res = await app.inject({
+      url: '/api/admin/session',
+      headers: { cookie: 'quintet_admin=admin.9999999999.forged' },
+    });
     expect(res.json()).toEqual({ admin: false });
     await app.close();
   });

@@ -53,8 +53,12 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
 }
 
 /** Applies the platform's migrations, then each system's, in order. */
-export async function migrateAll(platform: Platform, systems: readonly SystemModule[]): Promise<MigrationOutcome[]> {
+export async function migrateAll(
+  platform: Platform,
+  systems: readonly SystemModule[],
+): Promise<MigrationOutcome[]> {
   const outcomes = [await migrateScope(platform.db, 'platform', platformMigrations)];
-  for (const system of systems) outcomes.push(await migrateScope(platform.db, system.name, system.migrations));
+  for (const system of systems)
+    outcomes.push(await migrateScope(platform.db, system.name, system.migrations));
   return outcomes;
 }

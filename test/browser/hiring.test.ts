@@ -57,7 +57,9 @@ describe.skipIf(!hasChromium() || !built)('hiring in the browser', () => {
     // Nothing typed was lost.
     expect(await page.getByLabel('First name', { exact: true }).inputValue()).toBe('Ada');
     expect(await page.getByLabel('Phone', { exact: true }).inputValue()).toBe('(415) 555-0134');
-    expect(await page.getByLabel('Why do you want to be a shopper?', { exact: true }).inputValue()).toBe('I love markets.');
+    expect(await page.getByLabel('Why do you want to be a shopper?', { exact: true }).inputValue()).toBe(
+      'I love markets.',
+    );
 
     await page.getByLabel('Email', { exact: true }).fill('ada.lovelace@example.com');
     await page.getByRole('button', { name: /continue/i }).click();
@@ -90,11 +92,19 @@ describe.skipIf(!hasChromium() || !built)('hiring in the browser', () => {
     await page.getByRole('button', { name: /log in/i }).click();
     await page.waitForURL('**/hiring/admin**');
 
-    await page.getByRole('tab', { name: /funnel/i }).or(page.getByRole('link', { name: /funnel/i })).first().click();
+    await page
+      .getByRole('tab', { name: /funnel/i })
+      .or(page.getByRole('link', { name: /funnel/i }))
+      .first()
+      .click();
     await expect.poll(() => page.getByTestId('funnel-total-hired').isVisible()).toBe(true);
     const before = await hiredTotal(page);
 
-    await page.getByRole('tab', { name: /applicants/i }).or(page.getByRole('link', { name: /applicants/i })).first().click();
+    await page
+      .getByRole('tab', { name: /applicants/i })
+      .or(page.getByRole('link', { name: /applicants/i }))
+      .first()
+      .click();
     await page.getByLabel('Search', { exact: true }).fill('ada.lovelace');
     await page.getByRole('link', { name: /Ada King/ }).click();
     await page.waitForURL('**/hiring/admin/applicants/*');
@@ -103,7 +113,11 @@ describe.skipIf(!hasChromium() || !built)('hiring in the browser', () => {
     await expect.poll(() => page.getByText(/hired/i).first().isVisible()).toBe(true);
 
     await page.goto(`${base}/hiring/admin`);
-    await page.getByRole('tab', { name: /funnel/i }).or(page.getByRole('link', { name: /funnel/i })).first().click();
+    await page
+      .getByRole('tab', { name: /funnel/i })
+      .or(page.getByRole('link', { name: /funnel/i }))
+      .first()
+      .click();
     await expect.poll(() => hiredTotal(page)).toBe(before + 1);
     await context.close();
   });

@@ -20,13 +20,18 @@ export class TestClient {
 
   private remember(response: LightMyRequestResponse): void {
     for (const c of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
-      const expired = c.value === '' || c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() < Date.now());
+      const expired =
+        c.value === '' || c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() < Date.now());
       if (expired) this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
   }
 
-  async request(method: Method, url: string, options: { body?: unknown; headers?: Record<string, string>; csrf?: boolean } = {}): Promise<LightMyRequestResponse> {
+  async request(
+    method: Method,
+    url: string,
+    options: { body?: unknown; headers?: Record<string, string>; csrf?: boolean } = {},
+  ): Promise<LightMyRequestResponse> {
     const headers: Record<string, string> = { ...options.headers };
     const unsafe = method !== 'GET';
     if (unsafe && options.csrf !== false) headers['x-csrf-token'] = await this.token();

@@ -44,6 +44,7 @@ export default async function setup(): Promise<void> {
   if (redisOk) process.env.TEST_REDIS_URL = redisUrl;
   else delete process.env.TEST_REDIS_URL;
   const missing = [!pgOk && `PostgreSQL (${pgUrl})`, !redisOk && `Redis (${redisUrl})`].filter(Boolean);
-  if (missing.length && required) throw new Error(`REQUIRE_SERVICES=1 but not reachable: ${missing.join(', ')}`);
+  if (missing.length && required)
+    throw new Error(`REQUIRE_SERVICES=1 but not reachable: ${missing.join(', ')}`);
   if (missing.length) console.warn(`[tests] not reachable, their suites are skipped: ${missing.join(', ')}`);
 }

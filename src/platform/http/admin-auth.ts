@@ -6,7 +6,12 @@ import type { Platform } from '../platform.js';
 import { getOrCreateSetting, getSetting } from '../settings.js';
 import { clearSession, readSession, setSession, type SessionCookieOptions } from './session.js';
 
-const scrypt = promisify(crypto.scrypt) as (pw: string, salt: Buffer, len: number, opts: crypto.ScryptOptions) => Promise<Buffer>;
+const scrypt = promisify(crypto.scrypt) as (
+  pw: string,
+  salt: Buffer,
+  len: number,
+  opts: crypto.ScryptOptions,
+) => Promise<Buffer>;
 const SCRYPT = { N: 16384, r: 8, p: 1 } as const;
 const ADMIN_HASH_KEY = 'admin_password_hash';
 
@@ -14,7 +19,14 @@ const ADMIN_HASH_KEY = 'admin_password_hash';
 export async function hashPassword(password: string): Promise<string> {
   const salt = crypto.randomBytes(16);
   const hash = await scrypt(password, salt, 32, SCRYPT);
-  return ['scrypt', SCRYPT.N, SCRYPT.r, SCRYPT.p, salt.toString('base64url'), hash.toString('base64url')].join('$');
+  return [
+    'scrypt',
+    SCRYPT.N,
+    SCRYPT.r,
+    SCRYPT.p,
+    salt.toString('base64url'),
+    hash.toString('base64url'),
+  ].join('$');
 }
 
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
@@ -72,7 +84,8 @@ export const adminAuthPlugin = fp<AdminAuthOptions>(async (app: FastifyInstance,
     maxAgeSeconds: SESSION_HOURS * 3600,
     secure: platform.config.cookieSecure,
   };
-  const isAdmin = (request: FastifyRequest) => readSession(request, cookie, platform.clock.now().getTime()) === 'admin';
+  const isAdmin = (request: FastifyRequest) =>
+    readSession(request, cookie, platform.clock.now().getTime()) === 'admin';
   app.decorate('isAdmin', isAdmin);
   app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
     if (!isAdmin(request)) await reply.status(401).send({ error: 'admin login required' });
@@ -110,7 +123,13 @@ export const adminAuthPlugin = fp<AdminAuthOptions>(async (app: FastifyInstance,
 
   app.post(
     '/api/admin/logout',
-    { schema: { tags: ['admin'], summary: 'Log out', response: { 200: { type: 'object', properties: { admin: { type: 'boolean' } } } } } },
+    {
+      schema: {
+        tags: ['admin'],
+        summary: 'Log out',
+        response: { 200: { type: 'object', properties: { admin: { type: 'boolean' } } } },
+      },
+    },
     async (_request, reply) => {
       clearSession(reply, cookie);
       return { admin: false };

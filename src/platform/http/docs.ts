@@ -10,7 +10,8 @@ export const docsPlugin = fp(async (app: FastifyInstance) => {
       info: {
         title: 'Quintet',
         version: '0.1.0',
-        description: 'Five data-backed systems in one service. Admin routes need the admin session cookie (POST /api/admin/login); state-changing routes need the x-csrf-token header from GET /api/csrf-token unless noted.',
+        description:
+          'Five data-backed systems in one service. Admin routes need the admin session cookie (POST /api/admin/login); state-changing routes need the x-csrf-token header from GET /api/csrf-token unless noted.',
       },
     },
   });

@@ -18,7 +18,9 @@ export function registerHealth(app: FastifyInstance, database: Database): void {
     async (_request, reply) => {
       const ok = await database.ping();
       reply.header('cache-control', 'no-store');
-      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database: ok ? database.dialect : 'unreachable' });
+      return reply
+        .status(ok ? 200 : 503)
+        .send({ status: ok ? 'ok' : 'degraded', database: ok ? database.dialect : 'unreachable' });
     },
   );
 }

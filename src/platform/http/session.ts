@@ -10,7 +10,12 @@ export interface SessionCookieOptions {
   secure: boolean;
 }
 
-export function setSession(reply: FastifyReply, opts: SessionCookieOptions, subject: string, nowMs: number): void {
+export function setSession(
+  reply: FastifyReply,
+  opts: SessionCookieOptions,
+  subject: string,
+  nowMs: number,
+): void {
   const expires = Math.floor(nowMs / 1000) + opts.maxAgeSeconds;
   reply.setCookie(opts.name, `${subject}.${expires}`, {
     signed: true,
@@ -27,7 +32,11 @@ export function clearSession(reply: FastifyReply, opts: SessionCookieOptions): v
 }
 
 /** The session's subject, or undefined when absent, tampered with or expired. */
-export function readSession(request: FastifyRequest, opts: SessionCookieOptions, nowMs: number): string | undefined {
+export function readSession(
+  request: FastifyRequest,
+  opts: SessionCookieOptions,
+  nowMs: number,
+): string | undefined {
   const raw = request.cookies[opts.name];
   if (!raw) return undefined;
   const unsigned = request.unsignCookie(raw);

@@ -10,7 +10,8 @@ import { METRICS, findMetric } from './metrics.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${name} must be a whole number of at least 1, got "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < 1)
+      throw new CliError(`${name} must be a whole number of at least 1, got "${value}"`);
     return Number(value);
   };
 }
@@ -26,56 +27,87 @@ export function diffingCli(groups: CliGroups): void {
     .option('--value <column>', 'the value column (with --keys)')
     .option('--out <file>', 'write the diff here (default: standard output)')
     .option('--deleted <file>', 'also write the rows only in the old file here')
-    .option('--memory-mb <n>', 'memory for the old file keys before partitioning on disk', positiveInt('--memory-mb'), 256)
-    .action(async (oldFile: string, newFile: string, opts: { metric?: string; keys?: string; value?: string; out?: string; deleted?: string; memoryMb: number }) => {
-      let spec: { keys: string[]; value: string };
-      if (opts.metric) {
-        const metric = findMetric(opts.metric);
-        if (!metric) throw new CliError(`unknown metric "${opts.metric}" (known: ${METRICS.flatMap((m) => [m.id, ...m.aliases]).join(', ')})`);
-        spec = { keys: metric.keys, value: metric.value };
-      } else if (opts.keys && opts.value) {
-        spec = { keys: opts.keys.split(',').map((k) => k.trim()).filter(Boolean), value: opts.value };
-      } else {
-        throw new CliError('give --metric, or --keys and --value');
-      }
-      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-diff-'));
-      const outPath = opts.out ? path.resolve(opts.out) : path.join(tmp, 'diff.csv');
-      const deletedPath = opts.deleted ? path.resolve(opts.deleted) : path.join(tmp, 'deleted.csv');
-      const bar = progressBar('diffing', 100);
-      const started = performance.now();
-      try {
-        const stats = await runDiff({
-          oldPath: path.resolve(oldFile),
-          newPath: path.resolve(newFile),
-          outPath,
-          deletedPath,
-          spec,
-          memoryBudgetBytes: opts.memoryMb * 2 ** 20,
-          tmpDir: tmp,
-          onProgress: (f) => bar.update(Math.round(f * 100)),
-        });
-        bar.update(100);
-        bar.stop();
-        if (!opts.out) {
-          await new Promise<void>((resolve, reject) =>
-            fs.createReadStream(outPath).on('error', reject).on('end', resolve).pipe(process.stdout, { end: false }),
-          );
+    .option(
+      '--memory-mb <n>',
+      'memory for the old file keys before partitioning on disk',
+      positiveInt('--memory-mb'),
+      256,
+    )
+    .action(
+      async (
+        oldFile: string,
+        newFile: string,
+        opts: {
+          metric?: string;
+          keys?: string;
+          value?: string;
+          out?: string;
+          deleted?: string;
+          memoryMb: number;
+        },
+      ) => {
+        let spec: { keys: string[]; value: string };
+        if (opts.metric) {
+          const metric = findMetric(opts.metric);
+          if (!metric)
+            throw new CliError(
+              `unknown metric "${opts.metric}" (known: ${METRICS.flatMap((m) => [m.id, ...m.aliases]).join(', ')})`,
+            );
+          spec = { keys: metric.keys, value: metric.value };
+        } else if (opts.keys && opts.value) {
+          spec = {
+            keys: opts.keys
+              .split(',')
+              .map((k) => k.trim())
+              .filter(Boolean),
+            value: opts.value,
+          };
+        } else {
+          throw new CliError('give --metric, or --keys and --value');
         }
-        const seconds = ((performance.now() - started) / 1000).toFixed(2);
-        const lines = [
-          `rows read: old ${stats.rowsOld}, new ${stats.rowsNew}; rows out ${stats.rowsOut} (new ${stats.added}, changed ${stats.changed}); unchanged ${stats.unchanged}; deleted ${stats.deleted}`,
-          `duplicate keys: old ${stats.duplicateKeysOld}, new ${stats.duplicateKeysNew}; partitions ${stats.partitions}; ${seconds} s; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
-          ...stats.warnings.map((w) => `warning: ${w}`),
-        ];
-        for (const line of lines) process.stderr.write(`${line}\n`);
-      } catch (err) {
-        bar.stop();
-        if (err instanceof DiffInputError) throw new CliError(err.message);
-        throw err;
-      } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
-      }
-    });
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-diff-'));
+        const outPath = opts.out ? path.resolve(opts.out) : path.join(tmp, 'diff.csv');
+        const deletedPath = opts.deleted ? path.resolve(opts.deleted) : path.join(tmp, 'deleted.csv');
+        const bar = progressBar('diffing', 100);
+        const started = performance.now();
+        try {
+          const stats = await runDiff({
+            oldPath: path.resolve(oldFile),
+            newPath: path.resolve(newFile),
+            outPath,
+            deletedPath,
+            spec,
+            memoryBudgetBytes: opts.memoryMb * 2 ** 20,
+            tmpDir: tmp,
+            onProgress: (f) => bar.update(Math.round(f * 100)),
+          });
+          bar.update(100);
+          bar.stop();
+          if (!opts.out) {
+            await new Promise<void>((resolve, reject) =>
+              fs
+                .createReadStream(outPath)
+                .on('error', reject)
+                .on('end', resolve)
+                .pipe(process.stdout, { end: false }),
+            );
+          }
+          const seconds = ((performance.now() - started) / 1000).toFixed(2);
+          const lines = [
+            `rows read: old ${stats.rowsOld}, new ${stats.rowsNew}; rows out ${stats.rowsOut} (new ${stats.added}, changed ${stats.changed}); unchanged ${stats.unchanged}; deleted ${stats.deleted}`,
+            `duplicate keys: old ${stats.duplicateKeysOld}, new ${stats.duplicateKeysNew}; partitions ${stats.partitions}; ${seconds} s; peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`,
+            ...stats.warnings.map((w) => `warning: ${w}`),
+          ];
+          for (const line of lines) process.stderr.write(`${line}\n`);
+        } catch (err) {
+          bar.stop();
+          if (err instanceof DiffInputError) throw new CliError(err.message);
+          throw err;
+        } finally {
+          fs.rmSync(tmp, { recursive: true, force: true });
+        }
+      },
+    );
 
   groups.seed
     .command('diffing')
@@ -92,6 +124,9 @@ export function diffingCli(groups: CliGroups): void {
         onProgress: (f, metric) => bar.update(Math.round(((metric === 'revenue' ? 0 : 1) + f) * 50)),
       });
       bar.stop();
-      for (const p of Object.values(pairs)) console.log(`${p.oldPath} (${p.rowsOld} rows), ${p.newPath} (${p.rowsNew} rows): expect ${p.expected.added} new, ${p.expected.changed} changed, ${p.expected.deleted} deleted`);
+      for (const p of Object.values(pairs))
+        console.log(
+          `${p.oldPath} (${p.rowsOld} rows), ${p.newPath} (${p.rowsNew} rows): expect ${p.expected.added} new, ${p.expected.changed} changed, ${p.expected.deleted} deleted`,
+        );
     });
 }

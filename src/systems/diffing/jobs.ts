@@ -16,14 +16,24 @@ export function diffJobDefinition(platform: Platform): JobDefinition<DiffJobPayl
     workerModule: new URL('./diff.worker.js', import.meta.url),
     maxAttempts: 3,
     async onStart(payload, info) {
-      await updateJob(db, payload.jobId, { status: 'processing', progress: 0, attempts: info.attempt, started_at: now(), error: null });
+      await updateJob(db, payload.jobId, {
+        status: 'processing',
+        progress: 0,
+        attempts: info.attempt,
+        started_at: now(),
+        error: null,
+      });
     },
     async onProgress(payload, pct) {
       await updateProgress(db, payload.jobId, pct);
     },
     async onCompleted(payload, result) {
       if ('inputError' in result) {
-        await updateJob(db, payload.jobId, { status: 'failed', error: result.inputError, finished_at: now() });
+        await updateJob(db, payload.jobId, {
+          status: 'failed',
+          error: result.inputError,
+          finished_at: now(),
+        });
         return;
       }
       const { stats } = result;
@@ -50,7 +60,9 @@ export function diffJobDefinition(platform: Platform): JobDefinition<DiffJobPayl
       await updateJob(
         db,
         payload.jobId,
-        willRetry ? { status: 'queued', progress: 0, error: `retrying after: ${error}` } : { status: 'failed', error, finished_at: now() },
+        willRetry
+          ? { status: 'queued', progress: 0, error: `retrying after: ${error}` }
+          : { status: 'failed', error, finished_at: now() },
       );
     },
   });

@@ -42,5 +42,9 @@ export async function finishedBefore(db: DiffingDb, cutoff: string): Promise<Dif
 }
 
 export async function deleteJobs(db: DiffingDb, ids: readonly number[]): Promise<void> {
-  if (ids.length) await db.deleteFrom('diffing_jobs').where('id', 'in', [...ids]).execute();
+  if (ids.length)
+    await db
+      .deleteFrom('diffing_jobs')
+      .where('id', 'in', [...ids])
+      .execute();
 }

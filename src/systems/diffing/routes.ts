@@ -44,7 +44,12 @@ const jobIdSchema = { type: 'object', properties: { job_id: { type: 'integer' } 
 const pendingSchema = {
   description: 'The job is queued or running',
   type: 'object',
-  properties: { job_id: { type: 'integer' }, status: { type: 'string' }, progress: { type: 'integer' }, error: { type: 'string' } },
+  properties: {
+    job_id: { type: 'integer' },
+    status: { type: 'string' },
+    progress: { type: 'integer' },
+    error: { type: 'string' },
+  },
 } as const;
 const failedSchema = {
   description: 'The job failed',
@@ -67,7 +72,11 @@ const PART_LIMIT_ERRORS = new Set(['FST_FILES_LIMIT', 'FST_FIELDS_LIMIT', 'FST_P
 
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
-export async function diffingRoutes(app: FastifyInstance, platform: Platform, service: DiffingService): Promise<void> {
+export async function diffingRoutes(
+  app: FastifyInstance,
+  platform: Platform,
+  service: DiffingService,
+): Promise<void> {
   const { config } = platform;
   await app.register(fastifyMultipart, {
     // A third file is let through to be refused by name ("unexpected file field", "sent twice").
@@ -76,7 +85,9 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
 
   // Retention: finished jobs and their files go after JOB_RETENTION_DAYS.
   const sweep = () => {
-    service.removeExpired().catch((err: unknown) => platform.log.error({ err }, 'diffing: retention sweep failed'));
+    service
+      .removeExpired()
+      .catch((err: unknown) => platform.log.error({ err }, 'diffing: retention sweep failed'));
   };
   const timer = setInterval(sweep, RETENTION_SWEEP_MS);
   timer.unref();
@@ -90,7 +101,8 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
     {
       schema: {
         tags: ['diffing'],
-        summary: 'Known metrics, their key and value columns, and whether their files are in the data directory',
+        summary:
+          'Known metrics, their key and value columns, and whether their files are in the data directory',
         response: {
           200: {
             type: 'object',
@@ -104,7 +116,14 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
                     aliases: { type: 'array', items: { type: 'string' } },
                     keys: { type: 'array', items: { type: 'string' } },
                     value: { type: 'string' },
-                    files: { type: 'object', properties: { old: { type: 'string' }, new: { type: 'string' }, available: { type: 'boolean' } } },
+                    files: {
+                      type: 'object',
+                      properties: {
+                        old: { type: 'string' },
+                        new: { type: 'string' },
+                        available: { type: 'boolean' },
+                      },
+                    },
                   },
                 },
               },
@@ -123,12 +142,24 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
   const newJobSchema = (method: string) => ({
     tags: ['diffing'],
     summary: `Start a diff of <metric>_old.csv against <metric>_new.csv from DIFFING_DATA_DIR (${method})`,
-    params: { type: 'object', properties: { metric_id: { type: 'string', maxLength: 100 } }, required: ['metric_id'] },
+    params: {
+      type: 'object',
+      properties: { metric_id: { type: 'string', maxLength: 100 } },
+      required: ['metric_id'],
+    },
     response: { 200: jobIdSchema, 400: errorSchema },
   });
-  app.get<{ Params: { metric_id: string } }>('/api/diffing/new/:metric_id', { schema: newJobSchema('GET, as in the original API') }, createFromMetric);
+  app.get<{ Params: { metric_id: string } }>(
+    '/api/diffing/new/:metric_id',
+    { schema: newJobSchema('GET, as in the original API') },
+    createFromMetric,
+  );
   // A machine API without cookies: no CSRF token needed.
-  app.post<{ Params: { metric_id: string } }>('/api/diffing/new/:metric_id', { config: { csrf: false }, schema: newJobSchema('POST') }, createFromMetric);
+  app.post<{ Params: { metric_id: string } }>(
+    '/api/diffing/new/:metric_id',
+    { config: { csrf: false }, schema: newJobSchema('POST') },
+    createFromMetric,
+  );
 
   app.get<IdRequest>(
     '/api/diffing/job/:id',
@@ -194,8 +225,13 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
       schema: {
         tags: ['diffing'],
         summary: 'Recent jobs, newest first',
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 } } },
-        response: { 200: { type: 'object', properties: { jobs: { type: 'array', items: jobStatusSchema } } } },
+        querystring: {
+          type: 'object',
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 200, default: 20 } },
+        },
+        response: {
+          200: { type: 'object', properties: { jobs: { type: 'array', items: jobStatusSchema } } },
+        },
       },
     },
     async (request, reply) => {
@@ -215,7 +251,8 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart()) return reply.status(400).send({ error: 'send multipart/form-data with files "old" and "new"' });
+      if (!request.isMultipart())
+        return reply.status(400).send({ error: 'send multipart/form-data with files "old" and "new"' });
       const uploadId = crypto.randomUUID();
       const writers = new Map<'old' | 'new', { writer: ArtifactWriter; name: string }>();
       const fields: Record<string, string> = {};
@@ -234,11 +271,16 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
             // Streamed to disk: an upload is never held whole in memory.
             await pipeline(part.file, fs.createWriteStream(writer.path));
             if (part.file.truncated) {
-              throw new DiffRequestError(`file "${which}" is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`, 413);
+              throw new DiffRequestError(
+                `file "${which}" is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
+                413,
+              );
             }
           } else {
             if (!SPEC_FIELDS.has(part.fieldname)) {
-              throw new DiffRequestError(`unexpected field "${part.fieldname}" (send "metric", or "keys" and "value")`);
+              throw new DiffRequestError(
+                `unexpected field "${part.fieldname}" (send "metric", or "keys" and "value")`,
+              );
             }
             fields[part.fieldname] = String(part.value);
           }
@@ -255,7 +297,12 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
           .map((k) => k.trim())
           .filter(Boolean);
         const job = await service.createUploadJob(
-          { oldKey: oldFile!.writer.key, newKey: newFile!.writer.key, oldName: oldFile!.name, newName: newFile!.name },
+          {
+            oldKey: oldFile!.writer.key,
+            newKey: newFile!.writer.key,
+            oldName: oldFile!.name,
+            newName: newFile!.name,
+          },
           { metric: fields.metric?.trim() || undefined, keys, value: fields.value?.trim() || undefined },
         );
         return reply.status(201).send({ job_id: job.job_id });
@@ -263,11 +310,21 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
         for (const { writer } of writers.values()) await writer.abort();
         if (committed) await platform.artifacts.remove(`diffing/uploads/${uploadId}`);
         // More parts than a request of this API has: a malformed request, not a too large one.
-        if (err instanceof Error && 'code' in err && typeof err.code === 'string' && PART_LIMIT_ERRORS.has(err.code)) {
-          throw new DiffRequestError('too many parts: send the files "old" and "new" with "metric", or "keys" and "value"');
+        if (
+          err instanceof Error &&
+          'code' in err &&
+          typeof err.code === 'string' &&
+          PART_LIMIT_ERRORS.has(err.code)
+        ) {
+          throw new DiffRequestError(
+            'too many parts: send the files "old" and "new" with "metric", or "keys" and "value"',
+          );
         }
         if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new DiffRequestError(`a file is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`, 413);
+          throw new DiffRequestError(
+            `a file is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
+            413,
+          );
         }
         throw err;
       }
@@ -282,7 +339,8 @@ export async function diffingRoutes(app: FastifyInstance, platform: Platform, se
   }
 
   async function sendResult(job: DiffJobView, which: 'diff' | 'deleted', reply: FastifyReply) {
-    if (job.status === 'failed') return reply.status(500).send({ job_id: job.job_id, status: 'failed', error: job.error ?? 'failed' });
+    if (job.status === 'failed')
+      return reply.status(500).send({ job_id: job.job_id, status: 'failed', error: job.error ?? 'failed' });
     if (job.status !== 'done') {
       const status = job.status === 'queued' ? 'queued' : 'processing';
       return reply.status(404).send({ job_id: job.job_id, status, progress: job.progress });

@@ -109,7 +109,10 @@ export class DiffingService {
 
   metricFiles(metric: MetricDefinition): { old: string; new: string } {
     const stem = metricFileStem(metric);
-    return { old: path.join(this.options.dataDir, `${stem}_old.csv`), new: path.join(this.options.dataDir, `${stem}_new.csv`) };
+    return {
+      old: path.join(this.options.dataDir, `${stem}_old.csv`),
+      new: path.join(this.options.dataDir, `${stem}_new.csv`),
+    };
   }
 
   listMetrics(): MetricView[] {
@@ -120,7 +123,11 @@ export class DiffingService {
         aliases: [...m.aliases],
         keys: [...m.keys],
         value: m.value,
-        files: { old: path.basename(files.old), new: path.basename(files.new), available: fs.existsSync(files.old) && fs.existsSync(files.new) },
+        files: {
+          old: path.basename(files.old),
+          new: path.basename(files.new),
+          available: fs.existsSync(files.old) && fs.existsSync(files.new),
+        },
       };
     });
   }
@@ -139,9 +146,19 @@ export class DiffingService {
     const metric = this.resolveMetric(metricId);
     const files = this.metricFiles(metric);
     for (const file of [files.old, files.new]) {
-      if (!fs.existsSync(file)) throw new DiffRequestError(`file not found: ${path.basename(file)} (expected in the diffing data directory)`);
+      if (!fs.existsSync(file))
+        throw new DiffRequestError(
+          `file not found: ${path.basename(file)} (expected in the diffing data directory)`,
+        );
     }
-    await this.checkColumns(files.old, files.new, metric.keys, metric.value, path.basename(files.old), path.basename(files.new));
+    await this.checkColumns(
+      files.old,
+      files.new,
+      metric.keys,
+      metric.value,
+      path.basename(files.old),
+      path.basename(files.new),
+    );
     return this.enqueue({
       metric: metric.id,
       keys: metric.keys,
@@ -155,7 +172,10 @@ export class DiffingService {
   }
 
   /** A diff of two uploaded files (already committed to the artifact store). */
-  async createUploadJob(inputs: UploadedInputs, spec: { metric?: string; keys?: string[]; value?: string }): Promise<DiffJobView> {
+  async createUploadJob(
+    inputs: UploadedInputs,
+    spec: { metric?: string; keys?: string[]; value?: string },
+  ): Promise<DiffJobView> {
     let metric: MetricDefinition | undefined;
     let keys: string[];
     let value: string;
@@ -167,7 +187,9 @@ export class DiffingService {
       keys = spec.keys;
       value = spec.value;
     } else {
-      throw new DiffRequestError('give either "metric" or both "keys" (comma-separated column names) and "value"');
+      throw new DiffRequestError(
+        'give either "metric" or both "keys" (comma-separated column names) and "value"',
+      );
     }
     await this.checkColumns(
       this.artifacts.pathOf(inputs.oldKey),
@@ -190,7 +212,14 @@ export class DiffingService {
   }
 
   /** Refuses at once what the job would fail on: a header without a key or value column. */
-  private async checkColumns(oldPath: string, newPath: string, keys: string[], value: string, oldName: string, newName: string): Promise<void> {
+  private async checkColumns(
+    oldPath: string,
+    newPath: string,
+    keys: string[],
+    value: string,
+    oldName: string,
+    newName: string,
+  ): Promise<void> {
     for (const [file, name, which] of [
       [oldPath, oldName, 'old'],
       [newPath, newName, 'new'],
@@ -199,7 +228,9 @@ export class DiffingService {
       if (header === undefined) throw new DiffRequestError(`${which} file ${name} is empty`);
       const missing = [...keys, value].filter((c) => !header.includes(c));
       if (missing.length) {
-        throw new DiffRequestError(`${which} file ${name} has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${header.join(',')})`);
+        throw new DiffRequestError(
+          `${which} file ${name} has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${header.join(',')})`,
+        );
       }
     }
   }
@@ -254,7 +285,10 @@ export class DiffingService {
   }
 
   /** The diff (or the deleted rows) of a finished job, as a stream. */
-  async openResult(id: number, which: 'diff' | 'deleted'): Promise<{ stream: Readable; size: number; filename: string }> {
+  async openResult(
+    id: number,
+    which: 'diff' | 'deleted',
+  ): Promise<{ stream: Readable; size: number; filename: string }> {
     const key = which === 'diff' ? diffArtifactKey(id) : deletedArtifactKey(id);
     // One after the other: a stream opened beside a failing size() would never be closed.
     const size = await this.artifacts.size(key);
@@ -264,7 +298,9 @@ export class DiffingService {
 
   /** Removes finished jobs past the retention time, with their results and uploads. */
   async removeExpired(): Promise<number> {
-    const cutoff = new Date(this.clock.now().getTime() - this.options.retentionDays * 86_400_000).toISOString();
+    const cutoff = new Date(
+      this.clock.now().getTime() - this.options.retentionDays * 86_400_000,
+    ).toISOString();
     const rows = await finishedBefore(this.db, cutoff);
     for (const row of rows) {
       await this.artifacts.remove(`diffing/${row.id}`);

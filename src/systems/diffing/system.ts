@@ -21,7 +21,9 @@ export const diffingSystem: SystemModule = {
   jobs: (platform) => [diffJobDefinition(platform)],
   async loadDemo(platform) {
     const dir = platform.config.diffingDataDir;
-    const present = METRICS.every((m) => ['old', 'new'].every((w) => fs.existsSync(path.join(dir, `${metricFileStem(m)}_${w}.csv`))));
+    const present = METRICS.every((m) =>
+      ['old', 'new'].every((w) => fs.existsSync(path.join(dir, `${metricFileStem(m)}_${w}.csv`))),
+    );
     if (present) return;
     await generateAllPairs({ rows: DEMO_ROWS, outDir: dir });
     platform.log.info(`diffing: wrote demo export pairs (${DEMO_ROWS} rows each) to ${dir}`);

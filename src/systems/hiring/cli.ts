@@ -8,7 +8,8 @@ import { createHiringService } from './service.js';
 
 function positiveInt(name: string) {
   return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1) throw new CliError(`${name} must be a whole number of at least 1, got "${value}"`);
+    if (!/^\d+$/.test(value) || Number(value) < 1)
+      throw new CliError(`${name} must be a whole number of at least 1, got "${value}"`);
     return Number(value);
   };
 }
@@ -37,7 +38,9 @@ export function hiringCli(groups: CliGroups, openPlatform: () => Promise<Platfor
         });
         bar.stop();
         const seconds = (performance.now() - started) / 1000;
-        console.log(`created ${created} applicants in ${seconds.toFixed(1)} s (${Math.round(created / seconds)}/s)`);
+        console.log(
+          `created ${created} applicants in ${seconds.toFixed(1)} s (${Math.round(created / seconds)}/s)`,
+        );
       } finally {
         await platform.close();
       }

@@ -1,6 +1,14 @@
 // Pure constants shared by the server and the pages (no Node imports here).
 
-export const REGIONS = ['San Francisco Bay Area', 'Chicago', 'Boston', 'NYC', 'Toronto', 'Berlin', 'Delhi'] as const;
+export const REGIONS = [
+  'San Francisco Bay Area',
+  'Chicago',
+  'Boston',
+  'NYC',
+  'Toronto',
+  'Berlin',
+  'Delhi',
+] as const;
 export type Region = (typeof REGIONS)[number];
 
 export const PHONE_TYPES = [

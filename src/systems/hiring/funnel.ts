@@ -15,7 +15,8 @@ export function parseIsoDate(value: string): DayNumber | undefined {
   // Not Date.UTC: it reads years 0–99 as 1900–1999.
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
-  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day) return undefined;
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== month - 1 || d.getUTCDate() !== day)
+    return undefined;
   return d.getTime() / DAY_MS;
 }
 
@@ -60,7 +61,15 @@ export function weeksCovering(start: DayNumber, end: DayNumber): Week[] {
 export type StateCounts = Record<WorkflowState, number>;
 
 export function zeroCounts(): StateCounts {
-  return { applied: 0, quiz_started: 0, quiz_completed: 0, onboarding_requested: 0, onboarding_completed: 0, hired: 0, rejected: 0 };
+  return {
+    applied: 0,
+    quiz_started: 0,
+    quiz_completed: 0,
+    onboarding_requested: 0,
+    onboarding_completed: 0,
+    hired: 0,
+    rejected: 0,
+  };
 }
 
 export interface FunnelRange {
@@ -75,15 +84,25 @@ const MAX_YEARS = 10;
 /** Validates the funnel's query parameters; the error names what is wrong. */
 export function checkRange(startDate: string | undefined, endDate: string | undefined): RangeCheck {
   const missing = [!startDate && 'start_date', !endDate && 'end_date'].filter(Boolean);
-  if (missing.length) return { ok: false, error: `missing required parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (format YYYY-MM-DD)` };
+  if (missing.length)
+    return {
+      ok: false,
+      error: `missing required parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (format YYYY-MM-DD)`,
+    };
   const start = parseIsoDate(startDate!);
-  if (start === undefined) return { ok: false, error: `start_date "${startDate}" is not a real calendar date in YYYY-MM-DD format` };
+  if (start === undefined)
+    return { ok: false, error: `start_date "${startDate}" is not a real calendar date in YYYY-MM-DD format` };
   const end = parseIsoDate(endDate!);
-  if (end === undefined) return { ok: false, error: `end_date "${endDate}" is not a real calendar date in YYYY-MM-DD format` };
+  if (end === undefined)
+    return { ok: false, error: `end_date "${endDate}" is not a real calendar date in YYYY-MM-DD format` };
   if (start > end) return { ok: false, error: `start_date ${startDate} is after end_date ${endDate}` };
   const limit = new Date(start * DAY_MS);
   limit.setUTCFullYear(limit.getUTCFullYear() + MAX_YEARS);
-  if (end * DAY_MS > limit.getTime()) return { ok: false, error: `the range from ${startDate} to ${endDate} is longer than ${MAX_YEARS} years` };
+  if (end * DAY_MS > limit.getTime())
+    return {
+      ok: false,
+      error: `the range from ${startDate} to ${endDate} is longer than ${MAX_YEARS} years`,
+    };
   return { ok: true, range: { start, end } };
 }
 
@@ -95,7 +114,10 @@ export interface WeekCountRow {
 }
 
 /** Weeks in chronological order, each with all seven states, zeros included. */
-export function buildFunnel(range: FunnelRange, rows: readonly WeekCountRow[]): { week: Week; counts: StateCounts }[] {
+export function buildFunnel(
+  range: FunnelRange,
+  rows: readonly WeekCountRow[],
+): { week: Week; counts: StateCounts }[] {
   const byMonday = new Map<string, StateCounts>();
   const result = weeksCovering(range.start, range.end).map((week) => {
     const counts = zeroCounts();

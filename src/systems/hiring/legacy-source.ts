@@ -9,12 +9,29 @@ interface LegacyDatabase {
   applicants: LegacyRow;
 }
 
-const REQUIRED = ['id', 'first_name', 'last_name', 'region', 'phone', 'email', 'phone_type', 'source', 'over_21', 'reason', 'workflow_state', 'created_at', 'updated_at'];
+const REQUIRED = [
+  'id',
+  'first_name',
+  'last_name',
+  'region',
+  'phone',
+  'email',
+  'phone_type',
+  'source',
+  'over_21',
+  'reason',
+  'workflow_state',
+  'created_at',
+  'updated_at',
+];
 
 export class LegacyFileError extends Error {}
 
 /** Opens the file read-only and checks its shape; throws LegacyFileError naming what is wrong. */
-export async function openLegacyFile(file: string, pageSize = 5000): Promise<LegacySource & { close(): Promise<void> }> {
+export async function openLegacyFile(
+  file: string,
+  pageSize = 5000,
+): Promise<LegacySource & { close(): Promise<void> }> {
   if (!fs.existsSync(file)) throw new LegacyFileError(`${file}: no such file`);
   let sqlite: SQLite.Database;
   try {
@@ -35,7 +52,10 @@ export async function openLegacyFile(file: string, pageSize = 5000): Promise<Leg
     await db.destroy();
     throw new LegacyFileError(`${file}: table "applicants" lacks column(s) ${missing.join(', ')}`);
   }
-  const { n } = await db.selectFrom('applicants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const { n } = await db
+    .selectFrom('applicants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return {
     total: Number(n),
     async *batches() {

@@ -20,7 +20,8 @@ export interface LegacyRow {
   updated_at: unknown;
 }
 
-const LEGACY_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
+const LEGACY_TIME =
+  /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})(?::(\d{2})(?:\.(\d+))?)?\s*(Z|UTC|[+-]\d{2}:?\d{2})?$/i;
 
 /** A legacy timestamp (`2014-07-07 02:10:46.503458`, naive = UTC) as ISO 8601 UTC, or undefined. */
 export function parseLegacyTime(value: unknown): string | undefined {
@@ -31,7 +32,12 @@ export function parseLegacyTime(value: unknown): string | undefined {
   const [, date = '', hm = '', sec = '00', frac = '', zoneRaw] = m;
   // Date() rolls 2014-02-30 over to March and reads 24:00 as the next day, whatever the zone: refuse both.
   if (parseIsoDate(date) === undefined || Number(hm.slice(0, 2)) > 23) return undefined;
-  const zone = !zoneRaw || /^(z|utc)$/i.test(zoneRaw) ? 'Z' : zoneRaw.includes(':') ? zoneRaw : `${zoneRaw.slice(0, 3)}:${zoneRaw.slice(3)}`;
+  const zone =
+    !zoneRaw || /^(z|utc)$/i.test(zoneRaw)
+      ? 'Z'
+      : zoneRaw.includes(':')
+        ? zoneRaw
+        : `${zoneRaw.slice(0, 3)}:${zoneRaw.slice(3)}`;
   const ms = (frac + '000').slice(0, 3);
   const parsed = new Date(`${date}T${hm}:${sec}.${ms}${zone}`);
   if (Number.isNaN(parsed.getTime())) return undefined;
@@ -46,14 +52,17 @@ function legacyBool(value: unknown): number | null {
 }
 
 export type LegacyCheck =
-  | { ok: true; row: NewApplicantRow; warnings: string[] }
-  | { ok: false; reason: string };
+  { ok: true; row: NewApplicantRow; warnings: string[] } | { ok: false; reason: string };
 
 /** Column sizes of hiring_applicants: PostgreSQL refuses longer values and would fail the whole import. */
 const MAX = { email: 254, phone: 64, region: 64, phone_type: 64, source: 200 } as const;
 
 /** Free text longer than its column is cut, with a warning. */
-function fit(value: string | null, column: 'region' | 'phone_type' | 'source', warnings: string[]): string | null {
+function fit(
+  value: string | null,
+  column: 'region' | 'phone_type' | 'source',
+  warnings: string[],
+): string | null {
   if (value === null || value.length <= MAX[column]) return value;
   warnings.push(`${column} cut to ${MAX[column]} characters`);
   return value.slice(0, MAX[column]);
@@ -65,10 +74,14 @@ export function checkLegacyRow(legacy: LegacyRow): LegacyCheck {
   if (!email) return { ok: false, reason: 'no email' };
   if (email.length > MAX.email) return { ok: false, reason: `email longer than ${MAX.email} characters` };
   const state = legacy.workflow_state?.trim() ?? '';
-  if (!isWorkflowState(state)) return { ok: false, reason: `unknown workflow state "${legacy.workflow_state ?? ''}"` };
+  if (!isWorkflowState(state))
+    return { ok: false, reason: `unknown workflow state "${legacy.workflow_state ?? ''}"` };
   const createdAt = parseLegacyTime(legacy.created_at);
   if (!createdAt) return { ok: false, reason: `unreadable created_at "${String(legacy.created_at)}"` };
-  const updatedAt = legacy.updated_at === null || legacy.updated_at === undefined ? createdAt : parseLegacyTime(legacy.updated_at);
+  const updatedAt =
+    legacy.updated_at === null || legacy.updated_at === undefined
+      ? createdAt
+      : parseLegacyTime(legacy.updated_at);
   if (!updatedAt) return { ok: false, reason: `unreadable updated_at "${String(legacy.updated_at)}"` };
   const phone = legacy.phone?.trim() ?? '';
   const warnings: string[] = [];
@@ -78,7 +91,8 @@ export function checkLegacyRow(legacy: LegacyRow): LegacyCheck {
   else if (!read?.acceptable) warnings.push(`phone "${phone}" would be refused today`);
   // Keyed like a new application (local numbers in the region's country), so an applicant cannot register the same phone twice.
   const phoneKey = phone ? (read?.e164 ?? `raw:${phone.replace(/\D/g, '') || phone}`) : `none:${legacy.id}`;
-  if (phone.length > MAX.phone || phoneKey.length > MAX.phone) return { ok: false, reason: `phone too long (${phone.length} characters)` };
+  if (phone.length > MAX.phone || phoneKey.length > MAX.phone)
+    return { ok: false, reason: `phone too long (${phone.length} characters)` };
   return {
     ok: true,
     warnings,

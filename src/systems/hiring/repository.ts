@@ -33,7 +33,12 @@ const INSERT_CHUNK = 1000;
 
 /** Applies count changes with upserts, and bumps the counts version, in the caller's transaction. */
 export async function applyCountDeltas(tx: Tx, deltas: CountDeltas): Promise<void> {
-  const rows = [...deltas.entries()].map(({ day, week, state, delta }) => ({ day, week, state, count: delta }));
+  const rows = [...deltas.entries()].map(({ day, week, state, delta }) => ({
+    day,
+    week,
+    state,
+    count: delta,
+  }));
   if (rows.length === 0) return;
   await tx
     .updateTable('hiring_counts_version')
@@ -45,7 +50,9 @@ export async function applyCountDeltas(tx: Tx, deltas: CountDeltas): Promise<voi
       .insertInto('hiring_daily_counts')
       .values(rows.slice(i, i + UPSERT_CHUNK))
       .onConflict((oc) =>
-        oc.columns(['day', 'state']).doUpdateSet({ count: sql<number>`hiring_daily_counts.count + excluded.count` }),
+        oc
+          .columns(['day', 'state'])
+          .doUpdateSet({ count: sql<number>`hiring_daily_counts.count + excluded.count` }),
       )
       .execute();
   }
@@ -83,26 +90,46 @@ export async function findApplicantByEmail(db: Tx, email: string): Promise<Appli
 /** Plain multi-row insert, in chunks (the caller has checked uniqueness). */
 export async function insertApplicants(tx: Tx, rows: readonly NewApplicantRow[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await tx.insertInto('hiring_applicants').values(rows.slice(i, i + INSERT_CHUNK)).execute();
+    await tx
+      .insertInto('hiring_applicants')
+      .values(rows.slice(i, i + INSERT_CHUNK))
+      .execute();
   }
 }
 
 /** Which of these emails and phone keys already exist. */
-export async function takenAmong(db: Tx, emails: readonly string[], phoneKeys: readonly string[]): Promise<{ emails: Set<string>; phoneKeys: Set<string> }> {
+export async function takenAmong(
+  db: Tx,
+  emails: readonly string[],
+  phoneKeys: readonly string[],
+): Promise<{ emails: Set<string>; phoneKeys: Set<string> }> {
   const found = { emails: new Set<string>(), phoneKeys: new Set<string>() };
   for (let i = 0; i < emails.length; i += INSERT_CHUNK) {
-    const rows = await db.selectFrom('hiring_applicants').select('email').where('email', 'in', emails.slice(i, i + INSERT_CHUNK)).execute();
+    const rows = await db
+      .selectFrom('hiring_applicants')
+      .select('email')
+      .where('email', 'in', emails.slice(i, i + INSERT_CHUNK))
+      .execute();
     for (const r of rows) found.emails.add(r.email);
   }
   for (let i = 0; i < phoneKeys.length; i += INSERT_CHUNK) {
-    const rows = await db.selectFrom('hiring_applicants').select('phone_key').where('phone_key', 'in', phoneKeys.slice(i, i + INSERT_CHUNK)).execute();
+    const rows = await db
+      .selectFrom('hiring_applicants')
+      .select('phone_key')
+      .where('phone_key', 'in', phoneKeys.slice(i, i + INSERT_CHUNK))
+      .execute();
     for (const r of rows) found.phoneKeys.add(r.phone_key);
   }
   return found;
 }
 
 /** Which of email / phone key belong to someone other than `exceptId`. */
-export async function takenBy(db: Tx, email: string, phoneKey: string, exceptId?: number): Promise<{ email: boolean; phone: boolean }> {
+export async function takenBy(
+  db: Tx,
+  email: string,
+  phoneKey: string,
+  exceptId?: number,
+): Promise<{ email: boolean; phone: boolean }> {
   let query = db
     .selectFrom('hiring_applicants')
     .select(['email', 'phone_key'])
@@ -112,8 +139,17 @@ export async function takenBy(db: Tx, email: string, phoneKey: string, exceptId?
   return { email: rows.some((r) => r.email === email), phone: rows.some((r) => r.phone_key === phoneKey) };
 }
 
-export async function updateApplicant(tx: Tx, id: number, changes: Partial<NewApplicantRow>): Promise<ApplicantRow | undefined> {
-  return tx.updateTable('hiring_applicants').set(changes).where('id', '=', id).returningAll().executeTakeFirst();
+export async function updateApplicant(
+  tx: Tx,
+  id: number,
+  changes: Partial<NewApplicantRow>,
+): Promise<ApplicantRow | undefined> {
+  return tx
+    .updateTable('hiring_applicants')
+    .set(changes)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
 }
 
 export interface ApplicantFilter {
@@ -124,7 +160,10 @@ export interface ApplicantFilter {
 }
 
 /** Newest first; `q` matches name, email or phone, case-insensitively. */
-export async function listApplicants(db: Tx, filter: ApplicantFilter): Promise<{ rows: ApplicantRow[]; total: number }> {
+export async function listApplicants(
+  db: Tx,
+  filter: ApplicantFilter,
+): Promise<{ rows: ApplicantRow[]; total: number }> {
   let base = db.selectFrom('hiring_applicants');
   if (filter.state) base = base.where('workflow_state', '=', filter.state);
   const q = filter.q?.trim().toLowerCase();
@@ -141,14 +180,24 @@ export async function listApplicants(db: Tx, filter: ApplicantFilter): Promise<{
     );
   }
   const [rows, total] = await Promise.all([
-    base.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).offset(filter.offset).execute(),
+    base
+      .selectAll()
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(filter.limit)
+      .offset(filter.offset)
+      .execute(),
     base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
   ]);
   return { rows, total: Number(total.n) };
 }
 
 /** Counts per (week Monday, state) for weeks whose Monday lies in [firstMonday, lastMonday]. */
-export async function weekCounts(db: Tx, firstMonday: string, lastMonday: string): Promise<{ week: string; state: string; count: number }[]> {
+export async function weekCounts(
+  db: Tx,
+  firstMonday: string,
+  lastMonday: string,
+): Promise<{ week: string; state: string; count: number }[]> {
   const rows = await db
     .selectFrom('hiring_daily_counts')
     .select(['week', 'state', (eb) => eb.fn.sum<number>('count').as('count')])
@@ -169,7 +218,10 @@ export function countsVersionReader(db: HiringDb): () => Promise<number> {
 }
 
 export async function countApplicants(db: Tx): Promise<number> {
-  const row = await db.selectFrom('hiring_applicants').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('hiring_applicants')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

@@ -1,7 +1,12 @@
 // HTTP routes of the hiring system: validate, make one service call, shape the answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
-import { clearSession, readSession, setSession, type SessionCookieOptions } from '../../platform/http/session.js';
+import {
+  clearSession,
+  readSession,
+  setSession,
+  type SessionCookieOptions,
+} from '../../platform/http/session.js';
 import { PHONE_TYPES, REGIONS, STATES, isWorkflowState, type WorkflowState } from './constants.js';
 import { dayOf, formatDay, parseIsoDate } from './funnel.js';
 import {
@@ -27,27 +32,44 @@ const PUBLIC_PAGES = [
   '/instacart_shopper',
   '/instacart_shopper/',
 ];
-const FUNNEL_PATHS = ['/hiring/funnel.json', '/funnel.json', '/funnels.json', '/instacart_shopper/funnel.json'];
+const FUNNEL_PATHS = [
+  '/hiring/funnel.json',
+  '/funnel.json',
+  '/funnels.json',
+  '/instacart_shopper/funnel.json',
+];
 /** Seeding over HTTP is bounded so one request cannot hold the database for long; the CLI has no bound. */
 export const MAX_HTTP_SEED = 100_000;
 const SEED_DAYS = 182;
 
 type Id = { Params: { id: number } };
 
-export async function hiringRoutes(app: FastifyInstance, platform: Platform, service: HiringService): Promise<void> {
+export async function hiringRoutes(
+  app: FastifyInstance,
+  platform: Platform,
+  service: HiringService,
+): Promise<void> {
   const now = () => platform.clock.now().getTime();
-  const session: SessionCookieOptions = { name: 'quintet_applicant', maxAgeSeconds: 24 * 3600, secure: platform.config.cookieSecure };
+  const session: SessionCookieOptions = {
+    name: 'quintet_applicant',
+    maxAgeSeconds: 24 * 3600,
+    secure: platform.config.cookieSecure,
+  };
   const publicWrite = { rateLimit: { max: platform.config.publicWriteRateLimit, timeWindow: '1 minute' } };
-  const invalid = (reply: FastifyReply, fields: FieldErrors) => reply.status(400).send({ error: 'validation failed', fields });
+  const invalid = (reply: FastifyReply, fields: FieldErrors) =>
+    reply.status(400).send({ error: 'validation failed', fields });
   const applicantId = (request: FastifyRequest): number | undefined => {
     const subject = readSession(request, session, now());
     return subject?.startsWith('applicant:') ? Number(subject.slice('applicant:'.length)) : undefined;
   };
 
   // Pages (React, built by Vite).
-  for (const url of PUBLIC_PAGES) app.get(url, { schema: { hide: true } }, (_req, reply) => reply.sendPage('hiring'));
+  for (const url of PUBLIC_PAGES)
+    app.get(url, { schema: { hide: true } }, (_req, reply) => reply.sendPage('hiring'));
   for (const url of ['/hiring/admin', '/hiring/admin/', '/hiring/admin/applicants/:id']) {
-    app.get(url, { schema: { hide: true }, preHandler: app.requireAdminPage }, (_req, reply) => reply.sendPage('hiring-admin'));
+    app.get(url, { schema: { hide: true }, preHandler: app.requireAdminPage }, (_req, reply) =>
+      reply.sendPage('hiring-admin'),
+    );
   }
 
   // Funnel analytics, at the seed's paths and ours.
@@ -57,7 +79,8 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
       {
         schema: {
           tags: ['hiring'],
-          summary: 'Applicants by current state, per Monday-Sunday week of application (UTC), whole weeks covering the range',
+          summary:
+            'Applicants by current state, per Monday-Sunday week of application (UTC), whole weeks covering the range',
           querystring: funnelQuerySchema,
           response: funnelJsonResponse,
           hide: url !== '/hiring/funnel.json',
@@ -67,7 +90,10 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
         const result = await service.funnelJson(request.query.start_date, request.query.end_date);
         if (!result.ok) return reply.status(400).send({ error: result.error });
         // Already JSON: sent as it is, past the response serializer.
-        return reply.header('cache-control', 'no-store').type('application/json; charset=utf-8').send(result.body);
+        return reply
+          .header('cache-control', 'no-store')
+          .type('application/json; charset=utf-8')
+          .send(result.body);
       },
     );
   }
@@ -99,9 +125,13 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
       config: publicWrite,
       schema: {
         tags: ['hiring'],
-        summary: 'Check an application (fields, email and phone not yet registered) before the background-check step',
+        summary:
+          'Check an application (fields, email and phone not yet registered) before the background-check step',
         body: applicationBodySchema,
-        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } }, 400: fieldErrorsSchema },
+        response: {
+          200: { type: 'object', properties: { ok: { type: 'boolean' } } },
+          400: fieldErrorsSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -121,7 +151,10 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
           ...applicationBodySchema,
           properties: { ...applicationBodySchema.properties, background_check_consent: { type: 'boolean' } },
         },
-        response: { 201: { type: 'object', properties: { applicant: applicantSchema } }, 400: fieldErrorsSchema },
+        response: {
+          201: { type: 'object', properties: { applicant: applicantSchema } },
+          400: fieldErrorsSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -138,13 +171,19 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
       config: publicWrite,
       schema: {
         tags: ['hiring'],
-        summary: "Start an applicant session with the email and the last four digits of the phone on file",
+        summary: 'Start an applicant session with the email and the last four digits of the phone on file',
         body: {
           type: 'object',
           required: ['email', 'phone_last4'],
-          properties: { email: { type: 'string', maxLength: 1000 }, phone_last4: { type: 'string', maxLength: 100 } },
+          properties: {
+            email: { type: 'string', maxLength: 1000 },
+            phone_last4: { type: 'string', maxLength: 100 },
+          },
         },
-        response: { 200: { type: 'object', properties: { applicant: applicantSchema } }, 400: fieldErrorsSchema },
+        response: {
+          200: { type: 'object', properties: { applicant: applicantSchema } },
+          400: fieldErrorsSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -157,7 +196,13 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
 
   app.post(
     '/hiring/api/session/logout',
-    { schema: { tags: ['hiring'], summary: 'End the applicant session', response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } },
+    {
+      schema: {
+        tags: ['hiring'],
+        summary: 'End the applicant session',
+        response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } },
+      },
+    },
     async (_request, reply) => {
       clearSession(reply, session);
       return { ok: true };
@@ -176,7 +221,10 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
     async (request, reply) => {
       const id = applicantId(request);
       const applicant = id === undefined ? undefined : await service.getApplicant(id);
-      if (!applicant) return reply.status(401).send({ error: 'no applicant session: track your application with your email first' });
+      if (!applicant)
+        return reply
+          .status(401)
+          .send({ error: 'no applicant session: track your application with your email first' });
       return { applicant };
     },
   );
@@ -189,13 +237,20 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
         tags: ['hiring'],
         summary: "Edit the session's application",
         body: applicationBodySchema,
-        response: { 200: { type: 'object', properties: { applicant: applicantSchema } }, 400: fieldErrorsSchema, 401: errorSchema },
+        response: {
+          200: { type: 'object', properties: { applicant: applicantSchema } },
+          400: fieldErrorsSchema,
+          401: errorSchema,
+        },
       },
     },
     async (request, reply) => {
       const id = applicantId(request);
       const result = id === undefined ? undefined : await service.updateApplication(id, request.body);
-      if (!result) return reply.status(401).send({ error: 'no applicant session: track your application with your email first' });
+      if (!result)
+        return reply
+          .status(401)
+          .send({ error: 'no applicant session: track your application with your email first' });
       if (!result.ok) return invalid(reply, result.fields);
       return { applicant: result.value };
     },
@@ -223,14 +278,24 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
           response: {
             200: {
               type: 'object',
-              properties: { items: { type: 'array', items: applicantSchema }, total: { type: 'integer' }, page: { type: 'integer' }, per_page: { type: 'integer' } },
+              properties: {
+                items: { type: 'array', items: applicantSchema },
+                total: { type: 'integer' },
+                page: { type: 'integer' },
+                per_page: { type: 'integer' },
+              },
             },
           },
         },
       },
       async (request) => {
         const { q, state, page = 1, per_page = 25 } = request.query;
-        return service.list({ q, state: state ? (state as WorkflowState) : undefined, page, perPage: per_page });
+        return service.list({
+          q,
+          state: state ? (state as WorkflowState) : undefined,
+          page,
+          perPage: per_page,
+        });
       },
     );
 
@@ -263,7 +328,8 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
       },
       async (request, reply) => {
         const { state } = request.body;
-        if (!isWorkflowState(state)) return reply.status(400).send({ error: `unknown state "${state}" (known: ${STATES.join(', ')})` });
+        if (!isWorkflowState(state))
+          return reply.status(400).send({ error: `unknown state "${state}" (known: ${STATES.join(', ')})` });
         const applicant = await service.moveState(request.params.id, state);
         return applicant ?? reply.status(404).send({ error: `applicant ${request.params.id} not found` });
       },
@@ -299,7 +365,11 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
     ) => {
       const { count } = request.params;
       if (count < 1 || count > MAX_HTTP_SEED) {
-        return reply.status(400).send({ error: `count must be between 1 and ${MAX_HTTP_SEED} (use \`quintet seed hiring --count N\` for more)` });
+        return reply
+          .status(400)
+          .send({
+            error: `count must be between 1 and ${MAX_HTTP_SEED} (use \`quintet seed hiring --count N\` for more)`,
+          });
       }
       const range = seedRange(request.query.from, request.query.to, platform.clock.now());
       if (!range.ok) return reply.status(400).send({ error: range.error });
@@ -313,14 +383,21 @@ export async function hiringRoutes(app: FastifyInstance, platform: Platform, ser
 }
 
 /** The seeding window: `from`/`to` as YYYY-MM-DD (inclusive), by default the last 182 days up to now. */
-export function seedRange(from: string | undefined, to: string | undefined, now: Date): { ok: true; from: Date; to: Date } | { ok: false; error: string } {
+export function seedRange(
+  from: string | undefined,
+  to: string | undefined,
+  now: Date,
+): { ok: true; from: Date; to: Date } | { ok: false; error: string } {
   const today = dayOf(now);
   const toDay = to === undefined ? undefined : parseIsoDate(to);
   const fromDay = from === undefined ? undefined : parseIsoDate(from);
-  if (to !== undefined && toDay === undefined) return { ok: false, error: `to "${to}" is not a real calendar date in YYYY-MM-DD format` };
-  if (from !== undefined && fromDay === undefined) return { ok: false, error: `from "${from}" is not a real calendar date in YYYY-MM-DD format` };
+  if (to !== undefined && toDay === undefined)
+    return { ok: false, error: `to "${to}" is not a real calendar date in YYYY-MM-DD format` };
+  if (from !== undefined && fromDay === undefined)
+    return { ok: false, error: `from "${from}" is not a real calendar date in YYYY-MM-DD format` };
   const end = toDay === undefined ? now : new Date(`${formatDay(toDay)}T23:59:59.999Z`);
   const start = new Date(`${formatDay(fromDay ?? (toDay ?? today) - SEED_DAYS)}T00:00:00.000Z`);
-  if (start > end) return { ok: false, error: `from ${formatDay(dayOf(start))} is after to ${formatDay(dayOf(end))}` };
+  if (start > end)
+    return { ok: false, error: `from ${formatDay(dayOf(start))} is after to ${formatDay(dayOf(end))}` };
   return { ok: true, from: start, to: end };
 }

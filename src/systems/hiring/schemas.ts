@@ -63,7 +63,8 @@ export const funnelQuerySchema = {
 
 export const funnelJsonResponse = {
   200: {
-    description: 'Keys are "YYYY-MM-DD-YYYY-MM-DD" (Monday-Sunday) in chronological order; each holds all seven states.',
+    description:
+      'Keys are "YYYY-MM-DD-YYYY-MM-DD" (Monday-Sunday) in chronological order; each holds all seven states.',
     type: 'object',
     additionalProperties: countsSchema,
   },
@@ -77,12 +78,23 @@ export const funnelReportSchema = {
     end_date: { type: 'string' },
     weeks: {
       type: 'array',
-      items: { type: 'object', properties: { week: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, counts: countsSchema } },
+      items: {
+        type: 'object',
+        properties: {
+          week: { type: 'string' },
+          start: { type: 'string' },
+          end: { type: 'string' },
+          counts: countsSchema,
+        },
+      },
     },
     totals: countsSchema,
     conversions: {
       type: 'array',
-      items: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' }, rate: { type: ['number', 'null'] } } },
+      items: {
+        type: 'object',
+        properties: { from: { type: 'string' }, to: { type: 'string' }, rate: { type: ['number', 'null'] } },
+      },
     },
   },
 } as const;

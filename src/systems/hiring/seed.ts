@@ -29,7 +29,16 @@ export const STATE_MIX: Record<WorkflowState, number> = {
 };
 
 const PHONE_TYPE_WEIGHTS = [18, 22, 12, 28, 6, 4, 3, 7];
-const SOURCES = ['Craigslist', 'Facebook', 'A friend', 'Google search', 'Indeed', 'Instagram', 'Flyer in a store', 'Radio'];
+const SOURCES = [
+  'Craigslist',
+  'Facebook',
+  'A friend',
+  'Google search',
+  'Indeed',
+  'Instagram',
+  'Flyer in a store',
+  'Radio',
+];
 const REASONS = [
   'I love grocery shopping and want flexible hours.',
   'Looking for extra income on weekends.',
@@ -61,7 +70,12 @@ function pickWeighted<T>(items: readonly T[], weights: readonly number[], r: num
 }
 
 function asciiLower(name: string): string {
-  return name.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase() || 'shopper';
+  return (
+    name
+      .normalize('NFD')
+      .replace(/[^A-Za-z]/g, '')
+      .toLowerCase() || 'shopper'
+  );
 }
 
 export interface SeedOptions {
@@ -83,7 +97,11 @@ export interface SeedOptions {
  * (stratified sampling of the time distribution): appending to the created_at indexes instead of
  * inserting at random places makes bulk seeding about twice as fast.
  */
-export function* generateApplicants(count: number, opts: SeedOptions, startIndex = 0): Generator<NewApplicantRow> {
+export function* generateApplicants(
+  count: number,
+  opts: SeedOptions,
+  startIndex = 0,
+): Generator<NewApplicantRow> {
   const firstNames = faker.definitions.person.first_name.generic ?? ['Alex'];
   const lastNames = faker.definitions.person.last_name.generic ?? ['Smith'];
   const stateWeights = STATES.map((s) => STATE_MIX[s]);

@@ -4,7 +4,16 @@ import type { Clock } from '../../platform/clock.js';
 import type { Platform } from '../../platform/platform.js';
 import type { WorkflowState } from './constants.js';
 import { checkLegacyRow, type LegacyRow } from './legacy.js';
-import { buildFunnel, checkRange, conversions, formatDay, mondayOnOrBefore, sumCounts, type Conversion, type StateCounts } from './funnel.js';
+import {
+  buildFunnel,
+  checkRange,
+  conversions,
+  formatDay,
+  mondayOnOrBefore,
+  sumCounts,
+  type Conversion,
+  type StateCounts,
+} from './funnel.js';
 import {
   CountDeltas,
   applyCountDeltas,
@@ -26,7 +35,14 @@ import {
 } from './repository.js';
 import { generateApplicants, seededRandom } from './seed.js';
 import type { HiringDb } from './tables.js';
-import { lastFourDigits, validateApplication, type Application, type ApplicationInput, type FieldErrors, type Validated } from './validation.js';
+import {
+  lastFourDigits,
+  validateApplication,
+  type Application,
+  type ApplicationInput,
+  type FieldErrors,
+  type Validated,
+} from './validation.js';
 
 /** An applicant as the API shows it. */
 export interface Applicant {
@@ -146,7 +162,10 @@ export class HiringService {
   /** Creates the application in state `applied`, counting it in the same transaction. */
   async apply(input: ApplicationInput, backgroundCheckConsent: unknown): Promise<Validated<Applicant>> {
     const checked = await this.checkApplication(input);
-    const consentError = backgroundCheckConsent === true ? {} : { background_check_consent: 'You must agree to the background check to apply' };
+    const consentError =
+      backgroundCheckConsent === true
+        ? {}
+        : { background_check_consent: 'You must agree to the background check to apply' };
     if (!checked.ok) return { ok: false, fields: { ...checked.fields, ...consentError } };
     if (backgroundCheckConsent !== true) return { ok: false, fields: consentError };
     const now = this.clock.now().toISOString();
@@ -210,7 +229,10 @@ export class HiringService {
       if (this.dialect === 'postgres') query = query.forUpdate();
       const current = await query.executeTakeFirst();
       if (!current || current.workflow_state === state) return current;
-      const updated = await updateApplicant(tx, id, { workflow_state: state, updated_at: this.clock.now().toISOString() });
+      const updated = await updateApplicant(tx, id, {
+        workflow_state: state,
+        updated_at: this.clock.now().toISOString(),
+      });
       const deltas = new CountDeltas();
       deltas.add(current.created_at, current.workflow_state, -1);
       deltas.add(current.created_at, state, 1);
@@ -220,7 +242,12 @@ export class HiringService {
     return row && toApplicant(row);
   }
 
-  async list(query: { q?: string; state?: WorkflowState; page: number; perPage: number }): Promise<ApplicantPage> {
+  async list(query: {
+    q?: string;
+    state?: WorkflowState;
+    page: number;
+    perPage: number;
+  }): Promise<ApplicantPage> {
     const { rows, total } = await listApplicants(this.db, {
       q: query.q,
       state: query.state,
@@ -235,10 +262,22 @@ export class HiringService {
     const checked = checkRange(startDate, endDate);
     if (!checked.ok) return checked;
     const { range } = checked;
-    const rows = await weekCounts(this.db, formatDay(mondayOnOrBefore(range.start)), formatDay(mondayOnOrBefore(range.end)));
-    const weeks = buildFunnel(range, rows).map(({ week, counts }) => ({ week: week.key, start: week.start, end: week.end, counts }));
+    const rows = await weekCounts(
+      this.db,
+      formatDay(mondayOnOrBefore(range.start)),
+      formatDay(mondayOnOrBefore(range.end)),
+    );
+    const weeks = buildFunnel(range, rows).map(({ week, counts }) => ({
+      week: week.key,
+      start: week.start,
+      end: week.end,
+      counts,
+    }));
     const totals = sumCounts(weeks.map((w) => w.counts));
-    return { ok: true, report: { start_date: startDate!, end_date: endDate!, weeks, totals, conversions: conversions(totals) } };
+    return {
+      ok: true,
+      report: { start_date: startDate!, end_date: endDate!, weeks, totals, conversions: conversions(totals) },
+    };
   }
 
   /**
@@ -247,7 +286,10 @@ export class HiringService {
    * transaction, so an answer is never stale, with any number of instances. A version read before
    * the counts can only make a reused answer older than needed, never newer than its version.
    */
-  async funnelJson(startDate: string | undefined, endDate: string | undefined): Promise<{ ok: true; body: string } | { ok: false; error: string }> {
+  async funnelJson(
+    startDate: string | undefined,
+    endDate: string | undefined,
+  ): Promise<{ ok: true; body: string } | { ok: false; error: string }> {
     const key = `${startDate}|${endDate}`;
     const version = await this.countsVersion();
     const hit = this.funnelBodies.get(key);
@@ -257,7 +299,8 @@ export class HiringService {
     const body = JSON.stringify(Object.fromEntries(result.report.weeks.map((w) => [w.week, w.counts])));
     this.funnelBodies.delete(key);
     this.funnelBodies.set(key, { version, body });
-    if (this.funnelBodies.size > FUNNEL_CACHE_ENTRIES) this.funnelBodies.delete(this.funnelBodies.keys().next().value!);
+    if (this.funnelBodies.size > FUNNEL_CACHE_ENTRIES)
+      this.funnelBodies.delete(this.funnelBodies.keys().next().value!);
     return { ok: true, body };
   }
 
@@ -273,7 +316,14 @@ export class HiringService {
     const seed = request.seed ?? Math.floor(Math.random() * 2 ** 31);
     const random = seededRandom(seed);
     const runTag = seed.toString(36).slice(0, 4);
-    const opts = { from: request.from, to: request.to, random, runTag, phoneOffset: seed % 8_000_000, total: request.count };
+    const opts = {
+      from: request.from,
+      to: request.to,
+      random,
+      runTag,
+      phoneOffset: seed % 8_000_000,
+      total: request.count,
+    };
     const batchSize = this.dialect === 'postgres' ? 2000 : 1000;
     const batchesPerTx = 10;
     let created = 0;
@@ -307,7 +357,10 @@ export class HiringService {
    * unknown state, unreadable date) are rejected with their id and reason; all accepted rows go in
    * one transaction with their counts, so a failure leaves nothing half-imported.
    */
-  async importLegacy(source: LegacySource, onProgress?: (done: number, total: number) => void): Promise<ImportSummary> {
+  async importLegacy(
+    source: LegacySource,
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<ImportSummary> {
     const summary: ImportSummary = { read: 0, imported: 0, rejected: [], warnings: 0, warningExamples: [] };
     const seenEmails = new Set<string>();
     const seenPhones = new Set<string>();
@@ -317,7 +370,11 @@ export class HiringService {
         const accepted: NewApplicantRow[] = [];
         const candidates = batch.map((legacy) => ({ legacy, check: checkLegacyRow(legacy) }));
         const usable = candidates.flatMap((c) => (c.check.ok ? [c.check.row] : []));
-        const taken = await takenAmong(tx, usable.map((r) => r.email), usable.map((r) => r.phone_key));
+        const taken = await takenAmong(
+          tx,
+          usable.map((r) => r.email),
+          usable.map((r) => r.phone_key),
+        );
         for (const { legacy, check } of candidates) {
           summary.read++;
           if (!check.ok) {
@@ -337,7 +394,8 @@ export class HiringService {
           seenPhones.add(row.phone_key);
           if (check.warnings.length) {
             summary.warnings++;
-            if (summary.warningExamples.length < 10) summary.warningExamples.push(`id ${legacy.id}: ${check.warnings.join('; ')}`);
+            if (summary.warningExamples.length < 10)
+              summary.warningExamples.push(`id ${legacy.id}: ${check.warnings.join('; ')}`);
           }
           accepted.push(row);
           deltas.add(row.created_at, row.workflow_state, 1);

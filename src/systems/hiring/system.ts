@@ -20,7 +20,9 @@ export const hiringSystem: SystemModule = {
     const from = new Date(to.getTime() - 182 * 86_400_000);
     const started = performance.now();
     const created = await service.seed({ count: DEMO_APPLICANTS, from, to, seed: 20141 });
-    platform.log.info(`hiring: loaded ${created} demo applicants in ${Math.round(performance.now() - started)} ms`);
+    platform.log.info(
+      `hiring: loaded ${created} demo applicants in ${Math.round(performance.now() - started)} ms`,
+    );
   },
   cli: hiringCli,
 };

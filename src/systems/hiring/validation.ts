@@ -104,12 +104,15 @@ export function validateApplication(input: ApplicationInput): Validated<Applicat
   const reason = text(input.reason);
 
   if (!first_name) fields.first_name = 'First name is required';
-  else if (first_name.length > FIELD_LIMITS.name) fields.first_name = `First name must be at most ${FIELD_LIMITS.name} characters`;
+  else if (first_name.length > FIELD_LIMITS.name)
+    fields.first_name = `First name must be at most ${FIELD_LIMITS.name} characters`;
   if (!last_name) fields.last_name = 'Last name is required';
-  else if (last_name.length > FIELD_LIMITS.name) fields.last_name = `Last name must be at most ${FIELD_LIMITS.name} characters`;
+  else if (last_name.length > FIELD_LIMITS.name)
+    fields.last_name = `Last name must be at most ${FIELD_LIMITS.name} characters`;
   if (!email) fields.email = 'Email is required';
   else if (!isValidEmail(email)) fields.email = 'Enter a valid email address, like name@example.com';
-  if (!(REGIONS as readonly string[]).includes(region)) fields.region = region ? 'Choose one of the listed regions' : 'Region is required';
+  if (!(REGIONS as readonly string[]).includes(region))
+    fields.region = region ? 'Choose one of the listed regions' : 'Region is required';
   if (!(PHONE_TYPES as readonly string[]).includes(phone_type)) {
     fields.phone_type = phone_type ? 'Choose one of the listed phone types' : 'Phone type is required';
   }

@@ -17,7 +17,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
     .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('hiring_applicants_created_at').on('hiring_applicants').column('created_at').execute();
+  await db.schema
+    .createIndex('hiring_applicants_created_at')
+    .on('hiring_applicants')
+    .column('created_at')
+    .execute();
   await db.schema
     .createIndex('hiring_applicants_state_created_at')
     .on('hiring_applicants')
@@ -32,7 +36,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('count', 'integer', (c) => c.notNull())
     .addPrimaryKeyConstraint('hiring_daily_counts_pk', ['day', 'state'])
     .execute();
-  await db.schema.createIndex('hiring_daily_counts_week').on('hiring_daily_counts').columns(['week', 'state', 'count']).execute();
+  await db.schema
+    .createIndex('hiring_daily_counts_week')
+    .on('hiring_daily_counts')
+    .columns(['week', 'state', 'count'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
