@@ -365,11 +365,9 @@ export async function hiringRoutes(
     ) => {
       const { count } = request.params;
       if (count < 1 || count > MAX_HTTP_SEED) {
-        return reply
-          .status(400)
-          .send({
-            error: `count must be between 1 and ${MAX_HTTP_SEED} (use \`quintet seed hiring --count N\` for more)`,
-          });
+        return reply.status(400).send({
+          error: `count must be between 1 and ${MAX_HTTP_SEED} (use \`quintet seed hiring --count N\` for more)`,
+        });
       }
       const range = seedRange(request.query.from, request.query.to, platform.clock.now());
       if (!range.ok) return reply.status(400).send({ error: range.error });
