@@ -325,7 +325,9 @@ export class HiringService {
       total: request.count,
     };
     const batchSize = this.dialect === 'postgres' ? 2000 : 1000;
-    const batchesPerTx = 10;
+    // SQLite rewrites every index page a transaction touches: 50,000 rows per transaction touch
+    // each page of the (random-order) email index several times, and seed ~35 % faster than 10,000.
+    const batchesPerTx = this.dialect === 'postgres' ? 10 : 50;
     let created = 0;
     let index = 0;
     let fruitless = 0;
