@@ -1,8 +1,7 @@
 // The JobQueue port. Systems declare JobDefinitions and enqueue by name; they never learn whether
 // the in-process adapter (rows in the database) or the BullMQ adapter (Redis) runs them.
-import fs from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ArtifactStore } from '../storage/artifact-store.js';
+import { resolveModuleFile } from '../threads.js';
 
 /** What the job function in the worker thread is handed besides its payload. */
 export interface JobContext {
@@ -109,15 +108,7 @@ export function backoffDelayMs(definition: AnyJobDefinition, attempt: number): n
 }
 
 /** The file a worker module URL runs from: itself, or its `.ts`/`.js` sibling; undefined when neither exists. */
-export function resolveWorkerModule(url: URL): URL | undefined {
-  if (url.protocol !== 'file:') return undefined;
-  const file = fileURLToPath(url);
-  const candidates = [file];
-  if (file.endsWith('.js')) candidates.push(`${file.slice(0, -3)}.ts`);
-  else if (file.endsWith('.ts')) candidates.push(`${file.slice(0, -3)}.js`);
-  const found = candidates.find((f) => fs.existsSync(f));
-  return found === undefined ? undefined : pathToFileURL(found);
-}
+export const resolveWorkerModule = resolveModuleFile;
 
 /** The boot-time check of a job table; throws JobDefinitionError listing every problem. */
 export function checkJobDefinitions(definitions: readonly AnyJobDefinition[]): Map<string, AnyJobDefinition> {

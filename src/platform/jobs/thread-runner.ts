@@ -1,9 +1,7 @@
 // Runs one attempt of a job in a worker thread, so heavy work never blocks the event loop.
 // Threads are kept warm between jobs (starting one costs more than many small jobs take).
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../threads.js';
 import { JobDefinitionError, resolveWorkerModule, type AnyJobDefinition } from './job-queue.js';
 
 export interface RunRequest {
@@ -40,23 +38,12 @@ const bootstrapUrl = new URL(`./thread-bootstrap${ownExtension}`, import.meta.ur
 const IDLE_THREAD_MS = 60_000;
 const MAX_IDLE_THREADS = 8;
 
-let tsxApi: string | undefined;
-
-/**
- * Running from sources (tsx, tests) the thread must load TypeScript. Node 20 does not apply
- * `--import tsx` to a worker thread's modules, so a tiny CommonJS entry registers tsx's hooks
- * in the thread first, then imports the bootstrap. Compiled code starts the bootstrap directly.
- */
-function startThread(typescript: boolean, memoryLimitMb: number | undefined): Worker {
-  const resourceLimits = memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb } } : {};
-  if (!typescript) return new Worker(bootstrapUrl, { execArgv: [], ...resourceLimits });
-  if (!tsxApi) {
-    // tsx's "./esm/api" export resolves to its CommonJS build under require(); take the ESM one.
-    const tsxRoot = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-    tsxApi = pathToFileURL(path.join(tsxRoot, 'dist/esm/api/index.mjs')).href;
-  }
-  const code = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(bootstrapUrl.href)}); });`;
-  return new Worker(code, { eval: true, execArgv: [], ...resourceLimits });
+/** Job threads run the bootstrap, which imports each job's module as the main thread asks. */
+function startThread(memoryLimitMb: number | undefined): Worker {
+  return startModuleThread(
+    bootstrapUrl,
+    memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb } } : {},
+  );
 }
 
 // Idle threads by kind (TypeScript or not, memory limit). Unref'd: they never keep a process alive.
@@ -79,7 +66,7 @@ function acquire(
     clearTimeout(pooled.timer);
     pooled.worker.off('exit', pooled.onExit);
   }
-  const worker = pooled?.worker ?? startThread(typescript, memoryLimitMb);
+  const worker = pooled?.worker ?? startThread(memoryLimitMb);
   worker.ref();
   return {
     worker,

@@ -4,7 +4,7 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEGACY_SAMPLE, tempDir, writeLegacyFile } from '../../../test/support/hiring-legacy.js';
 import { LegacyFileError, openLegacyFile } from './legacy-source.js';
-import type { LegacyRow } from './legacy.js';
+import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -120,4 +120,31 @@ describe('openLegacyFile', () => {
       }
     },
   );
+
+  it('checks rows in a worker thread with the same verdicts, in the same order, as checking them here', async () => {
+    const file = fileIn('mixed.sqlite3');
+    writeLegacyFile(file, [
+      { id: 1, email: 'ok@example.com', phone: '(415) 555-0101' },
+      { id: 2, email: null },
+      { id: 3, email: 'ext@example.com', phone: '276.239.8397 x9941' },
+      { id: 4, email: 'state@example.com', workflow_state: 'promoted' },
+      { id: 5, email: 'date@example.com', created_at: '2014-02-30 10:00:00' },
+      ...Array.from({ length: 12 }, (_, i) => ({ id: 10 + i, email: `bulk${i}@example.com` })),
+    ]);
+    const source = await openLegacyFile(file, 4);
+    try {
+      const threaded: CheckedLegacyRow[] = [];
+      for await (const batch of source.checkedBatches!()) {
+        expect(batch.length).toBeLessThanOrEqual(4);
+        threaded.push(...batch);
+      }
+      const here = (await allBatches(source))
+        .flat()
+        .map((legacy) => ({ id: legacy.id, check: checkLegacyRow(legacy) }));
+      expect(threaded).toEqual(here);
+      expect(threaded.filter((r) => !r.check.ok).map((r) => r.id)).toEqual([2, 4, 5]);
+    } finally {
+      await source.close();
+    }
+  });
 });

@@ -2,7 +2,9 @@
 import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { LegacyRow } from './legacy.js';
+import { startModuleThread } from '../../platform/threads.js';
+import type { FromChecker } from './legacy-check.worker.js';
+import type { CheckedLegacyRow, LegacyRow } from './legacy.js';
 import type { LegacySource } from './service.js';
 
 interface LegacyDatabase {
@@ -31,6 +33,7 @@ export class LegacyFileError extends Error {}
 export async function openLegacyFile(
   file: string,
   pageSize = 5000,
+  options: { threaded?: boolean } = {},
 ): Promise<LegacySource & { close(): Promise<void> }> {
   if (!fs.existsSync(file)) throw new LegacyFileError(`${file}: no such file`);
   let sqlite: SQLite.Database;
@@ -73,6 +76,40 @@ export async function openLegacyFile(
         after = rows[rows.length - 1]!.id;
       }
     },
+    ...(options.threaded === false ? {} : { checkedBatches: () => checkInThread(file, pageSize) }),
     close: () => db.destroy(),
   };
+}
+
+const CHECKER = new URL('./legacy-check.worker.js', import.meta.url);
+const IN_FLIGHT = 4;
+
+/** Checked batches from a worker thread that reads and checks the file (see legacy-check.worker.ts). */
+async function* checkInThread(file: string, pageSize: number): AsyncGenerator<CheckedLegacyRow[]> {
+  const worker = startModuleThread(CHECKER, { workerData: { file, pageSize, inFlight: IN_FLIGHT } });
+  const inbox: FromChecker[] = [];
+  let wake: (() => void) | undefined;
+  const deliver = (message: FromChecker) => {
+    inbox.push(message);
+    wake?.();
+  };
+  worker.on('message', deliver);
+  worker.on('error', (err) => deliver({ type: 'error', message: err.message }));
+  worker.on('exit', (code) =>
+    deliver(
+      code === 0 ? { type: 'done' } : { type: 'error', message: `checker thread exited with code ${code}` },
+    ),
+  );
+  try {
+    for (;;) {
+      while (inbox.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      const message = inbox.shift()!;
+      if (message.type === 'done') return;
+      if (message.type === 'error') throw new LegacyFileError(`${file}: ${message.message}`);
+      worker.postMessage('more');
+      yield message.rows;
+    }
+  } finally {
+    await worker.terminate();
+  }
 }

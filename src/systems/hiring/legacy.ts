@@ -51,6 +51,12 @@ function legacyBool(value: unknown): number | null {
   return null;
 }
 
+/** A legacy row's id with its verdict. */
+export interface CheckedLegacyRow {
+  id: number;
+  check: LegacyCheck;
+}
+
 export type LegacyCheck =
   { ok: true; row: NewApplicantRow; warnings: string[] } | { ok: false; reason: string };
 

@@ -3,7 +3,7 @@ import type { Dialect } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Platform } from '../../platform/platform.js';
 import type { WorkflowState } from './constants.js';
-import { checkLegacyRow, type LegacyRow } from './legacy.js';
+import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
 import {
   buildFunnel,
   checkRange,
@@ -368,28 +368,27 @@ export class HiringService {
     const seenPhones = new Set<string>();
     await this.db.transaction().execute(async (tx) => {
       const deltas = new CountDeltas();
-      for await (const batch of source.batches()) {
+      for await (const candidates of checkedBatches(source)) {
         const accepted: NewApplicantRow[] = [];
-        const candidates = batch.map((legacy) => ({ legacy, check: checkLegacyRow(legacy) }));
         const usable = candidates.flatMap((c) => (c.check.ok ? [c.check.row] : []));
         const taken = await takenAmong(
           tx,
           usable.map((r) => r.email),
           usable.map((r) => r.phone_key),
         );
-        for (const { legacy, check } of candidates) {
+        for (const { id, check } of candidates) {
           summary.read++;
           if (!check.ok) {
-            summary.rejected.push({ id: legacy.id, reason: check.reason });
+            summary.rejected.push({ id: id, reason: check.reason });
             continue;
           }
           const { row } = check;
           if (taken.emails.has(row.email) || seenEmails.has(row.email)) {
-            summary.rejected.push({ id: legacy.id, reason: `email ${row.email} already taken` });
+            summary.rejected.push({ id: id, reason: `email ${row.email} already taken` });
             continue;
           }
           if (taken.phoneKeys.has(row.phone_key) || seenPhones.has(row.phone_key)) {
-            summary.rejected.push({ id: legacy.id, reason: `phone ${row.phone} already taken` });
+            summary.rejected.push({ id: id, reason: `phone ${row.phone} already taken` });
             continue;
           }
           seenEmails.add(row.email);
@@ -397,7 +396,7 @@ export class HiringService {
           if (check.warnings.length) {
             summary.warnings++;
             if (summary.warningExamples.length < 10)
-              summary.warningExamples.push(`id ${legacy.id}: ${check.warnings.join('; ')}`);
+              summary.warningExamples.push(`id ${id}: ${check.warnings.join('; ')}`);
           }
           accepted.push(row);
           deltas.add(row.created_at, row.workflow_state, 1);
@@ -425,6 +424,17 @@ export interface ImportSummary {
 export interface LegacySource {
   total: number;
   batches(): AsyncIterable<LegacyRow[]>;
+  /** The rows with their verdicts, when the source checks them itself (e.g. in a worker thread). */
+  checkedBatches?(): AsyncIterable<CheckedLegacyRow[]>;
+}
+
+async function* checkedBatches(source: LegacySource): AsyncIterable<CheckedLegacyRow[]> {
+  if (source.checkedBatches) {
+    yield* source.checkedBatches();
+    return;
+  }
+  for await (const batch of source.batches())
+    yield batch.map((legacy) => ({ id: legacy.id, check: checkLegacyRow(legacy) }));
 }
 
 export function createHiringService(platform: Platform): HiringService {
