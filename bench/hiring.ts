@@ -93,33 +93,6 @@ function* legacyRows(n: number): Generator<LegacyFixtureRow> {
   }
 }
 
-let importFigures:
-  { rows: number; seconds: number; imported: number; rejected: number; warnings: number } | undefined;
-// On PostgreSQL the import would land in the seeded database too: the import runs on SQLite only.
-const importRows = args.postgres ? 0 : Number(args.import);
-if (importRows > 0) {
-  const legacyFile = path.join(dataDir, 'legacy.sqlite3');
-  writeLegacyFile(legacyFile, [...legacyRows(importRows)]);
-  const importPlatform = createPlatform(loadConfig({ ...env, DATA_DIR: path.join(dataDir, 'import') }));
-  await migrateAll(importPlatform, [hiringSystem]);
-  const source = await openLegacyFile(legacyFile);
-  const t0 = performance.now();
-  const summary = await createHiringService(importPlatform).importLegacy(source);
-  const seconds = (performance.now() - t0) / 1000;
-  await source.close();
-  await importPlatform.close();
-  importFigures = {
-    rows: importRows,
-    seconds: Number(seconds.toFixed(2)),
-    imported: summary.imported,
-    rejected: summary.rejected.length,
-    warnings: summary.warnings,
-  };
-  console.log(
-    `imported ${summary.imported} of ${importRows} original-format rows in ${seconds.toFixed(2)} s (${summary.warnings} kept with warnings)`,
-  );
-}
-
 // 1. Seed through the same service `quintet seed hiring` uses.
 const platform = createPlatform(loadConfig(env));
 await migrateAll(platform, [hiringSystem]);
@@ -169,6 +142,34 @@ try {
   const result = await autocannon({ url, connections: 32, duration });
   if (result.non2xx || result.errors)
     throw new Error(`${result.non2xx} non-2xx responses, ${result.errors} errors`);
+
+  // The import runs after the load test, in its own database, so it cannot disturb the figures above.
+  let importFigures:
+    { rows: number; seconds: number; imported: number; rejected: number; warnings: number } | undefined;
+  // On PostgreSQL the import would land in the seeded database too: the import runs on SQLite only.
+  const importRows = args.postgres ? 0 : Number(args.import);
+  if (importRows > 0) {
+    const legacyFile = path.join(dataDir, 'legacy.sqlite3');
+    writeLegacyFile(legacyFile, [...legacyRows(importRows)]);
+    const importPlatform = createPlatform(loadConfig({ ...env, DATA_DIR: path.join(dataDir, 'import') }));
+    await migrateAll(importPlatform, [hiringSystem]);
+    const source = await openLegacyFile(legacyFile);
+    const t0 = performance.now();
+    const summary = await createHiringService(importPlatform).importLegacy(source);
+    const seconds = (performance.now() - t0) / 1000;
+    await source.close();
+    await importPlatform.close();
+    importFigures = {
+      rows: importRows,
+      seconds: Number(seconds.toFixed(2)),
+      imported: summary.imported,
+      rejected: summary.rejected.length,
+      warnings: summary.warnings,
+    };
+    console.log(
+      `imported ${summary.imported} of ${importRows} original-format rows in ${seconds.toFixed(2)} s (${summary.warnings} kept with warnings)`,
+    );
+  }
 
   const figures = {
     import: importFigures,
