@@ -35,7 +35,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   const passwordHash = await prepareAdminPassword(platform);
 
   registerErrorHandling(app);
-  await app.register(metricsPlugin);
+  await app.register(metricsPlugin, { registry: platform.metrics });
   await app.register(docsPlugin);
   await app.register(securityPlugin, { secret, cookieSecure: config.cookieSecure });
   await app.register(adminAuthPlugin, { platform, passwordHash });

@@ -3,6 +3,7 @@ import { buildApp } from '../app.js';
 import { TestClient } from '../../test/support/client.js';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../test/support/platform.js';
 import { SYSTEMS } from '../systems/index.js';
+import { recordingJob, waitFor } from './jobs/testing/recorder.js';
 import { migrateAll } from './platform.js';
 
 const disposables: TestPlatform[] = [];
@@ -104,6 +105,22 @@ describe('platform http', () => {
     const client = new TestClient(app);
     const res = await client.post('/api/admin/login', { password: 'x'.repeat(5000) });
     expect(res.statusCode).toBe(413);
+    await app.close();
+  });
+});
+
+describe('job metrics', () => {
+  it('counts enqueued jobs and attempts by outcome at /metrics', async () => {
+    const platform = await platformOn('sqlite');
+    const app = await buildApp(platform);
+    const job = recordingJob('test.metrics');
+    await platform.jobs.startWorkers([job.definition]);
+    await platform.jobs.enqueue('test.metrics', { kind: 'echo', value: 1 });
+    await waitFor(() => job.of('completed').length === 1, 'the job to complete');
+    const body = (await app.inject('/metrics')).body;
+    expect(body).toMatch(/jobs_enqueued_total\{name="test\.metrics"\} 1/);
+    expect(body).toMatch(/job_attempts_total\{name="test\.metrics",outcome="started"\} 1/);
+    expect(body).toMatch(/job_attempts_total\{name="test\.metrics",outcome="completed"\} 1/);
     await app.close();
   });
 });

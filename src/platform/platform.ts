@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type AnyDb, type Database } from './db/database.js';
@@ -20,6 +21,8 @@ export interface Platform {
   readonly jobs: JobQueue;
   /** Job results (ARTIFACT_DIR). */
   readonly artifacts: ArtifactStore;
+  /** Prometheus registry of this process, served at /metrics (requests, jobs, process). */
+  readonly metrics: Registry;
   close(): Promise<void>;
 }
 
@@ -36,7 +39,8 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   const database = createDatabase({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
   const log = options.log ?? createLogger(config);
   const artifacts = createArtifactStore(config.artifactDir);
-  const jobs = createJobQueue({ config, database, log, artifacts });
+  const metrics = new Registry();
+  const jobs = createJobQueue({ config, database, log, artifacts, metrics });
   return {
     config,
     database,
@@ -45,6 +49,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     log,
     jobs,
     artifacts,
+    metrics,
     close: async () => {
       await jobs.close(); // running jobs still write their outcome to the database
       await database.destroy();

@@ -1,11 +1,13 @@
 import type { Config } from '../../config.js';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import type { Platform } from '../platform.js';
 import type { SystemModule } from '../system.js';
 import { createBullMqQueue } from './bullmq.js';
 import { createInProcessQueue } from './in-process.js';
+import { withJobMetrics } from './metrics.js';
 import type { AnyJobDefinition, JobQueue } from './job-queue.js';
 
 export * from './job-queue.js';
@@ -15,10 +17,12 @@ export interface JobQueueDeps {
   database: Database;
   log: Logger;
   artifacts: ArtifactStore;
+  /** Where job counters go (the platform's registry, served at /metrics). */
+  metrics: Registry;
 }
 
 /** REDIS_URL set: BullMQ on Redis; otherwise the in-process queue with rows in the platform database. */
-export function createJobQueue({ config, database, log, artifacts }: JobQueueDeps): JobQueue {
+export function createJobQueue({ config, database, log, artifacts, metrics }: JobQueueDeps): JobQueue {
   const common = {
     log,
     artifacts,
@@ -26,8 +30,10 @@ export function createJobQueue({ config, database, log, artifacts }: JobQueueDep
     concurrency: config.workerConcurrency,
     retentionDays: config.jobRetentionDays,
   };
-  if (config.redisUrl) return createBullMqQueue({ ...common, redisUrl: config.redisUrl });
-  return createInProcessQueue({ ...common, db: database.db, dialect: database.dialect });
+  const queue = config.redisUrl
+    ? createBullMqQueue({ ...common, redisUrl: config.redisUrl })
+    : createInProcessQueue({ ...common, db: database.db, dialect: database.dialect });
+  return withJobMetrics(queue, metrics);
 }
 
 /** Every job definition of these systems: the table `startWorkers` checks at boot. */
