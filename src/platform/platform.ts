@@ -36,8 +36,12 @@ export function createLogger(config: Config): Logger {
 }
 
 export function createPlatform(config: Config, options: PlatformOptions = {}): Platform {
-  const database = createDatabase({ url: config.databaseUrl, sqlitePath: config.sqlitePath });
   const log = options.log ?? createLogger(config);
+  const database = createDatabase({
+    url: config.databaseUrl,
+    sqlitePath: config.sqlitePath,
+    onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; it will be replaced'),
+  });
   const artifacts = createArtifactStore(config.artifactDir);
   const metrics = new Registry();
   const jobs = createJobQueue({ config, database, log, artifacts, metrics });

@@ -28,6 +28,8 @@ export interface DatabaseOptions {
   sqlitePath?: string;
   /** PostgreSQL pool size. */
   poolSize?: number;
+  /** Called when an idle PostgreSQL connection fails (server restart, terminated backend). */
+  onIdleError?: (err: Error) => void;
 }
 
 // PostgreSQL returns COUNT/SUM/BIGINT as strings; our counts fit in a JS number.
@@ -37,6 +39,8 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 export function createDatabase(options: DatabaseOptions): Database {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    // An idle connection the server closes must not crash the process: the pool replaces it.
+    pool.on('error', (err) => options.onIdleError?.(err));
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) as AnyDb;
     return {
       db,
