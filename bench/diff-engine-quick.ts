@@ -11,6 +11,7 @@
  *   npx esbuild bench/diff-engine-quick.ts --bundle --platform=node \
  *     --format=esm --outfile=/tmp/qdiff-bench.mjs && node /tmp/qdiff-bench.mjs run /tmp/qdiff
  */
+import { seededRandom } from '../src/platform/random.js';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { runDiff } from '../src/systems/diffing/diff-engine.js';
@@ -28,16 +29,7 @@ const FIELDS: [string, string, string[]][] = [
   ['customer_tag', 'tags', ['vip', 'newsletter', 'b2b', 'returning']],
 ];
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 function gen(rows: number, dir: string): void {
   mkdirSync(dir, { recursive: true });

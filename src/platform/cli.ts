@@ -29,3 +29,13 @@ export function progressBar(label: string, total: number): { update(done: number
     stop() {},
   };
 }
+
+/** A commander argument parser for whole numbers ≥ 1; the error names the option. */
+export function positiveInt(name: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < 1) {
+      throw new CliError(`${name} must be a whole number of at least 1, got "${value}"`);
+    }
+    return Number(value);
+  };
+}

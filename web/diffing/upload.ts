@@ -1,30 +1,6 @@
 // multipart/form-data upload with the CSRF token and upload progress (XMLHttpRequest: fetch has no
-// upload progress). The kit's JSON client (web/ui/api.ts) keeps its token to itself, so this asks
-// /api/csrf-token the same way.
-import { CSRF_HEADER, NETWORK_ERROR, type ApiErrorBody, type ApiResult } from '../ui/api.js';
-
-let tokenPromise: Promise<string | null> | null = null;
-
-function csrfToken(refresh: boolean): Promise<string | null> {
-  if (tokenPromise === null || refresh) {
-    const pending = fetch('/api/csrf-token', {
-      credentials: 'same-origin',
-      headers: { accept: 'application/json' },
-    })
-      .then(async (res) => {
-        if (!res.ok) return null;
-        const body = (await res.json()) as { token?: unknown };
-        return typeof body.token === 'string' ? body.token : null;
-      })
-      .catch(() => null)
-      .then((token) => {
-        if (token === null && tokenPromise === pending) tokenPromise = null;
-        return token;
-      });
-    tokenPromise = pending;
-  }
-  return tokenPromise;
-}
+// upload progress), with the kit's CSRF token (web/ui/api.ts).
+import { CSRF_HEADER, NETWORK_ERROR, csrfToken, type ApiErrorBody, type ApiResult } from '../ui/api.js';
 
 export interface UploadOptions {
   /** Called with the share of the request body sent so far, 0–1. */

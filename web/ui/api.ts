@@ -20,7 +20,7 @@ export const NETWORK_ERROR = 'Could not reach the server. Check your connection 
 let csrfPromise: Promise<string | null> | null = null;
 
 /** GET /api/csrf-token once (again when `refresh`), shared by all requests of the page. */
-function csrfToken(refresh = false): Promise<string | null> {
+export function csrfToken(refresh = false): Promise<string | null> {
   if (csrfPromise === null || refresh) {
     const pending = fetch('/api/csrf-token', {
       credentials: 'same-origin',

@@ -2,19 +2,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CliError, progressBar } from '../../platform/cli.js';
+import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import type { CliGroups } from '../../platform/system.js';
 import { DiffInputError, runDiff } from './diff-engine.js';
 import { generateAllPairs } from './generate.js';
 import { METRICS, findMetric } from './metrics.js';
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1)
-      throw new CliError(`${name} must be a whole number of at least 1, got "${value}"`);
-    return Number(value);
-  };
-}
 
 export function diffingCli(groups: CliGroups): void {
   groups.root

@@ -28,6 +28,7 @@
  *    restated much more often.
  * Keys are unique within each file by construction.
  */
+import { seededRandom } from '../../platform/random.js';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -106,16 +107,8 @@ export function isClose(a: number, b: number, relTol = REL_TOL): boolean {
   return diff <= relTol * Math.abs(b) || diff <= relTol * Math.abs(a);
 }
 
-/** mulberry32: small, fast, seeded 32-bit PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The platform's seeded PRNG (mulberry32), under the name the tests know. */
+export const mulberry32 = seededRandom;
 
 /** RFC 4180 field quoting (only when needed). */
 export function csvField(s: string): string {

@@ -1,18 +1,10 @@
 // `quintet seed hiring` and `quintet import hiring`: the same service the HTTP API calls.
-import { CliError, progressBar } from '../../platform/cli.js';
+import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import type { Platform } from '../../platform/platform.js';
 import type { CliGroups } from '../../platform/system.js';
 import { LegacyFileError, openLegacyFile } from './legacy-source.js';
 import { seedRange } from './routes.js';
 import { createHiringService } from './service.js';
-
-function positiveInt(name: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < 1)
-      throw new CliError(`${name} must be a whole number of at least 1, got "${value}"`);
-    return Number(value);
-  };
-}
 
 export function hiringCli(groups: CliGroups, openPlatform: () => Promise<Platform>): void {
   groups.seed

@@ -2,20 +2,9 @@
 import { faker } from '@faker-js/faker/locale/en';
 import { PHONE_TYPES, REGIONS, STATES, type Region, type WorkflowState } from './constants.js';
 import type { NewApplicantRow } from './repository.js';
+import { seededRandom, type Random } from '../../platform/random.js';
 
-export type Random = () => number;
-
-/** mulberry32: small, fast, good enough for test data. */
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random };
 
 /** The original data's state mix (rejected was ~0 %; we keep a sliver so the state is exercised). */
 export const STATE_MIX: Record<WorkflowState, number> = {
