@@ -48,7 +48,10 @@
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { copyFile, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { startModuleThread } from '../../platform/threads.js';
 import { valueBytesEqual } from './compare.js';
 import {
   BufferedWriter,
@@ -94,6 +97,14 @@ export interface DiffOptions {
   onProgress?: (fraction: number) => void;
   /** Tests: force the partitioned path with this many partitions. */
   forcePartitions?: number;
+  /**
+   * Threads for the partitioned path (default: 2 when the machine has 2+ cores and the two files
+   * together are at least 64 MiB, else 1; at most 2 are used). With 2,
+   * the two files are split concurrently and two partitions are diffed at a time (a worker thread,
+   * diff-thread.worker.ts, next to the calling thread); partitions are sized so both fit the budget.
+   * 1 = everything on the calling thread. The in-memory path always runs on the calling thread.
+   */
+  threads?: number;
 }
 
 export interface DiffStats {
@@ -543,6 +554,7 @@ export class KeyEncoder {
 interface Input {
   which: 'old' | 'new';
   path: string;
+  spec: DiffSpec;
   rd: CsvReader;
   nCols: number;
   keyCols: Int32Array;
@@ -606,7 +618,7 @@ async function openInput(
   } catch (e) {
     throw new DiffInputError(which, path, 0, `cannot open file: ${(e as Error).message}`);
   }
-  const partial = { which, path, rd } as Input;
+  const partial = { which, path, spec, rd } as Input;
   try {
     const r = await scanOrThrow(partial);
     if (r === END) throw inputError(partial, 1, 'file is empty (no header line)');
@@ -1206,6 +1218,183 @@ async function readPartition(path: string, t: KeyTable, c: Counters, isNew: bool
   }
 }
 
+/** One partition file as written by the split phase. */
+interface PartFile {
+  path: string;
+  rows: number;
+  keyValueBytes: number;
+}
+
+/** Diff of one partition pair: everything a thread needs (plain data, can be posted to a worker). */
+interface PartitionTask {
+  kind: 'partition';
+  old: PartFile;
+  new: PartFile;
+  /** Sorted new-file offsets to output / old-file offsets deleted are written here. */
+  emitPath: string;
+  delPath: string;
+}
+
+/** Split of one CSV file into partition files (plain data, can be posted to a worker). */
+interface SplitTask {
+  kind: 'split';
+  which: 'old' | 'new';
+  path: string;
+  spec: DiffSpec;
+  chunkSize: number;
+  partPaths: string[];
+  bufSize: number;
+}
+
+export type ThreadTask = PartitionTask | SplitTask;
+
+interface PartitionResult {
+  counters: Counters;
+  nEmit: number;
+  nDel: number;
+}
+
+interface SplitResult {
+  rows: number;
+  parts: PartFile[];
+}
+
+export type ThreadResult = PartitionResult | SplitResult;
+
+async function diffPartitionTask(task: PartitionTask): Promise<PartitionResult> {
+  const c = newCounters();
+  const op = task.old;
+  const np = task.new;
+  const expected = Math.max(op.rows, np.rows) + 16;
+  const t = new KeyTable(expected, op.keyValueBytes + op.rows * 2 + 1024);
+  await readPartition(op.path, t, c, false);
+  await unlink(op.path);
+  await readPartition(np.path, t, c, true);
+  await unlink(np.path);
+  const { emit, del } = finishTable(t, c);
+  writeOffsets(task.emitPath, emit);
+  writeOffsets(task.delPath, del);
+  return { counters: c, nEmit: emit.length, nDel: del.length };
+}
+
+/** Splits an already opened input (header consumed) into partition files; adds its rows to c. */
+async function splitInput(
+  inp: Input,
+  partPaths: string[],
+  bufSize: number,
+  c: Counters,
+  progress: Progress,
+  lo: number,
+  hi: number,
+): Promise<PartFile[]> {
+  const writers: PartitionWriter[] = [];
+  try {
+    for (const path of partPaths) writers.push(new PartitionWriter(path, bufSize));
+    await splitIntoPartitions(inp, writers, c, inp.which === 'new', progress, lo, hi);
+  } finally {
+    for (const w of writers) w.close();
+    await inp.rd.close();
+  }
+  return writers.map((w) => ({ path: w.path, rows: w.rows, keyValueBytes: w.keyValueBytes }));
+}
+
+async function splitTask(task: SplitTask): Promise<SplitResult> {
+  const inp = await openInput(task.which, task.path, task.spec, task.chunkSize);
+  const c = newCounters();
+  const parts = await splitInput(inp, task.partPaths, task.bufSize, c, new Progress(undefined), 0, 1);
+  return { rows: task.which === 'new' ? c.rowsNew : c.rowsOld, parts };
+}
+
+/** Runs one task of the threaded partitioned path (in diff-thread.worker.ts, or inline). */
+export function runThreadTask(task: ThreadTask): Promise<ThreadResult> {
+  return task.kind === 'split' ? splitTask(task) : diffPartitionTask(task);
+}
+
+/** An error as posted back by a worker: input errors keep their fields. */
+export type ThreadError =
+  | { kind: 'input'; file: 'old' | 'new'; path: string; line: number; reason: string }
+  | { kind: 'other'; message: string; stack?: string };
+
+export function toThreadError(e: unknown): ThreadError {
+  if (e instanceof DiffInputError) {
+    return { kind: 'input', file: e.file, path: e.path, line: e.line, reason: e.reason };
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  return { kind: 'other', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
+}
+
+function fromThreadError(e: ThreadError): Error {
+  if (e.kind === 'input') return new DiffInputError(e.file, e.path, e.line, e.reason);
+  const err = new Error(`diff thread: ${e.message}`);
+  if (e.stack) err.stack = `diff thread: ${e.stack}`;
+  return err;
+}
+
+/** Message from diff-thread.worker.ts. */
+export type ThreadReply =
+  { id: number; ok: true; result: ThreadResult } | { id: number; ok: false; error: ThreadError };
+
+/** A second thread for the partitioned path: runs ThreadTasks one at a time. Always close() it. */
+class DiffThread {
+  private readonly worker: Worker;
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: ThreadResult) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 1;
+  private failure: Error | undefined;
+  private closed = false;
+
+  constructor() {
+    this.worker = startModuleThread(new URL('./diff-thread.worker.js', import.meta.url));
+    this.worker.on('message', (m: ThreadReply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.ok) p.resolve(m.result);
+      else p.reject(fromThreadError(m.error));
+    });
+    this.worker.on('error', (e: Error) => this.fail(e));
+    this.worker.on('exit', (code) => {
+      if (!this.closed) this.fail(new Error(`diff thread exited unexpectedly (code ${code})`));
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const p of this.pending.values()) p.reject(this.failure);
+    this.pending.clear();
+  }
+
+  run(task: ThreadTask): Promise<ThreadResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.postMessage({ id, task });
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.fail(new Error('diff thread closed'));
+    await this.worker.terminate();
+  }
+}
+
+function addCounters(c: Counters, r: Counters): void {
+  c.rowsOld += r.rowsOld;
+  c.rowsNew += r.rowsNew;
+  c.dupOld += r.dupOld;
+  c.dupNew += r.dupNew;
+  c.firstDupOld = minLine(c.firstDupOld, r.firstDupOld);
+  c.firstDupNew = minLine(c.firstDupNew, r.firstDupNew);
+  c.added += r.added;
+  c.changed += r.changed;
+  c.unchanged += r.unchanged;
+  c.deleted += r.deleted;
+}
+
 async function diffPartitioned(
   oldIn: Input,
   newIn: Input,
@@ -1216,47 +1405,75 @@ async function diffPartitioned(
   c: Counters,
   progress: Progress,
   tuning: Tuning,
+  thread: DiffThread | undefined,
 ): Promise<void> {
-  const bufSize = Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor((32 * 1024 * 1024) / n)));
-  const split = async (inp: Input, tag: string, lo: number, hi: number): Promise<PartitionWriter[]> => {
-    const writers: PartitionWriter[] = [];
-    try {
-      for (let p = 0; p < n; p++)
-        writers.push(new PartitionWriter(join(partDir, `${tag}-${p}.part`), bufSize));
-      await splitIntoPartitions(inp, writers, c, tag === 'new', progress, lo, hi);
-    } finally {
-      for (const w of writers) w.close();
-      await inp.rd.close();
-    }
-    return writers;
-  };
-  const oldParts = await split(oldIn, 'old', 0, 0.25);
-  const newParts = await split(newIn, 'new', 0.25, 0.5);
+  // Partition write buffers: 32 MiB in all (16 MiB per file when the two files are split at once).
+  const bufSize = Math.min(
+    1024 * 1024,
+    Math.max(64 * 1024, Math.floor((32 * 1024 * 1024) / (thread ? 2 * n : n))),
+  );
+  const paths = (tag: string): string[] =>
+    Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.part`));
+  let oldParts: PartFile[];
+  let newParts: PartFile[];
+  if (thread) {
+    // The two files are split concurrently (raw keys: no shared dictionary); the old file's error,
+    // if any, wins, as in the sequential order.
+    await newIn.rd.close();
+    const newSplit = thread.run({
+      kind: 'split',
+      which: 'new',
+      path: newIn.path,
+      spec: newIn.spec,
+      chunkSize: tuning.chunkSize,
+      partPaths: paths('new'),
+      bufSize,
+    }) as Promise<SplitResult>;
+    newSplit.catch(() => undefined); // observed below (or superseded by the old file's error)
+    oldParts = await splitInput(oldIn, paths('old'), bufSize, c, progress, 0, 0.5);
+    const r = await newSplit;
+    c.rowsNew += r.rows;
+    newParts = r.parts;
+  } else {
+    oldParts = await splitInput(oldIn, paths('old'), bufSize, c, progress, 0, 0.25);
+    newParts = await splitInput(newIn, paths('new'), bufSize, c, progress, 0.25, 0.5);
+  }
 
   let nEmit = 0;
   let nDel = 0;
-  const emitFiles: string[] = [];
-  const delFiles: string[] = [];
-  for (let p = 0; p < n; p++) {
-    const op = oldParts[p] as PartitionWriter;
-    const np = newParts[p] as PartitionWriter;
-    const expected = Math.max(op.rows, np.rows) + 16;
-    const t = new KeyTable(expected, op.keyValueBytes + op.rows * 2 + 1024);
-    await readPartition(op.path, t, c, false);
-    await unlink(op.path);
-    await readPartition(np.path, t, c, true);
-    await unlink(np.path);
-    const { emit, del } = finishTable(t, c);
-    nEmit += emit.length;
-    nDel += del.length;
-    const ef = join(partDir, `emit-${p}.off`);
-    const df = join(partDir, `del-${p}.off`);
-    writeOffsets(ef, emit);
-    writeOffsets(df, del);
-    emitFiles.push(ef);
-    delFiles.push(df);
-    progress.at(0.5, 0.9, (p + 1) / n);
-  }
+  const emitFiles = Array.from({ length: n }, (_, p) => join(partDir, `emit-${p}.off`));
+  const delFiles = Array.from({ length: n }, (_, p) => join(partDir, `del-${p}.off`));
+  const task = (p: number): PartitionTask => ({
+    kind: 'partition',
+    old: oldParts[p] as PartFile,
+    new: newParts[p] as PartFile,
+    emitPath: emitFiles[p] as string,
+    delPath: delFiles[p] as string,
+  });
+  let next = 0;
+  let done = 0;
+  let stop = false;
+  // Lanes take partitions in order; the main thread is one lane, the worker (if any) the other.
+  const lane = async (runTask: (t: PartitionTask) => Promise<PartitionResult>): Promise<void> => {
+    while (!stop && next < n) {
+      const p = next++;
+      try {
+        const r = await runTask(task(p));
+        addCounters(c, r.counters);
+        nEmit += r.nEmit;
+        nDel += r.nDel;
+      } catch (e) {
+        stop = true;
+        throw e;
+      }
+      progress.at(0.5, 0.9, ++done / n);
+    }
+  };
+  const lanes = [lane(diffPartitionTask)];
+  if (thread) lanes.push(lane((t) => thread.run(t) as Promise<PartitionResult>));
+  const settled = await Promise.allSettled(lanes);
+  for (const s of settled) if (s.status === 'rejected') throw s.reason;
+
   const em = new OffsetMerger(emitFiles);
   try {
     await copyRows(
@@ -1307,7 +1524,13 @@ function validate(opts: DiffOptions): void {
   ) {
     throw new Error('runDiff: forcePartitions must be a positive integer');
   }
+  if (opts.threads !== undefined && !(Number.isInteger(opts.threads) && opts.threads >= 1)) {
+    throw new Error('runDiff: threads must be a positive integer');
+  }
 }
+
+/** Default threads: a second thread only pays (its start-up is ~0.1 s) for inputs at least this big. */
+const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
 /** Internal knobs (tests use tiny chunks to exercise chunk boundaries). */
 export interface Tuning {
@@ -1338,6 +1561,7 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
   const progress = new Progress(opts.onProgress);
   const inputs: Input[] = [];
   let partDir: string | undefined;
+  let thread: DiffThread | undefined;
   let outFd = -1;
   let delFd = -1;
   try {
@@ -1346,6 +1570,12 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
     const newIn = await openInput('new', opts.newPath, opts.spec, tuning.chunkSize);
     inputs.push(newIn);
     progress.at(0, 1, 0);
+    const threads =
+      opts.threads !== undefined
+        ? Math.min(2, opts.threads)
+        : availableParallelism() >= 2 && oldIn.size + newIn.size >= THREADS_MIN_BYTES
+          ? 2
+          : 1;
 
     const oldSample = sampleInput(oldIn);
     const newSample = sampleInput(newIn);
@@ -1368,7 +1598,8 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
       partitions = opts.forcePartitions;
     } else if (needInMemory > budget) {
       const rawNeed = estKeys * (ENTRY_OVERHEAD + oldSample.avgRawKey + oldSample.avgValue);
-      partitions = planPartitionCount(rawNeed, budget);
+      // Two threads keep two partition tables in memory at a time.
+      partitions = planPartitionCount(rawNeed * threads, budget);
     }
     const partitioned = opts.forcePartitions !== undefined || partitions > 1;
 
@@ -1383,8 +1614,9 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
 
     const c = newCounters();
     if (partitioned) {
+      if (threads > 1) thread = new DiffThread();
       partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
-      await diffPartitioned(oldIn, newIn, partitions, partDir, outW, delW, c, progress, tuning);
+      await diffPartitioned(oldIn, newIn, partitions, partDir, outW, delW, c, progress, tuning, thread);
     } else {
       await diffInMemory(oldIn, newIn, oldSample, newSample, outW, delW, c, progress, tuning);
     }
@@ -1429,6 +1661,7 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
     await rm(delTmp, { force: true });
     throw e;
   } finally {
+    if (thread) await thread.close();
     for (const inp of inputs) await inp.rd.close().catch(() => undefined);
     if (partDir) await rm(partDir, { recursive: true, force: true });
   }
