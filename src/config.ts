@@ -21,6 +21,8 @@ export interface Config {
   /** Requests per minute per client address on public write routes. */
   readonly publicWriteRateLimit: number;
   readonly redisUrl: string | undefined;
+  /** Prefix of Quintet's Redis keys (REDIS_PREFIX): several deployments can share one Redis. */
+  readonly redisPrefix: string;
   /** Where job results are stored (ARTIFACT_DIR; a shared volume when several machines run jobs). */
   readonly artifactDir: string;
   /** Finished jobs and their artifacts are removed after this many days. */
@@ -104,6 +106,14 @@ function systems(env: Env): SystemName[] {
   return [...new Set(names)] as SystemName[];
 }
 
+function redisPrefix(env: Env): string {
+  const raw = env.REDIS_PREFIX;
+  if (raw === undefined || raw === '') return 'quintet';
+  if (!/^[A-Za-z0-9_-]{1,50}$/.test(raw))
+    throw new ConfigError('REDIS_PREFIX', `use 1-50 letters, digits, _ or -, got "${raw}"`);
+  return raw;
+}
+
 /** Parses the environment into a frozen config; throws ConfigError naming the variable on a bad value. */
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
@@ -130,6 +140,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: int(env, 'BODY_LIMIT_KB', 256, 1, 1024 * 1024) * 1024,
     publicWriteRateLimit: int(env, 'PUBLIC_WRITE_RATE_LIMIT', 60, 1, 1_000_000),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    redisPrefix: redisPrefix(env),
     artifactDir: env.ARTIFACT_DIR ? path.resolve(env.ARTIFACT_DIR) : path.join(dataDir, 'artifacts'),
     jobRetentionDays: int(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: int(env, 'WORKER_CONCURRENCY', 1, 1, 64),

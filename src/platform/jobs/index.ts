@@ -31,7 +31,7 @@ export function createJobQueue({ config, database, log, artifacts, metrics }: Jo
     retentionDays: config.jobRetentionDays,
   };
   const queue = config.redisUrl
-    ? createBullMqQueue({ ...common, redisUrl: config.redisUrl })
+    ? createBullMqQueue({ ...common, redisUrl: config.redisUrl, prefix: config.redisPrefix })
     : createInProcessQueue({ ...common, db: database.db, dialect: database.dialect });
   return withJobMetrics(queue, metrics);
 }

@@ -81,7 +81,7 @@ async function queueRow(platform: TestPlatform, jobId: number) {
   return db
     .selectFrom('platform_jobs')
     .select(['status', 'attempts'])
-    .where('key', '=', `diffing-${jobId}`)
+    .where('key', 'like', `diffing-${jobId}-%`)
     .executeTakeFirst();
 }
 

@@ -271,7 +271,9 @@ export class DiffingService {
       value: job.value,
       memoryBudgetBytes: this.options.memoryBytes,
     };
-    await this.jobs.enqueue(DIFF_JOB, payload, { key: `diffing-${row.id}` });
+    // The key makes a repeated enqueue of this row a no-op; the creation time keeps it unique when ids
+    // start over (a new database on the same Redis), where the id alone would be taken for a duplicate.
+    await this.jobs.enqueue(DIFF_JOB, payload, { key: `diffing-${row.id}-${Date.parse(row.created_at)}` });
     return toView(row);
   }
 
