@@ -1,5 +1,5 @@
 // Every SQL statement of the hiring system. Plain functions taking the database or a transaction.
-import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { WorkflowState } from './constants.js';
 import { dayOf, formatDay, mondayOnOrBefore } from './funnel.js';
 import type { ApplicantTable, HiringDatabase, HiringDb } from './tables.js';
@@ -62,21 +62,60 @@ export async function insertApplicant(tx: Tx, row: NewApplicantRow): Promise<App
   return tx.insertInto('hiring_applicants').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+/** The columns of a bulk insert, in the order its compiled statement binds them. */
+const BULK_COLUMNS = [
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'phone_key',
+  'region',
+  'phone_type',
+  'over_21',
+  'source',
+  'reason',
+  'workflow_state',
+  'created_at',
+  'updated_at',
+] as const satisfies readonly (keyof NewApplicantRow)[];
+
+/** Compiled bulk inserts, per database (its SQL dialect) and row count. */
+const bulkInsertSql = new WeakMap<object, Map<number, string>>();
+
 /**
  * Inserts many applicants, skipping rows whose email or phone is taken; returns the rows that went in
- * (created_at and state), so counts stay exact even when some were skipped.
+ * (created_at and state), so counts stay exact even when some were skipped. Building and compiling
+ * a 1,000-row query costs ~2.5 µs a row, a tenth of a million-row seed: the SQL is compiled once
+ * per row count from a template (Kysely, so it is right for either dialect) and only the
+ * parameters change.
  */
 export async function insertApplicantsSkippingTaken(
   tx: Tx,
   rows: readonly NewApplicantRow[],
 ): Promise<{ created_at: string; workflow_state: string }[]> {
   if (rows.length === 0) return [];
-  return tx
-    .insertInto('hiring_applicants')
-    .values([...rows])
-    .onConflict((oc) => oc.doNothing())
-    .returning(['created_at', 'workflow_state'])
-    .execute();
+  const { adapter } = tx.getExecutor();
+  let byCount = bulkInsertSql.get(adapter);
+  if (!byCount) bulkInsertSql.set(adapter, (byCount = new Map()));
+  let text = byCount.get(rows.length);
+  if (text === undefined) {
+    const template = Array.from(
+      { length: rows.length },
+      () => Object.fromEntries(BULK_COLUMNS.map((c) => [c, ''])) as unknown as NewApplicantRow,
+    );
+    text = tx
+      .insertInto('hiring_applicants')
+      .values(template)
+      .onConflict((oc) => oc.doNothing())
+      .returning(['created_at', 'workflow_state'])
+      .compile().sql;
+    byCount.set(rows.length, text);
+  }
+  const parameters = rows.flatMap((row) => BULK_COLUMNS.map((c) => row[c] ?? null));
+  const result = await tx.executeQuery<{ created_at: string; workflow_state: string }>(
+    CompiledQuery.raw(text, parameters),
+  );
+  return result.rows;
 }
 
 export async function findApplicant(db: Tx, id: number): Promise<ApplicantRow | undefined> {

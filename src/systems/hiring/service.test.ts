@@ -11,7 +11,7 @@ import {
   type LegacyFixtureRow,
 } from '../../../test/support/hiring-legacy.js';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
-import { STATES } from './constants.js';
+import { PHONE_TYPES, REGIONS, STATES } from './constants.js';
 import type { LegacyRow } from './legacy.js';
 import { openLegacyFile } from './legacy-source.js';
 import { createHiringService, type HiringService, type LegacySource } from './service.js';
@@ -422,6 +422,38 @@ describeEachDb('hiring service', (kind) => {
     }
     expect(new Set(rows.map((r) => r.workflow_state))).toEqual(new Set(STATES));
     await expectCountsInStep(db);
+  });
+
+  it('stores every seeded column in its own place (the bulk insert binds columns by position)', async () => {
+    await service.seed({
+      count: 1500,
+      from: new Date('2014-06-01T00:00:00Z'),
+      to: new Date('2014-07-01T00:00:00Z'),
+      seed: 9,
+    });
+    const rows = await db.selectFrom('hiring_applicants').selectAll().execute();
+    expect(rows).toHaveLength(1500);
+    for (const r of rows) {
+      expect(r.first_name).toMatch(/^[A-Z]/);
+      expect(r.last_name).toMatch(/^[A-Z]/);
+      expect(r.email).toMatch(/^[a-z]+\.[a-z]+\.[0-9a-z]+@example\.(com|org|net)$/);
+      expect(
+        r.email.startsWith(
+          `${r.first_name
+            .normalize('NFD')
+            .replace(/[^A-Za-z]/g, '')
+            .toLowerCase()}.`,
+        ),
+      ).toBe(true);
+      expect(r.phone).toMatch(/^\+\d{10,12}$/);
+      expect(r.phone_key).toBe(r.phone);
+      expect(REGIONS).toContain(r.region);
+      expect(PHONE_TYPES).toContain(r.phone_type);
+      expect([0, 1, true, false]).toContain(r.over_21);
+      expect(STATES).toContain(r.workflow_state);
+      expect(r.created_at).toMatch(/^2014-06-\d\dT.*Z$/);
+      expect(r.updated_at >= r.created_at).toBe(true);
+    }
   });
 
   it('seeds N more when run again with the same seed, skipping the emails and phones it made before', async () => {
