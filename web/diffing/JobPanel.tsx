@@ -216,7 +216,7 @@ function JobBody({ job }: { job: JobStatus }) {
       'duplicates',
     ],
     ['Duration', formatDuration(job.duration_ms), 'duration'],
-    ['Peak memory', formatMegabytes(job.peak_memory_bytes), 'memory'],
+    ['Peak memory of the process that ran it', formatMegabytes(job.peak_memory_bytes), 'memory'],
   ];
 
   return (
