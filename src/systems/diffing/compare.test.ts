@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isClose, parsePyFloat, valueBytesEqual, valuesEqual } from './compare.js';
+import { isClose, parsePyFloat, plainDecimal, valueBytesEqual, valuesEqual } from './compare.js';
 
 // Expected results below were checked against CPython 3 float() / math.isclose().
 describe('parsePyFloat', () => {
@@ -130,6 +130,41 @@ describe('valuesEqual (full comparison rule)', () => {
         expect(valueBytesEqual(ab, 2, ab.length, bb, 0, bb.length - 3)).toBe(valuesEqual(a, b));
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('valueBytesEqual converts plain decimals exactly like parsePyFloat (property)', () => {
+    // Plain decimals take a byte-level fast path: 1..19 digits, point anywhere, optional sign, so
+    // mantissas on both sides of 2^53 and 0..22+ fraction digits are covered; near-equal pairs probe
+    // the tolerance boundary where any conversion error would flip the result.
+    const plain = fc
+      .tuple(
+        fc.constantFrom('', '-', '+'),
+        fc.stringMatching(/^[0-9]{1,19}$/),
+        fc.integer({ min: -1, max: 25 }),
+        fc.stringMatching(/^0{0,6}$/),
+      )
+      .map(([sign, digits, point, zeros]) => {
+        const d = point < 0 ? digits : `${zeros}${digits}`;
+        if (point < 0) return sign + d;
+        const at = Math.max(0, d.length - point);
+        return `${sign}${d.slice(0, at)}.${d.slice(at)}`;
+      });
+    fc.assert(
+      fc.property(plain, fc.constantFrom(1, 1 + 1e-9, 1 - 1e-9, 1 + 1.0000001e-9, 1.01), (a, f) => {
+        const x = parsePyFloat(a);
+        const fast = plainDecimal(Buffer.from(a), 0, a.length);
+        if (!Number.isNaN(fast)) expect(Object.is(fast, x)).toBe(true);
+        const b = x === undefined ? '1' : String(x * f);
+        const ab = Buffer.from(a);
+        const bb = Buffer.from(b);
+        expect(valueBytesEqual(ab, 0, ab.length, bb, 0, bb.length)).toBe(valuesEqual(a, b));
+        // Against itself with a different spelling (trailing zero): equal iff it parses.
+        const a0 = a.includes('.') ? `${a}0` : `${a}.0`;
+        const a0b = Buffer.from(a0);
+        expect(valueBytesEqual(ab, 0, ab.length, a0b, 0, a0b.length)).toBe(valuesEqual(a, a0));
+      }),
+      { numRuns: 2000 },
     );
   });
 });

@@ -67,12 +67,63 @@ export function valueBytesEqual(
     while (i < len && a[aStart + i] === b[bStart + i]) i++;
     if (i === len) return true;
   }
-  // Rare path: decode. latin1 keeps a 1:1 byte mapping; non-ASCII never parses as a number anyway.
-  const x = parsePyFloat(latin1(a, aStart, aEnd));
-  if (x === undefined) return false;
-  const y = parsePyFloat(latin1(b, bStart, bEnd));
-  if (y === undefined) return false;
+  // Bytes differ: plain decimals are converted directly from the bytes (exact fast path), anything
+  // else is decoded. latin1 keeps a 1:1 byte mapping; non-ASCII never parses as a number anyway.
+  let x = plainDecimal(a, aStart, aEnd);
+  if (x !== x) {
+    const px = parsePyFloat(latin1(a, aStart, aEnd));
+    if (px === undefined) return false;
+    x = px;
+  }
+  let y = plainDecimal(b, bStart, bEnd);
+  if (y !== y) {
+    const py = parsePyFloat(latin1(b, bStart, bEnd));
+    if (py === undefined) return false;
+    y = py;
+  }
   return isClose(x, y);
+}
+
+/** 10^0 .. 10^22: all exactly representable as doubles. */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+const MAX_EXACT = 2 ** 53;
+
+/**
+ * Value of a plain decimal [+-]digits[.digits] (at least one digit, no exponent, whitespace or
+ * underscores) when it is exactly the correctly rounded result (as Number() / Python float() give):
+ * the digits as an integer ≤ 2^53 and at most 22 fraction digits, so mantissa / 10^f is one correctly
+ * rounded IEEE division of two exact doubles. NaN when the fast path does not apply (caller decodes).
+ */
+export function plainDecimal(b: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let neg = false;
+  if (i < end) {
+    const c = b[i] as number;
+    if (c === 45) {
+      neg = true;
+      i++;
+    } else if (c === 43) {
+      i++;
+    }
+  }
+  let m = 0;
+  let digits = 0;
+  let frac = -1;
+  for (; i < end; i++) {
+    const d = (b[i] as number) - 48;
+    if (d >= 0 && d <= 9) {
+      m = m * 10 + d;
+      digits++;
+      if (frac >= 0) frac++;
+    } else if (d === -2 && frac < 0) {
+      frac = 0; // "."
+    } else {
+      return NaN;
+    }
+  }
+  if (digits === 0 || m >= MAX_EXACT || frac > 22) return NaN;
+  const v = frac > 0 ? m / (POW10[frac] as number) : m;
+  return neg ? -v : v;
 }
 
 function latin1(bytes: Uint8Array, start: number, end: number): string {

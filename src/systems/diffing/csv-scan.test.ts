@@ -164,6 +164,39 @@ describe('CsvReader', () => {
     );
   });
 
+  it('matches the reference parser on long records with many fields and quoted fields (property)', async () => {
+    // Long fields exercise the word-at-a-time skipping at every alignment; quoted fields (with "",
+    // data after the closing quote, and sometimes a newline) the single-line quoted fast path and
+    // its fallback to the byte state machine.
+    const plain = fc.string({
+      unit: fc.constantFrom('a', 'Z', '0', '9', '-', '.', ' ', 'é', '_', '"'),
+      maxLength: 14,
+    });
+    const field = fc.oneof(
+      plain.filter((x) => !x.startsWith('"')),
+      fc
+        .tuple(
+          fc.string({ unit: fc.constantFrom('a', ',', '"', ' ', 'é', '1', '\n'), maxLength: 12 }),
+          fc.constantFrom('', 'x', 'x"y'),
+        )
+        .map(([q, after]) => `"${q.replace(/"/g, '""')}"${after}`),
+    );
+    const record = fc.array(field, { minLength: 1, maxLength: 12 }).map((fs) => fs.join(','));
+    const text = fc
+      .array(fc.tuple(record, fc.constantFrom('\n', '\r\n')), { minLength: 1, maxLength: 30 })
+      .map((recs) => recs.map(([r, term]) => r + term).join(''));
+    await fc.assert(
+      fc.asyncProperty(text, fc.integer({ min: 64, max: 600 }), async (t, chunk) => {
+        const ref = parseCsvReference(t);
+        const got = await scanAll(t, chunk);
+        expect(got.records.map((r) => ({ fields: r.fields, line: r.line, raw: r.raw }))).toEqual(
+          ref.records.map((r) => ({ fields: r.fields, line: r.line, raw: r.raw })),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('seek() positions on a record boundary for reading rows back', async () => {
     const path = join(dir, 'seek.csv');
     writeFileSync(path, 'h\nr1\nr2,"x\ny"\nr3\n');

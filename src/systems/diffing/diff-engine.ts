@@ -682,7 +682,8 @@ function sampleInput(inp: Input): Sample {
   const rd = inp.rd;
   const saved = rd.snapshot();
   const k = inp.keyCols.length;
-  const sets: Set<string>[] = Array.from({ length: k }, () => new Set<string>());
+  // Distinct raw field bytes per key column (an InternTable counts them without creating strings).
+  const sets: InternTable[] = Array.from({ length: k }, () => new InternTable());
   const colLen = new Array<number>(k).fill(0);
   let rows = 0;
   let valBytes = 0;
@@ -701,7 +702,7 @@ function sampleInput(inp: Input): Sample {
         const s = rd.fStart[c] as number;
         const e = rd.fEnd[c] as number;
         colLen[j] = (colLen[j] as number) + (e - s);
-        (sets[j] as Set<string>).add(rd.buf.toString('latin1', s, e));
+        (sets[j] as InternTable).intern(rd.buf, s, e - s);
       }
       valBytes += (rd.fEnd[inp.valCol] as number) - (rd.fStart[inp.valCol] as number);
       rows++;
@@ -721,8 +722,8 @@ function sampleInput(inp: Input): Sample {
     estRows,
     avgRawKey: rawKey,
     avgValue: rows ? valBytes / rows : 0,
-    distinctRatio: sets.map((s) => (rows ? s.size / rows : 1)),
-    distinct: sets.map((s) => s.size),
+    distinctRatio: sets.map((s) => (rows ? s.count / rows : 1)),
+    distinct: sets.map((s) => s.count),
     avgColLen,
   };
 }
@@ -877,7 +878,8 @@ const BATCH = 64;
 /**
  * Rows are processed in batches of 64: keys are encoded into one batch buffer first, then all home
  * slots are touched (overlapping cache misses, see KeyTable.touch), then the rows are applied in order.
- * For the new file, rows whose entry is predicted (same order as the old file) skip the hash table.
+ * For the new file, rows whose entry is predicted (same order as the old file) skip the hash table;
+ * the others are hashed and looked up during the predict loop, so a hit re-anchors the prediction.
  */
 async function scanIntoTable(
   inp: Input,
@@ -916,9 +918,16 @@ async function scanIntoTable(
     if (isNew) {
       for (let k = 0; k < n; k++) {
         const ks = kS[k] as number;
-        const idx = t.predict(bk, ks, (kE[k] as number) - ks);
+        const kLen = (kE[k] as number) - ks;
+        let idx = t.predict(bk, ks, kLen);
+        if (idx < 0) {
+          // Not predicted: hashed and looked up right away, so a hit re-anchors the prediction for
+          // the following rows (after a deleted or added row the order resumes a little further on).
+          const h = hashBytes(bk, ks, kLen);
+          hs[k] = h;
+          idx = t.lookup(bk, ks, kLen, h);
+        }
         hint[k] = idx;
-        if (idx < 0) sink += t.touch(hs[k] as number);
       }
     } else {
       for (let k = 0; k < n; k++) sink += t.touch(hs[k] as number);
@@ -968,7 +977,7 @@ async function scanIntoTable(
       kS[n] = p;
       p = enc.encodeInto(rd, keyCols, bk, p);
       kE[n] = p;
-      hs[n] = hashBytes(bk, kS[n] as number, p - (kS[n] as number));
+      if (!isNew) hs[n] = hashBytes(bk, kS[n] as number, p - (kS[n] as number));
       const fs = rd.fStart[valCol] as number;
       const fe = rd.fEnd[valCol] as number;
       if (rd.fQuoted[valCol] === 1) {
@@ -1536,13 +1545,13 @@ const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 export interface Tuning {
   /** Read chunk of the scanning passes (default 4 MiB). */
   chunkSize: number;
-  /** Read chunk when copying output rows (default 256 KiB). */
+  /** Read chunk when copying output rows (default 1 MiB). */
   copyChunkSize: number;
 }
 
 const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   chunkSize: DEFAULT_CHUNK,
-  copyChunkSize: 256 * 1024,
+  copyChunkSize: 1024 * 1024,
 });
 
 /** Runs one diff; see the module comment for the exact semantics. */
