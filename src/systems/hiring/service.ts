@@ -324,10 +324,11 @@ export class HiringService {
       phoneOffset: seed % 8_000_000,
       total: request.count,
     };
-    const batchSize = this.dialect === 'postgres' ? 2000 : 1000;
+    // 2,000 rows x 13 columns stays under SQLite's 32,766 and PostgreSQL's 65,535 bound parameters.
+    const batchSize = 2000;
     // SQLite rewrites every index page a transaction touches: 50,000 rows per transaction touch
     // each page of the (random-order) email index several times, and seed ~35 % faster than 10,000.
-    const batchesPerTx = this.dialect === 'postgres' ? 10 : 50;
+    const batchesPerTx = this.dialect === 'postgres' ? 10 : 25;
     let created = 0;
     let index = 0;
     let fruitless = 0;
