@@ -111,7 +111,9 @@ export async function insertApplicantsSkippingTaken(
       .compile().sql;
     byCount.set(rows.length, text);
   }
-  const parameters = rows.flatMap((row) => BULK_COLUMNS.map((c) => row[c] ?? null));
+  const parameters: unknown[] = new Array(rows.length * BULK_COLUMNS.length);
+  let p = 0;
+  for (const row of rows) for (const c of BULK_COLUMNS) parameters[p++] = row[c] ?? null;
   const result = await tx.executeQuery<{ created_at: string; workflow_state: string }>(
     CompiledQuery.raw(text, parameters),
   );

@@ -93,14 +93,19 @@ export function* generateApplicants(
 ): Generator<NewApplicantRow> {
   const firstNames = faker.definitions.person.first_name.generic ?? ['Alex'];
   const lastNames = faker.definitions.person.last_name.generic ?? ['Smith'];
+  // Email parts per name, computed once (normalising a name costs more than the rest of a row).
+  const firstEmail = firstNames.map(asciiLower);
+  const lastEmail = lastNames.map(asciiLower);
   const stateWeights = STATES.map((s) => STATE_MIX[s]);
   const fromMs = opts.from.getTime();
   const spanMs = Math.max(0, opts.to.getTime() - fromMs);
   const growth = Math.log(58);
   for (let i = startIndex; i < startIndex + count; i++) {
     const r = opts.random;
-    const first = firstNames[Math.floor(r() * firstNames.length)]!;
-    const last = lastNames[Math.floor(r() * lastNames.length)]!;
+    const firstIndex = Math.floor(r() * firstNames.length);
+    const lastIndex = Math.floor(r() * lastNames.length);
+    const first = firstNames[firstIndex]!;
+    const last = lastNames[lastIndex]!;
     const region = REGIONS[Math.floor(r() * REGIONS.length)]!;
     const plan = PHONE_PLAN[region];
     const n = (opts.phoneOffset + i) % NUMBERS_PER_PREFIX;
@@ -118,7 +123,7 @@ export function* generateApplicants(
     yield {
       first_name: first,
       last_name: last,
-      email: `${asciiLower(first)}.${asciiLower(last)}.${opts.runTag}${i}@${DOMAINS[i % DOMAINS.length]}`,
+      email: `${firstEmail[firstIndex]}.${lastEmail[lastIndex]}.${opts.runTag}${i}@${DOMAINS[i % DOMAINS.length]}`,
       phone,
       phone_key: phone,
       region,
