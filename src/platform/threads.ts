@@ -21,12 +21,14 @@ export function resolveModuleFile(url: URL): URL | undefined {
 /**
  * A worker thread running the module at `entry`. Running from sources the thread must load
  * TypeScript: Node 20 does not apply `--import tsx` to a worker thread's modules, so a tiny entry
- * registers tsx's hooks in the thread first, then imports the module.
+ * registers tsx's hooks in the thread first, then imports the module. `typescript` asks for that
+ * even when `entry` is JavaScript (an entry that will import TypeScript modules later).
  */
-export function startModuleThread(entry: URL, options: WorkerOptions = {}): Worker {
+export function startModuleThread(entry: URL, options: WorkerOptions = {}, typescript = false): Worker {
   const module = resolveModuleFile(entry);
   if (!module) throw new Error(`no module at ${entry.href} (nor its .ts/.js sibling)`);
-  if (!module.pathname.endsWith('.ts')) return new Worker(module, { execArgv: [], ...options });
+  if (!typescript && !module.pathname.endsWith('.ts'))
+    return new Worker(module, { execArgv: [], ...options });
   if (!tsxApi) {
     // tsx's "./esm/api" export resolves to its CommonJS build under require(); take the ESM one.
     const tsxRoot = path.dirname(createRequire(import.meta.url).resolve('tsx/package.json'));

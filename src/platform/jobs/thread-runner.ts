@@ -38,11 +38,12 @@ const bootstrapUrl = new URL(`./thread-bootstrap${ownExtension}`, import.meta.ur
 const IDLE_THREAD_MS = 60_000;
 const MAX_IDLE_THREADS = 8;
 
-/** Job threads run the bootstrap, which imports each job's module as the main thread asks. */
-function startThread(memoryLimitMb: number | undefined): Worker {
+/** Job threads run the bootstrap, which imports each job's module (TypeScript or not) as the main thread asks. */
+function startThread(typescript: boolean, memoryLimitMb: number | undefined): Worker {
   return startModuleThread(
     bootstrapUrl,
     memoryLimitMb ? { resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb } } : {},
+    typescript,
   );
 }
 
@@ -66,7 +67,7 @@ function acquire(
     clearTimeout(pooled.timer);
     pooled.worker.off('exit', pooled.onExit);
   }
-  const worker = pooled?.worker ?? startThread(memoryLimitMb);
+  const worker = pooled?.worker ?? startThread(typescript, memoryLimitMb);
   worker.ref();
   return {
     worker,
