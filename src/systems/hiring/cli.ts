@@ -3,7 +3,7 @@ import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import type { Platform } from '../../platform/platform.js';
 import type { CliGroups } from '../../platform/system.js';
 import { LegacyFileError, openLegacyFile } from './legacy-source.js';
-import { seedRange } from './routes.js';
+import { seedRange } from './seed.js';
 import { createHiringService } from './service.js';
 
 export function hiringCli(groups: CliGroups, openPlatform: () => Promise<Platform>): void {

@@ -8,7 +8,6 @@ import {
   type SessionCookieOptions,
 } from '../../platform/http/session.js';
 import { PHONE_TYPES, REGIONS, STATES, isWorkflowState, type WorkflowState } from './constants.js';
-import { dayOf, formatDay, parseIsoDate } from './funnel.js';
 import {
   applicantSchema,
   applicationBodySchema,
@@ -18,6 +17,7 @@ import {
   funnelQuerySchema,
   funnelReportSchema,
 } from './schemas.js';
+import { SEED_DAYS, seedRange } from './seed.js';
 import type { HiringService } from './service.js';
 import type { ApplicationInput, FieldErrors } from './validation.js';
 
@@ -40,7 +40,6 @@ const FUNNEL_PATHS = [
 ];
 /** Seeding over HTTP is bounded so one request cannot hold the database for long; the CLI has no bound. */
 export const MAX_HTTP_SEED = 100_000;
-const SEED_DAYS = 182;
 
 type Id = { Params: { id: number } };
 
@@ -378,24 +377,4 @@ export async function hiringRoutes(
     admin.get('/instacart_shopper/seed_data/:count', { schema: seedSchema(true) }, seedHandler);
     admin.get('/instacart_shopper/seed_data/:count/', { schema: seedSchema(true) }, seedHandler);
   });
-}
-
-/** The seeding window: `from`/`to` as YYYY-MM-DD (inclusive), by default the last 182 days up to now. */
-export function seedRange(
-  from: string | undefined,
-  to: string | undefined,
-  now: Date,
-): { ok: true; from: Date; to: Date } | { ok: false; error: string } {
-  const today = dayOf(now);
-  const toDay = to === undefined ? undefined : parseIsoDate(to);
-  const fromDay = from === undefined ? undefined : parseIsoDate(from);
-  if (to !== undefined && toDay === undefined)
-    return { ok: false, error: `to "${to}" is not a real calendar date in YYYY-MM-DD format` };
-  if (from !== undefined && fromDay === undefined)
-    return { ok: false, error: `from "${from}" is not a real calendar date in YYYY-MM-DD format` };
-  const end = toDay === undefined ? now : new Date(`${formatDay(toDay)}T23:59:59.999Z`);
-  const start = new Date(`${formatDay(fromDay ?? (toDay ?? today) - SEED_DAYS)}T00:00:00.000Z`);
-  if (start > end)
-    return { ok: false, error: `from ${formatDay(dayOf(start))} is after to ${formatDay(dayOf(end))}` };
-  return { ok: true, from: start, to: end };
 }

@@ -1,6 +1,7 @@
 // Generates realistic random applicants: pure (a seeded PRNG, no I/O), so tests can pin the output.
 import { faker } from '@faker-js/faker/locale/en';
 import { PHONE_TYPES, REGIONS, STATES, type Region, type WorkflowState } from './constants.js';
+import { dayOf, formatDay, parseIsoDate } from './funnel.js';
 import type { NewApplicantRow } from './repository.js';
 import { seededRandom, type Random } from '../../platform/random.js';
 
@@ -136,4 +137,27 @@ export function* generateApplicants(
       updated_at: new Date(updatedMs).toISOString(),
     };
   }
+}
+
+/** Days back from `to` that seeding spreads application dates over when `from` is not given. */
+export const SEED_DAYS = 182;
+
+/** The seeding window: `from`/`to` as YYYY-MM-DD (inclusive), by default the last 182 days up to now. */
+export function seedRange(
+  from: string | undefined,
+  to: string | undefined,
+  now: Date,
+): { ok: true; from: Date; to: Date } | { ok: false; error: string } {
+  const today = dayOf(now);
+  const toDay = to === undefined ? undefined : parseIsoDate(to);
+  const fromDay = from === undefined ? undefined : parseIsoDate(from);
+  if (to !== undefined && toDay === undefined)
+    return { ok: false, error: `to "${to}" is not a real calendar date in YYYY-MM-DD format` };
+  if (from !== undefined && fromDay === undefined)
+    return { ok: false, error: `from "${from}" is not a real calendar date in YYYY-MM-DD format` };
+  const end = toDay === undefined ? now : new Date(`${formatDay(toDay)}T23:59:59.999Z`);
+  const start = new Date(`${formatDay(fromDay ?? (toDay ?? today) - SEED_DAYS)}T00:00:00.000Z`);
+  if (start > end)
+    return { ok: false, error: `from ${formatDay(dayOf(start))} is after to ${formatDay(dayOf(end))}` };
+  return { ok: true, from: start, to: end };
 }

@@ -2,6 +2,7 @@ import type { SystemModule } from '../../platform/system.js';
 import { hiringCli } from './cli.js';
 import { hiringMigrations } from './migrations/index.js';
 import { hiringRoutes } from './routes.js';
+import { seedRange } from './seed.js';
 import { createHiringService } from './service.js';
 
 const DEMO_APPLICANTS = 50_000;
@@ -16,8 +17,9 @@ export const hiringSystem: SystemModule = {
   async loadDemo(platform) {
     const service = createHiringService(platform);
     if ((await service.count()) > 0) return;
-    const to = platform.clock.now();
-    const from = new Date(to.getTime() - 182 * 86_400_000);
+    const range = seedRange(undefined, undefined, platform.clock.now()); // the last 182 days up to now
+    if (!range.ok) throw new Error(range.error);
+    const { from, to } = range;
     const started = performance.now();
     const created = await service.seed({ count: DEMO_APPLICANTS, from, to, seed: 20141 });
     platform.log.info(
