@@ -10,23 +10,13 @@ import { buildApp } from '../../src/app.js';
 import { systemJobs } from '../../src/platform/jobs/index.js';
 import { findMetric } from '../../src/systems/diffing/metrics.js';
 import { SYSTEMS } from '../../src/systems/index.js';
+import { METRIC_LAYOUTS } from '../../src/systems/diffing/generate.js';
 import { hasChromium, launchChromium } from '../support/browser.js';
 import { createTestPlatform, type TestPlatform } from '../support/platform.js';
 
 const built = fs.existsSync('dist/web/diffing/index.html');
 
-const HEADER = [
-  'cohort',
-  'cohort_id',
-  'month_date',
-  'month_nth',
-  'segment_field',
-  'segment_name',
-  'segment_value',
-  'segment_value_id',
-  'stat',
-  'value',
-];
+const HEADER = METRIC_LAYOUTS['c-revenue'].columns;
 
 type Row = Record<(typeof HEADER)[number], string>;
 
