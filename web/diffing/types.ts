@@ -1,47 +1,10 @@
-// What the diffing API sends back (src/systems/diffing/routes.ts).
+// What the diffing API sends back (src/systems/diffing/routes.ts), and helpers for showing it.
 
-export interface MetricFiles {
-  old: string;
-  new: string;
-  /** Both files exist in the server's data directory. */
-  available: boolean;
-}
-
-export interface Metric {
-  id: string;
-  aliases: string[];
-  keys: string[];
-  value: string;
-  files: MetricFiles;
-}
-
-export type JobState = 'queued' | 'processing' | 'done' | 'failed';
-
-export interface JobStatus {
-  job_id: number;
-  status: JobState;
-  progress: number;
-  metric: string | null;
-  keys: string[];
-  value: string;
-  source: 'files' | 'upload';
-  old_name: string;
-  new_name: string;
-  rows_read: { old: number | null; new: number | null } | null;
-  rows_out: number | null;
-  new: number | null;
-  changed: number | null;
-  unchanged: number | null;
-  deleted: number | null;
-  duplicate_keys: { old: number | null; new: number | null } | null;
-  warnings: string[] | null;
-  duration_ms: number | null;
-  peak_memory_bytes: number | null;
-  error: string | null;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-}
+// The server's own types (type-only: nothing of the server is bundled).
+export type { DiffJobView as JobStatus, MetricView as Metric } from '../../src/systems/diffing/service.js';
+export type { DiffJobStatus as JobState } from '../../src/systems/diffing/tables.js';
+import type { DiffJobView as JobStatus } from '../../src/systems/diffing/service.js';
+import type { DiffJobStatus as JobState } from '../../src/systems/diffing/tables.js';
 
 export const isRunning = (status: JobState): boolean => status === 'queued' || status === 'processing';
 
