@@ -1,6 +1,6 @@
 // One applicant, with a control to move them to another workflow state.
 import { useEffect, useState, type FormEvent } from 'react';
-import { STATE_LABELS, STATES } from '../../src/systems/hiring/constants.js';
+import { STATE_LABELS, STATES, type WorkflowState } from '../../src/systems/hiring/constants.js';
 import { api, errorMessage, isAbort } from '../ui/api.js';
 import { Button } from '../ui/Button.js';
 import { SelectField } from '../ui/fields.js';
@@ -98,7 +98,7 @@ function MoveState({
     setBusy(false);
     const moved = res.ok ? unwrapApplicant(res.data) : null;
     if (res.ok) {
-      const next = moved ?? { ...applicant, workflow_state: state };
+      const next = moved ?? { ...applicant, workflow_state: state as WorkflowState };
       onMoved(next);
       setState(next.workflow_state);
       setMessage({ kind: 'success', text: `Moved to ${stateLabel(next.workflow_state)}.` });

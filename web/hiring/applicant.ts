@@ -1,21 +1,8 @@
 // The applicant as the hiring API sends it, and the body the apply/edit forms send.
-import { isWorkflowState, STATE_LABELS, type WorkflowState } from '../../src/systems/hiring/constants.js';
+import { isWorkflowState, STATE_LABELS } from '../../src/systems/hiring/constants.js';
 
-export interface Applicant {
-  id: number | string;
-  first_name: string;
-  last_name: string;
-  email: string;
-  phone: string;
-  region: string;
-  phone_type: string;
-  over_21: boolean;
-  source: string | null;
-  reason: string | null;
-  workflow_state: WorkflowState | string;
-  created_at: string;
-  updated_at: string;
-}
+export type { Applicant } from '../../src/systems/hiring/service.js';
+import type { Applicant } from '../../src/systems/hiring/service.js';
 
 export interface ApplicationBody {
   first_name: string;
@@ -64,8 +51,9 @@ export function applicationFromApplicant(a: Applicant): ApplicationBody {
     last_name: a.last_name,
     email: a.email,
     phone: a.phone,
-    region: a.region,
-    phone_type: a.phone_type,
+    // Historical applicants may have none; the form then asks for one.
+    region: a.region ?? '',
+    phone_type: a.phone_type ?? '',
     over_21: a.over_21,
     source: a.source ?? '',
     reason: a.reason ?? '',
