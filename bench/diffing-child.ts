@@ -85,7 +85,10 @@ export function duckdbDiffSql(oldPath: string, newPath: string, outPath: string,
 async function runEngine(
   job: Extract<ChildJob, { tool: 'engine' }>,
 ): Promise<Omit<ChildResult, 'peakRssMiB'>> {
-  const { runDiff } = await import('../src/systems/diffing/diff-engine.js');
+  // The compiled engine (dist/, as `quintet` runs it; `npm run bench:diffing` builds it first):
+  // from sources, its worker thread would compile TypeScript with tsx at every start.
+  const engine = '../dist/systems/diffing/diff-engine.js';
+  const { runDiff } = (await import(engine)) as typeof import('../src/systems/diffing/diff-engine.js');
   await mkdir(job.tmpDir, { recursive: true });
   const t0 = performance.now();
   const stats = await runDiff({

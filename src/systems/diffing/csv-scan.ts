@@ -87,6 +87,8 @@ export class CsvReader {
   private readPos = 0;
   /** Int32 view of buf for word-at-a-time skipping (null if buf is not 4-byte aligned). */
   private words: Int32Array | null = null;
+  /** DataView of buf (unaligned 4-byte loads for consumeEqual). */
+  private view: DataView = new DataView(new ArrayBuffer(0));
   /** Read-ahead (scan passes): the next chunk is read into `spare` at READ_RESERVE while we scan. */
   private readonly readAhead: boolean;
   private readonly chunkSize: number;
@@ -111,12 +113,22 @@ export class CsvReader {
    * Opens a file; errors (ENOENT, EISDIR, ...) propagate as thrown by fs. With readAhead the next
    * chunk is read in the background while the current one is scanned (sequential scans only).
    */
-  static async open(path: string, chunkSize = DEFAULT_CHUNK, readAhead = false): Promise<CsvReader> {
+  static async open(
+    path: string,
+    chunkSize = DEFAULT_CHUNK,
+    readAhead = false,
+    range?: { start: number; end: number },
+  ): Promise<CsvReader> {
     const fh = await open(path, 'r');
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new Error(`not a regular file: ${path}`);
-      return new CsvReader(fh, st.size, chunkSize, readAhead);
+      if (!range) return new CsvReader(fh, st.size, chunkSize, readAhead);
+      // A byte range [start, end) read as if it were the whole file (no BOM handling after start;
+      // lines count from 1 at start). `size` is then `end`.
+      const rd = new CsvReader(fh, Math.min(range.end, st.size), chunkSize, readAhead);
+      if (range.start > 0) rd.seek(range.start);
+      return rd;
     } catch (e) {
       await fh.close();
       throw e;
@@ -215,7 +227,7 @@ export class CsvReader {
         this.buf.copy(bigger, 0, 0, this.len);
         this.buf = bigger;
       }
-      const want = this.buf.length - this.len;
+      const want = Math.min(this.buf.length - this.len, this.size - this.readPos);
       const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.readPos);
       this.readPos += bytesRead;
       this.len += bytesRead;
@@ -225,6 +237,9 @@ export class CsvReader {
       this.buf.byteOffset % 4 === 0
         ? new Int32Array(this.buf.buffer, this.buf.byteOffset, this.buf.length >> 2)
         : null;
+    if (this.view.buffer !== this.buf.buffer || this.view.byteOffset !== this.buf.byteOffset) {
+      this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    }
     if (!this.started) {
       this.started = true;
       if (this.len >= 3 && this.buf[0] === 0xef && this.buf[1] === 0xbb && this.buf[2] === 0xbf) {
@@ -240,7 +255,7 @@ export class CsvReader {
       }
       this.aheadPos = this.readPos;
       this.ahead = this.fh
-        .read(this.spare, READ_RESERVE, this.chunkSize, this.readPos)
+        .read(this.spare, READ_RESERVE, Math.min(this.chunkSize, this.size - this.readPos), this.readPos)
         .then((r) => r.bytesRead);
     }
   }
@@ -435,6 +450,55 @@ export class CsvReader {
     this.line = this.nextLine;
     this.nextLine += 1 + extraLines;
     return RECORD;
+  }
+
+  /** Physical lines of the current record (more than 1 when a quoted field holds line breaks). */
+  get recordLines(): number {
+    return this.nextLine - this.line;
+  }
+
+  /**
+   * Fast path of the diff's new-file scan: when the next record's content is exactly the `len` bytes
+   * src[at, at + len) (srcView: a DataView of src's bytes, compared 4 at a time) — bytes of a one-line record of a file with the same header — and is followed
+   * by a terminator (or the end of the file), consumes it as next() would (recStart, recEnd, line,
+   * pos; fields are NOT set) and returns true. Otherwise (or when the buffer does not hold the whole
+   * record yet) changes nothing and returns false. Identical bytes parse identically, so the record
+   * is the same one-line record.
+   */
+  consumeEqual(src: Uint8Array, srcView: DataView, at: number, len: number): boolean {
+    const s = this.pos;
+    const e = s + len;
+    const end = this.len;
+    if (e > end) return false;
+    const b = this.buf;
+    const v = this.view;
+    let i = 0;
+    for (; i + 4 <= len; i += 4) if (v.getInt32(s + i) !== srcView.getInt32(at + i)) return false;
+    for (; i < len; i++) if (b[s + i] !== src[at + i]) return false;
+    let next: number;
+    if (e === end) {
+      if (!this.eof) return false;
+      next = e;
+    } else {
+      const c = b[e] as number;
+      if (c === LF) {
+        next = e + 1;
+      } else if (c === CR) {
+        if (e + 1 === end) {
+          if (!this.eof) return false;
+          next = e + 1;
+        } else {
+          next = b[e + 1] === LF ? e + 2 : e + 1;
+        }
+      } else {
+        return false;
+      }
+    }
+    this.recStart = s;
+    this.recEnd = e;
+    this.pos = next;
+    this.line = this.nextLine++;
+    return true;
   }
 
   /** True when the current record is an empty line. */

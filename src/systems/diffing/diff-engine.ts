@@ -12,6 +12,11 @@
  * (KeyTable below); values are compared as bytes first and parsed only when the bytes differ
  * (compare.ts). Output rows are not buffered: the table remembers the file offset of each key's last
  * row, and at the end the rows are copied from the input files at the sorted offsets.
+ * Re-exports mostly repeat the old rows byte for byte, in the same order: when both files have the
+ * same header, a new row is first compared with the raw bytes of the old row the table predicts
+ * (the entry after the last one matched), read from the old file a second time; equal bytes mean
+ * the same key and value, so the row is unchanged without being parsed further, encoded, hashed or
+ * looked up (csv-scan.ts consumeEqual).
  * When the estimated table size exceeds memoryBudgetBytes both files are first split by key hash
  * into N partition files (partition.ts), each partition is diffed with its own table, and the
  * per-partition sorted offset lists are k-way merged so the output keeps the input order.
@@ -46,7 +51,7 @@
  * No global state: everything lives in the objects created by one runDiff call (safe in workers).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { copyFile, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -120,6 +125,8 @@ export interface DiffStats {
   warnings: string[];
   /** 1 = in-memory path. */
   partitions: number;
+  /** New-file rows recognised as byte-identical to their old row (unchanged, never parsed further). */
+  identicalRows: number;
 }
 
 /** Bad input: names the file (old/new + path), the 1-based line (0: not line-specific) and the reason. */
@@ -155,7 +162,7 @@ const BLOCK = 1 << BLOCK_BITS; // arena block address space (4 MiB)
 const MAX_BLOCKS = 1 << (32 - BLOCK_BITS);
 
 /** Estimated table bytes per key beyond its key/value bytes (slots, entry arrays, varints). */
-export const ENTRY_OVERHEAD = 48;
+export const ENTRY_OVERHEAD = 52;
 
 /**
  * Open-addressing (linear probing) hash table: key bytes → entry. Slots are (hash, entry+1) pairs in
@@ -169,6 +176,8 @@ export class KeyTable {
   oldOff: Float64Array;
   newOff: Float64Array;
   status: Uint8Array;
+  /** Content length of the old row at oldOff (0: unknown, or a row of several physical lines). */
+  oldLen: Uint32Array;
   private slots: Int32Array;
   private mask: number;
   private limit: number;
@@ -192,6 +201,7 @@ export class KeyTable {
     this.oldOff = new Float64Array(n);
     this.newOff = new Float64Array(n);
     this.status = new Uint8Array(n);
+    this.oldLen = new Uint32Array(n);
     const first = Math.min(BLOCK, Math.max(64 * 1024, Math.ceil(expectedArenaBytes)));
     this.cur = Buffer.allocUnsafe(first);
     this.blocks.push(this.cur);
@@ -236,6 +246,24 @@ export class KeyTable {
     return -1;
   }
 
+  /**
+   * The entry after the last predicted/looked-up one when it has a known one-line old row (for the
+   * byte-identical fast path), else -1.
+   */
+  predictedOldRow(): number {
+    const idx = this.lastFound + 1;
+    return idx < this.count && (this.oldLen[idx] as number) > 0 ? idx : -1;
+  }
+
+  /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
+  markIdentical(idx: number, off: number): boolean {
+    this.lastFound = idx;
+    const dup = (this.newOff[idx] as number) >= 0;
+    this.newOff[idx] = off;
+    this.status[idx] = ST_UNCHANGED;
+    return dup;
+  }
+
   private keyEquals(idx: number, key: Uint8Array, start: number, len: number): boolean {
     const r = this.rec[idx] as number;
     const blk = this.blocks[r >>> BLOCK_BITS] as Buffer;
@@ -272,6 +300,7 @@ export class KeyTable {
     this.oldOff[idx] = -1;
     this.newOff[idx] = -1;
     this.status[idx] = ST_NONE;
+    this.oldLen[idx] = 0;
     const s = this.lastSlot;
     this.slots[2 * s] = h;
     this.slots[2 * s + 1] = idx + 1;
@@ -372,6 +401,9 @@ export class KeyTable {
     const st = new Uint8Array(n);
     st.set(this.status);
     this.status = st;
+    const ol = new Uint32Array(n);
+    ol.set(this.oldLen);
+    this.oldLen = ol;
   }
 
   private growSlots(): void {
@@ -397,7 +429,7 @@ export class KeyTable {
   get bytes(): number {
     let arena = 0;
     for (const b of this.blocks) arena += b.length;
-    return this.slots.byteLength + this.rec.length * 21 + arena;
+    return this.slots.byteLength + this.rec.length * 25 + arena;
   }
 }
 
@@ -429,8 +461,27 @@ export class InternTable {
     const c = cache[sig] as number;
     if (c >= 0 && this.lens[c] === len && this.equals(c, src, s, len)) return c;
     const id = this.lookupOrAdd(src, s, len);
-    cache[sig] = id;
+    if (id >= 0) cache[sig] = id;
     return id;
+  }
+
+  /** A frozen table adds nothing: intern() answers -1 for a value it does not hold. */
+  frozen = false;
+
+  /** Builds a frozen table holding exactly these values, with ids in this order. */
+  static frozenFrom(values: Uint8Array[]): InternTable {
+    const t = new InternTable();
+    for (const v of values) t.intern(v, 0, v.length);
+    t.frozen = true;
+    return t;
+  }
+
+  /** The values, in id order. */
+  values(): Buffer[] {
+    return Array.from({ length: this.count }, (_, id) => {
+      const o = this.offs[id] as number;
+      return Buffer.from(this.arena.subarray(o, o + (this.lens[id] as number)));
+    });
   }
 
   private lookupOrAdd(src: Uint8Array, s: number, len: number): number {
@@ -444,6 +495,7 @@ export class InternTable {
       if (slots[2 * i] === h && this.lens[e - 1] === len && this.equals(e - 1, src, s, len)) return e - 1;
       i = (i + 1) & mask;
     }
+    if (this.frozen) return -1;
     const id = this.count;
     if (id === this.offs.length) {
       const offs = new Uint32Array(id * 2);
@@ -496,7 +548,9 @@ export class InternTable {
 
 /**
  * Builds the key byte string of the current CSV record: per key column either the dictionary id
- * (varint) or, for raw columns, varint length + unquoted bytes. Unambiguous by construction.
+ * (varint) or, for raw columns, varint length + unquoted bytes; a value missing from a frozen
+ * dictionary is written as the escape id (the dictionary's size) + the raw form. Unambiguous by
+ * construction.
  * Old and new file must be encoded by the same KeyEncoder instance.
  */
 export class KeyEncoder {
@@ -507,12 +561,12 @@ export class KeyEncoder {
 
   /** Encodes into this.kb at 0; returns the key length. */
   encode(rd: CsvReader, cols: Int32Array): number {
-    const need = rd.recEnd - rd.recStart + 5 * cols.length;
+    const need = rd.recEnd - rd.recStart + 10 * cols.length;
     if (this.kb.length < need) this.kb = Buffer.allocUnsafe(need * 2);
     return this.encodeInto(rd, cols, this.kb, 0);
   }
 
-  /** Encodes into dst at `at`; returns the end position. dst needs recLen + 5·cols bytes of room. */
+  /** Encodes into dst at `at`; returns the end position. dst needs recLen + 10·cols bytes of room. */
   encodeInto(rd: CsvReader, cols: Int32Array, kb: Uint8Array, at: number): number {
     const b = rd.buf;
     const fS = rd.fStart;
@@ -532,11 +586,13 @@ export class KeyEncoder {
         src = this.tmp;
       }
       const d = dicts[k];
-      if (d) {
-        const id = d.intern(src, s, e - s);
+      const id = d ? d.intern(src, s, e - s) : -1;
+      if (id >= 0) {
         if (id < 0x80) kb[p++] = id;
         else p = writeVarint(kb, p, id);
       } else {
+        // A value a frozen dictionary does not hold: the escape code (its size) then the raw form.
+        if (d) p = writeVarint(kb, p, d.count);
         const len = e - s;
         if (len < 0x80) kb[p++] = len;
         else p = writeVarint(kb, p, len);
@@ -551,7 +607,7 @@ export class KeyEncoder {
 // Inputs
 // ---------------------------------------------------------------------------------------------
 
-interface Input {
+export interface Input {
   which: 'old' | 'new';
   path: string;
   spec: DiffSpec;
@@ -564,6 +620,8 @@ interface Input {
   /** Terminator used for every output row taken from this file. */
   term: Buffer;
   size: number;
+  /** File offset of the first byte after the header line. */
+  dataStart: number;
 }
 
 function inputError(
@@ -589,7 +647,7 @@ async function scanOrThrow(inp: Input): Promise<number> {
   }
 }
 
-async function fillOrThrow(inp: { which: 'old' | 'new'; path: string; rd: CsvReader }): Promise<void> {
+export async function fillOrThrow(inp: { which: 'old' | 'new'; path: string; rd: CsvReader }): Promise<void> {
   try {
     await inp.rd.fill();
   } catch (e) {
@@ -597,7 +655,7 @@ async function fillOrThrow(inp: { which: 'old' | 'new'; path: string; rd: CsvRea
   }
 }
 
-function nextRecord(inp: Input): number {
+export function nextRecord(inp: Input): number {
   try {
     return inp.rd.next();
   } catch (e) {
@@ -606,7 +664,7 @@ function nextRecord(inp: Input): number {
   }
 }
 
-async function openInput(
+export async function openInput(
   which: 'old' | 'new',
   path: string,
   spec: DiffSpec,
@@ -642,14 +700,22 @@ async function openInput(
     const header = Buffer.from(rd.buf.subarray(0, rd.recEnd)); // base is 0: BOM included
     let term = rd.terminator();
     if (term.length === 0) term = Buffer.from('\n');
-    return Object.assign(partial, { nCols: names.length, keyCols, valCol, header, term, size: rd.size });
+    return Object.assign(partial, {
+      nCols: names.length,
+      keyCols,
+      valCol,
+      header,
+      term,
+      size: rd.size,
+      dataStart: rd.consumed,
+    });
   } catch (e) {
     await rd.close();
     throw e;
   }
 }
 
-function raggedError(inp: Input): DiffInputError {
+export function raggedError(inp: Input): DiffInputError {
   return inputError(
     inp,
     inp.rd.line,
@@ -661,7 +727,7 @@ function raggedError(inp: Input): DiffInputError {
 // Estimation
 // ---------------------------------------------------------------------------------------------
 
-interface Sample {
+export interface Sample {
   rows: number;
   /** Estimated data rows in the whole file. */
   estRows: number;
@@ -732,7 +798,7 @@ function sampleInput(inp: Input): Sample {
  * Dictionary-encode a key column when it looks low-cardinality in the sample and its values are long
  * enough for an id to save memory (short columns are cheaper to copy than to intern).
  */
-function useDictionary(sample: Sample, j: number): boolean {
+export function useDictionary(sample: Sample, j: number): boolean {
   return (sample.distinctRatio[j] as number) <= 0.5 && (sample.avgColLen[j] as number) >= 4;
 }
 
@@ -760,7 +826,7 @@ class Progress {
 // Core steps shared by both paths
 // ---------------------------------------------------------------------------------------------
 
-interface Counters {
+export interface Counters {
   rowsOld: number;
   rowsNew: number;
   dupOld: number;
@@ -771,9 +837,10 @@ interface Counters {
   changed: number;
   unchanged: number;
   deleted: number;
+  identical: number;
 }
 
-function newCounters(): Counters {
+export function newCounters(): Counters {
   return {
     rowsOld: 0,
     rowsNew: 0,
@@ -785,11 +852,12 @@ function newCounters(): Counters {
     changed: 0,
     unchanged: 0,
     deleted: 0,
+    identical: 0,
   };
 }
 
 /** Tallies the table and returns the sorted new-file offsets to output and old-file offsets deleted. */
-function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float64Array } {
+export function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float64Array } {
   const n = t.count;
   const st = t.status;
   const oldOff = t.oldOff;
@@ -876,10 +944,64 @@ function arrayCursor(a: Float64Array): () => number {
 const BATCH = 64;
 
 /**
+ * The old file's bytes, read a second time (from the page cache) through a forward-moving window,
+ * for the new-file fast path: an old row is looked at where the table says it is. Rows behind the
+ * window are not re-read, and the whole window reads at most twice the file (a new file in another
+ * order than the old one makes the fast path miss, and then it stops reading).
+ */
+class OldRows {
+  private readonly buf: Buffer;
+  readonly view: DataView;
+  private base = 0;
+  private len = 0;
+  private budget: number;
+
+  constructor(
+    private readonly fd: number,
+    size: number,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(64 * 1024, size)));
+    this.budget = 2 * size + this.buf.length;
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+  }
+
+  static open(path: string, size: number): OldRows | null {
+    try {
+      return new OldRows(openSync(path, 'r'), size);
+    } catch {
+      return null; // only an optimisation: the scan reports real read errors
+    }
+  }
+
+  get bytes(): Buffer {
+    return this.buf;
+  }
+
+  /** Position in `bytes` of the file's bytes [off, off + len), or -1. */
+  at(off: number, len: number): number {
+    if (off >= this.base && off + len <= this.base + this.len) return off - this.base;
+    if (off < this.base || len > this.buf.length || this.budget <= 0) return -1;
+    const n = readSync(this.fd, this.buf, 0, this.buf.length, off);
+    this.budget -= this.buf.length;
+    this.base = off;
+    this.len = n;
+    return len <= n ? 0 : -1;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/**
  * Rows are processed in batches of 64: keys are encoded into one batch buffer first, then all home
  * slots are touched (overlapping cache misses, see KeyTable.touch), then the rows are applied in order.
  * For the new file, rows whose entry is predicted (same order as the old file) skip the hash table;
  * the others are hashed and looked up during the predict loop, so a hit re-anchors the prediction.
+ * With `oldRows` (new file; both files have the same header), a row whose bytes are exactly those of
+ * the predicted entry's old row is "unchanged" without being parsed further, encoded or looked up
+ * (most rows of a re-export); other rows are then applied one at a time, so the prediction follows
+ * the file order.
  */
 async function scanIntoTable(
   inp: Input,
@@ -890,12 +1012,13 @@ async function scanIntoTable(
   progress: Progress,
   lo: number,
   hi: number,
+  oldRows: OldRows | null = null,
 ): Promise<void> {
   const rd = inp.rd;
   const nCols = inp.nCols;
   const keyCols = inp.keyCols;
   const valCol = inp.valCol;
-  const extra = 5 * keyCols.length + 16;
+  const extra = 10 * keyCols.length + 16;
   let bk = Buffer.allocUnsafe(64 * 1024);
   const kS = new Int32Array(BATCH);
   const kE = new Int32Array(BATCH);
@@ -906,12 +1029,14 @@ async function scanIntoTable(
   const offs = new Float64Array(BATCH);
   const lines = new Float64Array(BATCH);
   const hint = new Int32Array(BATCH);
+  const rowLens = new Int32Array(BATCH);
   let n = 0;
   let p = 0;
   let rows = 0;
   let dups = 0;
   let firstDup = 0;
   let sink = 0;
+  let identical = 0;
 
   const flush = (): void => {
     const buf = rd.buf;
@@ -936,20 +1061,13 @@ async function scanIntoTable(
       const ks = kS[k] as number;
       const kLen = (kE[k] as number) - ks;
       const vb = vIn[k] === 1 ? bk : buf;
+      const h = hs[k] as number;
+      const vs = vS[k] as number;
+      const ve = vE[k] as number;
+      const off = offs[k] as number;
       const dup = isNew
-        ? applyNew(
-            t,
-            hint[k] as number,
-            bk,
-            ks,
-            kLen,
-            hs[k] as number,
-            vb,
-            vS[k] as number,
-            vE[k] as number,
-            offs[k] as number,
-          )
-        : applyOld(t, bk, ks, kLen, hs[k] as number, vb, vS[k] as number, vE[k] as number, offs[k] as number);
+        ? applyNew(t, hint[k] as number, bk, ks, kLen, h, vb, vs, ve, off)
+        : applyOld(t, bk, ks, kLen, h, vb, vs, ve, off, rowLens[k] as number);
       if (dup) {
         dups++;
         if (firstDup === 0) firstDup = lines[k] as number;
@@ -960,6 +1078,22 @@ async function scanIntoTable(
   };
 
   for (;;) {
+    if (oldRows !== null) {
+      const idx = t.predictedOldRow();
+      if (idx >= 0) {
+        const len = t.oldLen[idx] as number;
+        const at = oldRows.at(t.oldOff[idx] as number, len);
+        if (at >= 0 && rd.consumeEqual(oldRows.bytes, oldRows.view, at, len)) {
+          rows++;
+          identical++;
+          if (t.markIdentical(idx, rd.base + rd.recStart)) {
+            dups++;
+            if (firstDup === 0) firstDup = rd.line;
+          }
+          continue;
+        }
+      }
+    }
     const r = nextRecord(inp);
     if (r === RECORD) {
       if (rd.nFields !== nCols) {
@@ -992,8 +1126,9 @@ async function scanIntoTable(
       }
       offs[n] = rd.base + rd.recStart;
       lines[n] = rd.line;
+      rowLens[n] = rd.recordLines === 1 ? rd.recEnd - rd.recStart : 0;
       rows++;
-      if (++n === BATCH) flush();
+      if (++n === BATCH || oldRows !== null) flush();
     } else if (r === NEED_MORE) {
       flush(); // value positions point into rd.buf, which fill() moves
       await fillOrThrow(inp);
@@ -1004,6 +1139,7 @@ async function scanIntoTable(
     }
   }
   t.sink ^= sink;
+  c.identical += identical;
   if (isNew) {
     c.rowsNew += rows;
     c.dupNew += dups;
@@ -1022,7 +1158,7 @@ function minLine(a: number, b: number): number {
 }
 
 /** Old-file row; returns true when the key was already present (duplicate, last one wins). */
-function applyOld(
+export function applyOld(
   t: KeyTable,
   kb: Uint8Array,
   ks: number,
@@ -1032,6 +1168,7 @@ function applyOld(
   vs: number,
   ve: number,
   off: number,
+  rowLen = 0,
 ): boolean {
   let idx = t.lookup(kb, ks, kLen, h);
   let dup = false;
@@ -1042,11 +1179,12 @@ function applyOld(
     dup = true;
   }
   t.oldOff[idx] = off;
+  t.oldLen[idx] = rowLen;
   return dup;
 }
 
 /** New-file row; returns true when the key was already seen in the new file. */
-function applyNew(
+export function applyNew(
   t: KeyTable,
   hintIdx: number,
   kb: Uint8Array,
@@ -1093,7 +1231,13 @@ async function diffInMemory(
   const t = new KeyTable(expected, expected * (12 + oldSample.avgValue));
   await scanIntoTable(oldIn, enc, t, c, false, progress, 0, 0.45);
   await oldIn.rd.close();
-  await scanIntoTable(newIn, enc, t, c, true, progress, 0.45, 0.9);
+  // Byte-identical rows are recognised without parsing when both files have the same header.
+  const oldRows = oldIn.header.equals(newIn.header) ? OldRows.open(oldIn.path, oldIn.size) : null;
+  try {
+    await scanIntoTable(newIn, enc, t, c, true, progress, 0.45, 0.9, oldRows);
+  } finally {
+    oldRows?.close();
+  }
   await newIn.rd.close();
   const { emit, del } = finishTable(t, c);
   await copyRows(
@@ -1402,6 +1546,7 @@ function addCounters(c: Counters, r: Counters): void {
   c.changed += r.changed;
   c.unchanged += r.unchanged;
   c.deleted += r.deleted;
+  c.identical += r.identical;
 }
 
 async function diffPartitioned(
@@ -1610,8 +1755,6 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
       // Two threads keep two partition tables in memory at a time.
       partitions = planPartitionCount(rawNeed * threads, budget);
     }
-    const partitioned = opts.forcePartitions !== undefined || partitions > 1;
-
     outFd = openSync(outTmp, 'wx');
     delFd = openSync(delTmp, 'wx');
     const outW = new BufferedWriter(outFd, 1024 * 1024);
@@ -1622,6 +1765,7 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
     delW.write(oldIn.term, 0, oldIn.term.length);
 
     const c = newCounters();
+    const partitioned = opts.forcePartitions !== undefined || partitions > 1;
     if (partitioned) {
       if (threads > 1) thread = new DiffThread();
       partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
@@ -1662,6 +1806,7 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
       duplicateKeysNew: c.dupNew,
       warnings,
       partitions,
+      identicalRows: c.identical,
     };
   } catch (e) {
     if (outFd >= 0) closeSync(outFd);
