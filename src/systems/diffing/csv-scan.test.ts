@@ -231,4 +231,56 @@ describe('BufferedWriter', () => {
     expect(readFileSync(path, 'utf8')).toBe(parts.join(''));
     expect(w.written).toBe(parts.join('').length);
   });
+
+  it('truncates what is still buffered or already in the file, and goes on writing from there', () => {
+    const path = join(dir, 't.bin');
+    const fd = openSync(path, 'w');
+    const w = new BufferedWriter(fd, 8);
+    const put = (text: string): void => w.write(Buffer.from(text), 0, text.length);
+    put('head');
+    put('-abcdefghij'); // flushed: beyond the 8-byte buffer
+    w.truncate(4);
+    put('+12');
+    put('3'); // still buffered
+    w.truncate(7);
+    put('!');
+    w.flush();
+    closeSync(fd);
+    expect(readFileSync(path, 'utf8')).toBe('head+12!');
+    expect(w.written).toBe(8);
+  });
+});
+
+describe('CsvReader byte ranges and consumeEqual', () => {
+  it('reads [start, end) as a whole file, without the bytes around it', async () => {
+    const path = join(dir, 'range.csv');
+    writeFileSync(path, 'h\r\na,1\nb,2\nc,3\n');
+    const rd = await CsvReader.open(path, 64, true, { start: 3, end: 11 });
+    const rows: string[] = [];
+    for (;;) {
+      const r = rd.next();
+      if (r === NEED_MORE) await rd.fill();
+      else if (r === RECORD) rows.push(rd.fieldValues().join('|'));
+      else break;
+    }
+    await rd.close();
+    expect(rows).toEqual(['a|1', 'b|2']);
+  });
+
+  it('consumes a record equal to the given bytes only when a terminator (or the end) follows', async () => {
+    const path = join(dir, 'eq.csv');
+    writeFileSync(path, 'abcdef\r\nabcdef,x\nabcdef');
+    const rd = await CsvReader.open(path, 64);
+    await rd.fill();
+    const want = Buffer.from('..abcdef');
+    const view = new DataView(want.buffer, want.byteOffset, want.length);
+    expect(rd.consumeEqual(want, view, 2, 6)).toBe(true);
+    expect([rd.recStart, rd.recEnd, rd.line]).toEqual([0, 6, 1]);
+    expect(rd.consumeEqual(want, view, 2, 6)).toBe(false); // followed by ','
+    expect(rd.next()).toBe(RECORD);
+    expect(rd.fieldValues()).toEqual(['abcdef', 'x']);
+    expect(rd.consumeEqual(want, view, 2, 6)).toBe(true); // at the end of the file
+    expect(rd.line).toBe(3);
+    await rd.close();
+  });
 });

@@ -21,7 +21,7 @@
  * Blank lines are reported as records with one empty, unquoted field; callers decide what to do.
  */
 import { open, type FileHandle } from 'node:fs/promises';
-import { writeSync } from 'node:fs';
+import { ftruncateSync, writeSync } from 'node:fs';
 
 export const NEED_MORE = 0;
 export const RECORD = 1;
@@ -555,12 +555,17 @@ export function unquoteInto(
   return d;
 }
 
-/** Large-buffer sequential writer over a file descriptor (synchronous flushes). */
+/**
+ * Large-buffer sequential writer over a file descriptor (synchronous flushes) of a file it writes
+ * from its start.
+ */
 export class BufferedWriter {
   private readonly buf: Buffer;
   private n = 0;
   /** Bytes written so far (buffered included). */
   written = 0;
+  /** File position of buf[0]. */
+  private filePos = 0;
 
   constructor(
     readonly fd: number,
@@ -576,7 +581,11 @@ export class BufferedWriter {
       this.flush();
       if (len > this.buf.length) {
         let off = start;
-        while (off < end) off += writeSync(this.fd, src, off, end - off);
+        while (off < end) {
+          const k = writeSync(this.fd, src, off, end - off, this.filePos);
+          off += k;
+          this.filePos += k;
+        }
         return;
       }
     }
@@ -606,7 +615,23 @@ export class BufferedWriter {
 
   flush(): void {
     let off = 0;
-    while (off < this.n) off += writeSync(this.fd, this.buf, off, this.n - off);
+    while (off < this.n) {
+      const k = writeSync(this.fd, this.buf, off, this.n - off, this.filePos);
+      off += k;
+      this.filePos += k;
+    }
     this.n = 0;
+  }
+
+  /** Drops everything written after the first `size` bytes (buffered or already in the file). */
+  truncate(size: number): void {
+    if (size >= this.filePos) {
+      this.n = Math.min(this.n, size - this.filePos);
+    } else {
+      this.n = 0;
+      ftruncateSync(this.fd, size);
+      this.filePos = size;
+    }
+    this.written = size;
   }
 }

@@ -183,6 +183,8 @@ export class KeyTable {
   private limit: number;
   private lastSlot = -1;
   private lastFound = -1;
+  /** Entry of the last applyNew() call. */
+  lastApplied = -1;
   /** Sink for KeyTable.touch results (keeps the loads from being optimised away). */
   sink = 0;
   private readonly blocks: Buffer[] = [];
@@ -1002,6 +1004,9 @@ class OldRows {
  * the predicted entry's old row is "unchanged" without being parsed further, encoded or looked up
  * (most rows of a re-export); other rows are then applied one at a time, so the prediction follows
  * the file order.
+ * With `emit` (new file), each added or changed row is written out as soon as it is applied, in file
+ * order. That is the final output unless the new file repeats a key (a later row may supersede an
+ * earlier one): the caller then rewrites the output from the table. Returns false in that case.
  */
 async function scanIntoTable(
   inp: Input,
@@ -1013,6 +1018,7 @@ async function scanIntoTable(
   lo: number,
   hi: number,
   oldRows: OldRows | null = null,
+  emit: { w: BufferedWriter; term: Buffer } | null = null,
 ): Promise<void> {
   const rd = inp.rd;
   const nCols = inp.nCols;
@@ -1030,6 +1036,8 @@ async function scanIntoTable(
   const lines = new Float64Array(BATCH);
   const hint = new Int32Array(BATCH);
   const rowLens = new Int32Array(BATCH);
+  const recS = new Int32Array(BATCH);
+  const recE = new Int32Array(BATCH);
   let n = 0;
   let p = 0;
   let rows = 0;
@@ -1068,6 +1076,13 @@ async function scanIntoTable(
       const dup = isNew
         ? applyNew(t, hint[k] as number, bk, ks, kLen, h, vb, vs, ve, off)
         : applyOld(t, bk, ks, kLen, h, vb, vs, ve, off, rowLens[k] as number);
+      if (emit !== null && !dup) {
+        const st = t.status[t.lastApplied];
+        if (st === ST_ADDED || st === ST_CHANGED) {
+          emit.w.write(buf, recS[k] as number, recE[k] as number);
+          emit.w.write(emit.term, 0, emit.term.length);
+        }
+      }
       if (dup) {
         dups++;
         if (firstDup === 0) firstDup = lines[k] as number;
@@ -1127,6 +1142,8 @@ async function scanIntoTable(
       offs[n] = rd.base + rd.recStart;
       lines[n] = rd.line;
       rowLens[n] = rd.recordLines === 1 ? rd.recEnd - rd.recStart : 0;
+      recS[n] = rd.recStart;
+      recE[n] = rd.recEnd;
       rows++;
       if (++n === BATCH || oldRows !== null) flush();
     } else if (r === NEED_MORE) {
@@ -1201,8 +1218,10 @@ export function applyNew(
     idx = t.insert(kb, ks, kLen, h, vb, vs, vs);
     t.newOff[idx] = off;
     t.status[idx] = ST_ADDED;
+    t.lastApplied = idx;
     return false;
   }
+  t.lastApplied = idx;
   const dup = (t.newOff[idx] as number) >= 0;
   t.newOff[idx] = off;
   if ((t.oldOff[idx] as number) >= 0) {
@@ -1233,24 +1252,29 @@ async function diffInMemory(
   await oldIn.rd.close();
   // Byte-identical rows are recognised without parsing when both files have the same header.
   const oldRows = oldIn.header.equals(newIn.header) ? OldRows.open(oldIn.path, oldIn.size) : null;
+  const headerBytes = outW.written;
   try {
-    await scanIntoTable(newIn, enc, t, c, true, progress, 0.45, 0.9, oldRows);
+    await scanIntoTable(newIn, enc, t, c, true, progress, 0.45, 0.9, oldRows, { w: outW, term: newIn.term });
   } finally {
     oldRows?.close();
   }
   await newIn.rd.close();
   const { emit, del } = finishTable(t, c);
-  await copyRows(
-    newIn,
-    arrayCursor(emit),
-    emit.length,
-    outW,
-    newIn.term,
-    progress,
-    0.9,
-    0.97,
-    tuning.copyChunkSize,
-  );
+  if (c.dupNew > 0) {
+    // A repeated key may have superseded rows already written: write the output again from the table.
+    outW.truncate(headerBytes);
+    await copyRows(
+      newIn,
+      arrayCursor(emit),
+      emit.length,
+      outW,
+      newIn.term,
+      progress,
+      0.9,
+      0.97,
+      tuning.copyChunkSize,
+    );
+  }
   await copyRows(
     oldIn,
     arrayCursor(del),
