@@ -251,22 +251,7 @@ describe('BufferedWriter', () => {
   });
 });
 
-describe('CsvReader byte ranges and consumeEqual', () => {
-  it('reads [start, end) as a whole file, without the bytes around it', async () => {
-    const path = join(dir, 'range.csv');
-    writeFileSync(path, 'h\r\na,1\nb,2\nc,3\n');
-    const rd = await CsvReader.open(path, 64, true, { start: 3, end: 11 });
-    const rows: string[] = [];
-    for (;;) {
-      const r = rd.next();
-      if (r === NEED_MORE) await rd.fill();
-      else if (r === RECORD) rows.push(rd.fieldValues().join('|'));
-      else break;
-    }
-    await rd.close();
-    expect(rows).toEqual(['a|1', 'b|2']);
-  });
-
+describe('CsvReader.consumeEqual', () => {
   it('consumes a record equal to the given bytes only when a terminator (or the end) follows', async () => {
     const path = join(dir, 'eq.csv');
     writeFileSync(path, 'abcdef\r\nabcdef,x\nabcdef');

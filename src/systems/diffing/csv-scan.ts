@@ -113,22 +113,12 @@ export class CsvReader {
    * Opens a file; errors (ENOENT, EISDIR, ...) propagate as thrown by fs. With readAhead the next
    * chunk is read in the background while the current one is scanned (sequential scans only).
    */
-  static async open(
-    path: string,
-    chunkSize = DEFAULT_CHUNK,
-    readAhead = false,
-    range?: { start: number; end: number },
-  ): Promise<CsvReader> {
+  static async open(path: string, chunkSize = DEFAULT_CHUNK, readAhead = false): Promise<CsvReader> {
     const fh = await open(path, 'r');
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new Error(`not a regular file: ${path}`);
-      if (!range) return new CsvReader(fh, st.size, chunkSize, readAhead);
-      // A byte range [start, end) read as if it were the whole file (no BOM handling after start;
-      // lines count from 1 at start). `size` is then `end`.
-      const rd = new CsvReader(fh, Math.min(range.end, st.size), chunkSize, readAhead);
-      if (range.start > 0) rd.seek(range.start);
-      return rd;
+      return new CsvReader(fh, st.size, chunkSize, readAhead);
     } catch (e) {
       await fh.close();
       throw e;
@@ -227,7 +217,7 @@ export class CsvReader {
         this.buf.copy(bigger, 0, 0, this.len);
         this.buf = bigger;
       }
-      const want = Math.min(this.buf.length - this.len, this.size - this.readPos);
+      const want = this.buf.length - this.len;
       const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.readPos);
       this.readPos += bytesRead;
       this.len += bytesRead;
@@ -255,7 +245,7 @@ export class CsvReader {
       }
       this.aheadPos = this.readPos;
       this.ahead = this.fh
-        .read(this.spare, READ_RESERVE, Math.min(this.chunkSize, this.size - this.readPos), this.readPos)
+        .read(this.spare, READ_RESERVE, this.chunkSize, this.readPos)
         .then((r) => r.bytesRead);
     }
   }

@@ -463,27 +463,8 @@ export class InternTable {
     const c = cache[sig] as number;
     if (c >= 0 && this.lens[c] === len && this.equals(c, src, s, len)) return c;
     const id = this.lookupOrAdd(src, s, len);
-    if (id >= 0) cache[sig] = id;
+    cache[sig] = id;
     return id;
-  }
-
-  /** A frozen table adds nothing: intern() answers -1 for a value it does not hold. */
-  frozen = false;
-
-  /** Builds a frozen table holding exactly these values, with ids in this order. */
-  static frozenFrom(values: Uint8Array[]): InternTable {
-    const t = new InternTable();
-    for (const v of values) t.intern(v, 0, v.length);
-    t.frozen = true;
-    return t;
-  }
-
-  /** The values, in id order. */
-  values(): Buffer[] {
-    return Array.from({ length: this.count }, (_, id) => {
-      const o = this.offs[id] as number;
-      return Buffer.from(this.arena.subarray(o, o + (this.lens[id] as number)));
-    });
   }
 
   private lookupOrAdd(src: Uint8Array, s: number, len: number): number {
@@ -497,7 +478,6 @@ export class InternTable {
       if (slots[2 * i] === h && this.lens[e - 1] === len && this.equals(e - 1, src, s, len)) return e - 1;
       i = (i + 1) & mask;
     }
-    if (this.frozen) return -1;
     const id = this.count;
     if (id === this.offs.length) {
       const offs = new Uint32Array(id * 2);
@@ -550,9 +530,7 @@ export class InternTable {
 
 /**
  * Builds the key byte string of the current CSV record: per key column either the dictionary id
- * (varint) or, for raw columns, varint length + unquoted bytes; a value missing from a frozen
- * dictionary is written as the escape id (the dictionary's size) + the raw form. Unambiguous by
- * construction.
+ * (varint) or, for raw columns, varint length + unquoted bytes. Unambiguous by construction.
  * Old and new file must be encoded by the same KeyEncoder instance.
  */
 export class KeyEncoder {
@@ -563,12 +541,12 @@ export class KeyEncoder {
 
   /** Encodes into this.kb at 0; returns the key length. */
   encode(rd: CsvReader, cols: Int32Array): number {
-    const need = rd.recEnd - rd.recStart + 10 * cols.length;
+    const need = rd.recEnd - rd.recStart + 5 * cols.length;
     if (this.kb.length < need) this.kb = Buffer.allocUnsafe(need * 2);
     return this.encodeInto(rd, cols, this.kb, 0);
   }
 
-  /** Encodes into dst at `at`; returns the end position. dst needs recLen + 10·cols bytes of room. */
+  /** Encodes into dst at `at`; returns the end position. dst needs recLen + 5·cols bytes of room. */
   encodeInto(rd: CsvReader, cols: Int32Array, kb: Uint8Array, at: number): number {
     const b = rd.buf;
     const fS = rd.fStart;
@@ -588,13 +566,11 @@ export class KeyEncoder {
         src = this.tmp;
       }
       const d = dicts[k];
-      const id = d ? d.intern(src, s, e - s) : -1;
-      if (id >= 0) {
+      if (d) {
+        const id = d.intern(src, s, e - s);
         if (id < 0x80) kb[p++] = id;
         else p = writeVarint(kb, p, id);
       } else {
-        // A value a frozen dictionary does not hold: the escape code (its size) then the raw form.
-        if (d) p = writeVarint(kb, p, d.count);
         const len = e - s;
         if (len < 0x80) kb[p++] = len;
         else p = writeVarint(kb, p, len);
@@ -1024,7 +1000,7 @@ async function scanIntoTable(
   const nCols = inp.nCols;
   const keyCols = inp.keyCols;
   const valCol = inp.valCol;
-  const extra = 10 * keyCols.length + 16;
+  const extra = 5 * keyCols.length + 16;
   let bk = Buffer.allocUnsafe(64 * 1024);
   const kS = new Int32Array(BATCH);
   const kE = new Int32Array(BATCH);
