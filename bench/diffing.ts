@@ -257,6 +257,8 @@ interface PairRecord {
   expected: GeneratedPair['expected'];
   expectedRowsOut: number;
   runs: RunRecord[];
+  /** engine wall / DuckDB wall, per round (tools alternate within a round) */
+  roundRatios?: number[];
   checks: string[];
   ok: boolean;
 }
@@ -306,38 +308,56 @@ async function main(): Promise<void> {
       ok: true,
     };
     const tools = args.only ? [args.only] : (['engine', 'duckdb'] as const);
-    for (const tool of tools) {
-      const outPath = join(runDir, `${tool}_out.csv`);
-      const job: ChildJob =
-        tool === 'engine'
-          ? {
-              tool,
-              oldPath: pair.oldPath,
-              newPath: pair.newPath,
-              outPath,
-              deletedPath: join(runDir, 'engine_deleted.csv'),
-              tmpDir: join(runDir, 'engine-tmp'),
-              spec,
-              ...(args.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: args.memoryBudgetBytes } : {}),
-            }
-          : {
-              tool,
-              oldPath: pair.oldPath,
-              newPath: pair.newPath,
-              outPath,
-              tmpDir: join(runDir, 'duckdb-tmp'),
-              spec,
-              threads: args.threads,
-            };
-      const results: Awaited<ReturnType<typeof runChild>>[] = [];
-      for (let i = 0; i < args.repeat; i++) {
+    const jobFor = (tool: 'engine' | 'duckdb'): ChildJob =>
+      tool === 'engine'
+        ? {
+            tool,
+            oldPath: pair.oldPath,
+            newPath: pair.newPath,
+            outPath: join(runDir, `${tool}_out.csv`),
+            deletedPath: join(runDir, 'engine_deleted.csv'),
+            tmpDir: join(runDir, 'engine-tmp'),
+            spec,
+            ...(args.memoryBudgetBytes !== undefined ? { memoryBudgetBytes: args.memoryBudgetBytes } : {}),
+          }
+        : {
+            tool,
+            oldPath: pair.oldPath,
+            newPath: pair.newPath,
+            outPath: join(runDir, `${tool}_out.csv`),
+            tmpDir: join(runDir, 'duckdb-tmp'),
+            spec,
+            threads: args.threads,
+          };
+    // Rounds: each tool once per round, alternating, so both see the same machine (a shared VM's
+    // speed drifts a lot over minutes); the per-round time ratio is reported too.
+    const byTool = new Map<string, Awaited<ReturnType<typeof runChild>>[]>(tools.map((t) => [t, []]));
+    for (let i = 0; i < args.repeat; i++) {
+      const round: string[] = [];
+      for (const tool of tools) {
         console.log(
           `running ${tool} on ${rows.toLocaleString('en-US')} rows` +
             (args.repeat > 1 ? ` (${i + 1}/${args.repeat})` : '') +
             ` ... load avg ${os.loadavg()[0]!.toFixed(2)}`,
         );
-        results.push(await runChild(job));
+        const res = await runChild(jobFor(tool));
+        byTool.get(tool)!.push(res);
+        round.push(`${tool} ${(res.wallMs / 1000).toFixed(2)} s`);
       }
+      console.log(`  round ${i + 1}: ${round.join(', ')}`);
+    }
+    const eng = byTool.get('engine');
+    const duck = byTool.get('duckdb');
+    if (eng?.length && duck?.length) {
+      rec.roundRatios = eng.map((e, i) => e.wallMs / duck[i]!.wallMs);
+      console.log(
+        `  engine/DuckDB time per round: ${rec.roundRatios.map((x) => x.toFixed(2)).join(', ')} ` +
+          `(median ${median(rec.roundRatios).toFixed(2)})`,
+      );
+    }
+    for (const tool of tools) {
+      const outPath = join(runDir, `${tool}_out.csv`);
+      const results = byTool.get(tool)!;
       const r = results[results.length - 1]!;
       const walls = results.map((x) => x.wallMs / 1000);
       const summary = await summarizeCsv(outPath);
@@ -442,6 +462,14 @@ async function main(): Promise<void> {
     `(wall = time inside the child around the diff call${args.repeat > 1 ? `, median of ${args.repeat}` : ''}; peak RSS = whole child process, ` +
       `node + tsx baseline ${baseline.peakRssMiB.toFixed(0)} MiB)`,
   );
+  for (const p of pairs) {
+    if (p.roundRatios) {
+      console.log(
+        `c-revenue ${(p.requestedRows / 1e6).toFixed(1)}M: engine time / DuckDB time, median of the rounds: ` +
+          `${median(p.roundRatios).toFixed(2)}`,
+      );
+    }
+  }
   for (const p of pairs) {
     console.log(`\nchecks c-revenue ${p.requestedRows.toLocaleString('en-US')}:`);
     for (const c of p.checks) console.log(`  ${c}`);
