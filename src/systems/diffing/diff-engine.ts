@@ -585,7 +585,7 @@ export class KeyEncoder {
 // Inputs
 // ---------------------------------------------------------------------------------------------
 
-export interface Input {
+interface Input {
   which: 'old' | 'new';
   path: string;
   spec: DiffSpec;
@@ -598,8 +598,6 @@ export interface Input {
   /** Terminator used for every output row taken from this file. */
   term: Buffer;
   size: number;
-  /** File offset of the first byte after the header line. */
-  dataStart: number;
 }
 
 function inputError(
@@ -625,7 +623,7 @@ async function scanOrThrow(inp: Input): Promise<number> {
   }
 }
 
-export async function fillOrThrow(inp: { which: 'old' | 'new'; path: string; rd: CsvReader }): Promise<void> {
+async function fillOrThrow(inp: { which: 'old' | 'new'; path: string; rd: CsvReader }): Promise<void> {
   try {
     await inp.rd.fill();
   } catch (e) {
@@ -633,7 +631,7 @@ export async function fillOrThrow(inp: { which: 'old' | 'new'; path: string; rd:
   }
 }
 
-export function nextRecord(inp: Input): number {
+function nextRecord(inp: Input): number {
   try {
     return inp.rd.next();
   } catch (e) {
@@ -642,7 +640,7 @@ export function nextRecord(inp: Input): number {
   }
 }
 
-export async function openInput(
+async function openInput(
   which: 'old' | 'new',
   path: string,
   spec: DiffSpec,
@@ -685,7 +683,6 @@ export async function openInput(
       header,
       term,
       size: rd.size,
-      dataStart: rd.consumed,
     });
   } catch (e) {
     await rd.close();
@@ -693,7 +690,7 @@ export async function openInput(
   }
 }
 
-export function raggedError(inp: Input): DiffInputError {
+function raggedError(inp: Input): DiffInputError {
   return inputError(
     inp,
     inp.rd.line,
@@ -705,7 +702,7 @@ export function raggedError(inp: Input): DiffInputError {
 // Estimation
 // ---------------------------------------------------------------------------------------------
 
-export interface Sample {
+interface Sample {
   rows: number;
   /** Estimated data rows in the whole file. */
   estRows: number;
@@ -776,7 +773,7 @@ function sampleInput(inp: Input): Sample {
  * Dictionary-encode a key column when it looks low-cardinality in the sample and its values are long
  * enough for an id to save memory (short columns are cheaper to copy than to intern).
  */
-export function useDictionary(sample: Sample, j: number): boolean {
+function useDictionary(sample: Sample, j: number): boolean {
   return (sample.distinctRatio[j] as number) <= 0.5 && (sample.avgColLen[j] as number) >= 4;
 }
 
@@ -804,7 +801,7 @@ class Progress {
 // Core steps shared by both paths
 // ---------------------------------------------------------------------------------------------
 
-export interface Counters {
+interface Counters {
   rowsOld: number;
   rowsNew: number;
   dupOld: number;
@@ -818,7 +815,7 @@ export interface Counters {
   identical: number;
 }
 
-export function newCounters(): Counters {
+function newCounters(): Counters {
   return {
     rowsOld: 0,
     rowsNew: 0,
@@ -835,7 +832,7 @@ export function newCounters(): Counters {
 }
 
 /** Tallies the table and returns the sorted new-file offsets to output and old-file offsets deleted. */
-export function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float64Array } {
+function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float64Array } {
   const n = t.count;
   const st = t.status;
   const oldOff = t.oldOff;
@@ -982,7 +979,7 @@ class OldRows {
  * the file order.
  * With `emit` (new file), each added or changed row is written out as soon as it is applied, in file
  * order. That is the final output unless the new file repeats a key (a later row may supersede an
- * earlier one): the caller then rewrites the output from the table. Returns false in that case.
+ * earlier one): the caller then rewrites the output from the table.
  */
 async function scanIntoTable(
   inp: Input,
@@ -1151,7 +1148,7 @@ function minLine(a: number, b: number): number {
 }
 
 /** Old-file row; returns true when the key was already present (duplicate, last one wins). */
-export function applyOld(
+function applyOld(
   t: KeyTable,
   kb: Uint8Array,
   ks: number,
@@ -1177,7 +1174,7 @@ export function applyOld(
 }
 
 /** New-file row; returns true when the key was already seen in the new file. */
-export function applyNew(
+function applyNew(
   t: KeyTable,
   hintIdx: number,
   kb: Uint8Array,
