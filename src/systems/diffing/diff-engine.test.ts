@@ -660,6 +660,31 @@ describe('runDiff fast path: rows byte-identical to their old row', () => {
     expect(ok.stats.identicalRows).toBe(2);
   });
 
+  it('keeps working past a row moved far from its old place (files larger than its 1 MiB window)', async () => {
+    const rows = Array.from({ length: 60_000 }, (_, i) => `2024-01-01,segment-${i},${i * 1.5}\n`);
+    const moved = [
+      ...rows.slice(0, 10),
+      rows[50_000] as string,
+      ...rows.slice(10, 50_000),
+      ...rows.slice(50_001),
+    ];
+    const r = await diff(H + rows.join(''), H + moved.join(''));
+    expect(r.out).toBe(H);
+    expect(r.stats).toMatchObject({ unchanged: 60_000, added: 0, changed: 0, deleted: 0 });
+    expect(r.stats.identicalRows).toBeGreaterThan(59_990);
+  });
+
+  it('gives up on a new file in another order, with the same result as the full path', async () => {
+    const rows = Array.from({ length: 20_000 }, (_, i) => `2024-01-0${1 + (i % 9)},s${i},${i}\n`);
+    const shuffled = rows.map((row, i) => rows[(i * 7919) % rows.length] as string); // a permutation
+    shuffled[5] = '2024-01-01,new,1\n';
+    const got = await diff(H + rows.join(''), H + shuffled.join(''));
+    const ref = referenceDiff(H + rows.join(''), H + shuffled.join(''), SPEC);
+    expect(got.out).toBe(ref.out);
+    expect(got.deleted).toBe(ref.deleted);
+    expect(got.stats.identicalRows).toBeLessThan(4096 / 4);
+  });
+
   it('property: a re-export in the same order (kept, changed, dropped, repeated and new rows) agrees with the reference', async () => {
     const op = fc.constantFrom('keep', 'keep', 'keep', 'value', 'requote', 'drop', 'repeat', 'insert');
     const scenario = fc

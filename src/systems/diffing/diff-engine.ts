@@ -917,12 +917,18 @@ function arrayCursor(a: Float64Array): () => number {
 // ---------------------------------------------------------------------------------------------
 
 const BATCH = 64;
+/** The fast path gives up when fewer than 1 in 4 of its first attempts (checked every FAST_CHECK) hit. */
+const FAST_CHECK = 4096;
+
+/** Read size when the fast path looks at an old row away from the window (a row out of place). */
+const OLD_ROWS_JUMP = 64 * 1024;
 
 /**
- * The old file's bytes, read a second time (from the page cache) through a forward-moving window,
- * for the new-file fast path: an old row is looked at where the table says it is. Rows behind the
- * window are not re-read, and the whole window reads at most twice the file (a new file in another
- * order than the old one makes the fast path miss, and then it stops reading).
+ * The old file's bytes, read a second time (from the page cache) through a window, for the new-file
+ * fast path: an old row is looked at where the table says it is. The window moves on by reads of
+ * 1 MiB as the scan advances; a look elsewhere (a row out of place, then back) reads 64 KiB there.
+ * Reads are limited to twice the file: in a new file in another order the fast path keeps missing,
+ * and then it reads no more.
  */
 class OldRows {
   private readonly buf: Buffer;
@@ -935,15 +941,18 @@ class OldRows {
     private readonly fd: number,
     size: number,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(64 * 1024, size)));
+    this.buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(OLD_ROWS_JUMP, size)));
     this.budget = 2 * size + this.buf.length;
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
   static open(path: string, size: number): OldRows | null {
+    let fd = -1;
     try {
-      return new OldRows(openSync(path, 'r'), size);
+      fd = openSync(path, 'r');
+      return new OldRows(fd, size);
     } catch {
+      if (fd >= 0) closeSync(fd);
       return null; // only an optimisation: the scan reports real read errors
     }
   }
@@ -955,9 +964,11 @@ class OldRows {
   /** Position in `bytes` of the file's bytes [off, off + len), or -1. */
   at(off: number, len: number): number {
     if (off >= this.base && off + len <= this.base + this.len) return off - this.base;
-    if (off < this.base || len > this.buf.length || this.budget <= 0) return -1;
-    const n = readSync(this.fd, this.buf, 0, this.buf.length, off);
-    this.budget -= this.buf.length;
+    if (len > this.buf.length || this.budget <= 0) return -1;
+    const movingOn = off >= this.base && off <= this.base + this.len + this.buf.length;
+    const want = movingOn ? this.buf.length : Math.min(this.buf.length, Math.max(OLD_ROWS_JUMP, len));
+    const n = readSync(this.fd, this.buf, 0, want, off);
+    this.budget -= want;
     this.base = off;
     this.len = n;
     return len <= n ? 0 : -1;
@@ -1018,6 +1029,7 @@ async function scanIntoTable(
   let firstDup = 0;
   let sink = 0;
   let identical = 0;
+  let tries = 0;
 
   const flush = (): void => {
     const buf = rd.buf;
@@ -1070,15 +1082,21 @@ async function scanIntoTable(
       const idx = t.predictedOldRow();
       if (idx >= 0) {
         const len = t.oldLen[idx] as number;
-        const at = oldRows.at(t.oldOff[idx] as number, len);
-        if (at >= 0 && rd.consumeEqual(oldRows.bytes, oldRows.view, at, len)) {
-          rows++;
-          identical++;
-          if (t.markIdentical(idx, rd.base + rd.recStart)) {
-            dups++;
-            if (firstDup === 0) firstDup = rd.line;
+        if (++tries % FAST_CHECK === 0 && identical * 4 < tries) {
+          // Most rows are not byte-identical to their predicted old row (another order, or most
+          // values changed): stop trying, and go back to batches of 64 rows.
+          oldRows = null;
+        } else {
+          const at = oldRows.at(t.oldOff[idx] as number, len);
+          if (at >= 0 && rd.consumeEqual(oldRows.bytes, oldRows.view, at, len)) {
+            rows++;
+            identical++;
+            if (t.markIdentical(idx, rd.base + rd.recStart)) {
+              dups++;
+              if (firstDup === 0) firstDup = rd.line;
+            }
+            continue;
           }
-          continue;
         }
       }
     }
