@@ -206,17 +206,10 @@ export class CsvReader {
       this.readPos = this.aheadPos + n;
       if (n === 0 || this.readPos >= this.size) this.eof = true;
     } else {
-      if (this.pos > 0) {
-        if (keep > 0) this.buf.copyWithin(0, this.pos, this.len);
-        this.base += this.pos;
-        this.pos = 0;
-        this.len = keep;
-      }
-      if (this.len === this.buf.length) {
-        const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-        this.buf.copy(bigger, 0, 0, this.len);
-        this.buf = bigger;
-      }
+      this.buf = keepTail(this.buf, this.pos, this.len);
+      this.base += this.pos;
+      this.pos = 0;
+      this.len = keep;
       const want = this.buf.length - this.len;
       const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.readPos);
       this.readPos += bytesRead;
@@ -252,15 +245,9 @@ export class CsvReader {
 
   private growFields(): void {
     const n = this.fStart.length * 2;
-    const s = new Int32Array(n);
-    s.set(this.fStart);
-    const e = new Int32Array(n);
-    e.set(this.fEnd);
-    const q = new Uint8Array(n);
-    q.set(this.fQuoted);
-    this.fStart = s;
-    this.fEnd = e;
-    this.fQuoted = q;
+    this.fStart = grown(this.fStart, n);
+    this.fEnd = grown(this.fEnd, n);
+    this.fQuoted = grown(this.fQuoted, n);
   }
 
   /** Scans the next record. */
@@ -512,6 +499,26 @@ export class CsvReader {
     for (let f = 0; f < this.nFields; f++) out.push(this.fieldValue(f));
     return out;
   }
+}
+
+/**
+ * Moves the unread bytes buf[pos, len) to the front of the buffer before a read appends to them;
+ * when they fill it, into a new buffer of twice the size. Returns the buffer that holds them.
+ */
+export function keepTail(buf: Buffer, pos: number, len: number): Buffer {
+  const keep = len - pos;
+  if (pos > 0 && keep > 0) buf.copyWithin(0, pos, len);
+  if (keep < buf.length) return buf;
+  const bigger = Buffer.allocUnsafe(buf.length * 2);
+  buf.copy(bigger, 0, 0, keep);
+  return bigger;
+}
+
+/** A copy of the typed array `a` with room for n elements (n ≥ a.length). */
+export function grown<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (length: number) => T)(n);
+  b.set(a);
+  return b;
 }
 
 /**

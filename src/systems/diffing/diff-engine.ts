@@ -66,6 +66,7 @@ import {
   END,
   NEED_MORE,
   RECORD,
+  grown,
   unquoteInto,
 } from './csv-scan.js';
 import {
@@ -163,6 +164,25 @@ const MAX_BLOCKS = 1 << (32 - BLOCK_BITS);
 
 /** Estimated table bytes per key beyond its key/value bytes (slots, entry arrays, varints). */
 export const ENTRY_OVERHEAD = 52;
+
+/**
+ * Open-addressing slots as (hash, entry + 1) pairs, 0 = empty: the same pairs in a table of twice
+ * the capacity (linear probing from hash & mask).
+ */
+function rehashSlots(old: Int32Array): Int32Array {
+  const slots = new Int32Array(old.length * 2);
+  const mask = old.length - 1; // capacity doubles: old.length / 2 slots become old.length
+  for (let i = 0; i < old.length; i += 2) {
+    const e = old[i + 1] as number;
+    if (e === 0) continue;
+    const h = old[i] as number;
+    let s = h & mask;
+    while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
+    slots[2 * s] = h;
+    slots[2 * s + 1] = e;
+  }
+  return slots;
+}
 
 /**
  * Open-addressing (linear probing) hash table: key bytes → entry. Slots are (hash, entry+1) pairs in
@@ -391,40 +411,17 @@ export class KeyTable {
 
   private growEntries(): void {
     const n = Math.ceil(this.rec.length * 1.5) + 16;
-    const rec = new Uint32Array(n);
-    rec.set(this.rec);
-    this.rec = rec;
-    const o = new Float64Array(n);
-    o.set(this.oldOff);
-    this.oldOff = o;
-    const nw = new Float64Array(n);
-    nw.set(this.newOff);
-    this.newOff = nw;
-    const st = new Uint8Array(n);
-    st.set(this.status);
-    this.status = st;
-    const ol = new Uint32Array(n);
-    ol.set(this.oldLen);
-    this.oldLen = ol;
+    this.rec = grown(this.rec, n);
+    this.oldOff = grown(this.oldOff, n);
+    this.newOff = grown(this.newOff, n);
+    this.status = grown(this.status, n);
+    this.oldLen = grown(this.oldLen, n);
   }
 
   private growSlots(): void {
-    const old = this.slots;
-    const cap = (this.mask + 1) * 2;
-    const slots = new Int32Array(cap * 2);
-    const mask = cap - 1;
-    for (let i = 0; i < old.length; i += 2) {
-      const e = old[i + 1] as number;
-      if (e === 0) continue;
-      const h = old[i] as number;
-      let s = h & mask;
-      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-      slots[2 * s] = h;
-      slots[2 * s + 1] = e;
-    }
-    this.slots = slots;
-    this.mask = mask;
-    this.limit = Math.floor(cap * 0.7);
+    this.slots = rehashSlots(this.slots);
+    this.mask = this.slots.length / 2 - 1;
+    this.limit = Math.floor((this.mask + 1) * 0.7);
   }
 
   /** Memory held (approximate, for tests/diagnostics). */
@@ -480,12 +477,8 @@ export class InternTable {
     }
     const id = this.count;
     if (id === this.offs.length) {
-      const offs = new Uint32Array(id * 2);
-      offs.set(this.offs);
-      this.offs = offs;
-      const lens = new Uint32Array(id * 2);
-      lens.set(this.lens);
-      this.lens = lens;
+      this.offs = grown(this.offs, id * 2);
+      this.lens = grown(this.lens, id * 2);
     }
     if (this.arenaLen + len > this.arena.length) {
       const a = Buffer.allocUnsafe(Math.max(this.arena.length * 2, this.arenaLen + len));
@@ -511,20 +504,8 @@ export class InternTable {
   }
 
   private grow(): void {
-    const old = this.slots;
-    const cap = (this.mask + 1) * 2;
-    const mask = cap - 1;
-    const slots = new Int32Array(cap * 2);
-    for (let i = 0; i < old.length; i += 2) {
-      const e = old[i + 1] as number;
-      if (e === 0) continue;
-      let s = (old[i] as number) & mask;
-      while (slots[2 * s + 1] !== 0) s = (s + 1) & mask;
-      slots[2 * s] = old[i] as number;
-      slots[2 * s + 1] = e;
-    }
-    this.slots = slots;
-    this.mask = mask;
+    this.slots = rehashSlots(this.slots);
+    this.mask = this.slots.length / 2 - 1;
   }
 }
 

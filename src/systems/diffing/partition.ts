@@ -12,7 +12,7 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { BufferedWriter } from './csv-scan.js';
+import { BufferedWriter, keepTail } from './csv-scan.js';
 
 /** murmur3-style 32-bit hash of b[start, start+len). */
 export function hashBytes(b: Uint8Array, start: number, len: number): number {
@@ -176,16 +176,9 @@ export class PartitionReader {
   async fill(): Promise<void> {
     if (this.eof) return;
     const keep = this.len - this.pos;
-    if (this.pos > 0) {
-      if (keep > 0) this.buf.copyWithin(0, this.pos, this.len);
-      this.pos = 0;
-      this.len = keep;
-    }
-    if (this.len === this.buf.length) {
-      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
-      this.buf.copy(bigger, 0, 0, this.len);
-      this.buf = bigger;
-    }
+    this.buf = keepTail(this.buf, this.pos, this.len);
+    this.pos = 0;
+    this.len = keep;
     const { bytesRead } = await this.fh.read(this.buf, this.len, this.buf.length - this.len, this.readPos);
     this.readPos += bytesRead;
     this.len += bytesRead;
