@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
+import type { LegacyRow } from '../../src/systems/hiring/legacy.js';
 
 /** The sample database of the original challenge, outside the repository (may be absent). */
 export const LEGACY_SAMPLE = path.resolve(
@@ -39,6 +40,26 @@ export function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-hiring-legacy-'));
 }
 
+/** An `applicants` row of the original format: a valid applicant unless `overrides` say otherwise. */
+export function legacyRow(id: number, overrides: Partial<LegacyRow> = {}): LegacyRow {
+  return {
+    id,
+    first_name: 'Sam',
+    last_name: `Legacy${id}`,
+    region: 'Chicago',
+    phone: `312-555-${String(1000 + id).slice(-4)}`,
+    email: `sam.${id}@example.com`,
+    phone_type: 'Other',
+    source: null,
+    over_21: 1,
+    reason: null,
+    workflow_state: 'applied',
+    created_at: '2014-07-07 02:10:46.503458',
+    updated_at: '2014-07-07 02:23:00.503458',
+    ...overrides,
+  };
+}
+
 /** Writes `applicants` rows (defaults fill the fields a test does not care about) to a new SQLite file. */
 export function writeLegacyFile(
   file: string,
@@ -54,21 +75,7 @@ export function writeLegacyFile(
     );
     const insertAll = db.transaction((all: readonly LegacyFixtureRow[]) => {
       for (const row of all) {
-        insert.run({
-          first_name: 'Sam',
-          last_name: `Legacy${row.id}`,
-          region: 'Chicago',
-          phone: `312-555-${String(1000 + row.id).slice(-4)}`,
-          email: `sam.${row.id}@example.com`,
-          phone_type: 'Other',
-          source: null,
-          over_21: 1,
-          reason: null,
-          workflow_state: 'applied',
-          created_at: '2014-07-07 02:10:46.503458',
-          updated_at: '2014-07-07 02:23:00.503458',
-          ...row,
-        });
+        insert.run(legacyRow(row.id, row));
       }
     });
     insertAll(rows);

@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from '../../../test/support/client.js';
+import { application as validApplication } from '../../../test/support/hiring.js';
 import {
   createTestPlatform,
   describeEachDb,
@@ -52,18 +53,9 @@ async function setup(options: { kind?: DbKind; env?: Record<string, string>; web
   };
 }
 
+/** The form fields of a valid application (shared fixture + the background-check consent). */
 function application(n: number, overrides: Record<string, unknown> = {}) {
-  return {
-    first_name: `First${n}`,
-    last_name: `Last${n}`,
-    email: `person${n}@example.com`,
-    phone: `(415) 555-${String(100 + n).padStart(4, '0')}`,
-    region: 'San Francisco Bay Area',
-    phone_type: 'Other',
-    over_21: true,
-    background_check_consent: true,
-    ...overrides,
-  };
+  return { ...validApplication(n), background_check_consent: true, ...overrides };
 }
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);

@@ -6,10 +6,12 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { fixedClock } from '../../platform/clock.js';
 import {
   LEGACY_SAMPLE,
+  legacyRow,
   tempDir,
   writeLegacyFile,
   type LegacyFixtureRow,
 } from '../../../test/support/hiring-legacy.js';
+import { application } from '../../../test/support/hiring.js';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
 import { PHONE_TYPES, REGIONS, STATES } from './constants.js';
 import type { LegacyRow } from './legacy.js';
@@ -20,20 +22,6 @@ import type { ApplicationInput } from './validation.js';
 
 const DAY_MS = 86_400_000;
 
-function application(n: number, overrides: ApplicationInput = {}): ApplicationInput {
-  return {
-    first_name: `First${n}`,
-    last_name: `Last${n}`,
-    email: `person${n}@example.com`,
-    phone: `(415) 555-${String(100 + n).padStart(4, '0')}`,
-    region: 'San Francisco Bay Area',
-    phone_type: 'Other',
-    over_21: true,
-    ...overrides,
-  };
-}
-
-/** The Monday of a YYYY-MM-DD day, computed with Date's own weekday. */
 function mondayOf(day: string): string {
   const d = new Date(`${day}T00:00:00Z`);
   return new Date(d.getTime() - ((d.getUTCDay() + 6) % 7) * DAY_MS).toISOString().slice(0, 10);
@@ -91,25 +79,6 @@ function arraySource(rows: LegacyRow[], failAfterBatches?: number): LegacySource
         yield rows.slice(i, i + 2);
       }
     },
-  };
-}
-
-function legacyRow(id: number, overrides: Partial<LegacyRow> = {}): LegacyRow {
-  return {
-    id,
-    first_name: 'Sam',
-    last_name: `Legacy${id}`,
-    region: 'Chicago',
-    phone: `312-555-${String(1000 + id).slice(-4)}`,
-    email: `sam.${id}@example.com`,
-    phone_type: 'Other',
-    source: null,
-    over_21: 1,
-    reason: null,
-    workflow_state: 'applied',
-    created_at: '2014-07-07 02:10:46.503458',
-    updated_at: '2014-07-07 02:23:00.503458',
-    ...overrides,
   };
 }
 
