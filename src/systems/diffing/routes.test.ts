@@ -32,6 +32,12 @@ afterEach(async () => {
   while (platforms.length) await platforms.pop()!.dispose();
 });
 
+/** Starts a diff of the saved revenue exports through the seed's route; returns its job id. */
+async function startRevenueDiff(app: FastifyInstance): Promise<number> {
+  return (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{ job_id: number }>()
+    .job_id;
+}
+
 async function setup(options: { env?: Record<string, string>; startWorkers?: boolean } = {}) {
   const clock = fixedClock(NOW);
   const platform = await createTestPlatform('sqlite', { clock, env: options.env });
@@ -108,9 +114,7 @@ describe('diffing API: jobs on the data directory files', () => {
   it('reports every figure of a finished job in /status, as JSON', async () => {
     const { app, dataDir } = await setup();
     writeRevenuePair(dataDir);
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     await waitForJob(app, job_id);
 
     const response = await app.inject({ method: 'GET', url: `/api/diffing/job/${job_id}/status` });
@@ -148,9 +152,7 @@ describe('diffing API: jobs on the data directory files', () => {
   it('serves the rows only in the old file at /deleted, under the old header', async () => {
     const { app, dataDir } = await setup();
     writeRevenuePair(dataDir);
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     await waitForJob(app, job_id);
 
     const response = await app.inject({ method: 'GET', url: `/api/diffing/job/${job_id}/deleted` });
@@ -271,9 +273,7 @@ describe('diffing API: jobs on the data directory files', () => {
   it('answers 404 with status "queued" while no worker has taken the job, then serves the diff once workers run it', async () => {
     const { app, dataDir, startWorkers } = await setup({ startWorkers: false });
     writeRevenuePair(dataDir);
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
 
     for (const suffix of ['', '/deleted']) {
       const pending = await app.inject({ method: 'GET', url: `/api/diffing/job/${job_id}${suffix}` });
@@ -302,9 +302,7 @@ describe('diffing API: jobs on the data directory files', () => {
   it('answers 404 with status "processing" and the progress while a worker runs the job', async () => {
     const { app, platform, dataDir } = await setup({ startWorkers: false });
     writeRevenuePair(dataDir);
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     // What the queue calls in the process running the job, as the attempt starts and reports progress.
     const definition = diffJobDefinition(platform);
     const payload = { jobId: job_id } as DiffJobPayload;
@@ -326,9 +324,7 @@ describe('diffing API: jobs on the data directory files', () => {
       old: REVENUE.old,
       new: [REVENUE_HEADER, addedDate, `${changedNew},extra`, unchangedExact],
     });
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     const status = await waitForJob(app, job_id);
     expect(status).toMatchObject({ status: 'failed', attempts: 1, rows_out: null, finished_at: NOW });
     expect(status.error).toMatch(
@@ -351,9 +347,7 @@ describe('diffing API: jobs on the data directory files', () => {
   it('fails a job whose file lost a column after it was queued once, without retrying', async () => {
     const { app, platform, dataDir, startWorkers } = await setup({ startWorkers: false });
     writeRevenuePair(dataDir);
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     writeCsv(dataDir, 'revenue_old.csv', [
       'date,segment_field,segment_value_id,stat',
       '2020-01-01,,,revenue',
@@ -374,9 +368,7 @@ describe('diffing API: jobs on the data directory files', () => {
       old: [REVENUE_HEADER, changedOld, deletedRow, deletedRow],
       new: [REVENUE_HEADER, firstChanged, addedDate, changedNew],
     });
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     const status = await waitForJob(app, job_id);
     expect(status).toMatchObject({
       status: 'done',
@@ -397,9 +389,7 @@ describe('diffing API: jobs on the data directory files', () => {
   it('answers 404 "job not found" instead of failing when the artifact sweep removed a finished job\'s files first', async () => {
     const { app, platform, dataDir } = await setup();
     writeRevenuePair(dataDir);
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     await waitForJob(app, job_id);
     // What the job queue's retention sweep does by file age, before the diffing sweep removes the row.
     await platform.artifacts.removeOlderThan(new Date(Date.now() + 60_000));
@@ -725,9 +715,7 @@ describe('diffing API: retention', () => {
       env: { JOB_RETENTION_DAYS: '1' },
     });
     writeRevenuePair(dataDir);
-    const { job_id } = (await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' })).json<{
-      job_id: number;
-    }>();
+    const job_id = await startRevenueDiff(app);
     clock.set(new Date(Date.parse(NOW) + 30 * DAY_MS));
     expect(await service.removeExpired()).toBe(0);
     expect(
