@@ -3,16 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { systemJobs } from '../../src/platform/jobs/index.js';
 import { findMetric } from '../../src/systems/diffing/metrics.js';
-import { SYSTEMS } from '../../src/systems/index.js';
 import { METRIC_LAYOUTS } from '../../src/systems/diffing/generate.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
-import { createTestPlatform, type TestPlatform } from '../support/platform.js';
+import { hasChromium, startBrowserApp, type BrowserApp } from '../support/browser.js';
 
 const built = fs.existsSync('dist/web/diffing/index.html');
 
@@ -84,8 +79,7 @@ const EXPECTED_DELETED = csv(
 );
 
 describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
-  let platform: TestPlatform;
-  let app: FastifyInstance;
+  let env: BrowserApp | undefined;
   let browser: Browser;
   let base: string;
   let dir: string;
@@ -106,17 +100,12 @@ describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
       ),
     );
 
-    platform = await createTestPlatform('sqlite');
-    await platform.jobs.startWorkers(systemJobs(platform, SYSTEMS));
-    app = await buildApp(platform);
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await launchChromium();
+    env = await startBrowserApp({ workers: true });
+    ({ browser, base } = env);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await platform?.dispose();
+    await env?.close();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,32 +1,25 @@
 // A shopper applies, fixes a validation error without retyping, agrees to the background check,
 // tracks and edits the application; the admin moves it to `hired` and sees the funnel change.
 import fs from 'node:fs';
-import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
-import { hasChromium, launchChromium } from '../support/browser.js';
-import { ADMIN_PASSWORD, createTestPlatform, type TestPlatform } from '../support/platform.js';
+import { hasChromium, startBrowserApp, type BrowserApp } from '../support/browser.js';
+import { ADMIN_PASSWORD } from '../support/platform.js';
 
 const built = fs.existsSync('dist/web/hiring/index.html');
 
 describe.skipIf(!hasChromium() || !built)('hiring in the browser', () => {
-  let platform: TestPlatform;
-  let app: FastifyInstance;
+  let env: BrowserApp | undefined;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    platform = await createTestPlatform('sqlite');
-    app = await buildApp(platform);
-    base = await app.listen({ host: '127.0.0.1', port: 0 });
-    browser = await launchChromium();
+    env = await startBrowserApp();
+    ({ browser, base } = env);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await platform?.dispose();
+    await env?.close();
   });
 
   async function hiredTotal(page: Page): Promise<number> {

@@ -1,6 +1,10 @@
 // Debian's Chromium driven by playwright-core: never a downloaded browser.
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
+import { buildApp } from '../../src/app.js';
+import { systemJobs } from '../../src/platform/jobs/index.js';
+import { SYSTEMS } from '../../src/systems/index.js';
+import { createTestPlatform, type TestPlatform } from './platform.js';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
@@ -20,4 +24,43 @@ export function launchChromium(): Promise<Browser> {
       '--no-first-run',
     ],
   });
+}
+
+export interface BrowserApp {
+  platform: TestPlatform;
+  /** http://127.0.0.1:<port> */
+  base: string;
+  browser: Browser;
+  /** Closes the browser, the server and the platform. */
+  close(): Promise<void>;
+}
+
+/**
+ * The app on a test platform (SQLite) listening on a free port, and Chromium. With `workers`, the
+ * systems' job workers run too (for pages that start jobs).
+ */
+export async function startBrowserApp(options: { workers?: boolean } = {}): Promise<BrowserApp> {
+  const platform = await createTestPlatform('sqlite');
+  let app: Awaited<ReturnType<typeof buildApp>> | undefined;
+  try {
+    if (options.workers) await platform.jobs.startWorkers(systemJobs(platform, SYSTEMS));
+    app = await buildApp(platform);
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+    const browser = await launchChromium();
+    const server = app;
+    return {
+      platform,
+      base,
+      browser,
+      close: async () => {
+        await browser.close();
+        await server.close();
+        await platform.dispose();
+      },
+    };
+  } catch (e) {
+    await app?.close();
+    await platform.dispose();
+    throw e;
+  }
 }
