@@ -22,7 +22,17 @@ function ids(base: FieldBaseProps) {
   const hintId = base.hint !== undefined ? `${id}-hint` : undefined;
   const errorId = base.error ? `${id}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(' ') || undefined;
-  return { id, hintId, errorId, describedBy };
+  /** What every single control (input, textarea, select, checkbox) carries. */
+  const control = {
+    id,
+    name: base.name,
+    required: base.required,
+    disabled: base.disabled,
+    'aria-invalid': base.error ? true : undefined,
+    'aria-describedby': describedBy,
+    'data-testid': fieldId(base.name),
+  };
+  return { id, hintId, errorId, describedBy, control };
 }
 
 export function FieldError({
@@ -90,34 +100,28 @@ export interface TextFieldProps extends FieldBaseProps, InputExtras {
 
 export function TextField(props: TextFieldProps) {
   const {
-    name,
+    name: _name,
     label: _label,
-    error,
+    error: _error,
     hint: _hint,
-    required,
+    required: _required,
     optional: _optional,
     id: _id,
-    disabled,
+    disabled: _disabled,
     value,
     onChange,
     className,
     ...input
   } = props;
-  const { id, describedBy } = ids(props);
+  const { id, control } = ids(props);
   return (
     <Shell base={props} htmlFor={id}>
       <input
         {...input}
-        id={id}
-        name={name}
+        {...control}
         className={`input${className ? ` ${className}` : ''}`}
         value={value}
         onChange={(e) => onChange(e.target.value)}
-        required={required}
-        disabled={disabled}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        data-testid={fieldId(name)}
       />
     </Shell>
   );
@@ -133,23 +137,17 @@ export interface TextAreaFieldProps extends FieldBaseProps {
 }
 
 export function TextAreaField(props: TextAreaFieldProps) {
-  const { name, error, required, disabled, value, onChange, rows = 4, maxLength, showCount } = props;
-  const { id, describedBy } = ids(props);
+  const { value, onChange, rows = 4, maxLength, showCount } = props;
+  const { id, control } = ids(props);
   return (
     <Shell base={props} htmlFor={id}>
       <textarea
-        id={id}
-        name={name}
+        {...control}
         className="input textarea"
         rows={rows}
         maxLength={maxLength}
         value={value}
         onChange={(e) => onChange(e.target.value)}
-        required={required}
-        disabled={disabled}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        data-testid={fieldId(name)}
       />
       {showCount && maxLength !== undefined && (
         <p className="field__count" aria-hidden="true">
@@ -174,22 +172,11 @@ export interface SelectFieldProps extends FieldBaseProps {
 }
 
 export function SelectField(props: SelectFieldProps) {
-  const { name, error, required, disabled, value, onChange, options, placeholder } = props;
-  const { id, describedBy } = ids(props);
+  const { value, onChange, options, placeholder } = props;
+  const { id, control } = ids(props);
   return (
     <Shell base={props} htmlFor={id}>
-      <select
-        id={id}
-        name={name}
-        className="input select"
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        required={required}
-        disabled={disabled}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={describedBy}
-        data-testid={fieldId(name)}
-      >
+      <select {...control} className="input select" value={value} onChange={(e) => onChange(e.target.value)}>
         {placeholder !== undefined && <option value="">{placeholder}</option>}
         {options.map((o) => (
           <option key={optionValue(o)} value={optionValue(o)}>
@@ -279,23 +266,12 @@ export interface CheckboxFieldProps extends FieldBaseProps {
 }
 
 export function CheckboxField(props: CheckboxFieldProps) {
-  const { name, label, error, hint, required, disabled, checked, onChange } = props;
-  const { id, hintId, errorId, describedBy } = ids(props);
+  const { name, label, error, hint, checked, onChange } = props;
+  const { id, hintId, errorId, control } = ids(props);
   return (
     <div className={`field field--checkbox${error ? ' field--invalid' : ''}`}>
       <div className="choice choice--large">
-        <input
-          type="checkbox"
-          id={id}
-          name={name}
-          checked={checked}
-          onChange={(e) => onChange(e.target.checked)}
-          required={required}
-          disabled={disabled}
-          aria-invalid={error ? true : undefined}
-          aria-describedby={describedBy}
-          data-testid={fieldId(name)}
-        />
+        <input type="checkbox" {...control} checked={checked} onChange={(e) => onChange(e.target.checked)} />
         <label htmlFor={id}>{label}</label>
       </div>
       {hint !== undefined && (
