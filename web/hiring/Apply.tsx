@@ -6,7 +6,7 @@ import { CheckboxField, fieldId, FormAlert } from '../ui/fields.js';
 import { Loading, PageHeading } from '../ui/Layout.js';
 import { Link, navigate } from '../ui/router.js';
 import { ApplicantForm } from './ApplicantForm.js';
-import { APPLICATION_FIELDS, unwrapApplicant, type Applicant, type ApplicationBody } from './applicant.js';
+import { APPLICATION_FIELDS, trimmed, unwrapApplicant, type Applicant } from './applicant.js';
 import { StateBadge } from './ApplicantDetails.js';
 import type { ApplyFlow } from './flow.js';
 import { HiringLayout } from './HiringLayout.js';
@@ -28,19 +28,6 @@ function Steps({ current }: { current: 0 | 1 | 2 }) {
       ))}
     </ol>
   );
-}
-
-/** Trims the text fields before sending (the form keeps what was typed). */
-function trimmed(values: ApplicationBody): ApplicationBody {
-  return {
-    ...values,
-    first_name: values.first_name.trim(),
-    last_name: values.last_name.trim(),
-    email: values.email.trim(),
-    phone: values.phone.trim(),
-    source: values.source.trim(),
-    reason: values.reason.trim(),
-  };
 }
 
 export function ApplyPage({ flow }: { flow: ApplyFlow }) {

@@ -9,6 +9,7 @@ import { navigate } from '../ui/router.js';
 import { ApplicantForm } from './ApplicantForm.js';
 import {
   applicationFromApplicant,
+  trimmed,
   unwrapApplicant,
   type Applicant,
   type ApplicationBody,
@@ -130,15 +131,7 @@ function ApplicationView({
   const save = async () => {
     setBusy(true);
     setFormError(undefined);
-    const result = await api.put<unknown>('/hiring/api/me', {
-      ...values,
-      first_name: values.first_name.trim(),
-      last_name: values.last_name.trim(),
-      email: values.email.trim(),
-      phone: values.phone.trim(),
-      source: values.source.trim(),
-      reason: values.reason.trim(),
-    });
+    const result = await api.put<unknown>('/hiring/api/me', trimmed(values));
     setBusy(false);
     const updated = result.ok ? unwrapApplicant(result.data) : null;
     if (updated !== null) {

@@ -18,6 +18,19 @@ export interface ApplicationBody {
 
 export type FieldErrors = Record<string, string>;
 
+/** The body with its text fields trimmed, to send (the form keeps what was typed). */
+export function trimmed(values: ApplicationBody): ApplicationBody {
+  return {
+    ...values,
+    first_name: values.first_name.trim(),
+    last_name: values.last_name.trim(),
+    email: values.email.trim(),
+    phone: values.phone.trim(),
+    source: values.source.trim(),
+    reason: values.reason.trim(),
+  };
+}
+
 /** Form fields in page order (the first one with an error gets focus). */
 export const APPLICATION_FIELDS = [
   'first_name',
