@@ -1,24 +1,19 @@
 // multipart/form-data upload with the CSRF token and upload progress (XMLHttpRequest: fetch has no
 // upload progress), with the kit's CSRF token (web/ui/api.ts).
-import { CSRF_HEADER, NETWORK_ERROR, csrfToken, type ApiErrorBody, type ApiResult } from '../ui/api.js';
+import {
+  CSRF_HEADER,
+  NETWORK_ERROR,
+  apiResult,
+  csrfToken,
+  isCsrfError,
+  parseBodyText,
+  type ApiResult,
+} from '../ui/api.js';
 
 export interface UploadOptions {
   /** Called with the share of the request body sent so far, 0–1. */
   onProgress?: (fraction: number) => void;
   signal?: AbortSignal;
-}
-
-function parse(text: string): unknown {
-  if (text === '') return null;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return { error: text.slice(0, 300) };
-  }
-}
-
-function asErrorBody(data: unknown): ApiErrorBody {
-  return data !== null && typeof data === 'object' && !Array.isArray(data) ? (data as ApiErrorBody) : {};
 }
 
 function sendOnce<T>(url: string, form: FormData, token: string | null, options: UploadOptions) {
@@ -36,9 +31,7 @@ function sendOnce<T>(url: string, form: FormData, token: string | null, options:
     };
     xhr.onload = () => {
       done();
-      const data = parse(xhr.responseText);
-      if (xhr.status >= 200 && xhr.status < 300) resolve({ ok: true, status: xhr.status, data: data as T });
-      else resolve({ ok: false, status: xhr.status, data: asErrorBody(data) });
+      resolve(apiResult<T>(xhr.status, parseBodyText(xhr.responseText)));
     };
     xhr.onerror = () => {
       done();
@@ -51,9 +44,6 @@ function sendOnce<T>(url: string, form: FormData, token: string | null, options:
     xhr.send(form);
   });
 }
-
-const isCsrfError = (data: ApiErrorBody) =>
-  /csrf/i.test(`${String(data['code'] ?? '')} ${String(data['message'] ?? '')} ${String(data.error ?? '')}`);
 
 /**
  * POSTs `form` and never throws except when aborted (AbortError). A stale CSRF token is refreshed

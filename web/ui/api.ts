@@ -49,8 +49,8 @@ export function setUnauthorizedHandler(handler: ((status: number) => void) | nul
   onUnauthorized = handler;
 }
 
-async function parseBody(res: Response): Promise<unknown> {
-  const text = await res.text();
+/** A response body's JSON (null when empty); a body that is not JSON becomes `{ error: <its start> }`. */
+export function parseBodyText(text: string): unknown {
   if (text === '') return null;
   try {
     return JSON.parse(text) as unknown;
@@ -59,7 +59,12 @@ async function parseBody(res: Response): Promise<unknown> {
   }
 }
 
-function isCsrfError(data: unknown): boolean {
+async function parseBody(res: Response): Promise<unknown> {
+  return parseBodyText(await res.text());
+}
+
+/** True when an error answer says the CSRF token was refused (then a fresh token may be tried). */
+export function isCsrfError(data: unknown): boolean {
   const body = asErrorBody(data);
   const text = `${String(body['code'] ?? '')} ${String(body['message'] ?? '')} ${String(body.error ?? '')}`;
   return /csrf/i.test(text);
@@ -68,6 +73,12 @@ function isCsrfError(data: unknown): boolean {
 function asErrorBody(data: unknown): ApiErrorBody {
   if (data !== null && typeof data === 'object' && !Array.isArray(data)) return data as ApiErrorBody;
   return {};
+}
+
+/** The result of an answer with this status and (parsed) body. */
+export function apiResult<T>(status: number, data: unknown): ApiResult<T> {
+  if (status >= 200 && status < 300) return { ok: true, status, data: data as T };
+  return { ok: false, status, data: asErrorBody(data) };
 }
 
 async function send(method: Method, url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
@@ -116,8 +127,7 @@ export async function request<T>(
     return { ok: false, status: 0, data: { error: NETWORK_ERROR } };
   }
   if (res.status === 401 && onUnauthorized !== null) onUnauthorized(res.status);
-  if (res.ok) return { ok: true, status: res.status, data: data as T };
-  return { ok: false, status: res.status, data: asErrorBody(data) };
+  return apiResult<T>(res.status, data);
 }
 
 export const api = {
