@@ -812,8 +812,11 @@ function newCounters(): Counters {
   };
 }
 
-/** Tallies the table and returns the sorted new-file offsets to output and old-file offsets deleted. */
-function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float64Array } {
+/**
+ * Tallies the table and returns the sorted new-file offsets to output (empty unless `withEmit`: the
+ * in-memory path writes those rows while scanning) and the old-file offsets deleted.
+ */
+function finishTable(t: KeyTable, c: Counters, withEmit = true): { emit: Float64Array; del: Float64Array } {
   const n = t.count;
   const st = t.status;
   const oldOff = t.oldOff;
@@ -824,6 +827,7 @@ function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float
     if (s === ST_ADDED || s === ST_CHANGED) nEmit++;
     else if (s === ST_NONE && (oldOff[i] as number) >= 0) nDel++;
   }
+  if (!withEmit) nEmit = 0;
   const emit = new Float64Array(nEmit);
   const del = new Float64Array(nDel);
   let e = 0;
@@ -831,10 +835,10 @@ function finishTable(t: KeyTable, c: Counters): { emit: Float64Array; del: Float
   for (let i = 0; i < n; i++) {
     const s = st[i];
     if (s === ST_ADDED) {
-      emit[e++] = t.newOff[i] as number;
+      if (withEmit) emit[e++] = t.newOff[i] as number;
       c.added++;
     } else if (s === ST_CHANGED) {
-      emit[e++] = t.newOff[i] as number;
+      if (withEmit) emit[e++] = t.newOff[i] as number;
       c.changed++;
     } else if (s === ST_UNCHANGED) {
       c.unchanged++;
@@ -1231,9 +1235,10 @@ async function diffInMemory(
     oldRows?.close();
   }
   await newIn.rd.close();
-  const { emit, del } = finishTable(t, c);
+  // The output is already written unless a repeated key may have superseded rows written.
+  const { emit, del } = finishTable(t, c, c.dupNew > 0);
   if (c.dupNew > 0) {
-    // A repeated key may have superseded rows already written: write the output again from the table.
+    // Write the output again from the table.
     outW.truncate(headerBytes);
     await copyRows(
       newIn,
