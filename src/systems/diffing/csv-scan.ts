@@ -87,8 +87,8 @@ export class CsvReader {
   private readPos = 0;
   /** Int32 view of buf for word-at-a-time skipping (null if buf is not 4-byte aligned). */
   private words: Int32Array | null = null;
-  /** DataView of buf (unaligned 4-byte loads for consumeEqual). */
-  private view: DataView = new DataView(new ArrayBuffer(0));
+  /** DataView of buf (unaligned 4-byte loads). */
+  view: DataView = new DataView(new ArrayBuffer(0));
   /** Read-ahead (scan passes): the next chunk is read into `spare` at READ_RESERVE while we scan. */
   private readonly readAhead: boolean;
   private readonly chunkSize: number;
@@ -499,6 +499,57 @@ export class CsvReader {
     for (let f = 0; f < this.nFields; f++) out.push(this.fieldValue(f));
     return out;
   }
+}
+
+/**
+ * Splits one record whose content bytes are known, b[start, end) (terminator excluded; it may span
+ * several physical lines inside quotes), into fields by the same dialect as CsvReader. Field
+ * boundaries go to fStart/fEnd/fQuoted (which must have room for the record's fields: callers
+ * re-split records that CsvReader already checked); returns the number of fields.
+ */
+export function splitRecord(
+  b: Uint8Array,
+  start: number,
+  end: number,
+  fStart: Int32Array,
+  fEnd: Int32Array,
+  fQuoted: Uint8Array,
+): number {
+  let nf = 0;
+  let fs = start;
+  let quoted = 0;
+  let i = start;
+  while (i < end) {
+    const c = b[i] as number;
+    if (c === COMMA) {
+      fStart[nf] = fs;
+      fEnd[nf] = i;
+      fQuoted[nf] = quoted;
+      nf++;
+      fs = ++i;
+      quoted = 0;
+    } else if (c === QUOTE && i === fs) {
+      let j = i + 1;
+      while (j < end) {
+        if (b[j] === QUOTE) {
+          if (j + 1 < end && b[j + 1] === QUOTE) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        j++;
+      }
+      quoted = 1;
+      i = j + 1; // after the closing quote; bytes up to the delimiter are data
+    } else {
+      i++;
+    }
+  }
+  fStart[nf] = fs;
+  fEnd[nf] = end;
+  fQuoted[nf] = quoted;
+  return nf + 1;
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   runDiff,
   runDiffTuned,
   type DiffOptions,
+  type Tuning,
   type DiffSpec,
   type DiffStats,
 } from './diff-engine.js';
@@ -23,10 +24,18 @@ interface Mode {
   name?: string;
   forcePartitions?: number;
   chunkSize?: number;
+  tuning?: Partial<Tuning>;
 }
+/** Keyless table with fingerprints of a few bits: many keys share one (probing, predictions). */
+const WEAK_H1: Partial<Tuning> = { fingerprintMask: [3, -1] };
+/** Every two different keys collide: the diff always starts again with the KeyTable. */
+const COLLIDING: Partial<Tuning> = { fingerprintMask: [0, 0] };
 const MODES: Mode[] = [
   { name: 'in-memory' },
   { name: 'in-memory, 64-byte chunks', chunkSize: 64 },
+  { name: 'in-memory, key table', tuning: { keyless: false } },
+  { name: 'in-memory, 2-bit first fingerprint half', tuning: WEAK_H1 },
+  { name: 'in-memory, colliding fingerprints, 64-byte chunks', chunkSize: 64, tuning: COLLIDING },
   { name: 'partitioned (3)', forcePartitions: 3 },
   { name: 'partitioned (1), 64-byte chunks', forcePartitions: 1, chunkSize: 64 },
 ];
@@ -61,6 +70,7 @@ async function diff(
   const stats = await runDiffTuned(opts, {
     chunkSize: mode.chunkSize ?? 8 << 20,
     copyChunkSize: mode.chunkSize ?? 256 << 10,
+    ...mode.tuning,
   });
   const outBytes = readFileSync(opts.outPath);
   return {
@@ -90,7 +100,7 @@ async function diffError(
         spec: SPEC,
         forcePartitions: mode.forcePartitions,
       },
-      { chunkSize: mode.chunkSize ?? 8 << 20, copyChunkSize: 256 << 10 },
+      { chunkSize: mode.chunkSize ?? 8 << 20, copyChunkSize: 256 << 10, ...mode.tuning },
     );
   } catch (e) {
     if (e instanceof DiffInputError) return { err: e, dir: d };
@@ -596,6 +606,9 @@ describe('runDiff property: agrees with the reference implementation', () => {
         fc.constantFrom<Mode>(
           {},
           { chunkSize: 64 },
+          { tuning: { keyless: false } },
+          { tuning: WEAK_H1 },
+          { tuning: COLLIDING, chunkSize: 64 },
           { forcePartitions: 1 },
           { forcePartitions: 3, chunkSize: 64 },
           { forcePartitions: 4 },
@@ -693,7 +706,13 @@ describe('runDiff fast path: rows byte-identical to their old row', () => {
         fc.array(fc.tuple(op, valueText, genRow), { maxLength: 30 }),
         fileShape,
         fc.boolean(),
-        fc.constantFrom<Mode>({}, { chunkSize: 64 }),
+        fc.constantFrom<Mode>(
+          {},
+          { chunkSize: 64 },
+          { tuning: { keyless: false } },
+          { tuning: WEAK_H1, chunkSize: 64 },
+          { tuning: COLLIDING },
+        ),
       )
       .map(([oldRows, ops, shape, sameTerminator, mode]) => {
         const newRows: GenRow[] = [];

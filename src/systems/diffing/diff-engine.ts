@@ -58,6 +58,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startModuleThread } from '../../platform/threads.js';
 import { valueBytesEqual } from './compare.js';
+import { KeyFingerprint } from './key-fingerprint.js';
 import {
   BufferedWriter,
   CsvReader,
@@ -67,6 +68,7 @@ import {
   NEED_MORE,
   RECORD,
   grown,
+  splitRecord,
   unquoteInto,
 } from './csv-scan.js';
 import {
@@ -275,6 +277,10 @@ export class KeyTable {
   predictedOldRow(): number {
     const idx = this.lastFound + 1;
     return idx < this.count && (this.oldLen[idx] as number) > 0 ? idx : -1;
+  }
+
+  oldRowLen(idx: number): number {
+    return this.oldLen[idx] as number;
   }
 
   /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
@@ -816,7 +822,7 @@ function newCounters(): Counters {
  * Tallies the table and returns the sorted new-file offsets to output (empty unless `withEmit`: the
  * in-memory path writes those rows while scanning) and the old-file offsets deleted.
  */
-function finishTable(t: KeyTable, c: Counters, withEmit = true): { emit: Float64Array; del: Float64Array } {
+function finishTable(t: TableState, c: Counters, withEmit = true): { emit: Float64Array; del: Float64Array } {
   const n = t.count;
   const st = t.status;
   const oldOff = t.oldOff;
@@ -909,15 +915,16 @@ const FAST_CHECK = 4096;
 const OLD_ROWS_JUMP = 64 * 1024;
 
 /**
- * The old file's bytes, read a second time (from the page cache) through a window, for the new-file
- * fast path: an old row is looked at where the table says it is. The window moves on by reads of
- * 1 MiB as the scan advances; a look elsewhere (a row out of place, then back) reads 64 KiB there.
- * Reads are limited to twice the file: in a new file in another order the fast path keeps missing,
- * and then it reads no more.
+ * A file's bytes, read a second time (from the page cache) through a window: for the new-file fast
+ * path an old row is looked at where the table says it is, and the keyless table re-reads the rows
+ * it must check. The window moves on by reads of 1 MiB as the scan advances; a look elsewhere (a row
+ * out of place, then back) reads 64 KiB there. Fast-path tries (`at`) are limited to reads of twice
+ * the file: in a new file in another order the fast path keeps missing, and then it reads no more;
+ * `need` always reads.
  */
-class OldRows {
-  private readonly buf: Buffer;
-  readonly view: DataView;
+class RowWindow {
+  private buf: Buffer;
+  private dv: DataView;
   private base = 0;
   private len = 0;
   private budget: number;
@@ -928,17 +935,17 @@ class OldRows {
   ) {
     this.buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(OLD_ROWS_JUMP, size)));
     this.budget = 2 * size + this.buf.length;
-    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
   }
 
-  static open(path: string, size: number): OldRows | null {
+  static open(path: string, size: number): RowWindow | null {
     let fd = -1;
     try {
       fd = openSync(path, 'r');
-      return new OldRows(fd, size);
+      return new RowWindow(fd, size);
     } catch {
       if (fd >= 0) closeSync(fd);
-      return null; // only an optimisation: the scan reports real read errors
+      return null; // the scans report real read errors
     }
   }
 
@@ -946,12 +953,37 @@ class OldRows {
     return this.buf;
   }
 
-  /** Position in `bytes` of the file's bytes [off, off + len), or -1. */
+  get view(): DataView {
+    return this.dv;
+  }
+
+  /** Reads elsewhere than just after the window (rows looked at out of file order). */
+  jumps = 0;
+
+  /** Position in `bytes` of the file's bytes [off, off + len), or -1 (fast-path tries). */
   at(off: number, len: number): number {
     if (off >= this.base && off + len <= this.base + this.len) return off - this.base;
     if (len > this.buf.length || this.budget <= 0) return -1;
+    return this.read(off, len, OLD_ROWS_JUMP);
+  }
+
+  /** Position in `bytes` of the file's bytes [off, off + len); reads them wherever they are. */
+  need(off: number, len: number): number {
+    if (off >= this.base && off + len <= this.base + this.len) return off - this.base;
+    if (len > this.buf.length) {
+      this.buf = Buffer.allocUnsafe(2 * len);
+      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    }
+    const at = this.read(off, len, 4096);
+    if (at < 0) throw new Error(`internal error: cannot re-read ${len} bytes at offset ${off}`);
+    return at;
+  }
+
+  /** Reads at `off`: the whole window when moving on, else `jump` bytes (at least len). */
+  private read(off: number, len: number, jump: number): number {
     const movingOn = off >= this.base && off <= this.base + this.len + this.buf.length;
-    const want = movingOn ? this.buf.length : Math.min(this.buf.length, Math.max(OLD_ROWS_JUMP, len));
+    if (!movingOn) this.jumps++;
+    const want = movingOn ? this.buf.length : Math.min(this.buf.length, Math.max(jump, len));
     const n = readSync(this.fd, this.buf, 0, want, off);
     this.budget -= want;
     this.base = off;
@@ -961,6 +993,56 @@ class OldRows {
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/** What the fast path needs of a table (KeyTable, FpTable). */
+interface OldRowOrder {
+  oldOff: Float64Array;
+  /** The entry after the last one found when it has a one-line old row, else -1. */
+  predictedOldRow(): number;
+  /** Content length of entry idx's old row. */
+  oldRowLen(idx: number): number;
+  /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
+  markIdentical(idx: number, off: number): boolean;
+}
+
+/**
+ * The new-file fast path (both files have the same header): re-exports mostly repeat the old rows
+ * byte for byte in the same order, so the next new row is compared with the raw bytes of the old row
+ * of the entry after the last one found, read through a RowWindow; equal bytes are the same one-line
+ * record, hence the same key and value: unchanged, without parsing, hashing or lookup. It switches
+ * itself off when fewer than 1 in 4 of its tries hit (another order, or most values changed).
+ */
+class FastPath {
+  on: boolean;
+  identical = 0;
+  dups = 0;
+  firstDup = 0;
+  private tries = 0;
+
+  constructor(private readonly win: RowWindow | null) {
+    this.on = win !== null;
+  }
+
+  /** Consumes the reader's next record when it is byte-identical to the predicted old row. */
+  take(rd: CsvReader, t: OldRowOrder): boolean {
+    const idx = t.predictedOldRow();
+    if (idx < 0) return false;
+    if (++this.tries % FAST_CHECK === 0 && this.identical * 4 < this.tries) {
+      this.on = false;
+      return false;
+    }
+    const win = this.win as RowWindow;
+    const len = t.oldRowLen(idx);
+    const at = win.at(t.oldOff[idx] as number, len);
+    if (at < 0 || !rd.consumeEqual(win.bytes, win.view, at, len)) return false;
+    this.identical++;
+    if (t.markIdentical(idx, rd.base + rd.recStart)) {
+      this.dups++;
+      if (this.firstDup === 0) this.firstDup = rd.line;
+    }
+    return true;
   }
 }
 
@@ -986,9 +1068,10 @@ async function scanIntoTable(
   progress: Progress,
   lo: number,
   hi: number,
-  oldRows: OldRows | null = null,
+  oldRows: RowWindow | null = null,
   emit: { w: BufferedWriter; term: Buffer } | null = null,
 ): Promise<void> {
+  const fast = new FastPath(oldRows);
   const rd = inp.rd;
   const nCols = inp.nCols;
   const keyCols = inp.keyCols;
@@ -1013,8 +1096,6 @@ async function scanIntoTable(
   let dups = 0;
   let firstDup = 0;
   let sink = 0;
-  let identical = 0;
-  let tries = 0;
 
   const flush = (): void => {
     const buf = rd.buf;
@@ -1063,27 +1144,9 @@ async function scanIntoTable(
   };
 
   for (;;) {
-    if (oldRows !== null) {
-      const idx = t.predictedOldRow();
-      if (idx >= 0) {
-        const len = t.oldLen[idx] as number;
-        if (++tries % FAST_CHECK === 0 && identical * 4 < tries) {
-          // Most rows are not byte-identical to their predicted old row (another order, or most
-          // values changed): stop trying, and go back to batches of 64 rows.
-          oldRows = null;
-        } else {
-          const at = oldRows.at(t.oldOff[idx] as number, len);
-          if (at >= 0 && rd.consumeEqual(oldRows.bytes, oldRows.view, at, len)) {
-            rows++;
-            identical++;
-            if (t.markIdentical(idx, rd.base + rd.recStart)) {
-              dups++;
-              if (firstDup === 0) firstDup = rd.line;
-            }
-            continue;
-          }
-        }
-      }
+    if (fast.on && fast.take(rd, t)) {
+      rows++;
+      continue;
     }
     const r = nextRecord(inp);
     if (r === RECORD) {
@@ -1121,7 +1184,7 @@ async function scanIntoTable(
       recS[n] = rd.recStart;
       recE[n] = rd.recEnd;
       rows++;
-      if (++n === BATCH || oldRows !== null) flush();
+      if (++n === BATCH || fast.on) flush();
     } else if (r === NEED_MORE) {
       flush(); // value positions point into rd.buf, which fill() moves
       await fillOrThrow(inp);
@@ -1132,11 +1195,11 @@ async function scanIntoTable(
     }
   }
   t.sink ^= sink;
-  c.identical += identical;
+  c.identical += fast.identical;
   if (isNew) {
     c.rowsNew += rows;
-    c.dupNew += dups;
-    c.firstDupNew = minLine(c.firstDupNew, firstDup);
+    c.dupNew += dups + fast.dups;
+    c.firstDupNew = minLine(minLine(c.firstDupNew, firstDup), fast.firstDup);
   } else {
     c.rowsOld += rows;
     c.dupOld += dups;
@@ -1206,11 +1269,498 @@ function applyNew(
   return dup;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Keyless table (the in-memory path)
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The keyless table cannot go on (a key fingerprint matched a different key, or the new file's rows
+ * come in another order than the old file's): the diff is redone with the KeyTable (diffClassic).
+ */
+class UseKeyTable extends Error {}
+
+/**
+ * Open-addressing (linear probing) table: key fingerprint (key-fingerprint.ts) → entry. Slots are
+ * (h1, entry + 1) pairs; per entry: h1, h2, the file offset of the key's (last) old row, of its (last)
+ * new row, its status and the length of its reference row (the old row; the new row for keys only
+ * in the new file). Keys and values are not stored: a fingerprint match is checked by reading the
+ * reference row again (RowCheck) — rare in the old file (a repeated key), and in the new file only
+ * for rows that are not byte-identical to their old row. A different key behind the same 62-bit
+ * fingerprint throws FingerprintCollision. ~30 bytes per key where the KeyTable needs ~80.
+ */
+export class FpTable {
+  count = 0;
+  h1: Int32Array;
+  h2: Int32Array;
+  oldOff: Float64Array;
+  newOff: Float64Array;
+  status: Uint8Array;
+  /** Content length of the reference row (terminator excluded). */
+  refLen: Uint32Array;
+  /** 1 when the old row is one physical line (the fast path compares only those). */
+  oneLine: Uint8Array;
+  /** Entry of the last new-file row applied. */
+  lastApplied = -1;
+  /** Sink for touch() results (keeps the loads from being optimised away). */
+  sink = 0;
+  private slots: Int32Array;
+  private mask: number;
+  private limit: number;
+  private lastSlot = -1;
+  private lastFound = -1;
+
+  constructor(expectedKeys: number) {
+    const n = Math.max(16, Math.ceil(expectedKeys));
+    let cap = 16;
+    while (cap * 0.7 < n) cap *= 2;
+    this.slots = new Int32Array(cap * 2);
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * 0.7);
+    this.h1 = new Int32Array(n);
+    this.h2 = new Int32Array(n);
+    this.oldOff = new Float64Array(n);
+    this.newOff = new Float64Array(n);
+    this.status = new Uint8Array(n);
+    this.refLen = new Uint32Array(n);
+    this.oneLine = new Uint8Array(n);
+  }
+
+  /** Loads the home slot of h1 into cache (see KeyTable.touch). */
+  touch(h1: number): number {
+    return this.slots[2 * (h1 & this.mask) + 1] as number;
+  }
+
+  /** Entry with this fingerprint, or -1 (then the next add() goes to the probed free slot). */
+  find(h1: number, h2: number): number {
+    const slots = this.slots;
+    const mask = this.mask;
+    let s = h1 & mask;
+    for (;;) {
+      const e = slots[2 * s + 1] as number;
+      if (e === 0) {
+        this.lastSlot = s;
+        return -1;
+      }
+      if (slots[2 * s] === h1 && this.h2[e - 1] === h2) {
+        this.lastFound = e - 1;
+        return e - 1;
+      }
+      s = (s + 1) & mask;
+    }
+  }
+
+  /** Adds a fingerprint known to be absent (right after a find() that returned -1). */
+  add(h1: number, h2: number): number {
+    const idx = this.count;
+    if (idx === this.h1.length) this.growEntries();
+    this.h1[idx] = h1;
+    this.h2[idx] = h2;
+    this.oldOff[idx] = -1;
+    this.newOff[idx] = -1;
+    this.status[idx] = ST_NONE;
+    this.oneLine[idx] = 0;
+    const s = this.lastSlot;
+    this.slots[2 * s] = h1;
+    this.slots[2 * s + 1] = idx + 1;
+    this.count = idx + 1;
+    if (this.count > this.limit) {
+      this.slots = rehashSlots(this.slots);
+      this.mask = this.slots.length / 2 - 1;
+      this.limit = Math.floor((this.mask + 1) * 0.7);
+    }
+    return idx;
+  }
+
+  /** Entry after the last one found if it has this fingerprint, else -1 (no probing). */
+  predict(h1: number, h2: number): number {
+    const idx = this.lastFound + 1;
+    if (idx < this.count && this.h1[idx] === h1 && this.h2[idx] === h2) {
+      this.lastFound = idx;
+      return idx;
+    }
+    return -1;
+  }
+
+  /** The entry after the last one found when it has a one-line old row (fast path), else -1. */
+  predictedOldRow(): number {
+    const idx = this.lastFound + 1;
+    return idx < this.count && this.oneLine[idx] === 1 ? idx : -1;
+  }
+
+  oldRowLen(idx: number): number {
+    return this.refLen[idx] as number;
+  }
+
+  /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
+  markIdentical(idx: number, off: number): boolean {
+    this.lastFound = idx;
+    const dup = (this.newOff[idx] as number) >= 0;
+    this.newOff[idx] = off;
+    this.status[idx] = ST_UNCHANGED;
+    return dup;
+  }
+
+  private growEntries(): void {
+    const n = Math.ceil(this.h1.length * 1.5) + 16;
+    this.h1 = grown(this.h1, n);
+    this.h2 = grown(this.h2, n);
+    this.oldOff = grown(this.oldOff, n);
+    this.newOff = grown(this.newOff, n);
+    this.status = grown(this.status, n);
+    this.refLen = grown(this.refLen, n);
+    this.oneLine = grown(this.oneLine, n);
+  }
+}
+
+/** Where a file's key and value columns are (each file's own header order). */
+interface Layout {
+  nCols: number;
+  keyCols: Int32Array;
+  valCol: number;
+}
+
+/**
+ * Compares two rows field by field after CSV unquoting: row 0 (a reference row read again through a
+ * RowWindow) and row 1 (the row being scanned), each with its file's column layout. Both are split
+ * with splitRecord, so they must be records the scan already checked (nCols fields).
+ */
+class RowCheck {
+  /** Field boundaries of rows 0 and 1 (row 1's may be a reader's own arrays, see current()). */
+  private readonly fS: [Int32Array, Int32Array];
+  private readonly fE: [Int32Array, Int32Array];
+  private readonly fQ: [Uint8Array, Uint8Array];
+  private readonly own: { fS: Int32Array; fE: Int32Array; fQ: Uint8Array }[];
+  private readonly bufs: [Uint8Array, Uint8Array];
+  private readonly lays: [Layout, Layout];
+  private t0: Buffer = Buffer.allocUnsafe(256);
+  private t1: Buffer = Buffer.allocUnsafe(256);
+
+  constructor(a: Layout, b: Layout) {
+    const n = Math.max(a.nCols, b.nCols) + 1;
+    this.own = [0, 1].map(() => ({ fS: new Int32Array(n), fE: new Int32Array(n), fQ: new Uint8Array(n) }));
+    const [o0, o1] = this.own as [(typeof this.own)[0], (typeof this.own)[0]];
+    this.fS = [o0.fS, o1.fS];
+    this.fE = [o0.fE, o1.fE];
+    this.fQ = [o0.fQ, o1.fQ];
+    this.bufs = [Buffer.alloc(0), Buffer.alloc(0)];
+    this.lays = [a, b];
+  }
+
+  /** Row `which` (0 or 1) is the record content b[at, at + len) of a file with layout `lay`. */
+  split(which: 0 | 1, b: Uint8Array, at: number, len: number, lay: Layout): void {
+    const o = this.own[which] as (typeof this.own)[0];
+    this.fS[which] = o.fS;
+    this.fE[which] = o.fE;
+    this.fQ[which] = o.fQ;
+    this.bufs[which] = b;
+    this.lays[which] = lay;
+    splitRecord(b, at, at + len, o.fS, o.fE, o.fQ);
+  }
+
+  /** Row 1 is the reader's current record (already split; valid until its next record). */
+  current(rd: CsvReader, lay: Layout): void {
+    this.bufs[1] = rd.buf;
+    this.lays[1] = lay;
+    this.fS[1] = rd.fStart;
+    this.fE[1] = rd.fEnd;
+    this.fQ[1] = rd.fQuoted;
+  }
+
+  keysEqual(): boolean {
+    const a = this.lays[0].keyCols;
+    const b = this.lays[1].keyCols;
+    for (let k = 0; k < a.length; k++) {
+      if (!this.fieldEquals(a[k] as number, b[k] as number, false)) return false;
+    }
+    return true;
+  }
+
+  /** The value rule (compare.ts) between row 0's and row 1's value fields. */
+  valuesEqual(): boolean {
+    return this.fieldEquals(this.lays[0].valCol, this.lays[1].valCol, true);
+  }
+
+  private fieldEquals(f0: number, f1: number, asValue: boolean): boolean {
+    let a = this.bufs[0];
+    let as = this.fS[0][f0] as number;
+    let ae = this.fE[0][f0] as number;
+    let b = this.bufs[1];
+    let bs = this.fS[1][f1] as number;
+    let be = this.fE[1][f1] as number;
+    if (this.fQ[0][f0] === 1) {
+      if (this.t0.length < ae - as) this.t0 = Buffer.allocUnsafe(2 * (ae - as));
+      ae = unquoteInto(a, as, ae, this.t0, 0);
+      as = 0;
+      a = this.t0;
+    }
+    if (this.fQ[1][f1] === 1) {
+      if (this.t1.length < be - bs) this.t1 = Buffer.allocUnsafe(2 * (be - bs));
+      be = unquoteInto(b, bs, be, this.t1, 0);
+      bs = 0;
+      b = this.t1;
+    }
+    if (asValue) return valueBytesEqual(a, as, ae, b, bs, be);
+    const len = ae - as;
+    if (len !== be - bs) return false;
+    for (let i = 0; i < len; i++) if (a[as + i] !== b[bs + i]) return false;
+    return true;
+  }
+}
+
+/**
+ * Old file into the keyless table: fingerprints are computed for a batch of 64 rows, their home
+ * slots touched (overlapping cache misses), then added in file order. A fingerprint already present
+ * is a repeated key (checked against the earlier row: last occurrence wins) or a collision.
+ */
+async function scanOldKeyless(
+  inp: Input,
+  kf: KeyFingerprint,
+  t: FpTable,
+  check: RowCheck,
+  win: RowWindow,
+  c: Counters,
+  progress: Progress,
+): Promise<void> {
+  const rd = inp.rd;
+  const nCols = inp.nCols;
+  const keyCols = inp.keyCols;
+  const h1s = new Int32Array(BATCH);
+  const h2s = new Int32Array(BATCH);
+  const recS = new Int32Array(BATCH);
+  const recE = new Int32Array(BATCH);
+  const one = new Uint8Array(BATCH);
+  const lines = new Float64Array(BATCH);
+  let n = 0;
+  let rows = 0;
+  let dups = 0;
+  let firstDup = 0;
+  let sink = 0;
+
+  const flush = (): void => {
+    for (let k = 0; k < n; k++) sink += t.touch(h1s[k] as number);
+    const base = rd.base;
+    for (let k = 0; k < n; k++) {
+      let idx = t.find(h1s[k] as number, h2s[k] as number);
+      const rs = recS[k] as number;
+      const len = (recE[k] as number) - rs;
+      if (idx < 0) {
+        idx = t.add(h1s[k] as number, h2s[k] as number);
+      } else {
+        // The earlier row's key must be this row's: a repeated key, the last occurrence wins.
+        const prevLen = t.refLen[idx] as number;
+        const at = win.need(t.oldOff[idx] as number, prevLen);
+        check.split(0, win.bytes, at, prevLen, inp);
+        check.split(1, rd.buf, rs, len, inp);
+        if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
+        dups++;
+        if (firstDup === 0) firstDup = lines[k] as number;
+      }
+      t.oldOff[idx] = base + rs;
+      t.refLen[idx] = len;
+      t.oneLine[idx] = one[k] as number;
+    }
+    n = 0;
+  };
+
+  for (;;) {
+    const r = nextRecord(inp);
+    if (r === RECORD) {
+      if (rd.nFields !== nCols) {
+        if (rd.isBlank()) continue;
+        throw raggedError(inp);
+      } else if (nCols === 1 && rd.isBlank()) {
+        continue;
+      }
+      kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
+      h1s[n] = kf.h1;
+      h2s[n] = kf.h2;
+      recS[n] = rd.recStart;
+      recE[n] = rd.recEnd;
+      one[n] = rd.recordLines === 1 ? 1 : 0;
+      lines[n] = rd.line;
+      rows++;
+      if (++n === BATCH) flush();
+    } else if (r === NEED_MORE) {
+      flush(); // row positions point into rd.buf, which fill() moves
+      await fillOrThrow(inp);
+      progress.at(0, 0.45, rd.consumed / Math.max(1, inp.size));
+    } else {
+      flush();
+      break;
+    }
+  }
+  t.sink ^= sink;
+  c.rowsOld += rows;
+  c.dupOld += dups;
+  c.firstDupOld = minLine(c.firstDupOld, firstDup);
+}
+
+/**
+ * New file against the keyless table, one row at a time in file order. With `fast` (both files have
+ * the same header), a row whose bytes are exactly those of the predicted entry's old row is
+ * unchanged without being parsed further (as in scanIntoTable). Other rows are fingerprinted, found
+ * (predicted entry first, then the hash table), checked against their reference row, and compared
+ * by value; added and changed rows are written out as soon as they are known.
+ */
+async function scanNewKeyless(
+  inp: Input,
+  kf: KeyFingerprint,
+  t: FpTable,
+  check: RowCheck,
+  oldIn: Input,
+  oldWin: RowWindow,
+  fast: FastPath,
+  emit: { w: BufferedWriter; term: Buffer },
+  c: Counters,
+  progress: Progress,
+): Promise<void> {
+  const rd = inp.rd;
+  const nCols = inp.nCols;
+  const keyCols = inp.keyCols;
+  let newWin: RowWindow | null = null;
+  let rows = 0;
+  let dups = 0;
+  let firstDup = 0;
+  let checks = 0;
+  try {
+    for (;;) {
+      if (fast.on && fast.take(rd, t)) {
+        rows++;
+        continue;
+      }
+      const r = nextRecord(inp);
+      if (r === RECORD) {
+        if (rd.nFields !== nCols) {
+          if (rd.isBlank()) continue;
+          throw raggedError(inp);
+        } else if (nCols === 1 && rd.isBlank()) {
+          continue;
+        }
+        rows++;
+        kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
+        const h1 = kf.h1;
+        const h2 = kf.h2;
+        const off = rd.base + rd.recStart;
+        const len = rd.recEnd - rd.recStart;
+        let idx = t.predict(h1, h2);
+        if (idx < 0) idx = t.find(h1, h2);
+        let dup = false;
+        if (idx < 0) {
+          idx = t.add(h1, h2);
+          t.newOff[idx] = off;
+          t.refLen[idx] = len;
+          t.status[idx] = ST_ADDED;
+        } else {
+          const oldOff = t.oldOff[idx] as number;
+          const refLen = t.refLen[idx] as number;
+          if (oldOff >= 0) {
+            const at = oldWin.need(oldOff, refLen);
+            if (++checks % FAST_CHECK === 0 && oldWin.jumps * 4 > checks) {
+              // Most old rows are looked at out of file order (a new file in another order): one
+              // read each would cost more than the KeyTable.
+              throw new UseKeyTable('new file in another order');
+            }
+            check.split(0, oldWin.bytes, at, refLen, oldIn);
+          } else {
+            // A key only in the new file, seen again: its reference row is the earlier new row.
+            newWin ??= RowWindow.open(inp.path, inp.size);
+            if (newWin === null) throw new UseKeyTable('key fingerprint collision'); // cannot check: redo with keys
+            const at = newWin.need(t.newOff[idx] as number, refLen);
+            check.split(0, newWin.bytes, at, refLen, inp);
+            t.refLen[idx] = len;
+          }
+          check.current(rd, inp);
+          if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
+          dup = (t.newOff[idx] as number) >= 0;
+          t.newOff[idx] = off;
+          if (oldOff >= 0) t.status[idx] = check.valuesEqual() ? ST_UNCHANGED : ST_CHANGED;
+        }
+        t.lastApplied = idx;
+        if (dup) {
+          dups++;
+          if (firstDup === 0) firstDup = rd.line;
+        } else {
+          const st = t.status[idx];
+          if (st === ST_ADDED || st === ST_CHANGED) {
+            emit.w.write(rd.buf, rd.recStart, rd.recEnd);
+            emit.w.write(emit.term, 0, emit.term.length);
+          }
+        }
+      } else if (r === NEED_MORE) {
+        await fillOrThrow(inp);
+        progress.at(0.45, 0.9, rd.consumed / Math.max(1, inp.size));
+      } else {
+        break;
+      }
+    }
+  } finally {
+    newWin?.close();
+  }
+  c.identical += fast.identical;
+  c.rowsNew += rows;
+  c.dupNew += dups + fast.dups;
+  c.firstDupNew = minLine(minLine(c.firstDupNew, firstDup), fast.firstDup);
+}
+
+/** What finishTable reads of a table (KeyTable and FpTable). */
+interface TableState {
+  count: number;
+  status: Uint8Array;
+  oldOff: Float64Array;
+  newOff: Float64Array;
+}
+
+/**
+ * The in-memory path: the keyless table first; if a key fingerprint ever matches a different key
+ * (about 2⁻⁶² per pair of keys, or tests that weaken the fingerprint) the diff starts again on fresh
+ * readers (`reopen`) with the KeyTable, which stores the keys.
+ */
 async function diffInMemory(
   oldIn: Input,
   newIn: Input,
   oldSample: Sample,
   newSample: Sample,
+  outW: BufferedWriter,
+  delW: BufferedWriter,
+  c: Counters,
+  progress: Progress,
+  tuning: Tuning,
+  reopen: () => Promise<[Input, Input]>,
+): Promise<void> {
+  const headerBytes = outW.written;
+  const expected = Math.max(oldSample.estRows, newSample.estRows) * 1.05 + 16;
+  const win = tuning.keyless ? RowWindow.open(oldIn.path, oldIn.size) : null;
+  if (win !== null) {
+    let t: FpTable | null = new FpTable(expected);
+    try {
+      const kf = new KeyFingerprint(tuning.fingerprintMask);
+      await scanOldKeyless(oldIn, kf, t, new RowCheck(oldIn, oldIn), win, c, progress);
+      await oldIn.rd.close();
+      // Byte-identical rows are recognised without parsing when both files have the same header.
+      const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
+      const emit = { w: outW, term: newIn.term };
+      await scanNewKeyless(newIn, kf, t, new RowCheck(oldIn, newIn), oldIn, win, fast, emit, c, progress);
+      await newIn.rd.close();
+    } catch (e) {
+      if (!(e instanceof UseKeyTable)) throw e;
+      t = null;
+    } finally {
+      win.close();
+    }
+    if (t !== null) return finishInMemory(t, oldIn, newIn, outW, delW, c, progress, tuning, headerBytes);
+    outW.truncate(headerBytes);
+    Object.assign(c, newCounters());
+    [oldIn, newIn] = await reopen();
+  }
+  return diffClassic(oldIn, newIn, oldSample, expected, outW, delW, c, progress, tuning);
+}
+
+/** The in-memory path with the KeyTable (keys and values stored, dictionary-encoded). */
+async function diffClassic(
+  oldIn: Input,
+  newIn: Input,
+  oldSample: Sample,
+  expected: number,
   outW: BufferedWriter,
   delW: BufferedWriter,
   c: Counters,
@@ -1222,12 +1772,11 @@ async function diffInMemory(
     useDictionary(oldSample, j) ? new InternTable() : null,
   );
   const enc = new KeyEncoder(dicts);
-  const expected = Math.max(oldSample.estRows, newSample.estRows) * 1.05 + 16;
   const t = new KeyTable(expected, expected * (12 + oldSample.avgValue));
   await scanIntoTable(oldIn, enc, t, c, false, progress, 0, 0.45);
   await oldIn.rd.close();
   // Byte-identical rows are recognised without parsing when both files have the same header.
-  const oldRows = oldIn.header.equals(newIn.header) ? OldRows.open(oldIn.path, oldIn.size) : null;
+  const oldRows = oldIn.header.equals(newIn.header) ? RowWindow.open(oldIn.path, oldIn.size) : null;
   const headerBytes = outW.written;
   try {
     await scanIntoTable(newIn, enc, t, c, true, progress, 0.45, 0.9, oldRows, { w: outW, term: newIn.term });
@@ -1235,6 +1784,21 @@ async function diffInMemory(
     oldRows?.close();
   }
   await newIn.rd.close();
+  await finishInMemory(t, oldIn, newIn, outW, delW, c, progress, tuning, headerBytes);
+}
+
+/** Tallies the table, rewrites the output if a repeated new key superseded rows, copies the deleted rows. */
+async function finishInMemory(
+  t: TableState,
+  oldIn: Input,
+  newIn: Input,
+  outW: BufferedWriter,
+  delW: BufferedWriter,
+  c: Counters,
+  progress: Progress,
+  tuning: Tuning,
+  headerBytes: number,
+): Promise<void> {
   // The output is already written unless a repeated key may have superseded rows written.
   const { emit, del } = finishTable(t, c, c.dupNew > 0);
   if (c.dupNew > 0) {
@@ -1693,11 +2257,17 @@ export interface Tuning {
   chunkSize: number;
   /** Read chunk when copying output rows (default 1 MiB). */
   copyChunkSize: number;
+  /** In-memory path: the keyless table first (default), or straight to the KeyTable. */
+  keyless: boolean;
+  /** Bits kept of the two key fingerprint halves (tests force collisions with small masks). */
+  fingerprintMask: [number, number];
 }
 
 const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   chunkSize: DEFAULT_CHUNK,
   copyChunkSize: 1024 * 1024,
+  keyless: true,
+  fingerprintMask: [-1, -1] as [number, number],
 });
 
 /** Runs one diff; see the module comment for the exact semantics. */
@@ -1705,9 +2275,10 @@ export async function runDiff(opts: DiffOptions): Promise<DiffStats> {
   return runDiffTuned(opts, DEFAULT_TUNING);
 }
 
-/** runDiff with internal knobs (for tests and benchmarks). */
-export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<DiffStats> {
+/** runDiff with internal knobs (for tests and benchmarks); knobs not given keep their defaults. */
+export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): Promise<DiffStats> {
   validate(opts);
+  const tuning: Tuning = { ...DEFAULT_TUNING, ...knobs };
   const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
   const tmpDir = opts.tmpDir ?? dirname(opts.outPath);
   const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
@@ -1772,7 +2343,14 @@ export async function runDiffTuned(opts: DiffOptions, tuning: Tuning): Promise<D
       partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
       await diffPartitioned(oldIn, newIn, partitions, partDir, outW, delW, c, progress, tuning, thread);
     } else {
-      await diffInMemory(oldIn, newIn, oldSample, newSample, outW, delW, c, progress, tuning);
+      const reopen = async (): Promise<[Input, Input]> => {
+        const o = await openInput('old', opts.oldPath, opts.spec, tuning.chunkSize);
+        inputs.push(o);
+        const n = await openInput('new', opts.newPath, opts.spec, tuning.chunkSize);
+        inputs.push(n);
+        return [o, n];
+      };
+      await diffInMemory(oldIn, newIn, oldSample, newSample, outW, delW, c, progress, tuning, reopen);
     }
     outW.flush();
     delW.flush();
