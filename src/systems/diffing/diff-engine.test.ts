@@ -338,7 +338,8 @@ describe('runDiff paths and progress', () => {
       expect(part.stats.partitions).toBe(n);
       expect(part.outBytes.equals(mem.outBytes)).toBe(true);
       expect(part.deleted).toBe(mem.deleted);
-      expect({ ...part.stats, partitions: 0 }).toEqual({ ...mem.stats, partitions: 0 });
+      expect(part.stats.table).toBe('keys');
+      expect({ ...part.stats, partitions: 0 }).toEqual({ ...mem.stats, partitions: 0, table: 'keys' });
     }
     const ref = referenceDiff(oldText, newText, spec);
     expect(mem.out).toBe(ref.out);
@@ -423,7 +424,7 @@ describe('runDiff threads (partitioned path: 2 threads vs 1)', () => {
       expect(two.stats).toEqual(one.stats);
       const mem = await diff(oldText, newText, { chunkSize }, spec, { threads: 2 });
       expect(mem.outBytes.equals(one.outBytes)).toBe(true);
-      expect({ ...mem.stats, partitions: n }).toEqual(one.stats);
+      expect({ ...mem.stats, partitions: n, table: 'keys' }).toEqual(one.stats);
       if (rows > 0) expect(one.stats.duplicateKeysNew).toBeGreaterThan(0);
     }
   });
@@ -736,5 +737,48 @@ describe('runDiff fast path: rows byte-identical to their old row', () => {
       { numRuns: 250 },
     );
     expect(identical).toBeGreaterThan(100); // the fast path really ran
+  });
+});
+
+describe('runDiff keyless table (key fingerprints, rows read again to check them)', () => {
+  it('finds keys repeated far apart in a large old file (last occurrence wins), as the reference does', async () => {
+    // > 8192 index slots, so the old rows are indexed region by region, not in file order.
+    const rows = Array.from({ length: 12_000 }, (_, i) => `2024-01-0${1 + (i % 9)},s${i},${i}`);
+    const old = [...rows, rows[3]!.replace(/,3$/, ',33'), rows[7_000]!, rows[3]!.replace(/,3$/, ',333')];
+    const next = rows.map((r, i) => (i % 1000 === 0 ? r.replace(/,(\d+)$/, ',$1.5') : r));
+    next.push('2024-01-09,fresh,1', next[5]!.replace(/,5$/, ',55'));
+    const oldText = `${H}${old.join('\n')}\n`;
+    const newText = `${H}${next.join('\n')}\n`;
+    const ref = referenceDiff(oldText, newText, SPEC);
+    const got = await diff(oldText, newText);
+    expect(got.out).toBe(ref.out);
+    expect(got.deleted).toBe(ref.deleted);
+    const { firstDuplicateLineOld, firstDuplicateLineNew, ...counts } = ref.stats;
+    expect(got.stats).toMatchObject({ ...counts, duplicateKeysOld: 3, duplicateKeysNew: 1 });
+    expect(got.stats.warnings).toEqual([
+      expect.stringContaining(`(first at line ${firstDuplicateLineOld})`),
+      expect.stringContaining(`(first at line ${firstDuplicateLineNew})`),
+    ]);
+    expect(got.stats.identicalRows).toBeGreaterThan(10_000);
+    expect(got.stats.table).toBe('fingerprints');
+  });
+
+  it('redoes the diff with the key table when the new file comes in another order, with the same result', async () => {
+    // Rows of ~60 bytes: the old file (3.6 MB) is larger than the 1 MiB window rows are read through.
+    const rows = Array.from(
+      { length: 60_000 },
+      (_, i) => `2024-01-0${1 + (i % 9)},segment-${i}-${'x'.repeat(32)},${i}`,
+    );
+    // Another order and no row byte-identical (every value re-spelled): each old row would be read again.
+    const shuffled = rows.map((_, i) => `${rows[(i * 7919) % rows.length]!}.0`);
+    const oldText = `${H}${rows.join('\n')}\n`;
+    const newText = `${H}${shuffled.join('\n')}\n`;
+    const ref = referenceDiff(oldText, newText, SPEC);
+    const got = await diff(oldText, newText);
+    expect(got.out).toBe(ref.out);
+    expect(got.stats).toMatchObject({ unchanged: 60_000, changed: 0, added: 0, deleted: 0, table: 'keys' });
+    // The same rows in the old file's order stay with the fingerprints.
+    const inOrder = await diff(oldText, `${H}${rows.map((r) => `${r}.0`).join('\n')}\n`);
+    expect(inOrder.stats).toMatchObject({ unchanged: 60_000, table: 'fingerprints' });
   });
 });

@@ -130,6 +130,12 @@ export interface DiffStats {
   partitions: number;
   /** New-file rows recognised as byte-identical to their old row (unchanged, never parsed further). */
   identicalRows: number;
+  /**
+   * What held the old file's keys: 'fingerprints' (the in-memory path's keyless table) or 'keys'
+   * (the KeyTable: partitioned path, or the in-memory path after a fingerprint collision or with a
+   * new file in another order).
+   */
+  table: 'fingerprints' | 'keys';
 }
 
 /** Bad input: names the file (old/new + path), the 1-based line (0: not line-specific) and the reason. */
@@ -931,7 +937,7 @@ class RowWindow {
 
   constructor(
     private readonly fd: number,
-    size: number,
+    private readonly size: number,
   ) {
     this.buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(OLD_ROWS_JUMP, size)));
     this.budget = 2 * size + this.buf.length;
@@ -957,8 +963,15 @@ class RowWindow {
     return this.dv;
   }
 
-  /** Reads elsewhere than just after the window (rows looked at out of file order). */
-  jumps = 0;
+  /** True once reads reached twice the file's size (rows looked at in another order than the file's). */
+  get overBudget(): boolean {
+    return this.budget <= 0;
+  }
+
+  /** Starts counting reads again (a new pass). */
+  resetBudget(): void {
+    this.budget = 2 * this.size + this.buf.length;
+  }
 
   /** Position in `bytes` of the file's bytes [off, off + len), or -1 (fast-path tries). */
   at(off: number, len: number): number {
@@ -982,7 +995,6 @@ class RowWindow {
   /** Reads at `off`: the whole window when moving on, else `jump` bytes (at least len). */
   private read(off: number, len: number, jump: number): number {
     const movingOn = off >= this.base && off <= this.base + this.len + this.buf.length;
-    if (!movingOn) this.jumps++;
     const want = movingOn ? this.buf.length : Math.min(this.buf.length, Math.max(jump, len));
     const n = readSync(this.fd, this.buf, 0, want, off);
     this.budget -= want;
@@ -1279,14 +1291,20 @@ function applyNew(
  */
 class UseKeyTable extends Error {}
 
+/** oldOff of an old row superseded by a later row with the same key (no longer an entry). */
+const SUPERSEDED = -2;
+
 /**
  * Open-addressing (linear probing) table: key fingerprint (key-fingerprint.ts) → entry. Slots are
- * (h1, entry + 1) pairs; per entry: h1, h2, the file offset of the key's (last) old row, of its (last)
- * new row, its status and the length of its reference row (the old row; the new row for keys only
- * in the new file). Keys and values are not stored: a fingerprint match is checked by reading the
- * reference row again (RowCheck) — rare in the old file (a repeated key), and in the new file only
- * for rows that are not byte-identical to their old row. A different key behind the same 62-bit
- * fingerprint throws FingerprintCollision. ~30 bytes per key where the KeyTable needs ~80.
+ * (h1, entry + 1) pairs, the home slot of h1 being its top bits; per entry: h1, h2, the file offset
+ * of the key's (last) old row, of its (last) new row, its status and the length of its reference row
+ * (the old row; the new row for keys only in the new file). Keys and values are not stored: a
+ * fingerprint match is checked by reading the reference row again (RowCheck) — in the old file only
+ * for a repeated key, in the new file only for rows that are not byte-identical to their old row. A
+ * different key behind the same 62-bit fingerprint throws UseKeyTable. ~35 bytes per key where the
+ * KeyTable needs ~80.
+ * The old file's rows are appended in file order (appendOld) and indexed afterwards (build), region
+ * by region, so the inserts stay in cache.
  */
 export class FpTable {
   count = 0;
@@ -1299,23 +1317,20 @@ export class FpTable {
   refLen: Uint32Array;
   /** 1 when the old row is one physical line (the fast path compares only those). */
   oneLine: Uint8Array;
+  /** Physical line of each old row, for the repeated-key warning (dropped by build()). */
+  private oldLine: Uint32Array;
   /** Entry of the last new-file row applied. */
   lastApplied = -1;
-  /** Sink for touch() results (keeps the loads from being optimised away). */
-  sink = 0;
-  private slots: Int32Array;
-  private mask: number;
-  private limit: number;
+  private slots = new Int32Array(0);
+  /** Home slot of h1: h1 >>> shift. */
+  private shift = 32;
+  private mask = 0;
+  private limit = 0;
   private lastSlot = -1;
   private lastFound = -1;
 
-  constructor(expectedKeys: number) {
-    const n = Math.max(16, Math.ceil(expectedKeys));
-    let cap = 16;
-    while (cap * 0.7 < n) cap *= 2;
-    this.slots = new Int32Array(cap * 2);
-    this.mask = cap - 1;
-    this.limit = Math.floor(cap * 0.7);
+  constructor(expectedRows: number) {
+    const n = Math.max(16, Math.ceil(expectedRows));
     this.h1 = new Int32Array(n);
     this.h2 = new Int32Array(n);
     this.oldOff = new Float64Array(n);
@@ -1323,18 +1338,98 @@ export class FpTable {
     this.status = new Uint8Array(n);
     this.refLen = new Uint32Array(n);
     this.oneLine = new Uint8Array(n);
+    this.oldLine = new Uint32Array(n);
   }
 
-  /** Loads the home slot of h1 into cache (see KeyTable.touch). */
-  touch(h1: number): number {
-    return this.slots[2 * (h1 & this.mask) + 1] as number;
+  /** Appends an old-file row (findable after build()). */
+  appendOld(h1: number, h2: number, off: number, len: number, oneLine: number, line: number): void {
+    const idx = this.count;
+    if (idx === this.h1.length) this.growEntries();
+    this.h1[idx] = h1;
+    this.h2[idx] = h2;
+    this.oldOff[idx] = off;
+    this.newOff[idx] = -1;
+    this.status[idx] = ST_NONE;
+    this.refLen[idx] = len;
+    this.oneLine[idx] = oneLine;
+    this.oldLine[idx] = line;
+    this.count = idx + 1;
+  }
+
+  /**
+   * Indexes the appended old rows. They are inserted in the order of their home slot's region (a
+   * counting sort by the top bits of h1; regions of 8192 slots, 64 KiB) instead of file order, so
+   * consecutive inserts hit the same cached part of the slots rather than missing the cache once per
+   * row. A fingerprint met again is a repeated key: `sameKey(earlier, later)` checks it (and throws
+   * UseKeyTable on a collision); the earlier entry takes the later row (the last occurrence wins, at
+   * the first one's place in the entry order) and the later one is SUPERSEDED.
+   */
+  build(sameKey: (earlier: number, later: number) => void): { dups: number; firstDup: number } {
+    const n = this.count;
+    let bits = 4;
+    while ((1 << bits) * 0.6 < n) bits++;
+    this.resize(bits);
+    const h1 = this.h1;
+    const rBits = Math.max(0, bits - 13);
+    let order: Int32Array | null = null;
+    if (rBits > 0) {
+      const rShift = 32 - rBits;
+      const start = new Int32Array((1 << rBits) + 1);
+      for (let i = 0; i < n; i++) {
+        const r = ((h1[i] as number) >>> rShift) + 1;
+        start[r] = (start[r] as number) + 1;
+      }
+      for (let r = 1; r < start.length; r++) start[r] = (start[r] as number) + (start[r - 1] as number);
+      order = new Int32Array(n);
+      for (let i = 0; i < n; i++) {
+        // stable: within a region, file order
+        const r = (h1[i] as number) >>> rShift;
+        const at = start[r] as number;
+        order[at] = i;
+        start[r] = at + 1;
+      }
+    }
+    let dups = 0;
+    let firstDup = 0;
+    const slots = this.slots;
+    const h2 = this.h2;
+    const mask = this.mask;
+    const shift = this.shift;
+    for (let k = 0; k < n; k++) {
+      const i = order === null ? k : (order[k] as number);
+      const a = h1[i] as number;
+      let s = a >>> shift;
+      for (;;) {
+        const e = slots[2 * s + 1] as number;
+        if (e === 0) {
+          slots[2 * s] = a;
+          slots[2 * s + 1] = i + 1;
+          break;
+        }
+        if (slots[2 * s] === a && h2[e - 1] === h2[i]) {
+          const first = e - 1; // inserted earlier: same region, stable order
+          sameKey(first, i);
+          this.oldOff[first] = this.oldOff[i] as number;
+          this.refLen[first] = this.refLen[i] as number;
+          this.oneLine[first] = this.oneLine[i] as number;
+          this.oldOff[i] = SUPERSEDED;
+          this.oneLine[i] = 0;
+          dups++;
+          firstDup = minLine(firstDup, this.oldLine[i] as number);
+          break;
+        }
+        s = (s + 1) & mask;
+      }
+    }
+    this.oldLine = new Uint32Array(0);
+    return { dups, firstDup };
   }
 
   /** Entry with this fingerprint, or -1 (then the next add() goes to the probed free slot). */
   find(h1: number, h2: number): number {
     const slots = this.slots;
     const mask = this.mask;
-    let s = h1 & mask;
+    let s = h1 >>> this.shift;
     for (;;) {
       const e = slots[2 * s + 1] as number;
       if (e === 0) {
@@ -1349,7 +1444,7 @@ export class FpTable {
     }
   }
 
-  /** Adds a fingerprint known to be absent (right after a find() that returned -1). */
+  /** Adds a new-file key known to be absent (right after a find() that returned -1). */
   add(h1: number, h2: number): number {
     const idx = this.count;
     if (idx === this.h1.length) this.growEntries();
@@ -1364,9 +1459,18 @@ export class FpTable {
     this.slots[2 * s + 1] = idx + 1;
     this.count = idx + 1;
     if (this.count > this.limit) {
-      this.slots = rehashSlots(this.slots);
-      this.mask = this.slots.length / 2 - 1;
-      this.limit = Math.floor((this.mask + 1) * 0.7);
+      const old = this.slots;
+      this.resize(32 - this.shift + 1);
+      const mask = this.mask;
+      for (let i = 0; i < old.length; i += 2) {
+        const e = old[i + 1] as number;
+        if (e === 0) continue;
+        const h = old[i] as number;
+        let t = h >>> this.shift;
+        while (this.slots[2 * t + 1] !== 0) t = (t + 1) & mask;
+        this.slots[2 * t] = h;
+        this.slots[2 * t + 1] = e;
+      }
     }
     return idx;
   }
@@ -1374,7 +1478,7 @@ export class FpTable {
   /** Entry after the last one found if it has this fingerprint, else -1 (no probing). */
   predict(h1: number, h2: number): number {
     const idx = this.lastFound + 1;
-    if (idx < this.count && this.h1[idx] === h1 && this.h2[idx] === h2) {
+    if (idx < this.count && this.h1[idx] === h1 && this.h2[idx] === h2 && this.oldOff[idx] !== SUPERSEDED) {
       this.lastFound = idx;
       return idx;
     }
@@ -1388,7 +1492,7 @@ export class FpTable {
   }
 
   oldRowLen(idx: number): number {
-    return this.refLen[idx] as number;
+    return this.oneLine[idx] === 1 ? (this.refLen[idx] as number) : 0;
   }
 
   /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
@@ -1400,6 +1504,15 @@ export class FpTable {
     return dup;
   }
 
+  /** Empty slots for 2^bits of them. */
+  private resize(bits: number): void {
+    const cap = 2 ** bits;
+    this.slots = new Int32Array(cap * 2);
+    this.shift = 32 - bits;
+    this.mask = cap - 1;
+    this.limit = Math.floor(cap * 0.7);
+  }
+
   private growEntries(): void {
     const n = Math.ceil(this.h1.length * 1.5) + 16;
     this.h1 = grown(this.h1, n);
@@ -1409,6 +1522,7 @@ export class FpTable {
     this.status = grown(this.status, n);
     this.refLen = grown(this.refLen, n);
     this.oneLine = grown(this.oneLine, n);
+    if (this.oldLine.length > 0) this.oldLine = grown(this.oldLine, n);
   }
 }
 
@@ -1434,6 +1548,7 @@ class RowCheck {
   private readonly lays: [Layout, Layout];
   private t0: Buffer = Buffer.allocUnsafe(256);
   private t1: Buffer = Buffer.allocUnsafe(256);
+  private held: Buffer = Buffer.allocUnsafe(256);
 
   constructor(a: Layout, b: Layout) {
     const n = Math.max(a.nCols, b.nCols) + 1;
@@ -1446,9 +1561,18 @@ class RowCheck {
     this.lays = [a, b];
   }
 
-  /** Row `which` (0 or 1) is the record content b[at, at + len) of a file with layout `lay`. */
-  split(which: 0 | 1, b: Uint8Array, at: number, len: number, lay: Layout): void {
+  /**
+   * Row `which` (0 or 1) is the record content b[at, at + len) of a file with layout `lay`; with
+   * `copy`, the bytes are copied first (b may change before the comparison).
+   */
+  split(which: 0 | 1, b: Uint8Array, at: number, len: number, lay: Layout, copy = false): void {
     const o = this.own[which] as (typeof this.own)[0];
+    if (copy) {
+      if (this.held.length < len) this.held = Buffer.allocUnsafe(2 * len);
+      this.held.set(b.subarray(at, at + len), 0);
+      b = this.held;
+      at = 0;
+    }
     this.fS[which] = o.fS;
     this.fE[which] = o.fE;
     this.fQ[which] = o.fQ;
@@ -1508,9 +1632,8 @@ class RowCheck {
 }
 
 /**
- * Old file into the keyless table: fingerprints are computed for a batch of 64 rows, their home
- * slots touched (overlapping cache misses), then added in file order. A fingerprint already present
- * is a repeated key (checked against the earlier row: last occurrence wins) or a collision.
+ * Old file into the keyless table: each row's key fingerprint, offset and length are appended in
+ * file order, then indexed (FpTable.build); a repeated key is checked against the earlier row.
  */
 async function scanOldKeyless(
   inp: Input,
@@ -1524,44 +1647,7 @@ async function scanOldKeyless(
   const rd = inp.rd;
   const nCols = inp.nCols;
   const keyCols = inp.keyCols;
-  const h1s = new Int32Array(BATCH);
-  const h2s = new Int32Array(BATCH);
-  const recS = new Int32Array(BATCH);
-  const recE = new Int32Array(BATCH);
-  const one = new Uint8Array(BATCH);
-  const lines = new Float64Array(BATCH);
-  let n = 0;
   let rows = 0;
-  let dups = 0;
-  let firstDup = 0;
-  let sink = 0;
-
-  const flush = (): void => {
-    for (let k = 0; k < n; k++) sink += t.touch(h1s[k] as number);
-    const base = rd.base;
-    for (let k = 0; k < n; k++) {
-      let idx = t.find(h1s[k] as number, h2s[k] as number);
-      const rs = recS[k] as number;
-      const len = (recE[k] as number) - rs;
-      if (idx < 0) {
-        idx = t.add(h1s[k] as number, h2s[k] as number);
-      } else {
-        // The earlier row's key must be this row's: a repeated key, the last occurrence wins.
-        const prevLen = t.refLen[idx] as number;
-        const at = win.need(t.oldOff[idx] as number, prevLen);
-        check.split(0, win.bytes, at, prevLen, inp);
-        check.split(1, rd.buf, rs, len, inp);
-        if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
-        dups++;
-        if (firstDup === 0) firstDup = lines[k] as number;
-      }
-      t.oldOff[idx] = base + rs;
-      t.refLen[idx] = len;
-      t.oneLine[idx] = one[k] as number;
-    }
-    n = 0;
-  };
-
   for (;;) {
     const r = nextRecord(inp);
     if (r === RECORD) {
@@ -1572,24 +1658,23 @@ async function scanOldKeyless(
         continue;
       }
       kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
-      h1s[n] = kf.h1;
-      h2s[n] = kf.h2;
-      recS[n] = rd.recStart;
-      recE[n] = rd.recEnd;
-      one[n] = rd.recordLines === 1 ? 1 : 0;
-      lines[n] = rd.line;
+      const oneLine = rd.recordLines === 1 ? 1 : 0;
+      t.appendOld(kf.h1, kf.h2, rd.base + rd.recStart, rd.recEnd - rd.recStart, oneLine, rd.line);
       rows++;
-      if (++n === BATCH) flush();
     } else if (r === NEED_MORE) {
-      flush(); // row positions point into rd.buf, which fill() moves
       await fillOrThrow(inp);
       progress.at(0, 0.45, rd.consumed / Math.max(1, inp.size));
     } else {
-      flush();
       break;
     }
   }
-  t.sink ^= sink;
+  const { dups, firstDup } = t.build((earlier, later) => {
+    const at0 = win.need(t.oldOff[earlier] as number, t.refLen[earlier] as number);
+    check.split(0, win.bytes, at0, t.refLen[earlier] as number, inp, true);
+    const at1 = win.need(t.oldOff[later] as number, t.refLen[later] as number);
+    check.split(1, win.bytes, at1, t.refLen[later] as number, inp);
+    if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
+  });
   c.rowsOld += rows;
   c.dupOld += dups;
   c.firstDupOld = minLine(c.firstDupOld, firstDup);
@@ -1621,7 +1706,7 @@ async function scanNewKeyless(
   let rows = 0;
   let dups = 0;
   let firstDup = 0;
-  let checks = 0;
+  oldWin.resetBudget();
   try {
     for (;;) {
       if (fast.on && fast.take(rd, t)) {
@@ -1655,9 +1740,9 @@ async function scanNewKeyless(
           const refLen = t.refLen[idx] as number;
           if (oldOff >= 0) {
             const at = oldWin.need(oldOff, refLen);
-            if (++checks % FAST_CHECK === 0 && oldWin.jumps * 4 > checks) {
-              // Most old rows are looked at out of file order (a new file in another order): one
-              // read each would cost more than the KeyTable.
+            if (oldWin.overBudget) {
+              // The old rows are looked at in another order than the file's (so is the new file):
+              // a read for each would cost more than the KeyTable.
               throw new UseKeyTable('new file in another order');
             }
             check.split(0, oldWin.bytes, at, refLen, oldIn);
@@ -1726,7 +1811,7 @@ async function diffInMemory(
   progress: Progress,
   tuning: Tuning,
   reopen: () => Promise<[Input, Input]>,
-): Promise<void> {
+): Promise<DiffStats['table']> {
   const headerBytes = outW.written;
   const expected = Math.max(oldSample.estRows, newSample.estRows) * 1.05 + 16;
   const win = tuning.keyless ? RowWindow.open(oldIn.path, oldIn.size) : null;
@@ -1747,12 +1832,16 @@ async function diffInMemory(
     } finally {
       win.close();
     }
-    if (t !== null) return finishInMemory(t, oldIn, newIn, outW, delW, c, progress, tuning, headerBytes);
+    if (t !== null) {
+      await finishInMemory(t, oldIn, newIn, outW, delW, c, progress, tuning, headerBytes);
+      return 'fingerprints';
+    }
     outW.truncate(headerBytes);
     Object.assign(c, newCounters());
     [oldIn, newIn] = await reopen();
   }
-  return diffClassic(oldIn, newIn, oldSample, expected, outW, delW, c, progress, tuning);
+  await diffClassic(oldIn, newIn, oldSample, expected, outW, delW, c, progress, tuning);
+  return 'keys';
 }
 
 /** The in-memory path with the KeyTable (keys and values stored, dictionary-encoded). */
@@ -2337,6 +2426,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     delW.write(oldIn.term, 0, oldIn.term.length);
 
     const c = newCounters();
+    let table: DiffStats['table'] = 'keys';
     const partitioned = opts.forcePartitions !== undefined || partitions > 1;
     if (partitioned) {
       if (threads > 1) thread = new DiffThread();
@@ -2350,7 +2440,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
         inputs.push(n);
         return [o, n];
       };
-      await diffInMemory(oldIn, newIn, oldSample, newSample, outW, delW, c, progress, tuning, reopen);
+      table = await diffInMemory(oldIn, newIn, oldSample, newSample, outW, delW, c, progress, tuning, reopen);
     }
     outW.flush();
     delW.flush();
@@ -2386,6 +2476,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
       warnings,
       partitions,
       identicalRows: c.identical,
+      table,
     };
   } catch (e) {
     if (outFd >= 0) closeSync(outFd);
