@@ -763,6 +763,19 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(got.stats.table).toBe('fingerprints');
   });
 
+  it('writes deleted rows in old-file order, a repeated key at the place of its last occurrence', async () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => `2024-01-0${1 + (i % 9)},s${i},${i}`);
+    const old = [...rows, rows[3]!.replace(/,3$/, ',33'), rows[11_000]!];
+    // Keys 3, 100 and 11000 are gone from the new file.
+    const next = rows.filter((_, i) => i !== 3 && i !== 100 && i !== 11_000);
+    const oldText = `${H}${old.join('\n')}\n`;
+    const ref = referenceDiff(oldText, `${H}${next.join('\n')}\n`, SPEC);
+    const got = await diff(oldText, `${H}${next.join('\n')}\n`);
+    expect(got.deleted).toBe(`${H}${rows[100]!}\n${rows[3]!.replace(/,3$/, ',33')}\n${rows[11_000]!}\n`);
+    expect(got.deleted).toBe(ref.deleted);
+    expect(got.stats).toMatchObject({ deleted: 3, duplicateKeysOld: 2, table: 'fingerprints' });
+  });
+
   it('redoes the diff with the key table when the new file comes in another order, with the same result', async () => {
     // Rows of ~60 bytes: the old file (3.6 MB) is larger than the 1 MiB window rows are read through.
     const rows = Array.from(

@@ -826,9 +826,15 @@ function newCounters(): Counters {
 
 /**
  * Tallies the table and returns the sorted new-file offsets to output (empty unless `withEmit`: the
- * in-memory path writes those rows while scanning) and the old-file offsets deleted.
+ * in-memory path writes those rows while scanning) and the old-file offsets deleted (empty unless
+ * `withDel`).
  */
-function finishTable(t: TableState, c: Counters, withEmit = true): { emit: Float64Array; del: Float64Array } {
+function finishTable(
+  t: TableState,
+  c: Counters,
+  withEmit = true,
+  withDel = true,
+): { emit: Float64Array; del: Float64Array } {
   const n = t.count;
   const st = t.status;
   const oldOff = t.oldOff;
@@ -840,6 +846,7 @@ function finishTable(t: TableState, c: Counters, withEmit = true): { emit: Float
     else if (s === ST_NONE && (oldOff[i] as number) >= 0) nDel++;
   }
   if (!withEmit) nEmit = 0;
+  if (!withDel) nDel = 0;
   const emit = new Float64Array(nEmit);
   const del = new Float64Array(nDel);
   let e = 0;
@@ -855,7 +862,7 @@ function finishTable(t: TableState, c: Counters, withEmit = true): { emit: Float
     } else if (s === ST_UNCHANGED) {
       c.unchanged++;
     } else if ((oldOff[i] as number) >= 0) {
-      del[d++] = oldOff[i] as number;
+      if (withDel) del[d++] = oldOff[i] as number;
       c.deleted++;
     }
   }
@@ -1826,15 +1833,15 @@ async function diffInMemory(
       const emit = { w: outW, term: newIn.term };
       await scanNewKeyless(newIn, kf, t, new RowCheck(oldIn, newIn), oldIn, win, fast, emit, c, progress);
       await newIn.rd.close();
+      const { emit: rows } = finishTable(t, c, c.dupNew > 0, false);
+      if (c.dupNew > 0) await rewriteOutput(rows, newIn, outW, headerBytes, progress, tuning);
+      copyDeleted(t, win, delW, oldIn.term, progress);
+      return 'fingerprints';
     } catch (e) {
       if (!(e instanceof UseKeyTable)) throw e;
       t = null;
     } finally {
       win.close();
-    }
-    if (t !== null) {
-      await finishInMemory(t, oldIn, newIn, outW, delW, c, progress, tuning, headerBytes);
-      return 'fingerprints';
     }
     outW.truncate(headerBytes);
     Object.assign(c, newCounters());
@@ -1876,6 +1883,64 @@ async function diffClassic(
   await finishInMemory(t, oldIn, newIn, outW, delW, c, progress, tuning, headerBytes);
 }
 
+/**
+ * A repeated key in the new file may have superseded rows already written: the output is written
+ * again from the table (`rows`: the sorted new-file offsets of the rows to output).
+ */
+async function rewriteOutput(
+  rows: Float64Array,
+  newIn: Input,
+  outW: BufferedWriter,
+  headerBytes: number,
+  progress: Progress,
+  tuning: Tuning,
+): Promise<void> {
+  outW.truncate(headerBytes);
+  await copyRows(
+    newIn,
+    arrayCursor(rows),
+    rows.length,
+    outW,
+    newIn.term,
+    progress,
+    0.9,
+    0.97,
+    tuning.copyChunkSize,
+  );
+}
+
+/**
+ * Writes the keyless table's deleted rows (old rows whose key the new file does not have) in old-file
+ * order, copying each row's bytes by its offset and length through the old file's RowWindow.
+ */
+function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer, progress: Progress): void {
+  const n = t.count;
+  const st = t.status;
+  const oldOff = t.oldOff;
+  let rows = new Int32Array(1024);
+  let m = 0;
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    if (st[i] !== ST_NONE || (oldOff[i] as number) < 0) continue;
+    if (m === rows.length) rows = grown(rows, 2 * m);
+    if (m > 0 && (oldOff[i] as number) < (oldOff[rows[m - 1] as number] as number)) sorted = false;
+    rows[m++] = i;
+  }
+  // Entries are in old-file order, except one that took the row of a later repeat of its key.
+  const order = sorted
+    ? rows.subarray(0, m)
+    : Int32Array.from(rows.subarray(0, m)).sort((a, b) => (oldOff[a] as number) - (oldOff[b] as number));
+  const step = Math.max(1, Math.floor(m / 100));
+  for (let k = 0; k < m; k++) {
+    const i = order[k] as number;
+    const len = t.refLen[i] as number;
+    const at = win.need(oldOff[i] as number, len);
+    w.write(win.bytes, at, at + len);
+    w.write(term, 0, term.length);
+    if (k % step === 0) progress.at(0.97, 1, k / m);
+  }
+}
+
 /** Tallies the table, rewrites the output if a repeated new key superseded rows, copies the deleted rows. */
 async function finishInMemory(
   t: TableState,
@@ -1890,21 +1955,7 @@ async function finishInMemory(
 ): Promise<void> {
   // The output is already written unless a repeated key may have superseded rows written.
   const { emit, del } = finishTable(t, c, c.dupNew > 0);
-  if (c.dupNew > 0) {
-    // Write the output again from the table.
-    outW.truncate(headerBytes);
-    await copyRows(
-      newIn,
-      arrayCursor(emit),
-      emit.length,
-      outW,
-      newIn.term,
-      progress,
-      0.9,
-      0.97,
-      tuning.copyChunkSize,
-    );
-  }
+  if (c.dupNew > 0) await rewriteOutput(emit, newIn, outW, headerBytes, progress, tuning);
   await copyRows(
     oldIn,
     arrayCursor(del),
