@@ -3,7 +3,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BufferedWriter, CsvReader, CsvSyntaxError, NEED_MORE, RECORD } from './csv-scan.js';
+import {
+  BufferedWriter,
+  CsvReader,
+  CsvSyntaxError,
+  NEED_MORE,
+  RECORD,
+  splitRecord,
+  unquoteInto,
+} from './csv-scan.js';
 import { parseCsvReference } from './diff-reference.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 
@@ -213,6 +221,40 @@ describe('CsvReader', () => {
     expect(await read(5)).toBe('r2,"x\ny"');
     expect(await read(14)).toBe('r3');
     await rd.close();
+  });
+});
+
+describe('splitRecord', () => {
+  it('splits a record whose bytes are known into the fields CsvReader finds, at any alignment (property)', async () => {
+    const field = fc.oneof(
+      fc.constantFrom('', 'a', 'é', ' ', 'x y', '2024-01-01', 'c-revenue-pc', '!#$%&()*+'),
+      fc
+        .string({ unit: fc.constantFrom('a', ',', '"', '\n', '\r', 'b', ' ', 'é'), maxLength: 9 })
+        .map((s) => `"${s.replace(/"/g, '""')}"`),
+      fc.constantFrom('"quoted"tail', '"a,b"c'),
+    );
+    const record = fc.array(field, { minLength: 1, maxLength: 8 }).map((fs) => fs.join(','));
+    await fc.assert(
+      fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 5 }), fc.nat(7), async (recs, pad) => {
+        const got = await scanAll(recs.join('\n') + '\n', 64);
+        for (const rec of got.records) {
+          const b = Buffer.concat([Buffer.alloc(pad, 120), Buffer.from(rec.raw), Buffer.alloc(3, 120)]);
+          const v = new DataView(b.buffer, b.byteOffset, b.length);
+          const fS = new Int32Array(16);
+          const fE = new Int32Array(16);
+          const fQ = new Uint8Array(16);
+          const end = pad + Buffer.byteLength(rec.raw);
+          const n = splitRecord(b, v, pad, end, fS, fE, fQ);
+          const fields = Array.from({ length: n }, (_, f) => {
+            if (fQ[f] === 0) return b.toString('utf8', fS[f], fE[f]);
+            const tmp = Buffer.alloc(b.length);
+            return tmp.toString('utf8', 0, unquoteInto(b, fS[f]!, fE[f]!, tmp, 0));
+          });
+          expect(fields).toEqual(rec.fields);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -503,12 +503,15 @@ export class CsvReader {
 
 /**
  * Splits one record whose content bytes are known, b[start, end) (terminator excluded; it may span
- * several physical lines inside quotes), into fields by the same dialect as CsvReader. Field
- * boundaries go to fStart/fEnd/fQuoted (which must have room for the record's fields: callers
- * re-split records that CsvReader already checked); returns the number of fields.
+ * several physical lines inside quotes), into fields by the same dialect as CsvReader (`v`: a
+ * DataView of b's bytes: words with no byte below ',' are skipped 4 bytes at a time, as in
+ * CsvReader.next). Field boundaries go to fStart/fEnd/fQuoted (which must have room for the
+ * record's fields: callers re-split records that CsvReader already checked); returns the number of
+ * fields.
  */
 export function splitRecord(
   b: Uint8Array,
+  v: DataView,
   start: number,
   end: number,
   fStart: Int32Array,
@@ -519,7 +522,14 @@ export function splitRecord(
   let fs = start;
   let quoted = 0;
   let i = start;
+  const end4 = end - 4;
   while (i < end) {
+    while (i <= end4) {
+      const x = v.getInt32(i, true);
+      if (((x - 0x2d2d2d2d) & ~x & 0x80808080) !== 0) break;
+      i += 4;
+    }
+    if (i >= end) break;
     const c = b[i] as number;
     if (c === COMMA) {
       fStart[nf] = fs;

@@ -1556,6 +1556,7 @@ class RowCheck {
   private t0: Buffer = Buffer.allocUnsafe(256);
   private t1: Buffer = Buffer.allocUnsafe(256);
   private held: Buffer = Buffer.allocUnsafe(256);
+  private heldView = new DataView(this.held.buffer, this.held.byteOffset, this.held.length);
 
   constructor(a: Layout, b: Layout) {
     const n = Math.max(a.nCols, b.nCols) + 1;
@@ -1569,15 +1570,21 @@ class RowCheck {
   }
 
   /**
-   * Row `which` (0 or 1) is the record content b[at, at + len) of a file with layout `lay`; with
-   * `copy`, the bytes are copied first (b may change before the comparison).
+   * Row `which` (0 or 1) is the record content [at, at + len) of `win`'s bytes, of a file with
+   * layout `lay`; with `copy`, the bytes are copied first (the window may move before the comparison).
    */
-  split(which: 0 | 1, b: Uint8Array, at: number, len: number, lay: Layout, copy = false): void {
+  split(which: 0 | 1, win: RowWindow, at: number, len: number, lay: Layout, copy = false): void {
     const o = this.own[which] as (typeof this.own)[0];
+    let b = win.bytes;
+    let v = win.view;
     if (copy) {
-      if (this.held.length < len) this.held = Buffer.allocUnsafe(2 * len);
+      if (this.held.length < len) {
+        this.held = Buffer.allocUnsafe(2 * len);
+        this.heldView = new DataView(this.held.buffer, this.held.byteOffset, this.held.length);
+      }
       this.held.set(b.subarray(at, at + len), 0);
       b = this.held;
+      v = this.heldView;
       at = 0;
     }
     this.fS[which] = o.fS;
@@ -1585,7 +1592,7 @@ class RowCheck {
     this.fQ[which] = o.fQ;
     this.bufs[which] = b;
     this.lays[which] = lay;
-    splitRecord(b, at, at + len, o.fS, o.fE, o.fQ);
+    splitRecord(b, v, at, at + len, o.fS, o.fE, o.fQ);
   }
 
   /** Row 1 is the reader's current record (already split; valid until its next record). */
@@ -1677,9 +1684,9 @@ async function scanOldKeyless(
   }
   const { dups, firstDup } = t.build((earlier, later) => {
     const at0 = win.need(t.oldOff[earlier] as number, t.refLen[earlier] as number);
-    check.split(0, win.bytes, at0, t.refLen[earlier] as number, inp, true);
+    check.split(0, win, at0, t.refLen[earlier] as number, inp, true);
     const at1 = win.need(t.oldOff[later] as number, t.refLen[later] as number);
-    check.split(1, win.bytes, at1, t.refLen[later] as number, inp);
+    check.split(1, win, at1, t.refLen[later] as number, inp);
     if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
   });
   c.rowsOld += rows;
@@ -1752,13 +1759,13 @@ async function scanNewKeyless(
               // a read for each would cost more than the KeyTable.
               throw new UseKeyTable('new file in another order');
             }
-            check.split(0, oldWin.bytes, at, refLen, oldIn);
+            check.split(0, oldWin, at, refLen, oldIn);
           } else {
             // A key only in the new file, seen again: its reference row is the earlier new row.
             newWin ??= RowWindow.open(inp.path, inp.size);
             if (newWin === null) throw new UseKeyTable('key fingerprint collision'); // cannot check: redo with keys
             const at = newWin.need(t.newOff[idx] as number, refLen);
-            check.split(0, newWin.bytes, at, refLen, inp);
+            check.split(0, newWin, at, refLen, inp);
             t.refLen[idx] = len;
           }
           check.current(rd, inp);
