@@ -709,7 +709,7 @@ interface Sample {
   distinct: number[];
 }
 
-const SAMPLE_ROWS = 20_000;
+const SAMPLE_ROWS = 5_000;
 
 /** Looks at the rows already in the reader's first chunk (does not consume them). */
 function sampleInput(inp: Input): Sample {
@@ -1348,15 +1348,13 @@ export class FpTable {
     this.oldLine = new Uint32Array(n);
   }
 
-  /** Appends an old-file row (findable after build()). */
+  /** Appends an old-file row (findable after build(), which also sets its newOff and status). */
   appendOld(h1: number, h2: number, off: number, len: number, oneLine: number, line: number): void {
     const idx = this.count;
     if (idx === this.h1.length) this.growEntries();
     this.h1[idx] = h1;
     this.h2[idx] = h2;
     this.oldOff[idx] = off;
-    this.newOff[idx] = -1;
-    this.status[idx] = ST_NONE;
     this.refLen[idx] = len;
     this.oneLine[idx] = oneLine;
     this.oldLine[idx] = line;
@@ -1373,6 +1371,8 @@ export class FpTable {
    */
   build(sameKey: (earlier: number, later: number) => void): { dups: number; firstDup: number } {
     const n = this.count;
+    this.newOff.fill(-1, 0, n);
+    this.status.fill(ST_NONE, 0, n);
     let bits = 4;
     while ((1 << bits) * 0.6 < n) bits++;
     this.resize(bits);
