@@ -429,6 +429,20 @@ export class CsvReader {
     return RECORD;
   }
 
+  /** Line number of the next record. */
+  get nextLineNumber(): number {
+    return this.nextLine;
+  }
+
+  /**
+   * Moves past records read by someone else (the diff engine's native kernel) from the buffer: the
+   * next record starts at buf[pos], on line `line`.
+   */
+  advance(pos: number, line: number): void {
+    this.pos = pos;
+    this.nextLine = line;
+  }
+
   /** Physical lines of the current record (more than 1 when a quoted field holds line breaks). */
   get recordLines(): number {
     return this.nextLine - this.line;

@@ -59,6 +59,7 @@ import type { Worker } from 'node:worker_threads';
 import { startModuleThread } from '../../platform/threads.js';
 import { valueBytesEqual } from './compare.js';
 import { KeyFingerprint } from './key-fingerprint.js';
+import { K_FULL, K_NEED_MORE, nativeKernel, type DiffKernel } from './native-kernel.js';
 import {
   BufferedWriter,
   CsvReader,
@@ -1325,7 +1326,7 @@ export class FpTable {
   /** 1 when the old row is one physical line (the fast path compares only those). */
   oneLine: Uint8Array;
   /** Physical line of each old row, for the repeated-key warning (dropped by build()). */
-  private oldLine: Uint32Array;
+  oldLine: Uint32Array;
   /** Entry of the last new-file row applied. */
   lastApplied = -1;
   private slots = new Int32Array(0);
@@ -1346,6 +1347,11 @@ export class FpTable {
     this.refLen = new Uint32Array(n);
     this.oneLine = new Uint8Array(n);
     this.oldLine = new Uint32Array(n);
+  }
+
+  /** Makes room for at least one more entry. */
+  reserve(): void {
+    if (this.count === this.h1.length) this.growEntries();
   }
 
   /** Appends an old-file row (findable after build(), which also sets its newOff and status). */
@@ -1369,15 +1375,51 @@ export class FpTable {
    * UseKeyTable on a collision); the earlier entry takes the later row (the last occurrence wins, at
    * the first one's place in the entry order) and the later one is SUPERSEDED.
    */
-  build(sameKey: (earlier: number, later: number) => void): { dups: number; firstDup: number } {
+  build(
+    sameKey: (earlier: number, later: number) => void,
+    kernel: DiffKernel | null,
+  ): { dups: number; firstDup: number } {
     const n = this.count;
     this.newOff.fill(-1, 0, n);
     this.status.fill(ST_NONE, 0, n);
     let bits = 4;
     while ((1 << bits) * 0.6 < n) bits++;
     this.resize(bits);
-    const h1 = this.h1;
     const rBits = Math.max(0, bits - 13);
+    let dups = 0;
+    let firstDup = 0;
+    // A repeated key: the earlier entry takes the later row.
+    const repeat = (first: number, i: number): void => {
+      sameKey(first, i);
+      this.oldOff[first] = this.oldOff[i] as number;
+      this.refLen[first] = this.refLen[i] as number;
+      this.oneLine[first] = this.oneLine[i] as number;
+      this.oldOff[i] = SUPERSEDED;
+      this.oneLine[i] = 0;
+      dups++;
+      firstDup = minLine(firstDup, this.oldLine[i] as number);
+    };
+    if (kernel !== null) {
+      const order = new Int32Array(n);
+      const pairs = new Int32Array(2 * 4096);
+      const state = new Float64Array(2);
+      for (let from = 0; ;) {
+        kernel.indexPrints(this.h1, this.h2, n, this.slots, this.shift, rBits, order, from, pairs, state);
+        from = state[0] as number;
+        const np = state[1] as number;
+        for (let p = 0; p < np; p++) repeat(pairs[2 * p] as number, pairs[2 * p + 1] as number);
+        if (from >= n) break;
+      }
+    } else {
+      this.insertOld(n, rBits, repeat);
+    }
+    this.oldLine = new Uint32Array(0);
+    return { dups, firstDup };
+  }
+
+  /** build()'s inserts in JavaScript (what the native kernel's indexPrints does). */
+  private insertOld(n: number, rBits: number, repeat: (first: number, i: number) => void): void {
+    const h1 = this.h1;
     let order: Int32Array | null = null;
     if (rBits > 0) {
       const rShift = 32 - rBits;
@@ -1396,8 +1438,6 @@ export class FpTable {
         start[r] = at + 1;
       }
     }
-    let dups = 0;
-    let firstDup = 0;
     const slots = this.slots;
     const h2 = this.h2;
     const mask = this.mask;
@@ -1414,22 +1454,12 @@ export class FpTable {
           break;
         }
         if (slots[2 * s] === a && h2[e - 1] === h2[i]) {
-          const first = e - 1; // inserted earlier: same region, stable order
-          sameKey(first, i);
-          this.oldOff[first] = this.oldOff[i] as number;
-          this.refLen[first] = this.refLen[i] as number;
-          this.oneLine[first] = this.oneLine[i] as number;
-          this.oldOff[i] = SUPERSEDED;
-          this.oneLine[i] = 0;
-          dups++;
-          firstDup = minLine(firstDup, this.oldLine[i] as number);
+          repeat(e - 1, i); // inserted earlier: same region, stable order
           break;
         }
         s = (s + 1) & mask;
       }
     }
-    this.oldLine = new Uint32Array(0);
-    return { dups, firstDup };
   }
 
   /** Entry with this fingerprint, or -1 (then the next add() goes to the probed free slot). */
@@ -1657,12 +1687,52 @@ async function scanOldKeyless(
   win: RowWindow,
   c: Counters,
   progress: Progress,
+  tuning: Tuning,
 ): Promise<void> {
   const rd = inp.rd;
   const nCols = inp.nCols;
   const keyCols = inp.keyCols;
+  const kernel = tuning.native ? nativeKernel() : null;
+  const mask = Int32Array.from(tuning.fingerprintMask);
+  const state = new Float64Array(4);
   let rows = 0;
   for (;;) {
+    if (kernel !== null) {
+      // The plain records of the buffer, natively; the kernel stops before anything else.
+      t.reserve();
+      kernel.scanKeyPrints(
+        rd.buf,
+        rd.pos,
+        rd.len,
+        rd.eof,
+        keyCols,
+        nCols,
+        mask,
+        rd.base,
+        rd.nextLineNumber,
+        t.h1,
+        t.h2,
+        t.oldOff,
+        t.refLen,
+        t.oneLine,
+        t.oldLine,
+        t.count,
+        state,
+      );
+      const got = state[1] as number;
+      t.count += got;
+      rows += got;
+      rd.advance(state[0] as number, state[2] as number);
+      const why = state[3] as number;
+      if (why === K_FULL) continue;
+      if (why === K_NEED_MORE) {
+        if (rd.eof && rd.pos >= rd.len) break;
+        await fillOrThrow(inp);
+        progress.at(0, 0.45, rd.consumed / Math.max(1, inp.size));
+        continue;
+      }
+      // K_BAIL: this record is CsvReader's (below), then the kernel goes on.
+    }
     const r = nextRecord(inp);
     if (r === RECORD) {
       if (rd.nFields !== nCols) {
@@ -1688,7 +1758,7 @@ async function scanOldKeyless(
     const at1 = win.need(t.oldOff[later] as number, t.refLen[later] as number);
     check.split(1, win, at1, t.refLen[later] as number, inp);
     if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
-  });
+  }, kernel);
   c.rowsOld += rows;
   c.dupOld += dups;
   c.firstDupOld = minLine(c.firstDupOld, firstDup);
@@ -1833,7 +1903,7 @@ async function diffInMemory(
     let t: FpTable | null = new FpTable(expected);
     try {
       const kf = new KeyFingerprint(tuning.fingerprintMask);
-      await scanOldKeyless(oldIn, kf, t, new RowCheck(oldIn, oldIn), win, c, progress);
+      await scanOldKeyless(oldIn, kf, t, new RowCheck(oldIn, oldIn), win, c, progress, tuning);
       await oldIn.rd.close();
       // Byte-identical rows are recognised without parsing when both files have the same header.
       const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
@@ -2408,6 +2478,8 @@ export interface Tuning {
   keyless: boolean;
   /** Bits kept of the two key fingerprint halves (tests force collisions with small masks). */
   fingerprintMask: [number, number];
+  /** The keyless old-file scan uses the native kernel when it was built (native-kernel.ts). */
+  native: boolean;
 }
 
 const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
@@ -2415,6 +2487,7 @@ const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   copyChunkSize: 1024 * 1024,
   keyless: true,
   fingerprintMask: [-1, -1] as [number, number],
+  native: true,
 });
 
 /** Runs one diff; see the module comment for the exact semantics. */
