@@ -1,6 +1,7 @@
 // Native kernel of the diff engine (src/systems/diffing/native-kernel.ts): the old-file scan of the
 // keyless table, the engine's hottest loop (every row of the old file is split into fields and its key
-// fingerprinted), and the inserts of those fingerprints into the table's slots. Hand-written in C++ because measured speed demands it: the same loop in JavaScript
+// fingerprinted), the inserts of those fingerprints into the table's slots, and the new file's
+// fast path (runs of rows byte-identical to their predicted old row). Hand-written in C++ because measured speed demands it: the same loop in JavaScript
 // costs ~300 ns per row, and the issue asks the engine to beat DuckDB, a native engine.
 //
 // It does exactly what diff-engine.ts scanOldKeyless does with CsvReader.next + KeyFingerprint.of
@@ -141,6 +142,15 @@ bool typedArg(napi_env env, napi_value v, T** data, size_t* length) {
   return true;
 }
 
+// Reads exactly n arguments into argv; else throws (naming the function) and returns false.
+bool takeArgs(napi_env env, napi_callback_info info, napi_value* argv, size_t n, const char* name) {
+  size_t argc = n;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc == n) return true;
+  napi_throw_error(env, nullptr, name);
+  return false;
+}
+
 double numberArg(napi_env env, napi_value v) {
   double d = 0;
   napi_get_value_double(env, v, &d);
@@ -153,13 +163,8 @@ double numberArg(napi_env env, napi_value v) {
 // pos) into the output arrays from index `at`; state (Float64Array) receives
 // [next position, rows written, next line, why it stopped].
 napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
-  size_t argc = 17;
   napi_value argv[17];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 17) {
-    napi_throw_error(env, nullptr, "scanKeyPrints: 17 arguments expected");
-    return nullptr;
-  }
+  if (!takeArgs(env, info, argv, 17, "scanKeyPrints: 17 arguments expected")) return nullptr;
   uint8_t* buf;
   size_t bufLen;
   int32_t* keyCols;
@@ -357,13 +362,8 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
 // is not inserted: (earlier entry, entry) goes to `pairs`; when pairs is full the call stops.
 // state (Float64Array) receives [next position in the order, pairs written].
 napi_value IndexPrints(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
   napi_value argv[10];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 10) {
-    napi_throw_error(env, nullptr, "indexPrints: 10 arguments expected");
-    return nullptr;
-  }
+  if (!takeArgs(env, info, argv, 10, "indexPrints: 10 arguments expected")) return nullptr;
   int32_t *h1, *h2, *slots, *order, *pairs;
   double* state;
   size_t n1, n2, nSlots, nOrder, nPairs, nState;
@@ -423,6 +423,124 @@ napi_value IndexPrints(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// FpTable.status of an old row matched byte for byte (diff-engine.ts ST_UNCHANGED).
+const uint8_t ST_UNCHANGED = 1;
+
+// Why matchRows stopped.
+const int M_NEED_MORE = 0;  // the next new record is not complete in the buffer (or the buffer is done)
+const int M_WINDOW = 1;     // the next predicted old row is not (wholly) in the window
+const int M_OTHER = 2;      // no prediction, or the bytes differ
+
+// matchRows(buf, pos, end, eof, win, winBase, winLen, oldOff, refLen, oneLine, newOff, status,
+//           count, idx, base, line, state)
+// The fast path of diff-engine.ts (FastPath.take on the keyless table) for a run of rows: while the
+// new file's next record (buf[pos..], base: file offset of buf[0], `line` its line) is byte for
+// byte the one-line old row of entry idx (bytes in win, whose win[0] is old-file offset winBase and
+// which holds winLen bytes) followed by a terminator, marks the entry unchanged (newOff, status) and
+// goes on with entry idx + 1. state (Float64Array) receives [next position, rows matched, next
+// entry, why it stopped, entries matched that were already seen in the new file (repeated keys),
+// line of the first of those (0: none), next line].
+napi_value MatchRows(napi_env env, napi_callback_info info) {
+  napi_value argv[17];
+  if (!takeArgs(env, info, argv, 17, "matchRows: 17 arguments expected")) return nullptr;
+  uint8_t *buf, *win, *oneLine, *status;
+  double *oldOff, *newOff, *state;
+  uint32_t* refLen;
+  size_t bufLen, winSize, n1, n2, n3, n4, n5, nState;
+  if (!typedArg(env, argv[0], &buf, &bufLen) || !typedArg(env, argv[4], &win, &winSize) ||
+      !typedArg(env, argv[7], &oldOff, &n1) || !typedArg(env, argv[8], &refLen, &n2) ||
+      !typedArg(env, argv[9], &oneLine, &n3) || !typedArg(env, argv[10], &newOff, &n4) ||
+      !typedArg(env, argv[11], &status, &n5) || !typedArg(env, argv[16], &state, &nState) || nState < 7) {
+    napi_throw_type_error(env, nullptr, "matchRows: bad arguments");
+    return nullptr;
+  }
+  size_t pos = static_cast<size_t>(numberArg(env, argv[1]));
+  size_t end = static_cast<size_t>(numberArg(env, argv[2]));
+  bool eof = false;
+  napi_get_value_bool(env, argv[3], &eof);
+  const double winBase = numberArg(env, argv[5]);
+  size_t winLen = static_cast<size_t>(numberArg(env, argv[6]));
+  size_t count = static_cast<size_t>(numberArg(env, argv[12]));
+  size_t idx = static_cast<size_t>(numberArg(env, argv[13]));
+  const double base = numberArg(env, argv[14]);
+  double line = numberArg(env, argv[15]);
+  if (end > bufLen) end = bufLen;
+  if (winLen > winSize) winLen = winSize;
+  size_t lim = n1;
+  if (n2 < lim) lim = n2;
+  if (n3 < lim) lim = n3;
+  if (n4 < lim) lim = n4;
+  if (n5 < lim) lim = n5;
+  if (count > lim) count = lim;
+  size_t rows = 0;
+  double dups = 0;
+  double firstDup = 0;
+  int why = M_OTHER;
+  while (true) {
+    if (idx >= count || !oneLine[idx]) {
+      why = M_OTHER;
+      break;
+    }
+    const double o = oldOff[idx] - winBase;
+    const size_t len = refLen[idx];
+    if (o < 0 || o + static_cast<double>(len) > static_cast<double>(winLen)) {
+      why = M_WINDOW;
+      break;
+    }
+    const size_t e = pos + len;
+    if (e > end) {
+      why = M_NEED_MORE;
+      break;
+    }
+    if (memcmp(buf + pos, win + static_cast<size_t>(o), len) != 0) {
+      why = M_OTHER;
+      break;
+    }
+    // A terminator (or the end of the file) must follow, as CsvReader.consumeEqual checks.
+    size_t next;
+    if (e == end) {
+      if (!eof) {
+        why = M_NEED_MORE;
+        break;
+      }
+      next = e;
+    } else if (buf[e] == LF) {
+      next = e + 1;
+    } else if (buf[e] == CR) {
+      if (e + 1 == end) {
+        if (!eof) {
+          why = M_NEED_MORE;
+          break;
+        }
+        next = e + 1;
+      } else {
+        next = buf[e + 1] == LF ? e + 2 : e + 1;
+      }
+    } else {
+      why = M_OTHER;
+      break;
+    }
+    if (newOff[idx] >= 0) {
+      dups += 1;
+      if (firstDup == 0) firstDup = line;
+    }
+    newOff[idx] = base + static_cast<double>(pos);
+    status[idx] = ST_UNCHANGED;
+    pos = next;
+    line += 1;
+    idx++;
+    rows++;
+  }
+  state[0] = static_cast<double>(pos);
+  state[1] = static_cast<double>(rows);
+  state[2] = static_cast<double>(idx);
+  state[3] = why;
+  state[4] = dups;
+  state[5] = firstDup;
+  state[6] = line;
+  return nullptr;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -431,5 +549,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "scanKeyPrints", fn);
   napi_create_function(env, "indexPrints", NAPI_AUTO_LENGTH, IndexPrints, nullptr, &fn);
   napi_set_named_property(env, exports, "indexPrints", fn);
+  napi_create_function(env, "matchRows", NAPI_AUTO_LENGTH, MatchRows, nullptr, &fn);
+  napi_set_named_property(env, exports, "matchRows", fn);
   return exports;
 }

@@ -59,7 +59,7 @@ import type { Worker } from 'node:worker_threads';
 import { startModuleThread } from '../../platform/threads.js';
 import { valueBytesEqual } from './compare.js';
 import { KeyFingerprint } from './key-fingerprint.js';
-import { K_FULL, K_NEED_MORE, nativeKernel, type DiffKernel } from './native-kernel.js';
+import { K_FULL, K_NEED_MORE, M_WINDOW, nativeKernel, type DiffKernel } from './native-kernel.js';
 import {
   BufferedWriter,
   CsvReader,
@@ -971,6 +971,16 @@ class RowWindow {
     return this.dv;
   }
 
+  /** File offset of bytes[0]. */
+  get start(): number {
+    return this.base;
+  }
+
+  /** Bytes of the file in the window. */
+  get length(): number {
+    return this.len;
+  }
+
   /** True once reads reached twice the file's size (rows looked at in another order than the file's). */
   get overBudget(): boolean {
     return this.budget <= 0;
@@ -1043,6 +1053,61 @@ class FastPath {
 
   constructor(private readonly win: RowWindow | null) {
     this.on = win !== null;
+  }
+
+  private readonly state = new Float64Array(7);
+
+  /**
+   * take() for the keyless table with the native kernel: consumes the reader's next records while
+   * each is byte-identical to the predicted old row (runs of them in one kernel call); returns how
+   * many.
+   */
+  takeRun(rd: CsvReader, t: FpTable, k: DiffKernel): number {
+    const win = this.win as RowWindow;
+    const st = this.state;
+    let total = 0;
+    for (;;) {
+      const idx = t.predictedOldRow();
+      if (idx < 0) return total;
+      if (++this.tries % FAST_CHECK === 0 && this.identical * 4 < this.tries) {
+        this.on = false;
+        return total;
+      }
+      const off = t.oldOff[idx] as number;
+      const at = win.at(off, t.refLen[idx] as number);
+      if (at < 0) return total;
+      k.matchRows(
+        rd.buf,
+        rd.pos,
+        rd.len,
+        rd.eof,
+        win.bytes,
+        win.start,
+        win.length,
+        t.oldOff,
+        t.refLen,
+        t.oneLine,
+        t.newOff,
+        t.status,
+        t.count,
+        idx,
+        rd.base,
+        rd.nextLineNumber,
+        st,
+      );
+      const n = st[1] as number;
+      if (n > 0) {
+        rd.advance(st[0] as number, st[6] as number);
+        t.matchedUpTo(idx + n - 1);
+        this.identical += n;
+        total += n;
+        if ((st[4] as number) > 0) {
+          this.dups += st[4] as number;
+          if (this.firstDup === 0) this.firstDup = st[5] as number;
+        }
+      }
+      if (st[3] !== M_WINDOW) return total;
+    }
   }
 
   /** Consumes the reader's next record when it is byte-identical to the predicted old row. */
@@ -1541,6 +1606,11 @@ export class FpTable {
     return dup;
   }
 
+  /** Entries up to idx were matched by the native fast path (DiffKernel.matchRows). */
+  matchedUpTo(idx: number): void {
+    this.lastFound = idx;
+  }
+
   /** Empty slots for 2^bits of them. */
   private resize(bits: number): void {
     const cap = 2 ** bits;
@@ -1782,6 +1852,7 @@ async function scanNewKeyless(
   emit: { w: BufferedWriter; term: Buffer },
   c: Counters,
   progress: Progress,
+  kernel: DiffKernel | null,
 ): Promise<void> {
   const rd = inp.rd;
   const nCols = inp.nCols;
@@ -1793,9 +1864,14 @@ async function scanNewKeyless(
   oldWin.resetBudget();
   try {
     for (;;) {
-      if (fast.on && fast.take(rd, t)) {
-        rows++;
-        continue;
+      if (fast.on) {
+        if (kernel !== null) {
+          // Runs of byte-identical rows natively; then (its try failed) the next record is parsed.
+          rows += fast.takeRun(rd, t, kernel);
+        } else if (fast.take(rd, t)) {
+          rows++;
+          continue;
+        }
       }
       const r = nextRecord(inp);
       if (r === RECORD) {
@@ -1908,7 +1984,19 @@ async function diffInMemory(
       // Byte-identical rows are recognised without parsing when both files have the same header.
       const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
       const emit = { w: outW, term: newIn.term };
-      await scanNewKeyless(newIn, kf, t, new RowCheck(oldIn, newIn), oldIn, win, fast, emit, c, progress);
+      await scanNewKeyless(
+        newIn,
+        kf,
+        t,
+        new RowCheck(oldIn, newIn),
+        oldIn,
+        win,
+        fast,
+        emit,
+        c,
+        progress,
+        tuning.native ? nativeKernel() : null,
+      );
       await newIn.rd.close();
       const { emit: rows } = finishTable(t, c, c.dupNew > 0, false);
       if (c.dupNew > 0) await rewriteOutput(rows, newIn, outW, headerBytes, progress, tuning);

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CsvReader, NEED_MORE, RECORD } from './csv-scan.js';
 import { KeyFingerprint } from './key-fingerprint.js';
-import { K_BAIL, K_FULL, K_NEED_MORE, nativeKernel, type DiffKernel } from './native-kernel.js';
+import {
+  K_BAIL,
+  K_FULL,
+  K_NEED_MORE,
+  M_NEED_MORE,
+  M_OTHER,
+  M_WINDOW,
+  nativeKernel,
+  type DiffKernel,
+} from './native-kernel.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'native-kernel-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -227,5 +236,59 @@ describeKernel('native kernel', () => {
     expect(scan(0, 7)).toEqual({ off: [100, 104], lines: [7, 8], state: [8, 2, 9, K_FULL] });
     // c,3; then "d," may go on in the next chunk.
     expect(scan(8, 9)).toEqual({ off: [108, 0], lines: [9, 0], state: [12, 1, 10, K_NEED_MORE] });
+  });
+});
+
+describeKernel('native kernel: matchRows (the keyless fast path)', () => {
+  /** Old rows "a,1" "b,2" "c,3" at old-file offsets 10, 14, 18 (window = old bytes from offset 10). */
+  const old = Buffer.from('a,1\nb,2\nc,3\n');
+  const table = () => ({
+    oldOff: Float64Array.from([10, 14, 18]),
+    refLen: Uint32Array.from([3, 3, 3]),
+    oneLine: Uint8Array.from([1, 1, 1]),
+    newOff: Float64Array.from([-1, -1, 500]), // entry 2's key was already seen in the new file
+    status: new Uint8Array(3),
+  });
+  const run = (text: string, eof: boolean, winLen = old.length) => {
+    const k = kernel as DiffKernel;
+    const t = table();
+    const buf = Buffer.from(text);
+    const st = new Float64Array(7);
+    k.matchRows(
+      buf,
+      0,
+      buf.length,
+      eof,
+      old,
+      10,
+      winLen,
+      t.oldOff,
+      t.refLen,
+      t.oneLine,
+      t.newOff,
+      t.status,
+      3,
+      0,
+      1000,
+      5,
+      st,
+    );
+    return { state: Array.from(st), newOff: Array.from(t.newOff), status: Array.from(t.status) };
+  };
+
+  it('marks a run of byte-identical rows unchanged, across LF, CRLF and bare-CR terminators', () => {
+    const r = run('a,1\r\nb,2\rc,3\nzzz\n', false);
+    // [next position, rows, next entry, why (M_OTHER: "zzz" has no entry), repeats, first repeat line, next line]
+    expect(r.state).toEqual([13, 3, 3, M_OTHER, 1, 7, 8]);
+    expect(r.newOff).toEqual([1000, 1005, 1009]);
+    expect(r.status).toEqual([1, 1, 1]);
+  });
+
+  it('stops at other bytes, at a row not complete yet, and at the end of the window', () => {
+    expect(run('a,1\nb,9\n', false).state.slice(0, 4)).toEqual([4, 1, 1, M_OTHER]);
+    expect(run('a,1\nb,2', false).state.slice(0, 4)).toEqual([4, 1, 1, M_NEED_MORE]); // "b,2" may go on
+    expect(run('a,1\nb,2', true).state.slice(0, 4)).toEqual([7, 2, 2, M_NEED_MORE]); // the file's end ends a row
+    expect(run('a,1\nb,2\nc,3\n', false, 6).state.slice(0, 4)).toEqual([4, 1, 1, M_WINDOW]);
+    expect(run('a,12\n', false).state.slice(0, 4)).toEqual([0, 0, 0, M_OTHER]); // a longer row is another row
   });
 });

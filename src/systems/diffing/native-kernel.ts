@@ -11,6 +11,11 @@ export const K_NEED_MORE = 0;
 export const K_FULL = 1;
 export const K_BAIL = 2;
 
+/** Why matchRows stopped (state[3]). */
+export const M_NEED_MORE = 0;
+export const M_WINDOW = 1;
+export const M_OTHER = 2;
+
 export interface DiffKernel {
   /**
    * Scans the plain records (one line, LF/CRLF, the right number of fields) of buf[pos, end) into
@@ -57,6 +62,35 @@ export interface DiffKernel {
     order: Int32Array,
     from: number,
     pairs: Int32Array,
+    state: Float64Array,
+  ): void;
+
+  /**
+   * The keyless table's fast path for a run of rows: while the new file's next record (buf[pos..],
+   * base: file offset of buf[0], `line` its line) is byte for byte entry idx's one-line old row (in
+   * win, whose win[0] is old-file offset winBase, holding winLen bytes) followed by a terminator,
+   * marks the entry unchanged (newOff, status) and goes on with entry idx + 1. state receives [next
+   * position, rows matched, next entry, why it stopped (M_NEED_MORE: the next record is incomplete;
+   * M_WINDOW: the next old row is not in the window; M_OTHER: no prediction or other bytes), entries
+   * already seen in the new file (repeated keys), line of the first of those (0: none), next line].
+   */
+  matchRows(
+    buf: Uint8Array,
+    pos: number,
+    end: number,
+    eof: boolean,
+    win: Uint8Array,
+    winBase: number,
+    winLen: number,
+    oldOff: Float64Array,
+    refLen: Uint32Array,
+    oneLine: Uint8Array,
+    newOff: Float64Array,
+    status: Uint8Array,
+    count: number,
+    idx: number,
+    base: number,
+    line: number,
     state: Float64Array,
   ): void;
 }
