@@ -21,6 +21,12 @@
 #include <emmintrin.h>
 #endif
 
+// load32 reads words as DataView.getInt32(i, true) does in key-fingerprint.ts: only on little-endian
+// hosts (x86-64, arm64). Elsewhere the build fails on purpose and the engine runs in JavaScript.
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the diff kernel assumes a little-endian host"
+#endif
+
 namespace {
 
 const uint8_t QUOTE = 34;
