@@ -195,7 +195,9 @@ export class CsvReader {
         this.len = READ_RESERVE + n;
         this.base = this.aheadPos - READ_RESERVE;
       } else {
-        const bigger = Buffer.allocUnsafe(Math.max(keep + n, this.buf.length * 2));
+        // Room for what is kept and read, doubling at most what that needs (a record longer than the
+        // reserve may take several fills: the buffer must not double on each).
+        const bigger = Buffer.allocUnsafe(Math.max(keep + n, Math.min(this.buf.length * 2, 2 * (keep + n))));
         this.buf.copy(bigger, 0, this.pos, this.len);
         spare.copy(bigger, keep, READ_RESERVE, READ_RESERVE + n);
         this.buf = bigger;

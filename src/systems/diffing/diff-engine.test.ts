@@ -239,6 +239,25 @@ describe.each(MODES)('runDiff ($name)', (mode) => {
   });
 });
 
+describe('runDiff long headers and long fields', () => {
+  it('keeps a header longer than several read chunks (with a BOM) byte for byte', async () => {
+    const cols = Array.from({ length: 40 }, (_, i) => `col${i}`).join(',');
+    const head = `\uFEFFdate,seg,value,${cols}\n`;
+    const filler = Array.from({ length: 40 }, () => 'x').join(',');
+    const r = await diff(`${head}d1,a,1,${filler}\n`, `${head}d1,a,2,${filler}\n`, { chunkSize: 64 });
+    expect(r.out).toBe(`${head}d1,a,2,${filler}\n`);
+    expect(r.deleted).toBe(head);
+  });
+
+  it('reads a field longer than the read-ahead reserve with small chunks', async () => {
+    const long = 'x'.repeat(400_000);
+    const r = await diff(`${H}d1,a,1\nd1,b,${long}\nd1,c,3\n`, `${H}d1,a,1\nd1,b,2\n`, { chunkSize: 4096 });
+    expect(r.out).toBe(`${H}d1,b,2\n`);
+    expect(r.deleted).toBe(`${H}d1,c,3\n`);
+    expect(r.stats).toMatchObject({ changed: 1, unchanged: 1, deleted: 1 });
+  });
+});
+
 describe('runDiff input errors', () => {
   it('names file, line and missing key column', async () => {
     const { err } = await diffError(H + 'd,a,1\n', 'date,segment,value\nd,a,1\n');
@@ -777,6 +796,27 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(got.deleted).toBe(`${H}${rows[100]!}\n${rows[3]!.replace(/,3$/, ',33')}\n${rows[11_000]!}\n`);
     expect(got.deleted).toBe(ref.deleted);
     expect(got.stats).toMatchObject({ deleted: 3, duplicateKeysOld: 2, table: 'fingerprints' });
+  });
+
+  it('leaves an old file made mostly of repeated keys to the key table, with the same result', async () => {
+    // Every key twice, 8,000 rows apart (each pair would need two reads of its own).
+    const rows = (v: number) =>
+      Array.from({ length: 8_000 }, (_, i) => `2024-01-01,key${i},${(i % 7) + v},${'p'.repeat(20)}`);
+    const spec = { keys: ['date', 'seg'], value: 'value' };
+    const head = 'date,seg,value,pad\n';
+    const oldText = `${head}${[...rows(0), ...rows(1)].join('\n')}\n`;
+    const newText = `${head}${rows(1).join('\n')}\n`;
+    const ref = referenceDiff(oldText, newText, spec);
+    const got = await diff(oldText, newText, {}, spec);
+    expect(got.out).toBe(ref.out);
+    expect(got.stats).toMatchObject({ duplicateKeysOld: 8_000, unchanged: 8_000, table: 'keys' });
+  });
+
+  it('keeps the keyless table for small files whose rows are read back out of order', async () => {
+    // Another header (no fast path) and two rows swapped: each old row is read again, backwards once.
+    const got = await diff('k,v\na,1\nb,2\n', 'v,k\n3,b\n3,a\n', {}, { keys: ['k'], value: 'v' });
+    expect(got.out).toBe('v,k\n3,b\n3,a\n');
+    expect(got.stats).toMatchObject({ changed: 2, table: 'fingerprints' });
   });
 
   it('redoes the diff with the key table when the new file comes in another order, with the same result', async () => {

@@ -163,6 +163,8 @@ export class DiffInputError extends Error {
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
 
+const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
+
 // ---------------------------------------------------------------------------------------------
 // Hash tables
 // ---------------------------------------------------------------------------------------------
@@ -672,7 +674,11 @@ async function openInput(
     };
     const keyCols = Int32Array.from(spec.keys.map((k) => find(k, 'key')));
     const valCol = find(spec.value, 'value');
-    const header = Buffer.from(rd.buf.subarray(0, rd.recEnd)); // base is 0: BOM included
+    // The header line as in the file, its BOM included (the record may not start at buf[0]).
+    const header = Buffer.concat([
+      rd.bom ? UTF8_BOM : Buffer.alloc(0),
+      rd.buf.subarray(rd.recStart, rd.recEnd),
+    ]);
     let term = rd.terminator();
     if (term.length === 0) term = Buffer.from('\n');
     return Object.assign(partial, {
@@ -933,6 +939,17 @@ const FAST_CHECK = 4096;
 /** Read size when the fast path looks at an old row away from the window (a row out of place). */
 const OLD_ROWS_JUMP = 64 * 1024;
 
+/** A scratch buffer for one row's bytes (RowWindow.exact), with a DataView of it. */
+class RowBytes {
+  bytes: Buffer = Buffer.allocUnsafe(256);
+  view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+
+  grow(len: number): void {
+    this.bytes = Buffer.allocUnsafe(2 * len);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+  }
+}
+
 /**
  * A file's bytes, read a second time (from the page cache) through a window: for the new-file fast
  * path an old row is looked at where the table says it is, and the keyless table re-reads the rows
@@ -1015,12 +1032,20 @@ class RowWindow {
     return at;
   }
 
+  /** Reads exactly the file's bytes [off, off + len) into `into`, leaving the window as it is. */
+  exact(off: number, len: number, into: RowBytes): void {
+    if (into.bytes.length < len) into.grow(len);
+    if (readSync(this.fd, into.bytes, 0, len, off) < len) {
+      throw new Error(`internal error: cannot re-read ${len} bytes at offset ${off}`);
+    }
+  }
+
   /** Reads at `off`: the whole window when moving on, else `jump` bytes (at least len). */
   private read(off: number, len: number, jump: number): number {
     const movingOn = off >= this.base && off <= this.base + this.len + this.buf.length;
     const want = movingOn ? this.buf.length : Math.min(this.buf.length, Math.max(jump, len));
     const n = readSync(this.fd, this.buf, 0, want, off);
-    this.budget -= want;
+    this.budget -= n;
     this.base = off;
     this.len = n;
     return len <= n ? 0 : -1;
@@ -1678,7 +1703,14 @@ class RowCheck {
    * Row `which` (0 or 1) is the record content [at, at + len) of `win`'s bytes, of a file with
    * layout `lay`; with `copy`, the bytes are copied first (the window may move before the comparison).
    */
-  split(which: 0 | 1, win: RowWindow, at: number, len: number, lay: Layout, copy = false): void {
+  split(
+    which: 0 | 1,
+    win: { bytes: Buffer; view: DataView },
+    at: number,
+    len: number,
+    lay: Layout,
+    copy = false,
+  ): void {
     const o = this.own[which] as (typeof this.own)[0];
     let b = win.bytes;
     let v = win.view;
@@ -1827,11 +1859,19 @@ async function scanOldKeyless(
       break;
     }
   }
+  // Repeated keys: each is checked by reading both rows exactly where they are (they may be far
+  // apart). A file made mostly of them is the KeyTable's job (it stores keys), not re-reads'.
+  const row = new RowBytes();
+  const maxRepeats = Math.max(4096, t.count >>> 4);
+  let repeats = 0;
   const { dups, firstDup } = t.build((earlier, later) => {
-    const at0 = win.need(t.oldOff[earlier] as number, t.refLen[earlier] as number);
-    check.split(0, win, at0, t.refLen[earlier] as number, inp, true);
-    const at1 = win.need(t.oldOff[later] as number, t.refLen[later] as number);
-    check.split(1, win, at1, t.refLen[later] as number, inp);
+    if (++repeats > maxRepeats) throw new UseKeyTable('many repeated keys in the old file');
+    const len0 = t.refLen[earlier] as number;
+    win.exact(t.oldOff[earlier] as number, len0, row);
+    check.split(0, row, 0, len0, inp, true);
+    const len1 = t.refLen[later] as number;
+    win.exact(t.oldOff[later] as number, len1, row);
+    check.split(1, row, 0, len1, inp);
     if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
   }, kernel);
   c.rowsOld += rows;
