@@ -1404,8 +1404,8 @@ const SUPERSEDED = -2;
  * (the old row; the new row for keys only in the new file). Keys and values are not stored: a
  * fingerprint match is checked by reading the reference row again (RowCheck) — in the old file only
  * for a repeated key, in the new file only for rows that are not byte-identical to their old row. A
- * different key behind the same 62-bit fingerprint throws UseKeyTable. ~35 bytes per key where the
- * KeyTable needs ~80.
+ * different key behind the same 62-bit fingerprint throws UseKeyTable. 34 bytes per entry plus 8 per
+ * slot (1.7-3.3 slots an entry); the KeyTable stores the keys and values besides.
  * The old file's rows are appended in file order (appendOld) and indexed afterwards (build), region
  * by region, so the inserts stay in cache.
  */
