@@ -695,6 +695,19 @@ async function openInput(
   }
 }
 
+/**
+ * Whether the reader's current record is a data row: a blank line is not (false); a record with
+ * another number of fields than the header is an error (thrown).
+ */
+function isRow(inp: Input): boolean {
+  const rd = inp.rd;
+  if (rd.nFields !== inp.nCols) {
+    if (rd.isBlank()) return false;
+    throw raggedError(inp);
+  }
+  return !(inp.nCols === 1 && rd.isBlank());
+}
+
 function raggedError(inp: Input): DiffInputError {
   return inputError(
     inp,
@@ -1087,6 +1100,12 @@ class FastPath {
 
   private readonly state = new Float64Array(7);
 
+  /** Counts a try; false (and off for good) when fewer than 1 in 4 tries so far have hit. */
+  private tryAgain(): boolean {
+    if (++this.tries % FAST_CHECK === 0 && this.identical * 4 < this.tries) this.on = false;
+    return this.on;
+  }
+
   /**
    * take() for the keyless table with the native kernel: consumes the reader's next records while
    * each is byte-identical to the predicted old row (runs of them in one kernel call); returns how
@@ -1098,11 +1117,7 @@ class FastPath {
     let total = 0;
     for (;;) {
       const idx = t.predictedOldRow();
-      if (idx < 0) return total;
-      if (++this.tries % FAST_CHECK === 0 && this.identical * 4 < this.tries) {
-        this.on = false;
-        return total;
-      }
+      if (idx < 0 || !this.tryAgain()) return total;
       const off = t.oldOff[idx] as number;
       const at = win.at(off, t.refLen[idx] as number);
       if (at < 0) return total;
@@ -1143,11 +1158,7 @@ class FastPath {
   /** Consumes the reader's next record when it is byte-identical to the predicted old row. */
   take(rd: CsvReader, t: OldRowOrder): boolean {
     const idx = t.predictedOldRow();
-    if (idx < 0) return false;
-    if (++this.tries % FAST_CHECK === 0 && this.identical * 4 < this.tries) {
-      this.on = false;
-      return false;
-    }
+    if (idx < 0 || !this.tryAgain()) return false;
     const win = this.win as RowWindow;
     const len = t.oldRowLen(idx);
     const at = win.at(t.oldOff[idx] as number, len);
@@ -1188,7 +1199,6 @@ async function scanIntoTable(
 ): Promise<void> {
   const fast = new FastPath(oldRows);
   const rd = inp.rd;
-  const nCols = inp.nCols;
   const keyCols = inp.keyCols;
   const valCol = inp.valCol;
   const extra = 5 * keyCols.length + 16;
@@ -1265,12 +1275,7 @@ async function scanIntoTable(
     }
     const r = nextRecord(inp);
     if (r === RECORD) {
-      if (rd.nFields !== nCols) {
-        if (rd.isBlank()) continue;
-        throw raggedError(inp);
-      } else if (nCols === 1 && rd.isBlank()) {
-        continue;
-      }
+      if (!isRow(inp)) continue;
       const room = rd.recEnd - rd.recStart + extra;
       if (p + room > bk.length) {
         const bigger = Buffer.allocUnsafe(Math.max(bk.length * 2, p + room));
@@ -1422,8 +1427,6 @@ export class FpTable {
   oneLine: Uint8Array;
   /** Physical line of each old row, for the repeated-key warning (dropped by build()). */
   oldLine: Uint32Array;
-  /** Entry of the last new-file row applied. */
-  lastApplied = -1;
   private slots = new Int32Array(0);
   /** Home slot of h1: h1 >>> shift. */
   private shift = 32;
@@ -1794,13 +1797,13 @@ async function scanOldKeyless(
   win: RowWindow,
   c: Counters,
   progress: Progress,
-  tuning: Tuning,
+  kernel: DiffKernel | null,
+  fingerprintMask: [number, number],
 ): Promise<void> {
   const rd = inp.rd;
   const nCols = inp.nCols;
   const keyCols = inp.keyCols;
-  const kernel = tuning.native ? nativeKernel() : null;
-  const mask = Int32Array.from(tuning.fingerprintMask);
+  const mask = Int32Array.from(fingerprintMask);
   const state = new Float64Array(4);
   let rows = 0;
   for (;;) {
@@ -1842,12 +1845,7 @@ async function scanOldKeyless(
     }
     const r = nextRecord(inp);
     if (r === RECORD) {
-      if (rd.nFields !== nCols) {
-        if (rd.isBlank()) continue;
-        throw raggedError(inp);
-      } else if (nCols === 1 && rd.isBlank()) {
-        continue;
-      }
+      if (!isRow(inp)) continue;
       kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
       const oneLine = rd.recordLines === 1 ? 1 : 0;
       t.appendOld(kf.h1, kf.h2, rd.base + rd.recStart, rd.recEnd - rd.recStart, oneLine, rd.line);
@@ -1900,7 +1898,6 @@ async function scanNewKeyless(
   kernel: DiffKernel | null,
 ): Promise<void> {
   const rd = inp.rd;
-  const nCols = inp.nCols;
   const keyCols = inp.keyCols;
   let newWin: RowWindow | null = null;
   let rows = 0;
@@ -1920,12 +1917,7 @@ async function scanNewKeyless(
       }
       const r = nextRecord(inp);
       if (r === RECORD) {
-        if (rd.nFields !== nCols) {
-          if (rd.isBlank()) continue;
-          throw raggedError(inp);
-        } else if (nCols === 1 && rd.isBlank()) {
-          continue;
-        }
+        if (!isRow(inp)) continue;
         rows++;
         kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
         const h1 = kf.h1;
@@ -1965,7 +1957,6 @@ async function scanNewKeyless(
           t.newOff[idx] = off;
           if (oldOff >= 0) t.status[idx] = check.valuesEqual() ? ST_UNCHANGED : ST_CHANGED;
         }
-        t.lastApplied = idx;
         if (dup) {
           dups++;
           if (firstDup === 0) firstDup = rd.line;
@@ -2024,7 +2015,18 @@ async function diffInMemory(
     let t: FpTable | null = new FpTable(expected);
     try {
       const kf = new KeyFingerprint(tuning.fingerprintMask);
-      await scanOldKeyless(oldIn, kf, t, new RowCheck(oldIn, oldIn), win, c, progress, tuning);
+      const kernel = tuning.native ? nativeKernel() : null;
+      await scanOldKeyless(
+        oldIn,
+        kf,
+        t,
+        new RowCheck(oldIn, oldIn),
+        win,
+        c,
+        progress,
+        kernel,
+        tuning.fingerprintMask,
+      );
       await oldIn.rd.close();
       // Byte-identical rows are recognised without parsing when both files have the same header.
       const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
@@ -2040,7 +2042,7 @@ async function diffInMemory(
         emit,
         c,
         progress,
-        tuning.native ? nativeKernel() : null,
+        kernel,
       );
       await newIn.rd.close();
       const { emit: rows } = finishTable(t, c, c.dupNew > 0, false);
@@ -2195,19 +2197,13 @@ async function splitIntoPartitions(
   const rd = inp.rd;
   const enc = new KeyEncoder(Array.from(inp.keyCols, () => null));
   const n = writers.length;
-  const nCols = inp.nCols;
   const valCol = inp.valCol;
   let vtmp = Buffer.allocUnsafe(256);
   let rows = 0;
   for (;;) {
     const r = nextRecord(inp);
     if (r === RECORD) {
-      if (rd.nFields !== nCols) {
-        if (rd.isBlank()) continue;
-        throw raggedError(inp);
-      } else if (nCols === 1 && rd.isBlank()) {
-        continue;
-      }
+      if (!isRow(inp)) continue;
       const kLen = enc.encode(rd, inp.keyCols);
       const h = hashBytes(enc.kb, 0, kLen);
       let vb: Uint8Array = rd.buf;
