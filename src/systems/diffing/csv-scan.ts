@@ -578,6 +578,24 @@ export function splitRecord(
   return nf + 1;
 }
 
+/** A Buffer with a DataView of its bytes (for 4-byte loads), replaced by a bigger one on demand. */
+export class ViewedBuffer {
+  bytes: Buffer;
+  view: DataView;
+
+  constructor(size: number) {
+    this.bytes = Buffer.allocUnsafe(size);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+  }
+
+  /** Makes room for `len` bytes; the contents are not kept when the buffer is replaced. */
+  reserve(len: number): void {
+    if (this.bytes.length >= len) return;
+    this.bytes = Buffer.allocUnsafe(2 * len);
+    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
+  }
+}
+
 /**
  * Moves the unread bytes buf[pos, len) to the front of the buffer before a read appends to them;
  * when they fill it, into a new buffer of twice the size. Returns the buffer that holds them.

@@ -76,6 +76,7 @@ import {
   grown,
   splitRecord,
   unquoteInto,
+  ViewedBuffer,
 } from './csv-scan.js';
 import {
   OffsetMerger,
@@ -952,17 +953,6 @@ const FAST_CHECK = 4096;
 /** Read size when the fast path looks at an old row away from the window (a row out of place). */
 const OLD_ROWS_JUMP = 64 * 1024;
 
-/** A scratch buffer for one row's bytes (RowWindow.exact), with a DataView of it. */
-class RowBytes {
-  bytes: Buffer = Buffer.allocUnsafe(256);
-  view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
-
-  grow(len: number): void {
-    this.bytes = Buffer.allocUnsafe(2 * len);
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
-  }
-}
-
 /**
  * A file's bytes, read a second time (from the page cache) through a window: for the new-file fast
  * path an old row is looked at where the table says it is, and the keyless table re-reads the rows
@@ -972,8 +962,7 @@ class RowBytes {
  * `need` always reads.
  */
 class RowWindow {
-  private buf: Buffer;
-  private dv: DataView;
+  private readonly mem: ViewedBuffer;
   private base = 0;
   private len = 0;
   private budget: number;
@@ -982,9 +971,8 @@ class RowWindow {
     private readonly fd: number,
     private readonly size: number,
   ) {
-    this.buf = Buffer.allocUnsafe(Math.min(1024 * 1024, Math.max(OLD_ROWS_JUMP, size)));
-    this.budget = 2 * size + this.buf.length;
-    this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
+    this.mem = new ViewedBuffer(Math.min(1024 * 1024, Math.max(OLD_ROWS_JUMP, size)));
+    this.budget = 2 * size + this.mem.bytes.length;
   }
 
   static open(path: string, size: number): RowWindow | null {
@@ -999,11 +987,11 @@ class RowWindow {
   }
 
   get bytes(): Buffer {
-    return this.buf;
+    return this.mem.bytes;
   }
 
   get view(): DataView {
-    return this.dv;
+    return this.mem.view;
   }
 
   /** File offset of bytes[0]. */
@@ -1023,31 +1011,28 @@ class RowWindow {
 
   /** Starts counting reads again (a new pass). */
   resetBudget(): void {
-    this.budget = 2 * this.size + this.buf.length;
+    this.budget = 2 * this.size + this.mem.bytes.length;
   }
 
   /** Position in `bytes` of the file's bytes [off, off + len), or -1 (fast-path tries). */
   at(off: number, len: number): number {
     if (off >= this.base && off + len <= this.base + this.len) return off - this.base;
-    if (len > this.buf.length || this.budget <= 0) return -1;
+    if (len > this.mem.bytes.length || this.budget <= 0) return -1;
     return this.read(off, len, OLD_ROWS_JUMP);
   }
 
   /** Position in `bytes` of the file's bytes [off, off + len); reads them wherever they are. */
   need(off: number, len: number): number {
     if (off >= this.base && off + len <= this.base + this.len) return off - this.base;
-    if (len > this.buf.length) {
-      this.buf = Buffer.allocUnsafe(2 * len);
-      this.dv = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length);
-    }
+    this.mem.reserve(len);
     const at = this.read(off, len, 4096);
     if (at < 0) throw new Error(`internal error: cannot re-read ${len} bytes at offset ${off}`);
     return at;
   }
 
   /** Reads exactly the file's bytes [off, off + len) into `into`, leaving the window as it is. */
-  exact(off: number, len: number, into: RowBytes): void {
-    if (into.bytes.length < len) into.grow(len);
+  exact(off: number, len: number, into: ViewedBuffer): void {
+    into.reserve(len);
     if (readSync(this.fd, into.bytes, 0, len, off) < len) {
       throw new Error(`internal error: cannot re-read ${len} bytes at offset ${off}`);
     }
@@ -1055,9 +1040,10 @@ class RowWindow {
 
   /** Reads at `off`: the whole window when moving on, else `jump` bytes (at least len). */
   private read(off: number, len: number, jump: number): number {
-    const movingOn = off >= this.base && off <= this.base + this.len + this.buf.length;
-    const want = movingOn ? this.buf.length : Math.min(this.buf.length, Math.max(jump, len));
-    const n = readSync(this.fd, this.buf, 0, want, off);
+    const buf = this.mem.bytes;
+    const movingOn = off >= this.base && off <= this.base + this.len + buf.length;
+    const want = movingOn ? buf.length : Math.min(buf.length, Math.max(jump, len));
+    const n = readSync(this.fd, buf, 0, want, off);
     this.budget -= n;
     this.base = off;
     this.len = n;
@@ -1688,8 +1674,7 @@ class RowCheck {
   private readonly lays: [Layout, Layout];
   private t0: Buffer = Buffer.allocUnsafe(256);
   private t1: Buffer = Buffer.allocUnsafe(256);
-  private held: Buffer = Buffer.allocUnsafe(256);
-  private heldView = new DataView(this.held.buffer, this.held.byteOffset, this.held.length);
+  private readonly held = new ViewedBuffer(256);
 
   constructor(a: Layout, b: Layout) {
     const n = Math.max(a.nCols, b.nCols) + 1;
@@ -1718,13 +1703,10 @@ class RowCheck {
     let b = win.bytes;
     let v = win.view;
     if (copy) {
-      if (this.held.length < len) {
-        this.held = Buffer.allocUnsafe(2 * len);
-        this.heldView = new DataView(this.held.buffer, this.held.byteOffset, this.held.length);
-      }
-      this.held.set(b.subarray(at, at + len), 0);
-      b = this.held;
-      v = this.heldView;
+      this.held.reserve(len);
+      this.held.bytes.set(b.subarray(at, at + len), 0);
+      b = this.held.bytes;
+      v = this.held.view;
       at = 0;
     }
     this.fS[which] = o.fS;
@@ -1859,7 +1841,7 @@ async function scanOldKeyless(
   }
   // Repeated keys: each is checked by reading both rows exactly where they are (they may be far
   // apart). A file made mostly of them is the KeyTable's job (it stores keys), not re-reads'.
-  const row = new RowBytes();
+  const row = new ViewedBuffer(256);
   const maxRepeats = Math.max(4096, t.count >>> 4);
   let repeats = 0;
   const { dups, firstDup } = t.build((earlier, later) => {

@@ -8,14 +8,14 @@
  * fingerprints; different keys share one with probability about 2⁻⁶², and the table verifies every
  * match against the row's bytes anyway, so a collision costs time, never a wrong result.
  */
-import { unquoteInto } from './csv-scan.js';
+import { unquoteInto, ViewedBuffer } from './csv-scan.js';
 
 export class KeyFingerprint {
   /** Fingerprint of the last `of()` call. */
   h1 = 0;
   h2 = 0;
-  private tmp: Buffer = Buffer.allocUnsafe(256);
-  private tmpView = new DataView(this.tmp.buffer, this.tmp.byteOffset, this.tmp.length);
+  /** Unquoted bytes of a quoted key field. */
+  private readonly tmp = new ViewedBuffer(256);
 
   /** `mask`: bits kept of h1 and h2 (tests weaken the fingerprint to force collisions). */
   constructor(private readonly mask: readonly [number, number] = [-1, -1]) {}
@@ -42,14 +42,11 @@ export class KeyFingerprint {
       let s = fStart[c] as number;
       let e = fEnd[c] as number;
       if (fQuoted[c] === 1) {
-        if (this.tmp.length < e - s) {
-          this.tmp = Buffer.allocUnsafe(2 * (e - s));
-          this.tmpView = new DataView(this.tmp.buffer, this.tmp.byteOffset, this.tmp.length);
-        }
-        e = unquoteInto(b, s, e, this.tmp, 0);
+        this.tmp.reserve(e - s);
+        e = unquoteInto(b, s, e, this.tmp.bytes, 0);
         s = 0;
-        src = this.tmp;
-        sv = this.tmpView;
+        src = this.tmp.bytes;
+        sv = this.tmp.view;
       }
       const len = e - s;
       total += len;
