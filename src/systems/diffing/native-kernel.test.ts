@@ -33,6 +33,13 @@ interface Row {
   line: number;
 }
 
+/** The reader's current record as a Row, fingerprinted in JavaScript (KeyFingerprint). */
+function rowOf(rd: CsvReader, keyCols: Int32Array, mask: [number, number]): Row {
+  const kf = new KeyFingerprint(mask);
+  kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
+  return { h1: kf.h1, h2: kf.h2, off: rd.recordOffset, len: rd.recEnd - rd.recStart, line: rd.line };
+}
+
 /** What the JavaScript path computes: CsvReader records with the right field count, fingerprinted. */
 async function jsRows(
   path: string,
@@ -41,7 +48,6 @@ async function jsRows(
   mask: [number, number],
 ): Promise<Row[]> {
   const rd = await CsvReader.open(path, 1 << 16);
-  const kf = new KeyFingerprint(mask);
   const rows: Row[] = [];
   try {
     for (;;) {
@@ -50,14 +56,7 @@ async function jsRows(
         await rd.fill();
       } else if (r === RECORD) {
         if (rd.nFields !== nCols || rd.isBlank()) continue;
-        kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
-        rows.push({
-          h1: kf.h1,
-          h2: kf.h2,
-          off: rd.recordOffset,
-          len: rd.recEnd - rd.recStart,
-          line: rd.line,
-        });
+        rows.push(rowOf(rd, keyCols, mask));
       } else {
         return rows;
       }
@@ -123,15 +122,7 @@ async function kernelRows(
         const r = rd.next();
         expect(r).toBe(RECORD);
         if (rd.nFields !== nCols || rd.isBlank()) continue;
-        const kf = new KeyFingerprint(mask);
-        kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
-        rows.push({
-          h1: kf.h1,
-          h2: kf.h2,
-          off: rd.recordOffset,
-          len: rd.recEnd - rd.recStart,
-          line: rd.line,
-        });
+        rows.push(rowOf(rd, keyCols, mask));
       }
     }
   } finally {
