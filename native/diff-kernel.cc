@@ -34,6 +34,16 @@ const uint8_t COMMA = 44;
 const uint8_t LF = 10;
 const uint8_t CR = 13;
 
+// FpTable.flags bits (diff-engine.ts).
+const uint8_t F_STATUS = 3;    // ST_* in the low two bits
+const uint8_t ST_UNCHANGED = 1;
+const uint8_t F_ONE_LINE = 4;  // the reference row is one physical line
+const uint8_t F_SEEN = 8;      // seen in the new file
+// FpTable.len: content lengths below this fit the 16-bit array (longer rows are JavaScript's).
+const size_t LEN_BIG = 0xffff;
+// FpTable offsets are 40-bit (a 32-bit low part and an 8-bit high part).
+const double MAX_OFFSET = 1099511627776.0;
+
 // Why scanKeyPrints stopped.
 const int NEED_MORE = 0;  // the next record is not complete in the buffer (or the buffer is done)
 const int FULL = 1;       // the output arrays are full
@@ -137,6 +147,21 @@ inline uint32_t unquote(const uint8_t* src, uint32_t n, uint8_t* dst) {
   return d;
 }
 
+// The typed array type whose elements are T.
+template <typename T>
+napi_typedarray_type typedArrayOf();
+template <>
+napi_typedarray_type typedArrayOf<uint8_t>() { return napi_uint8_array; }
+template <>
+napi_typedarray_type typedArrayOf<uint16_t>() { return napi_uint16_array; }
+template <>
+napi_typedarray_type typedArrayOf<int32_t>() { return napi_int32_array; }
+template <>
+napi_typedarray_type typedArrayOf<uint32_t>() { return napi_uint32_array; }
+template <>
+napi_typedarray_type typedArrayOf<double>() { return napi_float64_array; }
+
+// A typed array argument of T elements (false for anything else).
 template <typename T>
 bool typedArg(napi_env env, napi_value v, T** data, size_t* length) {
   napi_typedarray_type type;
@@ -144,6 +169,7 @@ bool typedArg(napi_env env, napi_value v, T** data, size_t* length) {
   napi_value ab;
   size_t off;
   if (napi_get_typedarray_info(env, v, &type, length, &raw, &ab, &off) != napi_ok) return false;
+  if (type != typedArrayOf<T>()) return false;
   *data = static_cast<T*>(raw);
   return true;
 }
@@ -178,16 +204,16 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
   int32_t* mask;
   size_t maskLen;
   int32_t *o1, *o2;
-  double* oOff;
-  uint32_t *oLen, *oLine;
-  uint8_t* oOne;
+  uint32_t* oOffLo;
+  uint8_t *oOffHi, *oFlags;
+  uint16_t* oLen;
   double* state;
   size_t cap, n2, n3, n4, n5, n6, nState;
   if (!typedArg(env, argv[0], &buf, &bufLen) || !typedArg(env, argv[4], &keyCols, &nKeys) ||
       !typedArg(env, argv[6], &mask, &maskLen) || !typedArg(env, argv[9], &o1, &cap) ||
-      !typedArg(env, argv[10], &o2, &n2) || !typedArg(env, argv[11], &oOff, &n3) ||
-      !typedArg(env, argv[12], &oLen, &n4) || !typedArg(env, argv[13], &oOne, &n5) ||
-      !typedArg(env, argv[14], &oLine, &n6) || !typedArg(env, argv[16], &state, &nState) ||
+      !typedArg(env, argv[10], &o2, &n2) || !typedArg(env, argv[11], &oOffLo, &n3) ||
+      !typedArg(env, argv[12], &oOffHi, &n4) || !typedArg(env, argv[13], &oLen, &n5) ||
+      !typedArg(env, argv[14], &oFlags, &n6) || !typedArg(env, argv[16], &state, &nState) ||
       maskLen < 2 || nState < 4) {
     napi_throw_type_error(env, nullptr, "scanKeyPrints: bad arguments");
     return nullptr;
@@ -206,6 +232,11 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
   double line = numberArg(env, argv[8]);
   size_t at = static_cast<size_t>(numberArg(env, argv[15]));
   if (end > bufLen) end = bufLen;
+  // base may be negative (bytes kept in front of buf's data), never base + p.
+  if (base + static_cast<double>(p) < 0 || base + static_cast<double>(end) > MAX_OFFSET) {
+    napi_throw_range_error(env, nullptr, "scanKeyPrints: offsets beyond 2^40");
+    return nullptr;
+  }
   for (size_t k = 0; k < nKeys; k++) {
     if (keyCols[k] < 0 || static_cast<uint32_t>(keyCols[k]) >= nCols) {
       napi_throw_range_error(env, nullptr, "scanKeyPrints: key column out of range");
@@ -328,8 +359,8 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
       line += 1;
       continue;
     }
-    if (nFields != nCols) {
-      why = BAIL;  // ragged: JavaScript reports it
+    if (nFields != nCols || recEnd - p >= LEN_BIG) {
+      why = BAIL;  // ragged (JavaScript reports it), or too long for a 16-bit length
       break;
     }
     Print pr;
@@ -346,10 +377,11 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
       pr.field(s, len);
     }
     pr.finish(static_cast<uint32_t>(nKeys), m1, m2, &o1[at], &o2[at]);
-    oOff[at] = base + static_cast<double>(p);
-    oLen[at] = static_cast<uint32_t>(recEnd - p);
-    oOne[at] = 1;
-    oLine[at] = static_cast<uint32_t>(line);
+    const uint64_t off = static_cast<uint64_t>(base + static_cast<double>(p));
+    oOffLo[at] = static_cast<uint32_t>(off);
+    oOffHi[at] = static_cast<uint8_t>(off >> 32);
+    oLen[at] = static_cast<uint16_t>(recEnd - p);
+    oFlags[at] = F_ONE_LINE;
     at++;
     line += 1;
     p = next;
@@ -361,67 +393,68 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// indexPrints(h1, h2, n, slots, shift, rBits, order, from, pairs, state)
-// FpTable.build's inserts: entries [0, n) into the (h1, entry + 1) slot pairs, home slot h1 >>> shift,
-// in the order of their region (top rBits of h1; a stable counting sort into `order`, computed when
-// from is 0), from position `from` of that order. An entry whose fingerprint is already in the slots
-// is not inserted: (earlier entry, entry) goes to `pairs`; when pairs is full the call stops.
-// state (Float64Array) receives [next position in the order, pairs written].
+// indexPrints(h1, h2, n, slots, idxBits, homeShift, from, pairs, state)
+// FpTable.build's inserts: entries [from, n) in order into the slots (tag << idxBits | entry + 1,
+// the tag being h1's low 32 - idxBits bits; home slot FpTable.home: h1's top bits scaled to the slot
+// count; linear probing). An entry whose fingerprint is already in the slots is not inserted:
+// (earlier entry, entry) goes to `pairs`, and when pairs is full the call stops. The home slot of the
+// entry PREFETCH rows ahead is prefetched, so the cache misses of consecutive inserts overlap.
+// state (Float64Array) receives [next entry, pairs written].
+const size_t PREFETCH = 16;
+
 napi_value IndexPrints(napi_env env, napi_callback_info info) {
-  napi_value argv[10];
-  if (!takeArgs(env, info, argv, 10, "indexPrints: 10 arguments expected")) return nullptr;
-  int32_t *h1, *h2, *slots, *order, *pairs;
+  napi_value argv[9];
+  if (!takeArgs(env, info, argv, 9, "indexPrints: 9 arguments expected")) return nullptr;
+  int32_t *h1, *h2, *slots, *pairs;
   double* state;
-  size_t n1, n2, nSlots, nOrder, nPairs, nState;
+  size_t n1, n2, cap, nPairs, nState;
   if (!typedArg(env, argv[0], &h1, &n1) || !typedArg(env, argv[1], &h2, &n2) ||
-      !typedArg(env, argv[3], &slots, &nSlots) || !typedArg(env, argv[6], &order, &nOrder) ||
-      !typedArg(env, argv[8], &pairs, &nPairs) || !typedArg(env, argv[9], &state, &nState) || nState < 2) {
+      !typedArg(env, argv[3], &slots, &cap) || !typedArg(env, argv[7], &pairs, &nPairs) ||
+      !typedArg(env, argv[8], &state, &nState) || nState < 2) {
     napi_throw_type_error(env, nullptr, "indexPrints: bad arguments");
     return nullptr;
   }
   const size_t n = static_cast<size_t>(numberArg(env, argv[2]));
-  const uint32_t shift = static_cast<uint32_t>(numberArg(env, argv[4]));
-  const uint32_t rBits = static_cast<uint32_t>(numberArg(env, argv[5]));
-  size_t k = static_cast<size_t>(numberArg(env, argv[7]));
-  const size_t cap = nSlots / 2;
-  if (n > n1 || n > n2 || n > nOrder || shift < 1 || shift > 31 || (cap & (cap - 1)) != 0 ||
-      (static_cast<size_t>(1) << (32 - shift)) != cap || rBits > 32 - shift) {
+  const uint32_t idxBits = static_cast<uint32_t>(numberArg(env, argv[4]));
+  const uint32_t homeShift = static_cast<uint32_t>(numberArg(env, argv[5]));
+  size_t k = static_cast<size_t>(numberArg(env, argv[6]));
+  if (n > n1 || n > n2 || idxBits < 4 || idxBits > 30 || n >= (static_cast<size_t>(1) << idxBits) ||
+      homeShift > 31 || cap == 0 || cap <= n ||
+      (static_cast<uint64_t>(cap) << (32 - homeShift)) > (static_cast<uint64_t>(1) << 53)) {
     napi_throw_range_error(env, nullptr, "indexPrints: sizes do not match");
     return nullptr;
   }
-  if (k == 0) {
-    if (rBits == 0) {
-      for (size_t i = 0; i < n; i++) order[i] = static_cast<int32_t>(i);
-    } else {
-      const uint32_t rShift = 32 - rBits;
-      std::vector<uint32_t> start((static_cast<size_t>(1) << rBits) + 1, 0);
-      for (size_t i = 0; i < n; i++) start[(static_cast<uint32_t>(h1[i]) >> rShift) + 1]++;
-      for (size_t r = 1; r < start.size(); r++) start[r] += start[r - 1];
-      for (size_t i = 0; i < n; i++) order[start[static_cast<uint32_t>(h1[i]) >> rShift]++] = static_cast<int32_t>(i);
-    }
-  }
-  const size_t mask = cap - 1;
+  const uint32_t tagShift = idxBits;
+  const uint32_t idxMask = (1u << idxBits) - 1;
+  const uint32_t tagMask = static_cast<uint32_t>((static_cast<uint64_t>(1) << (32 - idxBits)) - 1);
+  const uint32_t homeBits = 32 - homeShift;
+  auto home = [&](uint32_t a) -> size_t {
+    return static_cast<size_t>((static_cast<uint64_t>(a >> homeShift) * cap) >> homeBits);
+  };
   const size_t maxPairs = nPairs / 2;
   size_t np = 0;
   for (; k < n; k++) {
     if (np == maxPairs) break;
-    const int32_t i = order[k];
-    const int32_t a = h1[i];
-    size_t s = static_cast<uint32_t>(a) >> shift;
+    if (k + PREFETCH < n) __builtin_prefetch(&slots[home(static_cast<uint32_t>(h1[k + PREFETCH]))], 1);
+    const uint32_t a = static_cast<uint32_t>(h1[k]);
+    const uint32_t tag = a & tagMask;
+    size_t s = home(a);
     while (true) {
-      const int32_t e = slots[2 * s + 1];
-      if (e == 0) {
-        slots[2 * s] = a;
-        slots[2 * s + 1] = i + 1;
+      const uint32_t v = static_cast<uint32_t>(slots[s]);
+      if (v == 0) {
+        slots[s] = static_cast<int32_t>((tag << tagShift) | static_cast<uint32_t>(k + 1));
         break;
       }
-      if (slots[2 * s] == a && h2[e - 1] == h2[i]) {
-        pairs[2 * np] = e - 1;
-        pairs[2 * np + 1] = i;
-        np++;
-        break;
+      if ((v >> tagShift) == tag) {
+        const size_t e = (v & idxMask) - 1;
+        if (static_cast<uint32_t>(h1[e]) == a && h2[e] == h2[k]) {
+          pairs[2 * np] = static_cast<int32_t>(e);
+          pairs[2 * np + 1] = static_cast<int32_t>(k);
+          np++;
+          break;
+        }
       }
-      s = (s + 1) & mask;
+      if (++s == cap) s = 0;
     }
   }
   state[0] = static_cast<double>(k);
@@ -429,34 +462,32 @@ napi_value IndexPrints(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// FpTable.status of an old row matched byte for byte (diff-engine.ts ST_UNCHANGED).
-const uint8_t ST_UNCHANGED = 1;
-
 // Why matchRows stopped.
 const int M_NEED_MORE = 0;  // the next new record is not complete in the buffer (or the buffer is done)
 const int M_WINDOW = 1;     // the next predicted old row is not (wholly) in the window
 const int M_OTHER = 2;      // no prediction, or the bytes differ
 
-// matchRows(buf, pos, end, eof, win, winBase, winLen, oldOff, refLen, oneLine, newOff, status,
-//           count, idx, base, line, state)
+// matchRows(buf, pos, end, eof, win, winBase, winLen, offLo, offHi, len, flags, count, idx, line,
+//           state)
 // The fast path of diff-engine.ts (FastPath.take on the keyless table) for a run of rows: while the
-// new file's next record (buf[pos..], base: file offset of buf[0], `line` its line) is byte for
-// byte the one-line old row of entry idx (bytes in win, whose win[0] is old-file offset winBase and
-// which holds winLen bytes) followed by a terminator, marks the entry unchanged (newOff, status) and
-// goes on with entry idx + 1. state (Float64Array) receives [next position, rows matched, next
-// entry, why it stopped, entries matched that were already seen in the new file (repeated keys),
-// line of the first of those (0: none), next line].
+// new file's next record (buf[pos..], on line `line`) is byte for byte the one-line old row of
+// entry idx (< count; bytes in win, whose win[0] is old-file offset
+// winBase and which holds winLen bytes) followed by a terminator, marks the entry seen and unchanged
+// (flags) and goes on with entry idx + 1. An entry already seen in the new file (a repeated key) stops
+// the run: the JavaScript code records where its last row is. state (Float64Array) receives [next
+// position, rows matched, next entry, why it stopped, next line].
 napi_value MatchRows(napi_env env, napi_callback_info info) {
-  napi_value argv[17];
-  if (!takeArgs(env, info, argv, 17, "matchRows: 17 arguments expected")) return nullptr;
-  uint8_t *buf, *win, *oneLine, *status;
-  double *oldOff, *newOff, *state;
-  uint32_t* refLen;
-  size_t bufLen, winSize, n1, n2, n3, n4, n5, nState;
+  napi_value argv[15];
+  if (!takeArgs(env, info, argv, 15, "matchRows: 15 arguments expected")) return nullptr;
+  uint8_t *buf, *win, *offHi, *flags;
+  uint32_t* offLo;
+  uint16_t* lens;
+  double* state;
+  size_t bufLen, winSize, n1, n2, n3, n4, nState;
   if (!typedArg(env, argv[0], &buf, &bufLen) || !typedArg(env, argv[4], &win, &winSize) ||
-      !typedArg(env, argv[7], &oldOff, &n1) || !typedArg(env, argv[8], &refLen, &n2) ||
-      !typedArg(env, argv[9], &oneLine, &n3) || !typedArg(env, argv[10], &newOff, &n4) ||
-      !typedArg(env, argv[11], &status, &n5) || !typedArg(env, argv[16], &state, &nState) || nState < 7) {
+      !typedArg(env, argv[7], &offLo, &n1) || !typedArg(env, argv[8], &offHi, &n2) ||
+      !typedArg(env, argv[9], &lens, &n3) || !typedArg(env, argv[10], &flags, &n4) ||
+      !typedArg(env, argv[14], &state, &nState) || nState < 5) {
     napi_throw_type_error(env, nullptr, "matchRows: bad arguments");
     return nullptr;
   }
@@ -466,29 +497,26 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
   napi_get_value_bool(env, argv[3], &eof);
   const double winBase = numberArg(env, argv[5]);
   size_t winLen = static_cast<size_t>(numberArg(env, argv[6]));
-  size_t count = static_cast<size_t>(numberArg(env, argv[12]));
-  size_t idx = static_cast<size_t>(numberArg(env, argv[13]));
-  const double base = numberArg(env, argv[14]);
-  double line = numberArg(env, argv[15]);
+  size_t count = static_cast<size_t>(numberArg(env, argv[11]));
+  size_t idx = static_cast<size_t>(numberArg(env, argv[12]));
+  double line = numberArg(env, argv[13]);
   if (end > bufLen) end = bufLen;
   if (winLen > winSize) winLen = winSize;
   size_t lim = n1;
   if (n2 < lim) lim = n2;
   if (n3 < lim) lim = n3;
   if (n4 < lim) lim = n4;
-  if (n5 < lim) lim = n5;
   if (count > lim) count = lim;
   size_t rows = 0;
-  double dups = 0;
-  double firstDup = 0;
   int why = M_OTHER;
   while (true) {
-    if (idx >= count || !oneLine[idx]) {
+    if (idx >= count || (flags[idx] & (F_ONE_LINE | F_SEEN)) != F_ONE_LINE) {
       why = M_OTHER;
       break;
     }
-    const double o = oldOff[idx] - winBase;
-    const size_t len = refLen[idx];
+    const double o =
+        static_cast<double>((static_cast<uint64_t>(offHi[idx]) << 32) | offLo[idx]) - winBase;
+    const size_t len = lens[idx];
     if (o < 0 || o + static_cast<double>(len) > static_cast<double>(winLen)) {
       why = M_WINDOW;
       break;
@@ -526,12 +554,7 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
       why = M_OTHER;
       break;
     }
-    if (newOff[idx] >= 0) {
-      dups += 1;
-      if (firstDup == 0) firstDup = line;
-    }
-    newOff[idx] = base + static_cast<double>(pos);
-    status[idx] = ST_UNCHANGED;
+    flags[idx] = static_cast<uint8_t>((flags[idx] & ~F_STATUS) | F_SEEN | ST_UNCHANGED);
     pos = next;
     line += 1;
     idx++;
@@ -541,9 +564,7 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
   state[1] = static_cast<double>(rows);
   state[2] = static_cast<double>(idx);
   state[3] = why;
-  state[4] = dups;
-  state[5] = firstDup;
-  state[6] = line;
+  state[4] = line;
   return nullptr;
 }
 

@@ -610,7 +610,10 @@ export function keepTail(buf: Buffer, pos: number, len: number): Buffer {
 }
 
 /** A copy of the typed array `a` with room for n elements (n ≥ a.length). */
-export function grown<T extends Uint8Array | Int32Array | Uint32Array | Float64Array>(a: T, n: number): T {
+export function grown<T extends Uint8Array | Uint16Array | Int32Array | Uint32Array | Float64Array>(
+  a: T,
+  n: number,
+): T {
   const b = new (a.constructor as new (length: number) => T)(n);
   b.set(a);
   return b;

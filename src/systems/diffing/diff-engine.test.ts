@@ -764,7 +764,7 @@ describe('runDiff fast path: rows byte-identical to their old row', () => {
 
 describe('runDiff keyless table (key fingerprints, rows read again to check them)', () => {
   it('finds keys repeated far apart in a large old file (last occurrence wins), as the reference does', async () => {
-    // > 8192 index slots, so the old rows are indexed region by region, not in file order.
+    // Enough rows that the kernel inserts them with prefetching and the slots see long probe runs.
     const rows = Array.from({ length: 12_000 }, (_, i) => `2024-01-0${1 + (i % 9)},s${i},${i}`);
     const old = [...rows, rows[3]!.replace(/,3$/, ',33'), rows[7_000]!, rows[3]!.replace(/,3$/, ',333')];
     const next = rows.map((r, i) => (i % 1000 === 0 ? r.replace(/,(\d+)$/, ',$1.5') : r));

@@ -22,7 +22,7 @@
  * The keyless table's old-file scan, index inserts and fast path run in a native kernel when it was
  * built (native/diff-kernel.cc via native-kernel.ts; it leaves every record that is not a plain
  * one-line row to CsvReader), else in the TypeScript code next to each call.
- * When the estimated table size exceeds memoryBudgetBytes both files are first split by key hash
+ * When neither table fits memoryBudgetBytes (by estimate) both files are first split by key hash
  * into N partition files (partition.ts), each partition is diffed with its own KeyTable, and the
  * per-partition sorted offset lists are k-way merged so the output keeps the input order.
  * Measure (npm run bench:diffing; bench/diff-engine-quick.ts) before changing anything here.
@@ -49,15 +49,17 @@
  *  - Errors in the input throw DiffInputError (file, path, 1-based physical line where the record
  *    starts, reason); line 0 means "not about a line" (e.g. file missing). Outputs are written to
  *    temp files in tmpDir and renamed into place only on success; on failure they are removed.
- *  - Memory: the in-memory path is used when the estimated need for the keys (max of the old and the
- *    new file's estimated row count × estimated bytes per key) is ≤ memoryBudgetBytes. If the two
- *    files have almost disjoint keys the table holds both and may use up to ~2× that estimate.
+ *  - Memory: the in-memory path is used when the keyless table's estimated size (~23 bytes an old
+ *    row, 21 a key only in the new file) or the KeyTable's (max of the two files' estimated row
+ *    counts × estimated bytes per key) is ≤ memoryBudgetBytes. When only the keyless table fits, it
+ *    may grow to 1.25× the budget (estimates are from a sample); beyond that, or when it cannot go
+ *    on (see above), the diff is redone partitioned rather than with the KeyTable.
  *
  * No global state: everything lives in the objects created by one runDiff call (safe in workers).
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { copyFile, mkdtemp, rename, rm, unlink } from 'node:fs/promises';
+import { copyFile, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -292,6 +294,10 @@ export class KeyTable {
   predictedOldRow(): number {
     const idx = this.lastFound + 1;
     return idx < this.count && (this.oldLen[idx] as number) > 0 ? idx : -1;
+  }
+
+  oldRowOff(idx: number): number {
+    return this.oldOff[idx] as number;
   }
 
   oldRowLen(idx: number): number {
@@ -1057,7 +1063,8 @@ class RowWindow {
 
 /** What the fast path needs of a table (KeyTable, FpTable). */
 interface OldRowOrder {
-  oldOff: Float64Array;
+  /** Offset of entry idx's old row. */
+  oldRowOff(idx: number): number;
   /** The entry after the last one found when it has a one-line old row, else -1. */
   predictedOldRow(): number;
   /** Content length of entry idx's old row. */
@@ -1084,7 +1091,7 @@ class FastPath {
     this.on = win !== null;
   }
 
-  private readonly state = new Float64Array(7);
+  private readonly state = new Float64Array(5);
 
   /** Counts a try; false (and off for good) when fewer than 1 in 4 tries so far have hit. */
   private tryAgain(): boolean {
@@ -1104,8 +1111,7 @@ class FastPath {
     for (;;) {
       const idx = t.predictedOldRow();
       if (idx < 0 || !this.tryAgain()) return total;
-      const off = t.oldOff[idx] as number;
-      const at = win.at(off, t.refLen[idx] as number);
+      const at = win.at(t.offAt(idx), t.len[idx] as number);
       if (at < 0) return total;
       k.matchRows(
         rd.buf,
@@ -1115,27 +1121,21 @@ class FastPath {
         win.bytes,
         win.start,
         win.length,
-        t.oldOff,
-        t.refLen,
-        t.oneLine,
-        t.newOff,
-        t.status,
-        t.count,
+        t.offLo,
+        t.offHi,
+        t.len,
+        t.flags,
+        t.nOld,
         idx,
-        rd.base,
         rd.nextLineNumber,
         st,
       );
       const n = st[1] as number;
       if (n > 0) {
-        rd.advance(st[0] as number, st[6] as number);
+        rd.advance(st[0] as number, st[4] as number);
         t.matchedUpTo(idx + n - 1);
         this.identical += n;
         total += n;
-        if ((st[4] as number) > 0) {
-          this.dups += st[4] as number;
-          if (this.firstDup === 0) this.firstDup = st[5] as number;
-        }
       }
       if (st[3] !== M_WINDOW) return total;
     }
@@ -1147,7 +1147,7 @@ class FastPath {
     if (idx < 0 || !this.tryAgain()) return false;
     const win = this.win as RowWindow;
     const len = t.oldRowLen(idx);
-    const at = win.at(t.oldOff[idx] as number, len);
+    const at = win.at(t.oldRowOff(idx), len);
     if (at < 0 || !rd.consumeEqual(win.bytes, win.view, at, len)) return false;
     this.identical++;
     if (t.markIdentical(idx, rd.base + rd.recStart)) {
@@ -1380,226 +1380,374 @@ function applyNew(
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The keyless table cannot go on (a key fingerprint matched a different key, or the new file's rows
- * come in another order than the old file's): the diff is redone with the KeyTable (diffClassic).
+ * The keyless table cannot go on (a key fingerprint matched a different key, the new file's rows
+ * come in another order than the old file's, or the table would outgrow the memory budget): the diff
+ * is redone with the KeyTable (diffClassic) or, when that does not fit the budget, partitioned.
  */
 class UseKeyTable extends Error {}
 
-/** oldOff of an old row superseded by a later row with the same key (no longer an entry). */
-const SUPERSEDED = -2;
+/** Per-entry flags of the keyless table: the status (ST_*) in the low two bits, then these. */
+const F_STATUS = 3;
+/** The reference row is one physical line (the fast path compares only those). */
+const F_ONE_LINE = 4;
+/** The key was seen in the new file. */
+const F_SEEN = 8;
+/** An old row whose key a later old row repeats: no longer an entry. */
+const F_SUPERSEDED = 16;
+/** The reference row is in the new file (a key only in the new file). */
+const F_NEW_ROW = 32;
+/** The key is repeated in the new file. */
+const F_DUP_NEW = 64;
+/** RowPrints.len of a row whose content length does not fit 16 bits (it is in bigLen). */
+const LEN_BIG = 0xffff;
+/** Offsets are stored in 40 bits; the keyless table is not used for larger files. */
+const OFFSET_LIMIT = 2 ** 40;
+/** Bytes per entry in RowPrints' arrays. */
+const PRINT_BYTES = 16;
+/** Slots per entry when the slots are built (load 0.62), and the load that grows them. */
+const SLOTS_PER_ENTRY = 1 / 0.62;
+const MAX_LOAD = 0.72;
+/** Bytes per old row of the keyless table (entries with 5 % slack, slots): ~23. */
+export const FP_BYTES_PER_ROW = PRINT_BYTES * 1.05 + 4 * SLOTS_PER_ENTRY;
+/** Bytes per entry of a key only in the new file (side arrays, slots). */
+const SIDE_BYTES = 21;
 
 /**
- * Open-addressing (linear probing) table: key fingerprint (key-fingerprint.ts) → entry. Slots are
- * (h1, entry + 1) pairs, the home slot of h1 being its top bits; per entry: h1, h2, the file offset
- * of the key's (last) old row, of its (last) new row, its status and the length of its reference row
- * (the old row; the new row for keys only in the new file). Keys and values are not stored: a
- * fingerprint match is checked by reading the reference row again (RowCheck) — in the old file only
- * for a repeated key, in the new file only for rows that are not byte-identical to their old row. A
- * different key behind the same 62-bit fingerprint throws UseKeyTable. 34 bytes per entry plus 8 per
- * slot (1.7-3.3 slots an entry); the KeyTable stores the keys and values besides.
- * The old file's rows are appended in file order (appendOld) and indexed afterwards (build), region
- * by region, so the inserts stay in cache.
+ * Per row of a CSV file: its key fingerprint (h1, h2: key-fingerprint.ts), file offset (a 32-bit low
+ * and an 8-bit high part), content length (16 bits; longer rows in bigLen) and flags (F_*): 16 bytes
+ * a row. Filled by scanPrints, natively or row by row.
  */
-export class FpTable {
+class RowPrints {
   count = 0;
   h1: Int32Array;
   h2: Int32Array;
-  oldOff: Float64Array;
-  newOff: Float64Array;
-  status: Uint8Array;
-  /** Content length of the reference row (terminator excluded). */
-  refLen: Uint32Array;
-  /** 1 when the old row is one physical line (the fast path compares only those). */
-  oneLine: Uint8Array;
-  /** Physical line of each old row, for the repeated-key warning (dropped by build()). */
-  oldLine: Uint32Array;
+  offLo: Uint32Array;
+  offHi: Uint8Array;
+  len: Uint16Array;
+  flags: Uint8Array;
+  /** Content lengths of LEN_BIG bytes or more, by index. */
+  readonly bigLen = new Map<number, number>();
+
+  constructor(capacity: number) {
+    const n = Math.max(16, Math.ceil(capacity));
+    this.h1 = new Int32Array(n);
+    this.h2 = new Int32Array(n);
+    this.offLo = new Uint32Array(n);
+    this.offHi = new Uint8Array(n);
+    this.len = new Uint16Array(n);
+    this.flags = new Uint8Array(n);
+  }
+
+  get capacity(): number {
+    return this.h1.length;
+  }
+
+  push(h1: number, h2: number, off: number, len: number, flags: number): void {
+    const i = this.count;
+    if (i === this.h1.length) this.grow();
+    this.h1[i] = h1;
+    this.h2[i] = h2;
+    this.setRow(i, off, len, flags);
+    this.count = i + 1;
+  }
+
+  /** Entry i's reference row: offset, content length and the F_ONE_LINE bit of `flags`. */
+  protected setRow(i: number, off: number, len: number, flags: number): void {
+    this.offLo[i] = off % 4294967296;
+    this.offHi[i] = Math.floor(off / 4294967296);
+    if (len >= LEN_BIG) {
+      this.len[i] = LEN_BIG;
+      this.bigLen.set(i, len);
+      flags &= ~F_ONE_LINE; // the fast path compares rows by their 16-bit length
+    } else {
+      this.len[i] = len;
+      this.bigLen.delete(i);
+    }
+    this.flags[i] = flags;
+  }
+
+  offAt(i: number): number {
+    return (this.offHi[i] as number) * 4294967296 + (this.offLo[i] as number);
+  }
+
+  lenAt(i: number): number {
+    const len = this.len[i] as number;
+    return len === LEN_BIG ? (this.bigLen.get(i) as number) : len;
+  }
+
+  /** Forgets the rows (a batch consumed). */
+  clear(): void {
+    this.count = 0;
+    this.bigLen.clear();
+  }
+
+  get bytes(): number {
+    return this.h1.length * PRINT_BYTES;
+  }
+
+  /** Room for 1.5 times as many rows. */
+  grow(): void {
+    const n = Math.ceil(this.h1.length * 1.5) + 16;
+    this.h1 = grown(this.h1, n);
+    this.h2 = grown(this.h2, n);
+    this.offLo = grown(this.offLo, n);
+    this.offHi = grown(this.offHi, n);
+    this.len = grown(this.len, n);
+    this.flags = grown(this.flags, n);
+  }
+}
+
+/**
+ * Open-addressing (linear probing) table: key fingerprint (key-fingerprint.ts) → entry. The entries
+ * are the old file's rows in file order (RowPrints, 16 bytes each: fingerprint, offset and length of
+ * the key's last old row, flags), then the keys only in the new file (side arrays, 21 bytes each).
+ * A slot is 4 bytes: entry + 1 in its low idxBits bits and the low bits of h1 as a tag above them;
+ * the home slot is h1's top bits scaled to the slot count (home()). Keys and values are not stored: a
+ * fingerprint match is checked by reading the reference row again (RowCheck) — in the old file only
+ * for a repeated key, in the new file only for rows that are not byte-identical to their old row. A
+ * different key behind the same 62-bit fingerprint throws UseKeyTable. ~23 bytes an old row in all
+ * (the KeyTable stores keys and values besides: ~80). The old rows are appended in file order
+ * (scanPrints) and indexed afterwards (build).
+ */
+export class FpTable extends RowPrints {
+  /** Entries [0, nOld) are old rows (set by build). */
+  nOld = 0;
+  /** Keys only in the new file: entry nOld + j. */
+  sCount = 0;
+  sH1 = new Int32Array(0);
+  sH2 = new Int32Array(0);
+  sOff = new Float64Array(0);
+  sLen = new Uint32Array(0);
+  sFlags = new Uint8Array(0);
+  /** Offset of the last new-file row of old entries whose key is repeated in the new file. */
+  readonly lastNew = new Map<number, number>();
   private slots = new Int32Array(0);
-  /** Home slot of h1: h1 >>> shift. */
-  private shift = 32;
-  private mask = 0;
+  private idxBits = 4;
+  private idxMask = 15;
+  private tagMask = 0;
+  private homeShift = 0;
+  private homeDiv = 1;
   private limit = 0;
+  /** Entries in the slots. */
+  private live = 0;
   private lastSlot = -1;
   private lastFound = -1;
 
-  constructor(expectedRows: number) {
-    const n = Math.max(16, Math.ceil(expectedRows));
-    this.h1 = new Int32Array(n);
-    this.h2 = new Int32Array(n);
-    this.oldOff = new Float64Array(n);
-    this.newOff = new Float64Array(n);
-    this.status = new Uint8Array(n);
-    this.refLen = new Uint32Array(n);
-    this.oneLine = new Uint8Array(n);
-    this.oldLine = new Uint32Array(n);
+  /** maxBytes: a growth beyond it throws UseKeyTable (the budget is the partitioned path's). */
+  constructor(
+    expectedRows: number,
+    private readonly maxBytes = Infinity,
+  ) {
+    super(expectedRows);
   }
 
-  /** Makes room for at least one more entry. */
-  reserve(): void {
-    if (this.count === this.h1.length) this.growEntries();
+  /** The home slot of h1: its top bits scaled to the slot count (exact in doubles; native too). */
+  private home(h1: number): number {
+    return Math.floor(((h1 >>> this.homeShift) * this.slots.length) / this.homeDiv);
   }
 
-  /** Appends an old-file row (findable after build(), which also sets its newOff and status). */
-  appendOld(h1: number, h2: number, off: number, len: number, oneLine: number, line: number): void {
-    const idx = this.count;
-    if (idx === this.h1.length) this.growEntries();
-    this.h1[idx] = h1;
-    this.h2[idx] = h2;
-    this.oldOff[idx] = off;
-    this.refLen[idx] = len;
-    this.oneLine[idx] = oneLine;
-    this.oldLine[idx] = line;
-    this.count = idx + 1;
+  override grow(): void {
+    this.checkBytes(this.bytes * 1.5 + this.slots.length * 4);
+    super.grow();
+  }
+
+  private checkBytes(n: number): void {
+    if (n + this.sH1.length * SIDE_BYTES > this.maxBytes) {
+      throw new UseKeyTable('the table would outgrow the memory budget');
+    }
   }
 
   /**
-   * Indexes the appended old rows. They are inserted in the order of their home slot's region (a
-   * counting sort by the top bits of h1; regions of 8192 slots, 64 KiB) instead of file order, so
-   * consecutive inserts hit the same cached part of the slots rather than missing the cache once per
-   * row. A fingerprint met again is a repeated key: `sameKey(earlier, later)` checks it (and throws
-   * UseKeyTable on a collision); the earlier entry takes the later row (the last occurrence wins, at
-   * the first one's place in the entry order) and the later one is SUPERSEDED.
+   * Indexes the appended old rows in file order (natively with the kernel, prefetching the slots a
+   * few rows ahead). A fingerprint met again is a repeated key: `sameKey(earlier, later)` checks it
+   * (and throws UseKeyTable on a collision); the earlier entry takes the later row (the last
+   * occurrence wins, at the first one's place in the entry order) and the later one is superseded.
+   * Returns the repeats and the offset of the first superseding row (-1: none).
    */
   build(
     sameKey: (earlier: number, later: number) => void,
     kernel: DiffKernel | null,
-  ): { dups: number; firstDup: number } {
+    expectedNew: number,
+  ): { dups: number; firstDupOff: number } {
     const n = this.count;
-    this.newOff.fill(-1, 0, n);
-    this.status.fill(ST_NONE, 0, n);
-    let bits = 4;
-    while ((1 << bits) * 0.6 < n) bits++;
-    this.resize(bits);
-    const rBits = Math.max(0, bits - 13);
+    this.nOld = n;
+    this.sH1 = new Int32Array(Math.max(1024, Math.ceil(expectedNew)));
+    this.sH2 = new Int32Array(this.sH1.length);
+    this.sOff = new Float64Array(this.sH1.length);
+    this.sLen = new Uint32Array(this.sH1.length);
+    this.sFlags = new Uint8Array(this.sH1.length);
+    this.allocSlots(Math.ceil((n + 16) * SLOTS_PER_ENTRY), 2 * n + 16);
     let dups = 0;
-    let firstDup = 0;
-    // A repeated key: the earlier entry takes the later row.
+    let firstDupOff = -1;
     const repeat = (first: number, i: number): void => {
       sameKey(first, i);
-      this.oldOff[first] = this.oldOff[i] as number;
-      this.refLen[first] = this.refLen[i] as number;
-      this.oneLine[first] = this.oneLine[i] as number;
-      this.oldOff[i] = SUPERSEDED;
-      this.oneLine[i] = 0;
+      this.setRow(first, this.offAt(i), this.lenAt(i), this.flags[i] as number);
+      this.flags[i] = F_SUPERSEDED;
+      this.bigLen.delete(i);
       dups++;
-      firstDup = minLine(firstDup, this.oldLine[i] as number);
+      const off = this.offAt(i);
+      if (firstDupOff < 0 || off < firstDupOff) firstDupOff = off;
     };
+    this.insertOld(kernel, repeat);
+    this.live = n - dups;
+    return { dups, firstDupOff };
+  }
+
+  /** Empty slots, about `cap` of them, for entry numbers below `entries`. */
+  private allocSlots(cap: number, entries: number): void {
+    let bits = 4;
+    while (2 ** bits <= entries && bits < 30) bits++;
+    if (2 ** bits <= entries) throw new UseKeyTable('too many keys for the keyless table');
+    this.checkBytes(this.bytes + cap * 4);
+    this.slots = new Int32Array(Math.max(16, cap));
+    this.idxBits = bits;
+    this.idxMask = 2 ** bits - 1;
+    this.tagMask = 2 ** (32 - bits) - 1;
+    const capBits = Math.ceil(Math.log2(this.slots.length));
+    this.homeShift = Math.max(0, capBits - 21);
+    this.homeDiv = 2 ** (32 - this.homeShift);
+    this.limit = Math.floor(this.slots.length * MAX_LOAD);
+  }
+
+  /** The old entries into the slots, in file order; a repeated fingerprint goes to `repeat`. */
+  private insertOld(kernel: DiffKernel | null, repeat: (first: number, i: number) => void): void {
+    const n = this.nOld;
     if (kernel !== null) {
-      const order = new Int32Array(n);
       const pairs = new Int32Array(2 * 4096);
       const state = new Float64Array(2);
       for (let from = 0; ;) {
-        kernel.indexPrints(this.h1, this.h2, n, this.slots, this.shift, rBits, order, from, pairs, state);
+        kernel.indexPrints(this.h1, this.h2, n, this.slots, this.idxBits, this.homeShift, from, pairs, state);
         from = state[0] as number;
         const np = state[1] as number;
         for (let p = 0; p < np; p++) repeat(pairs[2 * p] as number, pairs[2 * p + 1] as number);
-        if (from >= n) break;
-      }
-    } else {
-      this.insertOld(n, rBits, repeat);
-    }
-    this.oldLine = new Uint32Array(0);
-    return { dups, firstDup };
-  }
-
-  /** build()'s inserts in JavaScript (what the native kernel's indexPrints does). */
-  private insertOld(n: number, rBits: number, repeat: (first: number, i: number) => void): void {
-    const h1 = this.h1;
-    let order: Int32Array | null = null;
-    if (rBits > 0) {
-      const rShift = 32 - rBits;
-      const start = new Int32Array((1 << rBits) + 1);
-      for (let i = 0; i < n; i++) {
-        const r = ((h1[i] as number) >>> rShift) + 1;
-        start[r] = (start[r] as number) + 1;
-      }
-      for (let r = 1; r < start.length; r++) start[r] = (start[r] as number) + (start[r - 1] as number);
-      order = new Int32Array(n);
-      for (let i = 0; i < n; i++) {
-        // stable: within a region, file order
-        const r = (h1[i] as number) >>> rShift;
-        const at = start[r] as number;
-        order[at] = i;
-        start[r] = at + 1;
+        if (from >= n) return;
       }
     }
-    const slots = this.slots;
-    const h2 = this.h2;
-    const mask = this.mask;
-    const shift = this.shift;
-    for (let k = 0; k < n; k++) {
-      const i = order === null ? k : (order[k] as number);
-      const a = h1[i] as number;
-      let s = a >>> shift;
-      for (;;) {
-        const e = slots[2 * s + 1] as number;
-        if (e === 0) {
-          slots[2 * s] = a;
-          slots[2 * s + 1] = i + 1;
-          break;
-        }
-        if (slots[2 * s] === a && h2[e - 1] === h2[i]) {
-          repeat(e - 1, i); // inserted earlier: same region, stable order
-          break;
-        }
-        s = (s + 1) & mask;
-      }
+    for (let i = 0; i < n; i++) {
+      const e = this.find(this.h1[i] as number, this.h2[i] as number);
+      if (e >= 0) repeat(e, i);
+      else this.put(i);
     }
   }
 
   /** Entry with this fingerprint, or -1 (then the next add() goes to the probed free slot). */
   find(h1: number, h2: number): number {
     const slots = this.slots;
-    const mask = this.mask;
-    let s = h1 >>> this.shift;
+    const cap = slots.length;
+    const tag = h1 & this.tagMask;
+    const bits = this.idxBits;
+    let s = this.home(h1);
     for (;;) {
-      const e = slots[2 * s + 1] as number;
-      if (e === 0) {
+      const v = slots[s] as number;
+      if (v === 0) {
         this.lastSlot = s;
         return -1;
       }
-      if (slots[2 * s] === h1 && this.h2[e - 1] === h2) {
-        this.lastFound = e - 1;
-        return e - 1;
+      if (v >>> bits === tag) {
+        const e = (v & this.idxMask) - 1;
+        if (this.h1Of(e) === h1 && this.h2Of(e) === h2) {
+          this.lastFound = e;
+          return e;
+        }
       }
-      s = (s + 1) & mask;
+      if (++s === cap) s = 0;
     }
+  }
+
+  /** Entry idx into the free slot the last find() stopped at. */
+  private put(idx: number): void {
+    this.slots[this.lastSlot] = (((this.h1Of(idx) & this.tagMask) * 2 ** this.idxBits) | 0) + idx + 1;
+  }
+
+  h1Of(idx: number): number {
+    return idx < this.nOld ? (this.h1[idx] as number) : (this.sH1[idx - this.nOld] as number);
+  }
+
+  h2Of(idx: number): number {
+    return idx < this.nOld ? (this.h2[idx] as number) : (this.sH2[idx - this.nOld] as number);
+  }
+
+  flagsOf(idx: number): number {
+    return idx < this.nOld ? (this.flags[idx] as number) : (this.sFlags[idx - this.nOld] as number);
+  }
+
+  setFlags(idx: number, f: number): void {
+    if (idx < this.nOld) this.flags[idx] = f;
+    else this.sFlags[idx - this.nOld] = f;
+  }
+
+  /** Offset of entry idx's reference row (in the old file, or the new one with F_NEW_ROW). */
+  refOff(idx: number): number {
+    return idx < this.nOld ? this.offAt(idx) : (this.sOff[idx - this.nOld] as number);
+  }
+
+  refLen(idx: number): number {
+    return idx < this.nOld ? this.lenAt(idx) : (this.sLen[idx - this.nOld] as number);
+  }
+
+  /** A key only in the new file, seen again: its reference row is now the new row at off. */
+  setNewRow(idx: number, off: number, len: number): void {
+    this.sOff[idx - this.nOld] = off;
+    this.sLen[idx - this.nOld] = len;
   }
 
   /** Adds a new-file key known to be absent (right after a find() that returned -1). */
-  add(h1: number, h2: number): number {
-    const idx = this.count;
-    if (idx === this.h1.length) this.growEntries();
-    this.h1[idx] = h1;
-    this.h2[idx] = h2;
-    this.oldOff[idx] = -1;
-    this.newOff[idx] = -1;
-    this.status[idx] = ST_NONE;
-    this.oneLine[idx] = 0;
-    const s = this.lastSlot;
-    this.slots[2 * s] = h1;
-    this.slots[2 * s + 1] = idx + 1;
-    this.count = idx + 1;
-    if (this.count > this.limit) {
-      const old = this.slots;
-      this.resize(32 - this.shift + 1);
-      const mask = this.mask;
-      for (let i = 0; i < old.length; i += 2) {
-        const e = old[i + 1] as number;
-        if (e === 0) continue;
-        const h = old[i] as number;
-        let t = h >>> this.shift;
-        while (this.slots[2 * t + 1] !== 0) t = (t + 1) & mask;
-        this.slots[2 * t] = h;
-        this.slots[2 * t + 1] = e;
-      }
+  add(h1: number, h2: number, off: number, len: number): number {
+    const j = this.sCount;
+    if (j === this.sH1.length) this.growSide();
+    this.sH1[j] = h1;
+    this.sH2[j] = h2;
+    this.sOff[j] = off;
+    this.sLen[j] = len;
+    this.sFlags[j] = F_NEW_ROW | F_SEEN | ST_ADDED;
+    this.sCount = j + 1;
+    const idx = this.nOld + j;
+    this.live++;
+    if (idx + 1 >= this.idxMask || this.live > this.limit) {
+      this.rehash();
+    } else {
+      this.put(idx);
     }
+    this.lastFound = idx;
     return idx;
   }
 
-  /** Entry after the last one found if it has this fingerprint, else -1 (no probing). */
+  private growSide(): void {
+    const n = Math.ceil(this.sH1.length * 1.5) + 16;
+    this.checkBytes(this.bytes + this.slots.length * 4 + n * SIDE_BYTES);
+    this.sH1 = grown(this.sH1, n);
+    this.sH2 = grown(this.sH2, n);
+    this.sOff = grown(this.sOff, n);
+    this.sLen = grown(this.sLen, n);
+    this.sFlags = grown(this.sFlags, n);
+  }
+
+  /** All entries into new slots, 1.5 times as many when the load calls for it. */
+  private rehash(): void {
+    const entries = this.nOld + this.sH1.length;
+    const cap = this.live > this.limit ? Math.ceil(this.slots.length * 1.5) : this.slots.length;
+    this.slots = new Int32Array(0); // let the old slots go before the new ones are made
+    this.allocSlots(cap, 2 * entries + 16);
+    for (let i = 0; i < this.nOld; i++) {
+      if ((this.flags[i] as number) & F_SUPERSEDED) continue;
+      this.find(this.h1[i] as number, this.h2[i] as number);
+      this.put(i);
+    }
+    for (let j = 0; j < this.sCount; j++) {
+      this.find(this.sH1[j] as number, this.sH2[j] as number);
+      this.put(this.nOld + j);
+    }
+  }
+
+  /** Entry after the last one found if it is an old row with this fingerprint, else -1. */
   predict(h1: number, h2: number): number {
     const idx = this.lastFound + 1;
-    if (idx < this.count && this.h1[idx] === h1 && this.h2[idx] === h2 && this.oldOff[idx] !== SUPERSEDED) {
+    if (
+      idx < this.nOld &&
+      this.h1[idx] === h1 &&
+      this.h2[idx] === h2 &&
+      ((this.flags[idx] as number) & F_SUPERSEDED) === 0
+    ) {
       this.lastFound = idx;
       return idx;
     }
@@ -1609,19 +1757,24 @@ export class FpTable {
   /** The entry after the last one found when it has a one-line old row (fast path), else -1. */
   predictedOldRow(): number {
     const idx = this.lastFound + 1;
-    return idx < this.count && this.oneLine[idx] === 1 ? idx : -1;
+    return idx < this.nOld && ((this.flags[idx] as number) & F_ONE_LINE) !== 0 ? idx : -1;
+  }
+
+  oldRowOff(idx: number): number {
+    return this.offAt(idx);
   }
 
   oldRowLen(idx: number): number {
-    return this.oneLine[idx] === 1 ? (this.refLen[idx] as number) : 0;
+    return ((this.flags[idx] as number) & F_ONE_LINE) !== 0 ? (this.len[idx] as number) : 0;
   }
 
   /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
   markIdentical(idx: number, off: number): boolean {
     this.lastFound = idx;
-    const dup = (this.newOff[idx] as number) >= 0;
-    this.newOff[idx] = off;
-    this.status[idx] = ST_UNCHANGED;
+    const f = this.flags[idx] as number;
+    const dup = (f & F_SEEN) !== 0;
+    this.flags[idx] = (f & ~F_STATUS) | F_SEEN | ST_UNCHANGED | (dup ? F_DUP_NEW : 0);
+    if (dup) this.lastNew.set(idx, off);
     return dup;
   }
 
@@ -1630,25 +1783,29 @@ export class FpTable {
     this.lastFound = idx;
   }
 
-  /** Empty slots for 2^bits of them. */
-  private resize(bits: number): void {
-    const cap = 2 ** bits;
-    this.slots = new Int32Array(cap * 2);
-    this.shift = 32 - bits;
-    this.mask = cap - 1;
-    this.limit = Math.floor(cap * 0.7);
+  /** Counts changed, unchanged, added and deleted keys. */
+  tally(c: Counters): void {
+    for (let i = 0; i < this.nOld; i++) {
+      const f = this.flags[i] as number;
+      if (f & F_SUPERSEDED) continue;
+      const st = f & F_STATUS;
+      if (st === ST_CHANGED) c.changed++;
+      else if (st === ST_UNCHANGED) c.unchanged++;
+      else c.deleted++;
+    }
+    c.added += this.sCount;
   }
 
-  private growEntries(): void {
-    const n = Math.ceil(this.h1.length * 1.5) + 16;
-    this.h1 = grown(this.h1, n);
-    this.h2 = grown(this.h2, n);
-    this.oldOff = grown(this.oldOff, n);
-    this.newOff = grown(this.newOff, n);
-    this.status = grown(this.status, n);
-    this.refLen = grown(this.refLen, n);
-    this.oneLine = grown(this.oneLine, n);
-    if (this.oldLine.length > 0) this.oldLine = grown(this.oldLine, n);
+  /**
+   * Whether the new-file row at `off`, whose key is entry idx's, belongs in the output: its key is
+   * added or changed, and the row is the key's last in the new file.
+   */
+  outputs(idx: number, off: number): boolean {
+    const f = this.flagsOf(idx);
+    const st = f & F_STATUS;
+    if (st !== ST_ADDED && st !== ST_CHANGED) return false;
+    if ((f & F_DUP_NEW) === 0) return true;
+    return off === (idx < this.nOld ? this.lastNew.get(idx) : this.sOff[idx - this.nOld]);
   }
 }
 
@@ -1768,6 +1925,85 @@ class RowCheck {
 }
 
 /**
+ * Every row of a file into `p` (key fingerprint, offset, length, one-line flag): the plain records
+ * natively when the kernel is there (it stops before any other record, which CsvReader then reads),
+ * the others row by row. `full()` makes room in p; `rows()` is called when rows were appended, while
+ * their bytes are still in the reader's buffer (at offset - rd.base). Returns the rows read.
+ */
+async function scanPrints(
+  inp: Input,
+  kf: KeyFingerprint,
+  kernel: DiffKernel | null,
+  mask: Int32Array,
+  p: RowPrints,
+  full: () => void,
+  rows: () => void,
+  onFill: () => void,
+): Promise<number> {
+  const rd = inp.rd;
+  const nCols = inp.nCols;
+  const keyCols = inp.keyCols;
+  const state = new Float64Array(4);
+  let total = 0;
+  for (;;) {
+    if (kernel !== null) {
+      if (p.count === p.capacity) full();
+      kernel.scanKeyPrints(
+        rd.buf,
+        rd.pos,
+        rd.len,
+        rd.eof,
+        keyCols,
+        nCols,
+        mask,
+        rd.base,
+        rd.nextLineNumber,
+        p.h1,
+        p.h2,
+        p.offLo,
+        p.offHi,
+        p.len,
+        p.flags,
+        p.count,
+        state,
+      );
+      const got = state[1] as number;
+      if (got > 0) {
+        p.count += got;
+        total += got;
+        rows();
+      }
+      rd.advance(state[0] as number, state[2] as number);
+      const why = state[3] as number;
+      if (why === K_FULL) continue;
+      if (why === K_NEED_MORE) {
+        if (rd.eof && rd.pos >= rd.len) break;
+        await fillOrThrow(inp);
+        onFill();
+        continue;
+      }
+      // K_BAIL: this record is CsvReader's (below), then the kernel goes on.
+    }
+    const r = nextRecord(inp);
+    if (r === RECORD) {
+      if (!isRow(inp)) continue;
+      kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
+      if (p.count === p.capacity) full();
+      const off = rd.base + rd.recStart;
+      p.push(kf.h1, kf.h2, off, rd.recEnd - rd.recStart, rd.recordLines === 1 ? F_ONE_LINE : 0);
+      total++;
+      rows();
+    } else if (r === NEED_MORE) {
+      await fillOrThrow(inp);
+      onFill();
+    } else {
+      break;
+    }
+  }
+  return total;
+}
+
+/**
  * Old file into the keyless table: each row's key fingerprint, offset and length are appended in
  * file order, then indexed (FpTable.build); a repeated key is checked against the earlier row.
  */
@@ -1780,83 +2016,71 @@ async function scanOldKeyless(
   c: Counters,
   progress: Progress,
   kernel: DiffKernel | null,
-  fingerprintMask: [number, number],
+  mask: Int32Array,
+  expectedNew: number,
 ): Promise<void> {
   const rd = inp.rd;
-  const nCols = inp.nCols;
-  const keyCols = inp.keyCols;
-  const mask = Int32Array.from(fingerprintMask);
-  const state = new Float64Array(4);
-  let rows = 0;
-  for (;;) {
-    if (kernel !== null) {
-      // The plain records of the buffer, natively; the kernel stops before anything else.
-      t.reserve();
-      kernel.scanKeyPrints(
-        rd.buf,
-        rd.pos,
-        rd.len,
-        rd.eof,
-        keyCols,
-        nCols,
-        mask,
-        rd.base,
-        rd.nextLineNumber,
-        t.h1,
-        t.h2,
-        t.oldOff,
-        t.refLen,
-        t.oneLine,
-        t.oldLine,
-        t.count,
-        state,
-      );
-      const got = state[1] as number;
-      t.count += got;
-      rows += got;
-      rd.advance(state[0] as number, state[2] as number);
-      const why = state[3] as number;
-      if (why === K_FULL) continue;
-      if (why === K_NEED_MORE) {
-        if (rd.eof && rd.pos >= rd.len) break;
-        await fillOrThrow(inp);
-        progress.at(0, 0.45, rd.consumed / Math.max(1, inp.size));
-        continue;
-      }
-      // K_BAIL: this record is CsvReader's (below), then the kernel goes on.
-    }
-    const r = nextRecord(inp);
-    if (r === RECORD) {
-      if (!isRow(inp)) continue;
-      kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
-      const oneLine = rd.recordLines === 1 ? 1 : 0;
-      t.appendOld(kf.h1, kf.h2, rd.base + rd.recStart, rd.recEnd - rd.recStart, oneLine, rd.line);
-      rows++;
-    } else if (r === NEED_MORE) {
-      await fillOrThrow(inp);
-      progress.at(0, 0.45, rd.consumed / Math.max(1, inp.size));
-    } else {
-      break;
-    }
-  }
+  const nothing = (): void => undefined;
+  const rows = await scanPrints(
+    inp,
+    kf,
+    kernel,
+    mask,
+    t,
+    () => t.grow(),
+    nothing,
+    () => progress.at(0, 0.45, rd.consumed / Math.max(1, inp.size)),
+  );
   // Repeated keys: each is checked by reading both rows exactly where they are (they may be far
   // apart). A file made mostly of them is the KeyTable's job (it stores keys), not re-reads'.
   const row = new ViewedBuffer(256);
   const maxRepeats = Math.max(4096, t.count >>> 4);
   let repeats = 0;
-  const { dups, firstDup } = t.build((earlier, later) => {
-    if (++repeats > maxRepeats) throw new UseKeyTable('many repeated keys in the old file');
-    const len0 = t.refLen[earlier] as number;
-    win.exact(t.oldOff[earlier] as number, len0, row);
-    check.split(0, row, 0, len0, inp, true);
-    const len1 = t.refLen[later] as number;
-    win.exact(t.oldOff[later] as number, len1, row);
-    check.split(1, row, 0, len1, inp);
-    if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
-  }, kernel);
+  const { dups, firstDupOff } = t.build(
+    (earlier, later) => {
+      if (++repeats > maxRepeats) throw new UseKeyTable('many repeated keys in the old file');
+      const len0 = t.lenAt(earlier);
+      win.exact(t.offAt(earlier), len0, row);
+      check.split(0, row, 0, len0, inp, true);
+      const len1 = t.lenAt(later);
+      win.exact(t.offAt(later), len1, row);
+      check.split(1, row, 0, len1, inp);
+      if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
+    },
+    kernel,
+    expectedNew,
+  );
   c.rowsOld += rows;
   c.dupOld += dups;
-  c.firstDupOld = minLine(c.firstDupOld, firstDup);
+  if (dups > 0) c.firstDupOld = minLine(c.firstDupOld, await lineAt(inp.path, firstDupOff));
+}
+
+/** The 1-based physical line at byte offset `off` of a file, counted as CsvReader does (LF, CRLF, CR). */
+async function lineAt(path: string, off: number): Promise<number> {
+  const fh = await open(path, 'r');
+  const buf = Buffer.allocUnsafe(1024 * 1024);
+  let line = 1;
+  let afterCR = false;
+  try {
+    for (let pos = 0; pos < off;) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, off - pos), pos);
+      if (bytesRead === 0) break;
+      for (let i = 0; i < bytesRead; i++) {
+        const b = buf[i] as number;
+        if (b === 10) {
+          if (!afterCR) line++;
+          afterCR = false;
+        } else {
+          afterCR = b === 13;
+          if (afterCR) line++;
+        }
+      }
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return line;
 }
 
 /**
@@ -1909,16 +2133,15 @@ async function scanNewKeyless(
         let idx = t.predict(h1, h2);
         if (idx < 0) idx = t.find(h1, h2);
         let dup = false;
+        let st = ST_ADDED;
         if (idx < 0) {
-          idx = t.add(h1, h2);
-          t.newOff[idx] = off;
-          t.refLen[idx] = len;
-          t.status[idx] = ST_ADDED;
+          t.add(h1, h2, off, len);
         } else {
-          const oldOff = t.oldOff[idx] as number;
-          const refLen = t.refLen[idx] as number;
-          if (oldOff >= 0) {
-            const at = oldWin.need(oldOff, refLen);
+          const f = t.flagsOf(idx);
+          const refOff = t.refOff(idx);
+          const refLen = t.refLen(idx);
+          if ((f & F_NEW_ROW) === 0) {
+            const at = oldWin.need(refOff, refLen);
             if (oldWin.overBudget) {
               // The old rows are looked at in another order than the file's (so is the new file):
               // a read for each would cost more than the KeyTable.
@@ -1929,25 +2152,23 @@ async function scanNewKeyless(
             // A key only in the new file, seen again: its reference row is the earlier new row.
             newWin ??= RowWindow.open(inp.path, inp.size);
             if (newWin === null) throw new UseKeyTable('key fingerprint collision'); // cannot check: redo with keys
-            const at = newWin.need(t.newOff[idx] as number, refLen);
-            check.split(0, newWin, at, refLen, inp);
-            t.refLen[idx] = len;
+            check.split(0, newWin, newWin.need(refOff, refLen), refLen, inp);
+            t.setNewRow(idx, off, len);
           }
           check.current(rd, inp);
           if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
-          dup = (t.newOff[idx] as number) >= 0;
-          t.newOff[idx] = off;
-          if (oldOff >= 0) t.status[idx] = check.valuesEqual() ? ST_UNCHANGED : ST_CHANGED;
+          dup = (f & F_SEEN) !== 0;
+          st = f & F_STATUS;
+          if ((f & F_NEW_ROW) === 0) st = check.valuesEqual() ? ST_UNCHANGED : ST_CHANGED;
+          t.setFlags(idx, (f & ~F_STATUS) | F_SEEN | st | (dup ? F_DUP_NEW : 0));
+          if (dup && idx < t.nOld) t.lastNew.set(idx, off);
         }
         if (dup) {
           dups++;
           if (firstDup === 0) firstDup = rd.line;
-        } else {
-          const st = t.status[idx];
-          if (st === ST_ADDED || st === ST_CHANGED) {
-            emit.w.write(rd.buf, rd.recStart, rd.recEnd);
-            emit.w.write(emit.term, 0, emit.term.length);
-          }
+        } else if (st === ST_ADDED || st === ST_CHANGED) {
+          emit.w.write(rd.buf, rd.recStart, rd.recEnd);
+          emit.w.write(emit.term, 0, emit.term.length);
         }
       } else if (r === NEED_MORE) {
         await fillOrThrow(inp);
@@ -1965,7 +2186,42 @@ async function scanNewKeyless(
   c.firstDupNew = minLine(minLine(c.firstDupNew, firstDup), fast.firstDup);
 }
 
-/** What finishTable reads of a table (KeyTable and FpTable). */
+/**
+ * A key repeated in the new file may have superseded rows already written: the output is written
+ * again, reading the new file once more (`inp`, a fresh reader) and keeping each row that
+ * FpTable.outputs says belongs in it.
+ */
+async function rewriteKeyless(
+  t: FpTable,
+  inp: Input,
+  kf: KeyFingerprint,
+  kernel: DiffKernel | null,
+  mask: Int32Array,
+  w: BufferedWriter,
+  headerBytes: number,
+  progress: Progress,
+): Promise<void> {
+  w.truncate(headerBytes);
+  const rd = inp.rd;
+  const batch = new RowPrints(4096);
+  const flush = (): void => {
+    for (let k = 0; k < batch.count; k++) {
+      const idx = t.find(batch.h1[k] as number, batch.h2[k] as number);
+      const off = batch.offAt(k);
+      if (idx < 0) throw new Error(`internal error: a new-file row at offset ${off} is not in the table`);
+      if (!t.outputs(idx, off)) continue;
+      const at = off - rd.base;
+      w.write(rd.buf, at, at + batch.lenAt(k));
+      w.write(inp.term, 0, inp.term.length);
+    }
+    batch.clear();
+  };
+  await scanPrints(inp, kf, kernel, mask, batch, flush, flush, () =>
+    progress.at(0.9, 0.97, rd.consumed / Math.max(1, inp.size)),
+  );
+}
+
+/** What finishTable reads of a table (the KeyTable). */
 interface TableState {
   count: number;
   status: Uint8Array;
@@ -1975,8 +2231,9 @@ interface TableState {
 
 /**
  * The in-memory path: the keyless table first; if a key fingerprint ever matches a different key
- * (about 2⁻⁶² per pair of keys, or tests that weaken the fingerprint) the diff starts again on fresh
- * readers (`reopen`) with the KeyTable, which stores the keys.
+ * (about 2⁻⁶² per pair of keys, or tests that weaken the fingerprint), the new file comes in another
+ * order, or the table outgrows `maxBytes`, the diff starts again on fresh readers (`reopen`) with
+ * `fallback` (the KeyTable in memory, or the partitioned path when that does not fit the budget).
  */
 async function diffInMemory(
   oldIn: Input,
@@ -1988,16 +2245,22 @@ async function diffInMemory(
   c: Counters,
   progress: Progress,
   tuning: Tuning,
-  reopen: () => Promise<[Input, Input]>,
+  maxBytes: number,
+  reopen: (which: 'old' | 'new') => Promise<Input>,
+  fallback: (oldIn: Input, newIn: Input) => Promise<void>,
 ): Promise<DiffStats['table']> {
   const headerBytes = outW.written;
-  const expected = Math.max(oldSample.estRows, newSample.estRows) * 1.05 + 16;
-  const win = tuning.keyless ? RowWindow.open(oldIn.path, oldIn.size) : null;
+  const win =
+    tuning.keyless && oldIn.size < OFFSET_LIMIT && newIn.size < OFFSET_LIMIT
+      ? RowWindow.open(oldIn.path, oldIn.size)
+      : null;
   if (win !== null) {
-    let t: FpTable | null = new FpTable(expected);
     try {
+      const t = new FpTable(oldSample.estRows * 1.05 + 16, maxBytes);
       const kf = new KeyFingerprint(tuning.fingerprintMask);
+      const mask = Int32Array.from(tuning.fingerprintMask);
       const kernel = tuning.native ? nativeKernel() : null;
+      const expectedNew = Math.max(0.02 * newSample.estRows, newSample.estRows - oldSample.estRows);
       await scanOldKeyless(
         oldIn,
         kf,
@@ -2007,7 +2270,8 @@ async function diffInMemory(
         c,
         progress,
         kernel,
-        tuning.fingerprintMask,
+        mask,
+        expectedNew,
       );
       await oldIn.rd.close();
       // Byte-identical rows are recognised without parsing when both files have the same header.
@@ -2027,21 +2291,23 @@ async function diffInMemory(
         kernel,
       );
       await newIn.rd.close();
-      const { emit: rows } = finishTable(t, c, c.dupNew > 0, false);
-      if (c.dupNew > 0) await rewriteOutput(rows, newIn, outW, headerBytes, progress, tuning);
+      t.tally(c);
+      if (c.dupNew > 0) {
+        await rewriteKeyless(t, await reopen('new'), kf, kernel, mask, outW, headerBytes, progress);
+      }
       copyDeleted(t, win, delW, oldIn.term, progress);
       return 'fingerprints';
     } catch (e) {
       if (!(e instanceof UseKeyTable)) throw e;
-      t = null;
     } finally {
       win.close();
     }
     outW.truncate(headerBytes);
     Object.assign(c, newCounters());
-    [oldIn, newIn] = await reopen();
+    oldIn = await reopen('old');
+    newIn = await reopen('new');
   }
-  await diffClassic(oldIn, newIn, oldSample, expected, outW, delW, c, progress, tuning);
+  await fallback(oldIn, newIn);
   return 'keys';
 }
 
@@ -2108,27 +2374,29 @@ async function rewriteOutput(
  * order, copying each row's bytes by its offset and length through the old file's RowWindow.
  */
 function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer, progress: Progress): void {
-  const n = t.count;
-  const st = t.status;
-  const oldOff = t.oldOff;
+  const n = t.nOld;
+  const flags = t.flags;
   let rows = new Int32Array(1024);
   let m = 0;
   let sorted = true;
+  let last = -1;
   for (let i = 0; i < n; i++) {
-    if (st[i] !== ST_NONE || (oldOff[i] as number) < 0) continue;
+    if (((flags[i] as number) & (F_SEEN | F_SUPERSEDED)) !== 0) continue;
     if (m === rows.length) rows = grown(rows, 2 * m);
-    if (m > 0 && (oldOff[i] as number) < (oldOff[rows[m - 1] as number] as number)) sorted = false;
+    const off = t.offAt(i);
+    if (off < last) sorted = false;
+    last = off;
     rows[m++] = i;
   }
   // Entries are in old-file order, except one that took the row of a later repeat of its key.
   const order = sorted
     ? rows.subarray(0, m)
-    : Int32Array.from(rows.subarray(0, m)).sort((a, b) => (oldOff[a] as number) - (oldOff[b] as number));
+    : Int32Array.from(rows.subarray(0, m)).sort((a, b) => t.offAt(a) - t.offAt(b));
   const step = Math.max(1, Math.floor(m / 100));
   for (let k = 0; k < m; k++) {
     const i = order[k] as number;
-    const len = t.refLen[i] as number;
-    const at = win.need(oldOff[i] as number, len);
+    const len = t.lenAt(i);
+    const at = win.need(t.offAt(i), len);
     w.write(win.bytes, at, at + len);
     w.write(term, 0, term.length);
     if (k % step === 0) progress.at(0.97, 1, k / m);
@@ -2650,13 +2918,20 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
       0,
     );
     const needInMemory = estKeys * (ENTRY_OVERHEAD + encKey + oldSample.avgValue) + dictBytes;
+    // The keyless table needs ~23 bytes an old row (and 21 a key only in the new file).
+    const needKeyless =
+      oldSample.estRows * FP_BYTES_PER_ROW + Math.max(0, newSample.estRows - oldSample.estRows) * SIDE_BYTES;
+    const classicFits = needInMemory <= budget;
+    const planPartitions = (): number => {
+      const rawNeed = estKeys * (ENTRY_OVERHEAD + oldSample.avgRawKey + oldSample.avgValue);
+      // Two threads keep two partition tables in memory at a time.
+      return planPartitionCount(rawNeed * threads, budget);
+    };
     let partitions = 1;
     if (opts.forcePartitions !== undefined) {
       partitions = opts.forcePartitions;
-    } else if (needInMemory > budget) {
-      const rawNeed = estKeys * (ENTRY_OVERHEAD + oldSample.avgRawKey + oldSample.avgValue);
-      // Two threads keep two partition tables in memory at a time.
-      partitions = planPartitionCount(rawNeed * threads, budget);
+    } else if (!classicFits && !(tuning.keyless && needKeyless <= budget)) {
+      partitions = planPartitions();
     }
     outFd = openSync(outTmp, 'wx');
     delFd = openSync(delTmp, 'wx');
@@ -2670,19 +2945,49 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     const c = newCounters();
     let table: DiffStats['table'] = 'keys';
     const partitioned = opts.forcePartitions !== undefined || partitions > 1;
-    if (partitioned) {
+    const partitionedDiff = async (o: Input, n: Input): Promise<void> => {
       if (threads > 1) thread = new DiffThread();
       partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
-      await diffPartitioned(oldIn, newIn, partitions, partDir, outW, delW, c, progress, tuning, thread);
+      await diffPartitioned(o, n, partitions, partDir, outW, delW, c, progress, tuning, thread);
+    };
+    if (partitioned) {
+      await partitionedDiff(oldIn, newIn);
     } else {
-      const reopen = async (): Promise<[Input, Input]> => {
-        const o = await openInput('old', opts.oldPath, opts.spec, tuning.chunkSize);
-        inputs.push(o);
-        const n = await openInput('new', opts.newPath, opts.spec, tuning.chunkSize);
-        inputs.push(n);
-        return [o, n];
+      const reopen = async (which: 'old' | 'new'): Promise<Input> => {
+        const inp = await openInput(
+          which,
+          which === 'old' ? opts.oldPath : opts.newPath,
+          opts.spec,
+          tuning.chunkSize,
+        );
+        inputs.push(inp);
+        return inp;
       };
-      table = await diffInMemory(oldIn, newIn, oldSample, newSample, outW, delW, c, progress, tuning, reopen);
+      const fallback = async (o: Input, n: Input): Promise<void> => {
+        if (classicFits) {
+          const expected = Math.max(oldSample.estRows, newSample.estRows) * 1.05 + 16;
+          await diffClassic(o, n, oldSample, expected, outW, delW, c, progress, tuning);
+        } else {
+          // The keyless table could not go on, and the KeyTable does not fit the budget.
+          partitions = planPartitions();
+          await partitionedDiff(o, n);
+        }
+      };
+      const maxBytes = classicFits ? Infinity : budget * 1.25;
+      table = await diffInMemory(
+        oldIn,
+        newIn,
+        oldSample,
+        newSample,
+        outW,
+        delW,
+        c,
+        progress,
+        tuning,
+        maxBytes,
+        reopen,
+        fallback,
+      );
     }
     outW.flush();
     delW.flush();

@@ -24,20 +24,21 @@ let fileNo = 0;
 // to run without it, and then these tests do not apply.
 const kernel = nativeKernel();
 const describeKernel = process.env.QUINTET_NATIVE === '0' ? describe.skip : describe;
+/** FpTable's one-line flag (diff-engine.ts F_ONE_LINE), which scanKeyPrints sets on its rows. */
+const F_ONE_LINE = 4;
 
 interface Row {
   h1: number;
   h2: number;
   off: number;
   len: number;
-  line: number;
 }
 
 /** The reader's current record as a Row, fingerprinted in JavaScript (KeyFingerprint). */
 function rowOf(rd: CsvReader, keyCols: Int32Array, mask: [number, number]): Row {
   const kf = new KeyFingerprint(mask);
   kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
-  return { h1: kf.h1, h2: kf.h2, off: rd.recordOffset, len: rd.recEnd - rd.recStart, line: rd.line };
+  return { h1: kf.h1, h2: kf.h2, off: rd.recordOffset, len: rd.recEnd - rd.recStart };
 }
 
 /** What the JavaScript path computes: CsvReader records with the right field count, fingerprinted. */
@@ -46,7 +47,7 @@ async function jsRows(
   nCols: number,
   keyCols: Int32Array,
   mask: [number, number],
-): Promise<Row[]> {
+): Promise<{ rows: Row[]; lines: number }> {
   const rd = await CsvReader.open(path, 1 << 16);
   const rows: Row[] = [];
   try {
@@ -58,7 +59,7 @@ async function jsRows(
         if (rd.nFields !== nCols || rd.isBlank()) continue;
         rows.push(rowOf(rd, keyCols, mask));
       } else {
-        return rows;
+        return { rows, lines: rd.nextLineNumber };
       }
     }
   } finally {
@@ -74,14 +75,14 @@ async function kernelRows(
   nCols: number,
   keyCols: Int32Array,
   mask: [number, number],
-): Promise<{ rows: Row[]; bails: number }> {
+): Promise<{ rows: Row[]; lines: number; bails: number }> {
   const cap = 64;
   const h1 = new Int32Array(cap);
   const h2 = new Int32Array(cap);
-  const off = new Float64Array(cap);
-  const len = new Uint32Array(cap);
-  const one = new Uint8Array(cap);
-  const line = new Uint32Array(cap);
+  const offLo = new Uint32Array(cap);
+  const offHi = new Uint8Array(cap);
+  const len = new Uint16Array(cap);
+  const flags = new Uint8Array(cap);
   const state = new Float64Array(4);
   const rows: Row[] = [];
   const rd = await CsvReader.open(path, text.length + 16);
@@ -101,21 +102,21 @@ async function kernelRows(
         rd.nextLineNumber,
         h1,
         h2,
-        off,
+        offLo,
+        offHi,
         len,
-        one,
-        line,
+        flags,
         0,
         state,
       );
       for (let i = 0; i < state[1]!; i++) {
-        expect(one[i]).toBe(1);
-        rows.push({ h1: h1[i]!, h2: h2[i]!, off: off[i]!, len: len[i]!, line: line[i]! });
+        expect(flags[i]).toBe(F_ONE_LINE);
+        rows.push({ h1: h1[i]!, h2: h2[i]!, off: offHi[i]! * 2 ** 32 + offLo[i]!, len: len[i]! });
       }
       rd.advance(state[0]!, state[2]!);
       if (state[3] === K_NEED_MORE) {
         expect(rd.pos).toBe(rd.len); // the whole file is in the buffer
-        return { rows, bails };
+        return { rows, lines: rd.nextLineNumber, bails };
       }
       if (state[3] === K_BAIL) {
         bails++;
@@ -135,7 +136,7 @@ describeKernel('native kernel', () => {
     expect(kernel).not.toBeNull();
   });
 
-  it('scanKeyPrints: the same rows, offsets, lines and key fingerprints as CsvReader + KeyFingerprint (property)', async () => {
+  it('scanKeyPrints: the same rows, offsets, lengths, line count and key fingerprints as CsvReader + KeyFingerprint (property)', async () => {
     const k = kernel as DiffKernel;
     const field = fc.oneof(
       fc.constantFrom(
@@ -186,65 +187,99 @@ describeKernel('native kernel', () => {
         if (want === null) return;
         const got = await kernelRows(k, path, bytes, nCols, keyCols, m);
         bails += got.bails;
-        expect(got.rows).toEqual(want);
+        expect(got.rows).toEqual(want.rows);
+        expect(got.lines).toBe(want.lines);
       }),
       { numRuns: 400 },
     );
     expect(bails).toBeGreaterThan(0); // the leave-it-to-CsvReader path really ran
   });
 
-  it('scanKeyPrints stops when the outputs are full and before a record that is not complete yet', () => {
+  it('scanKeyPrints stops when the outputs are full, before a record that is not complete yet, and before a long row', () => {
     const k = kernel as DiffKernel;
-    const buf = Buffer.from('a,1\nb,2\nc,3\nd,');
+    const long = 'x'.repeat(0xffff);
+    const buf = Buffer.from(`a,1\nb,2\nc,3\n${long},4\nd,`);
     const state = new Float64Array(4);
-    /** Two rows of room; the buffer from pos, file offset 100 at buf[0], `line` the line at pos. */
-    const scan = (pos: number, line: number) => {
-      const o = { h1: new Int32Array(2), h2: new Int32Array(2), off: new Float64Array(2) };
-      const [len, one, lines] = [new Uint32Array(2), new Uint8Array(2), new Uint32Array(2)];
+    /** Two rows of room; the buffer from pos, file offset 2^32 + 100 at buf[0], `line` the line at pos. */
+    const scan = (pos: number, line: number, eof = false) => {
+      const o = {
+        h1: new Int32Array(2),
+        h2: new Int32Array(2),
+        lo: new Uint32Array(2),
+        hi: new Uint8Array(2),
+      };
+      const [len, flags] = [new Uint16Array(2), new Uint8Array(2)];
       const [keys, mask] = [Int32Array.from([0]), Int32Array.from([-1, -1])];
       k.scanKeyPrints(
         buf,
         pos,
         buf.length,
-        false,
+        eof,
         keys,
         2,
         mask,
-        100,
+        2 ** 32 + 100,
         line,
         o.h1,
         o.h2,
-        o.off,
+        o.lo,
+        o.hi,
         len,
-        one,
-        lines,
+        flags,
         0,
         state,
       );
-      return { off: Array.from(o.off), lines: Array.from(lines), state: Array.from(state) };
+      return { lo: Array.from(o.lo), hi: Array.from(o.hi), len: Array.from(len), state: Array.from(state) };
     };
     // Full after a,1 and b,2.
-    expect(scan(0, 7)).toEqual({ off: [100, 104], lines: [7, 8], state: [8, 2, 9, K_FULL] });
-    // c,3; then "d," may go on in the next chunk.
-    expect(scan(8, 9)).toEqual({ off: [108, 0], lines: [9, 0], state: [12, 1, 10, K_NEED_MORE] });
+    expect(scan(0, 7)).toEqual({ lo: [100, 104], hi: [1, 1], len: [3, 3], state: [8, 2, 9, K_FULL] });
+    // c,3; then a row too long for the 16-bit lengths is CsvReader's.
+    expect(scan(8, 9)).toEqual({ lo: [108, 0], hi: [1, 0], len: [3, 0], state: [12, 1, 10, K_BAIL] });
+    // "d," may go on in the next chunk; at the end of the file it is a row.
+    const d = buf.length - 2;
+    expect(scan(d, 11).state).toEqual([d, 0, 11, K_NEED_MORE]);
+    expect(scan(d, 11, true).state).toEqual([buf.length, 1, 12, K_NEED_MORE]);
+  });
+
+  it('indexPrints inserts in order and reports a repeated fingerprint as (earlier, later) instead', () => {
+    const k = kernel as DiffKernel;
+    // Entries 0..5; entry 3 repeats entry 1's fingerprint, entry 5 entry 3's (hence 1's).
+    const h1 = Int32Array.from([0x10000000, 0x7fff0001, -5, 0x7fff0001, 0x10000001, 0x7fff0001]);
+    const h2 = Int32Array.from([1, 2, 3, 2, 1, 2]);
+    const slots = new Int32Array(13);
+    const pairs = new Int32Array(2);
+    const state = new Float64Array(2);
+    k.indexPrints(h1, h2, 6, slots, 4, 0, 0, pairs, state);
+    expect(Array.from(state)).toEqual([4, 1]); // pairs full after (1, 3)
+    expect(Array.from(pairs)).toEqual([1, 3]);
+    k.indexPrints(h1, h2, 6, slots, 4, 0, 4, pairs, state);
+    expect(Array.from(state)).toEqual([6, 1]);
+    expect(Array.from(pairs)).toEqual([1, 5]);
+    // Four entries in the slots, each as tag (h1's low 28 bits) << 4 | entry + 1, near its home.
+    const inSlots = Array.from(slots)
+      .filter((v) => v !== 0)
+      .map((v) => (v >>> 0) & 15)
+      .sort();
+    expect(inSlots).toEqual([1, 2, 3, 5]);
+    for (const e of [0, 1, 2, 4]) {
+      const home = Math.floor(((h1[e]! >>> 0) * 13) / 2 ** 32);
+      const at = Array.from(slots).findIndex((v) => ((v >>> 0) & 15) === e + 1);
+      expect(slots[at]! >>> 4).toBe((h1[e]! >>> 0) & (2 ** 28 - 1));
+      expect((at - home + 13) % 13).toBeLessThan(4);
+    }
+    expect(() => k.indexPrints(h1, h2, 6, new Int32Array(5), 4, 0, 0, pairs, state)).toThrow(/sizes/);
   });
 });
 
 describeKernel('native kernel: matchRows (the keyless fast path)', () => {
   /** Old rows "a,1" "b,2" "c,3" at old-file offsets 10, 14, 18 (window = old bytes from offset 10). */
   const old = Buffer.from('a,1\nb,2\nc,3\n');
-  const table = () => ({
-    oldOff: Float64Array.from([10, 14, 18]),
-    refLen: Uint32Array.from([3, 3, 3]),
-    oneLine: Uint8Array.from([1, 1, 1]),
-    newOff: Float64Array.from([-1, -1, 500]), // entry 2's key was already seen in the new file
-    status: new Uint8Array(3),
-  });
-  const run = (text: string, eof: boolean, winLen = old.length) => {
+  const F_SEEN = 8;
+  const run = (text: string, eof: boolean, winLen = old.length, seen = [0, 0, 0]) => {
     const k = kernel as DiffKernel;
-    const t = table();
+    const flags = Uint8Array.from(seen, (s) => F_ONE_LINE | s);
     const buf = Buffer.from(text);
-    const st = new Float64Array(7);
+    const st = new Float64Array(5);
     k.matchRows(
       buf,
       0,
@@ -253,33 +288,34 @@ describeKernel('native kernel: matchRows (the keyless fast path)', () => {
       old,
       10,
       winLen,
-      t.oldOff,
-      t.refLen,
-      t.oneLine,
-      t.newOff,
-      t.status,
+      Uint32Array.from([10, 14, 18]),
+      new Uint8Array(3),
+      Uint16Array.from([3, 3, 3]),
+      flags,
       3,
       0,
-      1000,
       5,
       st,
     );
-    return { state: Array.from(st), newOff: Array.from(t.newOff), status: Array.from(t.status) };
+    return { state: Array.from(st), flags: Array.from(flags) };
   };
 
-  it('marks a run of byte-identical rows unchanged, across LF, CRLF and bare-CR terminators', () => {
+  it('marks a run of byte-identical rows seen and unchanged, across LF, CRLF and bare-CR terminators', () => {
     const r = run('a,1\r\nb,2\rc,3\nzzz\n', false);
-    // [next position, rows, next entry, why (M_OTHER: "zzz" has no entry), repeats, first repeat line, next line]
-    expect(r.state).toEqual([13, 3, 3, M_OTHER, 1, 7, 8]);
-    expect(r.newOff).toEqual([1000, 1005, 1009]);
-    expect(r.status).toEqual([1, 1, 1]);
+    // [next position, rows, next entry, why (M_OTHER: "zzz" has no entry), next line]
+    expect(r.state).toEqual([13, 3, 3, M_OTHER, 8]);
+    expect(r.flags).toEqual([F_ONE_LINE | F_SEEN | 1, F_ONE_LINE | F_SEEN | 1, F_ONE_LINE | F_SEEN | 1]);
   });
 
-  it('stops at other bytes, at a row not complete yet, and at the end of the window', () => {
+  it('stops at other bytes, at a row not complete yet, at the end of the window and at an entry already seen', () => {
     expect(run('a,1\nb,9\n', false).state.slice(0, 4)).toEqual([4, 1, 1, M_OTHER]);
     expect(run('a,1\nb,2', false).state.slice(0, 4)).toEqual([4, 1, 1, M_NEED_MORE]); // "b,2" may go on
     expect(run('a,1\nb,2', true).state.slice(0, 4)).toEqual([7, 2, 2, M_NEED_MORE]); // the file's end ends a row
     expect(run('a,1\nb,2\nc,3\n', false, 6).state.slice(0, 4)).toEqual([4, 1, 1, M_WINDOW]);
     expect(run('a,12\n', false).state.slice(0, 4)).toEqual([0, 0, 0, M_OTHER]); // a longer row is another row
+    // A repeated key is left to the JavaScript code, which records where its last row is.
+    const r = run('a,1\nb,2\nc,3\n', false, old.length, [0, F_SEEN, 0]);
+    expect(r.state.slice(0, 4)).toEqual([4, 1, 1, M_OTHER]);
+    expect(r.flags).toEqual([F_ONE_LINE | F_SEEN | 1, F_ONE_LINE | F_SEEN, F_ONE_LINE]);
   });
 });

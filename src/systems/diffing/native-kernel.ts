@@ -18,12 +18,13 @@ export const M_OTHER = 2;
 
 export interface DiffKernel {
   /**
-   * Scans the plain records (one line, LF/CRLF, the right number of fields) of buf[pos, end) into
-   * the output arrays from index `at`: per row its key fingerprint (as KeyFingerprint.of), file
-   * offset (base + position), content length, 1 (one line) and line number (firstLine for the record
-   * at pos). state receives [next position, rows written, next line, why it stopped: K_NEED_MORE
-   * (the next record is incomplete, or the buffer is done), K_FULL (outputs full), K_BAIL (the next
-   * record is for CsvReader: several lines, a bare CR, ragged, unterminated quote)].
+   * Scans the plain records (one line, LF/CRLF, the right number of fields, content shorter than
+   * 65,535 bytes) of buf[pos, end) into the output arrays from index `at`: per row its key
+   * fingerprint (as KeyFingerprint.of), file offset (base + position, as a 32-bit low part and an
+   * 8-bit high part), content length and flags (FpTable's one-line flag). `firstLine` is the line of
+   * the record at pos. state receives [next position, rows written, next line, why it stopped:
+   * K_NEED_MORE (the next record is incomplete, or the buffer is done), K_FULL (outputs full), K_BAIL
+   * (the next record is for CsvReader: several lines, a bare CR, ragged, unterminated quote, long)].
    */
   scanKeyPrints(
     buf: Uint8Array,
@@ -37,29 +38,27 @@ export interface DiffKernel {
     firstLine: number,
     h1: Int32Array,
     h2: Int32Array,
-    off: Float64Array,
-    len: Uint32Array,
-    oneLine: Uint8Array,
-    line: Uint32Array,
+    offLo: Uint32Array,
+    offHi: Uint8Array,
+    len: Uint16Array,
+    flags: Uint8Array,
     at: number,
     state: Float64Array,
   ): void;
 
   /**
-   * FpTable.build's inserts (see there): entries [0, n) into `slots` ((h1, entry + 1) pairs, home
-   * slot h1 >>> shift) in region order (top rBits of h1; `order` is filled when from is 0), from
-   * position `from` of that order; an entry whose fingerprint is already in (earlier entry, entry)
-   * goes to `pairs` instead, and the call stops when pairs is full. state receives [next position,
-   * pairs written].
+   * FpTable.build's inserts (see there): entries [from, n) in order into `slots` (tag << idxBits |
+   * entry + 1; home slot FpTable.home with `homeShift`); an entry whose fingerprint is already in
+   * goes to `pairs` as (earlier entry, entry) instead, and the call stops when pairs is full. state
+   * receives [next entry, pairs written].
    */
   indexPrints(
     h1: Int32Array,
     h2: Int32Array,
     n: number,
     slots: Int32Array,
-    shift: number,
-    rBits: number,
-    order: Int32Array,
+    idxBits: number,
+    homeShift: number,
     from: number,
     pairs: Int32Array,
     state: Float64Array,
@@ -67,12 +66,12 @@ export interface DiffKernel {
 
   /**
    * The keyless table's fast path for a run of rows: while the new file's next record (buf[pos..],
-   * base: file offset of buf[0], `line` its line) is byte for byte entry idx's one-line old row (in
-   * win, whose win[0] is old-file offset winBase, holding winLen bytes) followed by a terminator,
-   * marks the entry unchanged (newOff, status) and goes on with entry idx + 1. state receives [next
-   * position, rows matched, next entry, why it stopped (M_NEED_MORE: the next record is incomplete;
-   * M_WINDOW: the next old row is not in the window; M_OTHER: no prediction or other bytes), entries
-   * already seen in the new file (repeated keys), line of the first of those (0: none), next line].
+   * on line `line`) is byte for byte the one-line old row of entry idx (< count, not yet seen in the
+   * new file; its bytes in win, whose win[0] is old-file offset winBase, holding winLen bytes)
+   * followed by a terminator, marks the entry seen and unchanged (flags) and goes on with entry
+   * idx + 1. state receives [next position, rows matched, next entry, why it stopped (M_NEED_MORE:
+   * the next record is incomplete; M_WINDOW: the next old row is not in the window; M_OTHER: no
+   * prediction, an entry already seen, or other bytes), next line].
    */
   matchRows(
     buf: Uint8Array,
@@ -82,14 +81,12 @@ export interface DiffKernel {
     win: Uint8Array,
     winBase: number,
     winLen: number,
-    oldOff: Float64Array,
-    refLen: Uint32Array,
-    oneLine: Uint8Array,
-    newOff: Float64Array,
-    status: Uint8Array,
+    offLo: Uint32Array,
+    offHi: Uint8Array,
+    len: Uint16Array,
+    flags: Uint8Array,
     count: number,
     idx: number,
-    base: number,
     line: number,
     state: Float64Array,
   ): void;
