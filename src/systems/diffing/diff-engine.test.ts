@@ -812,6 +812,109 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(got.stats).toMatchObject({ duplicateKeysOld: 8_000, unchanged: 8_000, table: 'keys' });
   });
 
+  describe('memory budget', () => {
+    // 20,000 rows of ~50 bytes: the keyless table needs ~23 bytes a row (~470 KB), the KeyTable ~1.6 MB.
+    const rows = Array.from(
+      { length: 20_000 },
+      (_, i) => `2024-01-0${1 + (i % 9)},segment-${i}-abcdefgh,${i}`,
+    );
+    const oldText = `${H}${rows.join('\n')}\n`;
+    const newText = `${H}${rows.map((r, i) => (i % 10 === 3 ? `${r}.5` : r)).join('\n')}\n2024-01-01,fresh,1\n`;
+    const budget = { memoryBudgetBytes: 700_000 };
+
+    it('keeps a diff in memory with the keyless table when only that table fits the budget', async () => {
+      const ref = referenceDiff(oldText, newText, SPEC);
+      const got = await diff(oldText, newText, {}, SPEC, budget);
+      expect(got.out).toBe(ref.out);
+      expect(got.stats).toMatchObject({ partitions: 1, table: 'fingerprints', changed: 2_000, added: 1 });
+      // The KeyTable alone would not fit: without the keyless table the diff is partitioned.
+      const keyTable = await diff(oldText, newText, { tuning: { keyless: false } }, SPEC, budget);
+      expect(keyTable.stats.partitions).toBeGreaterThan(1);
+      expect(keyTable.outBytes.equals(got.outBytes)).toBe(true);
+    });
+
+    it('redoes the diff partitioned when the keyless table cannot go on and the KeyTable does not fit', async () => {
+      const ref = referenceDiff(oldText, newText, SPEC);
+      const got = await diff(oldText, newText, { tuning: COLLIDING }, SPEC, budget);
+      expect(got.out).toBe(ref.out);
+      expect(got.deleted).toBe(ref.deleted);
+      expect(got.stats.table).toBe('keys');
+      expect(got.stats.partitions).toBeGreaterThan(1);
+    });
+
+    it('redoes the diff partitioned when keys only in the new file would take the table past the budget', async () => {
+      // As many rows as the old file, none with an old key: the side entries outgrow 1.15x the budget.
+      const fresh = rows.map((r) => r.replace('segment-', 'other-'));
+      const freshText = `${H}${fresh.join('\n')}\n`;
+      const ref = referenceDiff(oldText, freshText, SPEC);
+      const got = await diff(oldText, freshText, {}, SPEC, budget);
+      expect(got.out).toBe(ref.out);
+      expect(got.deleted).toBe(ref.deleted);
+      expect(got.stats).toMatchObject({ added: 20_000, deleted: 20_000, table: 'keys' });
+      expect(got.stats.partitions).toBeGreaterThan(1);
+      // With room enough (the KeyTable still does not fit), the same diff stays keyless.
+      const roomy = await diff(oldText, freshText, {}, SPEC, { memoryBudgetBytes: 1_500_000 });
+      expect(roomy.stats).toMatchObject({ partitions: 1, table: 'fingerprints' });
+      expect(roomy.outBytes.equals(got.outBytes)).toBe(true);
+      const keyTable = await diff(oldText, freshText, { tuning: { keyless: false } }, SPEC, {
+        memoryBudgetBytes: 1_500_000,
+      });
+      expect(keyTable.stats.partitions).toBeGreaterThan(1);
+    });
+  });
+
+  it('handles rows of 65,535 bytes and more (lengths beyond 16 bits), with and without the kernel', async () => {
+    const pad = (n: number) => 'p'.repeat(n);
+    const old = [
+      `2024-01-01,a,1,${pad(70_000)}`, // unchanged, byte-identical
+      `2024-01-01,b,2,${pad(65_535 - 15)}`, // exactly 65,535 bytes; changed
+      `2024-01-01,c,3,${pad(100_000)}`, // deleted
+      `2024-01-01,d,4,x`,
+      `2024-01-01,b,2,${pad(80_000)}`, // repeats b: last occurrence wins
+    ];
+    const next = [
+      old[0]!,
+      `2024-01-01,b,5,${pad(65_535 - 15)}`,
+      `2024-01-01,d,4,${pad(90_000)}`, // same value, longer row: unchanged
+      `2024-01-01,e,6,${pad(66_000)}`, // added
+      `2024-01-01,e,7,${pad(66_001)}`, // repeats e (added): the last one is output
+    ];
+    expect(old[1]!.length).toBe(65_535);
+    const head = 'date,seg,value,pad\n';
+    const oldText = `${head}${old.join('\n')}\n`;
+    const newText = `${head}${next.join('\n')}\n`;
+    const ref = referenceDiff(oldText, newText, SPEC);
+    for (const mode of [{}, { tuning: { native: false } }, { chunkSize: 4096 }]) {
+      const got = await diff(oldText, newText, mode, SPEC);
+      expect(got.out).toBe(ref.out);
+      expect(got.deleted).toBe(ref.deleted);
+      expect(got.stats).toMatchObject({
+        changed: 1,
+        added: 1,
+        unchanged: 2,
+        deleted: 1,
+        duplicateKeysOld: 1,
+        duplicateKeysNew: 1,
+        table: 'fingerprints',
+      });
+    }
+  });
+
+  it('names the line of the first repeated old key after multi-line fields and bare-CR line ends', async () => {
+    const oldText =
+      'date,seg,value\r2024-01-01,"a\nb\r\nc",1\r\n\n2024-01-01,x,2\r2024-01-01,"a\nb\r\nc",3\n';
+    const newText = 'date,seg,value\n2024-01-01,x,2\n';
+    const ref = referenceDiff(oldText, newText, SPEC);
+    for (const mode of [{}, { tuning: { native: false } }, { tuning: { keyless: false } }]) {
+      const got = await diff(oldText, newText, mode, SPEC);
+      expect(got.stats.warnings).toEqual([
+        `old file: 1 duplicate key, last occurrence kept (first at line ${ref.stats.firstDuplicateLineOld})`,
+      ]);
+      expect(got.deleted).toBe(ref.deleted);
+    }
+    expect(ref.stats.firstDuplicateLineOld).toBe(7);
+  });
+
   it('keeps the keyless table for small files whose rows are read back out of order', async () => {
     // Another header (no fast path) and two rows swapped: each old row is read again, backwards once.
     const got = await diff('k,v\na,1\nb,2\n', 'v,k\n3,b\n3,a\n', {}, { keys: ['k'], value: 'v' });

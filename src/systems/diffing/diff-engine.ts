@@ -52,7 +52,7 @@
  *  - Memory: the in-memory path is used when the keyless table's estimated size (~23 bytes an old
  *    row, 21 a key only in the new file) or the KeyTable's (max of the two files' estimated row
  *    counts × estimated bytes per key) is ≤ memoryBudgetBytes. When only the keyless table fits, it
- *    may grow to 1.25× the budget (estimates are from a sample); beyond that, or when it cannot go
+ *    may grow to 1.15× the budget (estimates are from a sample); beyond that, or when it cannot go
  *    on (see above), the diff is redone partitioned rather than with the KeyTable.
  *
  * No global state: everything lives in the objects created by one runDiff call (safe in workers).
@@ -1547,7 +1547,8 @@ export class FpTable extends RowPrints {
   }
 
   override grow(): void {
-    this.checkBytes(this.bytes * 1.5 + this.slots.length * 4);
+    // The arrays are copied into ones 1.5 times as large: both are held for a moment.
+    this.checkBytes(this.bytes * 2.5 + this.slots.length * 4);
     super.grow();
   }
 
@@ -2973,7 +2974,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
           await partitionedDiff(o, n);
         }
       };
-      const maxBytes = classicFits ? Infinity : budget * 1.25;
+      const maxBytes = classicFits ? Infinity : budget * 1.15;
       table = await diffInMemory(
         oldIn,
         newIn,
