@@ -1453,8 +1453,9 @@ class RowPrints {
 
   /** Entry i's reference row: offset, content length and the F_ONE_LINE bit of `flags`. */
   protected setRow(i: number, off: number, len: number, flags: number): void {
-    this.offLo[i] = off % 4294967296;
-    this.offHi[i] = Math.floor(off / 4294967296);
+    const hi = off < 4294967296 ? 0 : Math.floor(off / 4294967296);
+    this.offLo[i] = off - hi * 4294967296;
+    this.offHi[i] = hi;
     if (len >= LEN_BIG) {
       this.len[i] = LEN_BIG;
       this.bigLen.set(i, len);
@@ -1523,6 +1524,8 @@ export class FpTable extends RowPrints {
   readonly lastNew = new Map<number, number>();
   private slots = new Int32Array(0);
   private idxBits = 4;
+  /** 2 ** idxBits: a tag times this is the tag in its place in a slot. */
+  private tagMul = 16;
   private idxMask = 15;
   private tagMask = 0;
   private homeShift = 0;
@@ -1602,6 +1605,7 @@ export class FpTable extends RowPrints {
     this.checkBytes(this.bytes + cap * 4);
     this.slots = new Int32Array(Math.max(16, cap));
     this.idxBits = bits;
+    this.tagMul = 2 ** bits;
     this.idxMask = 2 ** bits - 1;
     this.tagMask = 2 ** (32 - bits) - 1;
     const capBits = Math.ceil(Math.log2(this.slots.length));
@@ -1624,10 +1628,31 @@ export class FpTable extends RowPrints {
         if (from >= n) return;
       }
     }
+    // find() and put() for old entries, inlined: this loop is the index build without the kernel.
+    const slots = this.slots;
+    const cap = slots.length;
+    const h1 = this.h1;
+    const h2 = this.h2;
+    const { tagMask, idxBits, idxMask, tagMul, homeShift, homeDiv } = this;
     for (let i = 0; i < n; i++) {
-      const e = this.find(this.h1[i] as number, this.h2[i] as number);
-      if (e >= 0) repeat(e, i);
-      else this.put(i);
+      const a = h1[i] as number;
+      const tag = a & tagMask;
+      let s = Math.floor(((a >>> homeShift) * cap) / homeDiv);
+      for (;;) {
+        const v = slots[s] as number;
+        if (v === 0) {
+          slots[s] = ((tag * tagMul) | 0) + i + 1;
+          break;
+        }
+        if (v >>> idxBits === tag) {
+          const e = (v & idxMask) - 1;
+          if (h1[e] === a && h2[e] === h2[i]) {
+            repeat(e, i);
+            break;
+          }
+        }
+        if (++s === cap) s = 0;
+      }
     }
   }
 
@@ -1657,7 +1682,7 @@ export class FpTable extends RowPrints {
 
   /** Entry idx into the free slot the last find() stopped at. */
   private put(idx: number): void {
-    this.slots[this.lastSlot] = (((this.h1Of(idx) & this.tagMask) * 2 ** this.idxBits) | 0) + idx + 1;
+    this.slots[this.lastSlot] = (((this.h1Of(idx) & this.tagMask) * this.tagMul) | 0) + idx + 1;
   }
 
   h1Of(idx: number): number {
