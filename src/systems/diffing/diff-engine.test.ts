@@ -863,6 +863,27 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     });
   });
 
+  it('grows the index for a new file with many more new keys than the old file has rows', async () => {
+    // 3 old rows: the slots are made for a few entries; 5,000 new keys (some repeated) outgrow them.
+    const oldText = `${H}2024-01-01,a,1\n2024-01-01,b,2\n2024-01-01,c,3\n`;
+    const fresh = Array.from({ length: 5_000 }, (_, i) => `2024-01-02,n${i},${i}`);
+    const next = ['2024-01-01,b,2', ...fresh, '2024-01-02,n7,77', '2024-01-01,a,9', '2024-01-02,n4999,1'];
+    const newText = `${H}${next.join('\n')}\n`;
+    const ref = referenceDiff(oldText, newText, SPEC);
+    for (const mode of MODES.filter((m) => m.forcePartitions === undefined)) {
+      const got = await diff(oldText, newText, mode);
+      expect(got.out).toBe(ref.out);
+      expect(got.deleted).toBe(ref.deleted);
+      expect(got.stats).toMatchObject({
+        added: 5_000,
+        changed: 1,
+        unchanged: 1,
+        deleted: 1,
+        duplicateKeysNew: 2,
+      });
+    }
+  });
+
   it('handles rows of 65,535 bytes and more (lengths beyond 16 bits), with and without the kernel', async () => {
     const pad = (n: number) => 'p'.repeat(n);
     const old = [
