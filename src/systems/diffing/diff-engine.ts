@@ -1085,6 +1085,8 @@ class FastPath {
   identical = 0;
   dups = 0;
   firstDup = 0;
+  /** File offset of the row on line firstDup (-1: none). */
+  firstDupOff = -1;
   private tries = 0;
 
   constructor(private readonly win: RowWindow | null) {
@@ -1152,7 +1154,10 @@ class FastPath {
     this.identical++;
     if (t.markIdentical(idx, rd.base + rd.recStart)) {
       this.dups++;
-      if (this.firstDup === 0) this.firstDup = rd.line;
+      if (this.firstDup === 0) {
+        this.firstDup = rd.line;
+        this.firstDupOff = rd.base + rd.recStart;
+      }
     }
     return true;
   }
@@ -1950,6 +1955,22 @@ class RowCheck {
   }
 }
 
+/** Where the keyless diff puts the rows it outputs. */
+interface RowSink {
+  /** An output row: its bytes buf[start, end), at file offset `off`. */
+  row(buf: Uint8Array, start: number, end: number, off: number): void;
+}
+
+/** A RowSink writing each row and a terminator. */
+function writerSink(w: BufferedWriter, term: Buffer): RowSink {
+  return {
+    row(buf: Uint8Array, start: number, end: number): void {
+      w.write(buf, start, end);
+      w.write(term, 0, term.length);
+    },
+  };
+}
+
 /**
  * Every row of a file into `p` (key fingerprint, offset, length, one-line flag): the plain records
  * natively when the kernel is there (it stops before any other record, which CsvReader then reads),
@@ -2032,6 +2053,7 @@ async function scanPrints(
 /**
  * Old file into the keyless table: each row's key fingerprint, offset and length are appended in
  * file order, then indexed (FpTable.build); a repeated key is checked against the earlier row.
+ * Returns the offset of the first row that repeats a key (-1: none; the caller names its line).
  */
 async function scanOldKeyless(
   inp: Input,
@@ -2044,7 +2066,7 @@ async function scanOldKeyless(
   kernel: DiffKernel | null,
   mask: Int32Array,
   expectedNew: number,
-): Promise<void> {
+): Promise<number> {
   const rd = inp.rd;
   const nothing = (): void => undefined;
   const rows = await scanPrints(
@@ -2078,7 +2100,7 @@ async function scanOldKeyless(
   );
   c.rowsOld += rows;
   c.dupOld += dups;
-  if (dups > 0) c.firstDupOld = minLine(c.firstDupOld, await lineAt(inp.path, firstDupOff));
+  return firstDupOff;
 }
 
 /** The 1-based physical line at byte offset `off` of a file, counted as CsvReader does (LF, CRLF, CR). */
@@ -2114,7 +2136,8 @@ async function lineAt(path: string, off: number): Promise<number> {
  * the same header), a row whose bytes are exactly those of the predicted entry's old row is
  * unchanged without being parsed further (as in scanIntoTable). Other rows are fingerprinted, found
  * (predicted entry first, then the hash table), checked against their reference row, and compared
- * by value; added and changed rows are written out as soon as they are known.
+ * by value; added and changed rows go to `out` as soon as they are known. Returns the offset of the
+ * first row that repeats a key (-1: none).
  */
 async function scanNewKeyless(
   inp: Input,
@@ -2124,17 +2147,18 @@ async function scanNewKeyless(
   oldIn: Input,
   oldWin: RowWindow,
   fast: FastPath,
-  emit: { w: BufferedWriter; term: Buffer },
+  out: RowSink,
   c: Counters,
   progress: Progress,
   kernel: DiffKernel | null,
-): Promise<void> {
+): Promise<number> {
   const rd = inp.rd;
   const keyCols = inp.keyCols;
   let newWin: RowWindow | null = null;
   let rows = 0;
   let dups = 0;
   let firstDup = 0;
+  let firstDupOff = -1;
   oldWin.resetBudget();
   try {
     for (;;) {
@@ -2191,10 +2215,12 @@ async function scanNewKeyless(
         }
         if (dup) {
           dups++;
-          if (firstDup === 0) firstDup = rd.line;
+          if (firstDup === 0) {
+            firstDup = rd.line;
+            firstDupOff = off;
+          }
         } else if (st === ST_ADDED || st === ST_CHANGED) {
-          emit.w.write(rd.buf, rd.recStart, rd.recEnd);
-          emit.w.write(emit.term, 0, emit.term.length);
+          out.row(rd.buf, rd.recStart, rd.recEnd, off);
         }
       } else if (r === NEED_MORE) {
         await fillOrThrow(inp);
@@ -2210,12 +2236,15 @@ async function scanNewKeyless(
   c.rowsNew += rows;
   c.dupNew += dups + fast.dups;
   c.firstDupNew = minLine(minLine(c.firstDupNew, firstDup), fast.firstDup);
+  if (fast.firstDupOff >= 0 && (firstDupOff < 0 || fast.firstDupOff < firstDupOff))
+    firstDupOff = fast.firstDupOff;
+  return firstDupOff;
 }
 
 /**
- * A key repeated in the new file may have superseded rows already written: the output is written
- * again, reading the new file once more (`inp`, a fresh reader) and keeping each row that
- * FpTable.outputs says belongs in it.
+ * A key repeated in the new file may have superseded rows already output: the output is made again
+ * (into `out`, emptied by the caller), reading the new file once more (`inp`, a fresh reader) and
+ * keeping each row that FpTable.outputs says belongs in it.
  */
 async function rewriteKeyless(
   t: FpTable,
@@ -2223,11 +2252,9 @@ async function rewriteKeyless(
   kf: KeyFingerprint,
   kernel: DiffKernel | null,
   mask: Int32Array,
-  w: BufferedWriter,
-  headerBytes: number,
+  out: RowSink,
   progress: Progress,
 ): Promise<void> {
-  w.truncate(headerBytes);
   const rd = inp.rd;
   const batch = new RowPrints(4096);
   const flush = (): void => {
@@ -2237,8 +2264,7 @@ async function rewriteKeyless(
       if (idx < 0) throw new Error(`internal error: a new-file row at offset ${off} is not in the table`);
       if (!t.outputs(idx, off)) continue;
       const at = off - rd.base;
-      w.write(rd.buf, at, at + batch.lenAt(k));
-      w.write(inp.term, 0, inp.term.length);
+      out.row(rd.buf, at, at + batch.lenAt(k), off);
     }
     batch.clear();
   };
@@ -2287,7 +2313,7 @@ async function diffInMemory(
       const mask = Int32Array.from(tuning.fingerprintMask);
       const kernel = tuning.native ? nativeKernel() : null;
       const expectedNew = Math.max(0.02 * newSample.estRows, newSample.estRows - oldSample.estRows);
-      await scanOldKeyless(
+      const firstDupOld = await scanOldKeyless(
         oldIn,
         kf,
         t,
@@ -2299,10 +2325,11 @@ async function diffInMemory(
         mask,
         expectedNew,
       );
+      if (firstDupOld >= 0) c.firstDupOld = await lineAt(oldIn.path, firstDupOld);
       await oldIn.rd.close();
       // Byte-identical rows are recognised without parsing when both files have the same header.
       const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
-      const emit = { w: outW, term: newIn.term };
+      const out = writerSink(outW, newIn.term);
       await scanNewKeyless(
         newIn,
         kf,
@@ -2311,7 +2338,7 @@ async function diffInMemory(
         oldIn,
         win,
         fast,
-        emit,
+        out,
         c,
         progress,
         kernel,
@@ -2319,7 +2346,8 @@ async function diffInMemory(
       await newIn.rd.close();
       t.tally(c);
       if (c.dupNew > 0) {
-        await rewriteKeyless(t, await reopen('new'), kf, kernel, mask, outW, headerBytes, progress);
+        outW.truncate(headerBytes);
+        await rewriteKeyless(t, await reopen('new'), kf, kernel, mask, out, progress);
       }
       copyDeleted(t, win, delW, oldIn.term, progress);
       return 'fingerprints';
@@ -2399,7 +2427,11 @@ async function rewriteOutput(
  * Writes the keyless table's deleted rows (old rows whose key the new file does not have) in old-file
  * order, copying each row's bytes by its offset and length through the old file's RowWindow.
  */
-function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer, progress: Progress): void {
+/**
+ * The keyless table's deleted entries (old rows whose key the new file does not have), in old-file
+ * order (entries are in that order, except one that took the row of a later repeat of its key).
+ */
+function deletedInOrder(t: FpTable): Int32Array {
   const n = t.nOld;
   const flags = t.flags;
   let rows = new Int32Array(1024);
@@ -2414,10 +2446,14 @@ function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer
     last = off;
     rows[m++] = i;
   }
-  // Entries are in old-file order, except one that took the row of a later repeat of its key.
-  const order = sorted
-    ? rows.subarray(0, m)
-    : Int32Array.from(rows.subarray(0, m)).sort((a, b) => t.offAt(a) - t.offAt(b));
+  const order = rows.subarray(0, m);
+  return sorted ? order : Int32Array.from(order).sort((x, y) => t.offAt(x) - t.offAt(y));
+}
+
+/** Writes the keyless table's deleted rows in old-file order, copying each row by offset and length. */
+function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer, progress: Progress): void {
+  const order = deletedInOrder(t);
+  const m = order.length;
   const step = Math.max(1, Math.floor(m / 100));
   for (let k = 0; k < m; k++) {
     const i = order[k] as number;
