@@ -39,6 +39,14 @@ const MODES: Mode[] = [
   { name: 'in-memory, colliding fingerprints, 64-byte chunks', chunkSize: 64, tuning: COLLIDING },
   { name: 'partitioned (3)', forcePartitions: 3 },
   { name: 'partitioned (1), 64-byte chunks', forcePartitions: 1, chunkSize: 64 },
+  { name: 'partitioned (3), key tables', forcePartitions: 3, tuning: { keyless: false } },
+  {
+    name: 'partitioned (2), no native kernel, 64-byte chunks',
+    forcePartitions: 2,
+    chunkSize: 64,
+    tuning: { native: false },
+  },
+  { name: 'partitioned (2), colliding fingerprints', forcePartitions: 2, tuning: COLLIDING },
 ];
 
 interface Run {
@@ -354,12 +362,20 @@ describe('runDiff paths and progress', () => {
     const mem = await diff(oldText, newText, {}, spec);
     expect(mem.stats.partitions).toBe(1);
     for (const n of [2, 7]) {
-      const part = await diff(oldText, newText, { forcePartitions: n }, spec);
-      expect(part.stats.partitions).toBe(n);
-      expect(part.outBytes.equals(mem.outBytes)).toBe(true);
-      expect(part.deleted).toBe(mem.deleted);
-      expect(part.stats.table).toBe('keys');
-      expect({ ...part.stats, partitions: 0 }).toEqual({ ...mem.stats, partitions: 0, table: 'keys' });
+      // Keyless partitions (the default), and KeyTable partitions.
+      for (const [tuning, table] of [
+        [{}, 'fingerprints'],
+        [{ keyless: false }, 'keys'],
+      ] as const) {
+        const part = await diff(oldText, newText, { forcePartitions: n, tuning }, spec);
+        expect(part.stats.partitions).toBe(n);
+        expect(part.outBytes.equals(mem.outBytes)).toBe(true);
+        expect(part.deleted).toBe(mem.deleted);
+        expect(part.stats.table).toBe(table);
+        // identicalRows: the fast path's hits depend on which rows share a table.
+        const same = { partitions: 0, identicalRows: 0, table };
+        expect({ ...part.stats, ...same }).toEqual({ ...mem.stats, ...same });
+      }
     }
     const ref = referenceDiff(oldText, newText, spec);
     expect(mem.out).toBe(ref.out);
@@ -437,15 +453,19 @@ describe('runDiff threads (partitioned path: 2 threads vs 1)', () => {
       [0, 4, 3, undefined],
     ] as const) {
       const { oldText, newText } = pair(rows, seed);
-      const one = await diff(oldText, newText, { forcePartitions: n, chunkSize }, spec, { threads: 1 });
-      const two = await diff(oldText, newText, { forcePartitions: n, chunkSize }, spec, { threads: 2 });
-      expect(two.outBytes.equals(one.outBytes)).toBe(true);
-      expect(two.deleted).toBe(one.deleted);
-      expect(two.stats).toEqual(one.stats);
       const mem = await diff(oldText, newText, { chunkSize }, spec, { threads: 2 });
-      expect(mem.outBytes.equals(one.outBytes)).toBe(true);
-      expect({ ...mem.stats, partitions: n, table: 'keys' }).toEqual(one.stats);
-      if (rows > 0) expect(one.stats.duplicateKeysNew).toBeGreaterThan(0);
+      // Keyless partitions (the default), and KeyTable partitions.
+      for (const tuning of [{}, { keyless: false }]) {
+        const mode = { forcePartitions: n, chunkSize, tuning };
+        const one = await diff(oldText, newText, mode, spec, { threads: 1 });
+        const two = await diff(oldText, newText, mode, spec, { threads: 2 });
+        expect(two.outBytes.equals(one.outBytes)).toBe(true);
+        expect(two.deleted).toBe(one.deleted);
+        expect(two.stats).toEqual(one.stats);
+        expect(mem.outBytes.equals(one.outBytes)).toBe(true);
+        expect({ ...mem.stats, partitions: n, table: one.stats.table }).toEqual(one.stats);
+        if (rows > 0) expect(one.stats.duplicateKeysNew).toBeGreaterThan(0);
+      }
     }
   });
 
@@ -884,7 +904,7 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     }
   });
 
-  it('handles rows of 65,535 bytes and more (lengths beyond 16 bits), with and without the kernel', async () => {
+  it('handles rows of 65,535 bytes and more (lengths beyond 16 bits), with and without the kernel, in memory and partitioned', async () => {
     const pad = (n: number) => 'p'.repeat(n);
     const old = [
       `2024-01-01,a,1,${pad(70_000)}`, // unchanged, byte-identical
@@ -905,7 +925,18 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     const oldText = `${head}${old.join('\n')}\n`;
     const newText = `${head}${next.join('\n')}\n`;
     const ref = referenceDiff(oldText, newText, SPEC);
-    for (const mode of [{}, { tuning: { native: false } }, { chunkSize: 4096 }]) {
+    const parts = (n: number, tuning: Partial<Tuning>) => ({
+      forcePartitions: n,
+      tuning: { partitionBuffer: 4096, ...tuning },
+    });
+    for (const mode of [
+      {},
+      { tuning: { native: false } },
+      { chunkSize: 4096 },
+      // Keyless partitions whose write regions are smaller than a row, with and without the kernel.
+      parts(2, {}),
+      parts(3, { native: false }),
+    ]) {
       const got = await diff(oldText, newText, mode, SPEC);
       expect(got.out).toBe(ref.out);
       expect(got.deleted).toBe(ref.deleted);

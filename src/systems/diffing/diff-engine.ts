@@ -22,9 +22,15 @@
  * The keyless table's old-file scan, index inserts and fast path run in a native kernel when it was
  * built (native/diff-kernel.cc via native-kernel.ts; it leaves every record that is not a plain
  * one-line row to CsvReader), else in the TypeScript code next to each call.
- * When neither table fits memoryBudgetBytes (by estimate) both files are first split by key hash
- * into N partition files (partition.ts), each partition is diffed with its own KeyTable, and the
- * per-partition sorted offset lists are k-way merged so the output keeps the input order.
+ * When neither table fits memoryBudgetBytes (by estimate) both files are first split into N
+ * partitions, each partition pair is diffed on its own (two at a time with a second thread), and
+ * the per-partition sorted offset lists are k-way merged so the output keeps the input order. By
+ * default the partitions are keyless (diffPartitionedKeyless): split by fingerprint, the old file's
+ * rows leave only their print records (the keyless table's arrays) and are read again from the old
+ * file itself, the new file's rows are copied into partition CSV files, and each pair goes through
+ * the same keyless steps as the in-memory path. If a partition's keyless table cannot go on, the
+ * diff is redone with KeyTable partitions (diffPartitioned: keys and values split by key hash into
+ * partition files, partition.ts).
  * Measure (npm run bench:diffing; bench/diff-engine-quick.ts) before changing anything here.
  *
  * SEMANTICS
@@ -58,7 +64,7 @@
  * No global state: everything lives in the objects created by one runDiff call (safe in workers).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { copyFile, mkdtemp, open, rename, rm, unlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -85,6 +91,7 @@ import {
   P_NEED_MORE,
   P_RECORD,
   PartitionReader,
+  OffsetStream,
   PartitionWriter,
   hashBytes,
   partitionOf,
@@ -140,9 +147,9 @@ export interface DiffStats {
   /** New-file rows recognised as byte-identical to their old row (unchanged, never parsed further). */
   identicalRows: number;
   /**
-   * What held the old file's keys: 'fingerprints' (the in-memory path's keyless table) or 'keys'
-   * (the KeyTable: partitioned path, or the in-memory path after a fingerprint collision or with a
-   * new file in another order).
+   * What held the old file's keys: 'fingerprints' (keyless tables: in memory, or keyless partitions)
+   * or 'keys' (KeyTables: after a fingerprint collision, with a new file in another order or an old
+   * file made mostly of repeated keys, or when the keyless table is switched off).
    */
   table: 'fingerprints' | 'keys';
 }
@@ -2079,8 +2086,25 @@ async function scanOldKeyless(
     nothing,
     () => progress.at(0, 0.45, rd.consumed / Math.max(1, inp.size)),
   );
-  // Repeated keys: each is checked by reading both rows exactly where they are (they may be far
-  // apart). A file made mostly of them is the KeyTable's job (it stores keys), not re-reads'.
+  c.rowsOld += rows;
+  return indexOld(inp, t, check, win, c, kernel, expectedNew);
+}
+
+/**
+ * Indexes the old rows appended to the keyless table (FpTable.build). A repeated key is checked by
+ * reading both rows exactly where they are in the old file (`win`; they may be far apart); a file
+ * made mostly of them is the KeyTable's job (it stores keys), not re-reads'. Returns the offset of
+ * the first row that repeats a key (-1: none).
+ */
+function indexOld(
+  inp: Input,
+  t: FpTable,
+  check: RowCheck,
+  win: RowWindow,
+  c: Counters,
+  kernel: DiffKernel | null,
+  expectedNew: number,
+): number {
   const row = new ViewedBuffer(256);
   const maxRepeats = Math.max(4096, t.count >>> 4);
   let repeats = 0;
@@ -2098,7 +2122,6 @@ async function scanOldKeyless(
     kernel,
     expectedNew,
   );
-  c.rowsOld += rows;
   c.dupOld += dups;
   return firstDupOff;
 }
@@ -2622,7 +2645,7 @@ interface SplitTask {
   bufSize: number;
 }
 
-export type ThreadTask = PartitionTask | SplitTask;
+export type ThreadTask = PartitionTask | SplitTask | KeylessSplitTask | KeylessPartitionTask;
 
 interface PartitionResult {
   counters: Counters;
@@ -2635,7 +2658,7 @@ interface SplitResult {
   parts: PartFile[];
 }
 
-export type ThreadResult = PartitionResult | SplitResult;
+export type ThreadResult = PartitionResult | SplitResult | KeylessSplitResult | KeylessPartitionResult;
 
 async function diffPartitionTask(task: PartitionTask): Promise<PartitionResult> {
   const c = newCounters();
@@ -2683,24 +2706,36 @@ async function splitTask(task: SplitTask): Promise<SplitResult> {
 
 /** Runs one task of the threaded partitioned path (in diff-thread.worker.ts, or inline). */
 export function runThreadTask(task: ThreadTask): Promise<ThreadResult> {
-  return task.kind === 'split' ? splitTask(task) : diffPartitionTask(task);
+  switch (task.kind) {
+    case 'split':
+      return splitTask(task);
+    case 'partition':
+      return diffPartitionTask(task);
+    case 'ksplit':
+      return keylessSplitTask(task);
+    case 'kpartition':
+      return diffKeylessPartitionTask(task);
+  }
 }
 
 /** An error as posted back by a worker: input errors keep their fields. */
 export type ThreadError =
   | { kind: 'input'; file: 'old' | 'new'; path: string; line: number; reason: string }
+  | { kind: 'keytable'; message: string }
   | { kind: 'other'; message: string; stack?: string };
 
 export function toThreadError(e: unknown): ThreadError {
   if (e instanceof DiffInputError) {
     return { kind: 'input', file: e.file, path: e.path, line: e.line, reason: e.reason };
   }
+  if (e instanceof UseKeyTable) return { kind: 'keytable', message: e.message };
   const err = e instanceof Error ? e : new Error(String(e));
   return { kind: 'other', message: err.message, ...(err.stack ? { stack: err.stack } : {}) };
 }
 
 function fromThreadError(e: ThreadError): Error {
   if (e.kind === 'input') return new DiffInputError(e.file, e.path, e.line, e.reason);
+  if (e.kind === 'keytable') return new UseKeyTable(e.message);
   const err = new Error(`diff thread: ${e.message}`);
   if (e.stack) err.stack = `diff thread: ${e.stack}`;
   return err;
@@ -2772,73 +2807,54 @@ function addCounters(c: Counters, r: Counters): void {
   c.identical += r.identical;
 }
 
-async function diffPartitioned(
-  oldIn: Input,
-  newIn: Input,
+/** Partition write buffers: 32 MiB in all (16 MiB per file when the two files are split at once). */
+function partitionBufSize(n: number, thread: DiffThread | undefined): number {
+  return Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor((32 * 1024 * 1024) / (thread ? 2 * n : n))));
+}
+
+/** What the partition lanes and the final merge work on. */
+interface PartitionsContext {
+  oldIn: Input;
+  newIn: Input;
+  outW: BufferedWriter;
+  delW: BufferedWriter;
+  c: Counters;
+  progress: Progress;
+  tuning: Tuning;
+  thread: DiffThread | undefined;
+}
+
+/**
+ * Diffs the n partition pairs (the main thread is one lane, the worker if any the other; lanes take
+ * partitions in order), then merges their sorted offset files into the outputs: the new file's
+ * rows to output, the old file's deleted rows.
+ */
+async function runPartitions(
   n: number,
   partDir: string,
-  outW: BufferedWriter,
-  delW: BufferedWriter,
-  c: Counters,
-  progress: Progress,
-  tuning: Tuning,
-  thread: DiffThread | undefined,
+  makeTask: (p: number, emitPath: string, delPath: string) => PartitionTask | KeylessPartitionTask,
+  onResult: (r: PartitionResult) => void,
+  ctx: PartitionsContext,
 ): Promise<void> {
-  // Partition write buffers: 32 MiB in all (16 MiB per file when the two files are split at once).
-  const bufSize = Math.min(
-    1024 * 1024,
-    Math.max(64 * 1024, Math.floor((32 * 1024 * 1024) / (thread ? 2 * n : n))),
-  );
-  const paths = (tag: string): string[] =>
-    Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.part`));
-  let oldParts: PartFile[];
-  let newParts: PartFile[];
-  if (thread) {
-    // The two files are split concurrently (raw keys: no shared dictionary); the old file's error,
-    // if any, wins, as in the sequential order.
-    await newIn.rd.close();
-    const newSplit = thread.run({
-      kind: 'split',
-      which: 'new',
-      path: newIn.path,
-      spec: newIn.spec,
-      chunkSize: tuning.chunkSize,
-      partPaths: paths('new'),
-      bufSize,
-    }) as Promise<SplitResult>;
-    newSplit.catch(() => undefined); // observed below (or superseded by the old file's error)
-    oldParts = await splitInput(oldIn, paths('old'), bufSize, c, progress, 0, 0.5);
-    const r = await newSplit;
-    c.rowsNew += r.rows;
-    newParts = r.parts;
-  } else {
-    oldParts = await splitInput(oldIn, paths('old'), bufSize, c, progress, 0, 0.25);
-    newParts = await splitInput(newIn, paths('new'), bufSize, c, progress, 0.25, 0.5);
-  }
-
+  const { oldIn, newIn, outW, delW, c, progress, tuning, thread } = ctx;
   let nEmit = 0;
   let nDel = 0;
   const emitFiles = Array.from({ length: n }, (_, p) => join(partDir, `emit-${p}.off`));
   const delFiles = Array.from({ length: n }, (_, p) => join(partDir, `del-${p}.off`));
-  const task = (p: number): PartitionTask => ({
-    kind: 'partition',
-    old: oldParts[p] as PartFile,
-    new: newParts[p] as PartFile,
-    emitPath: emitFiles[p] as string,
-    delPath: delFiles[p] as string,
-  });
   let next = 0;
   let done = 0;
   let stop = false;
-  // Lanes take partitions in order; the main thread is one lane, the worker (if any) the other.
-  const lane = async (runTask: (t: PartitionTask) => Promise<PartitionResult>): Promise<void> => {
+  const lane = async (
+    run: (t: PartitionTask | KeylessPartitionTask) => Promise<PartitionResult>,
+  ): Promise<void> => {
     while (!stop && next < n) {
       const p = next++;
       try {
-        const r = await runTask(task(p));
+        const r = await run(makeTask(p, emitFiles[p] as string, delFiles[p] as string));
         addCounters(c, r.counters);
         nEmit += r.nEmit;
         nDel += r.nDel;
+        onResult(r);
       } catch (e) {
         stop = true;
         throw e;
@@ -2846,7 +2862,7 @@ async function diffPartitioned(
       progress.at(0.5, 0.9, ++done / n);
     }
   };
-  const lanes = [lane(diffPartitionTask)];
+  const lanes = [lane((t) => runThreadTask(t) as Promise<PartitionResult>)];
   if (thread) lanes.push(lane((t) => thread.run(t) as Promise<PartitionResult>));
   const settled = await Promise.allSettled(lanes);
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
@@ -2873,6 +2889,583 @@ async function diffPartitioned(
   } finally {
     dm.close();
   }
+}
+
+/**
+ * Splits both files into partitions: the new file on the second thread (`newTask`) while this one
+ * splits the old file (the old file's error, if any, wins, as in the sequential order), else one
+ * after the other. Progress: 0 to 0.5.
+ */
+async function splitBoth<P>(
+  newIn: Input,
+  thread: DiffThread | undefined,
+  splitOld: (lo: number, hi: number) => Promise<P[]>,
+  splitNew: (lo: number, hi: number) => Promise<P[]>,
+  newTask: SplitTask | KeylessSplitTask,
+  c: Counters,
+): Promise<[P[], P[]]> {
+  if (!thread) {
+    const oldParts = await splitOld(0, 0.25);
+    return [oldParts, await splitNew(0.25, 0.5)];
+  }
+  await newIn.rd.close();
+  const newSplit = thread.run(newTask) as Promise<{ rows: number; parts: P[] }>;
+  newSplit.catch(() => undefined); // observed below (or superseded by the old file's error)
+  const oldParts = await splitOld(0, 0.5);
+  const r = await newSplit;
+  c.rowsNew += r.rows;
+  return [oldParts, r.parts];
+}
+
+/**
+ * The partitioned path with KeyTable partitions: both files are split by key hash into partition
+ * files of keys, values and offsets (the new file on the second thread when there is one), and each
+ * partition pair is diffed with its own KeyTable.
+ */
+async function diffPartitioned(n: number, partDir: string, ctx: PartitionsContext): Promise<void> {
+  const { oldIn, newIn, c, progress, tuning, thread } = ctx;
+  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread);
+  const paths = (tag: string): string[] =>
+    Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.part`));
+  const [oldParts, newParts] = await splitBoth(
+    newIn,
+    thread,
+    (lo, hi) => splitInput(oldIn, paths('old'), bufSize, c, progress, lo, hi),
+    (lo, hi) => splitInput(newIn, paths('new'), bufSize, c, progress, lo, hi),
+    {
+      kind: 'split',
+      which: 'new',
+      path: newIn.path,
+      spec: newIn.spec,
+      chunkSize: tuning.chunkSize,
+      partPaths: paths('new'),
+      bufSize,
+    },
+    c,
+  );
+  await runPartitions(
+    n,
+    partDir,
+    (p, emitPath, delPath) => ({
+      kind: 'partition',
+      old: oldParts[p] as PartFile,
+      new: newParts[p] as PartFile,
+      emitPath,
+      delPath,
+    }),
+    () => undefined,
+    ctx,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Partitioned path with keyless partitions
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One partition of a file for the keyless partitioned path. The old file's: a file of PRINT_RECORD
+ * byte records (per row its key fingerprint, offset in the old file, length and flags: what the
+ * keyless table keeps; the rows themselves are read again from the old file). The new file's: a CSV
+ * file (the header line, then the partition's rows, byte for byte, each ending in '\n'), and an
+ * offsets file holding per row its offset in the partition file and in the new file (two float64s).
+ */
+interface KeylessPart {
+  path: string;
+  /** '' for the old file's partitions. */
+  offsPath: string;
+  rows: number;
+}
+
+/** Bytes of a print record: h1, h2 (int32), offset (float64), length, flags (uint32). */
+const PRINT_RECORD = 24;
+
+/** What the keyless steps need of the tuning (plain data, can be posted to a worker). */
+interface KeylessKnobs {
+  chunkSize: number;
+  fingerprintMask: [number, number];
+  native: boolean;
+}
+
+/** Split of one CSV file into keyless partitions (plain data, can be posted to a worker). */
+interface KeylessSplitTask {
+  kind: 'ksplit';
+  which: 'old' | 'new';
+  path: string;
+  spec: DiffSpec;
+  knobs: KeylessKnobs;
+  partPaths: string[];
+  bufSize: number;
+}
+
+/** Diff of one keyless partition pair (plain data, can be posted to a worker). */
+interface KeylessPartitionTask {
+  kind: 'kpartition';
+  /** The old file itself (its rows are read from there). */
+  oldPath: string;
+  old: KeylessPart;
+  new: KeylessPart;
+  spec: DiffSpec;
+  knobs: KeylessKnobs;
+  /** Sorted original new-file offsets to output / old-file offsets deleted are written here. */
+  emitPath: string;
+  delPath: string;
+}
+
+interface KeylessPartitionResult extends PartitionResult {
+  /** Original offsets of the first row repeating a key in each file (-1: none). */
+  firstDupOldOff: number;
+  firstDupNewOff: number;
+}
+
+interface KeylessSplitResult {
+  rows: number;
+  parts: KeylessPart[];
+}
+
+/** The partition of a row: the top bits of its fingerprint's second half (the index uses the first). */
+function keylessPartOf(h2: number, n: number): number {
+  return Math.floor(((h2 >>> 0) * n) / 4294967296);
+}
+
+/** Writes buf[start, start + len) at `pos` of a file, all of it. */
+function writeAllAt(fd: number, buf: Uint8Array, start: number, len: number, pos: number): void {
+  for (let done = 0; done < len;) done += writeSync(fd, buf, start + done, len - done, pos + done);
+}
+
+/**
+ * The new file's keyless partitions being written (splitKeyless): per partition a CSV file (its
+ * header line first) and an offsets file, each filled through a region of one shared buffer
+ * (DiffKernel.scatterRows fills the regions; add() is the same in JavaScript).
+ */
+class RowScatter {
+  readonly dst: Buffer;
+  readonly offs: Float64Array;
+  private readonly offsBytes: Uint8Array;
+  readonly fill: Float64Array;
+  /** Bytes of partition p's CSV file before its region (where the region's bytes go). */
+  readonly partPos: Float64Array;
+  readonly offsFill: Float64Array;
+  readonly rows: number[];
+  private readonly fds: number[] = [];
+  private readonly offsFds: number[] = [];
+  private readonly offsPos: number[];
+  private readonly nl = Buffer.from('\n');
+
+  constructor(
+    readonly paths: string[],
+    readonly regionSize: number,
+    readonly offsRegion: number,
+    header: Buffer,
+  ) {
+    const n = paths.length;
+    this.dst = Buffer.allocUnsafe(n * regionSize);
+    this.offs = new Float64Array(n * offsRegion);
+    this.offsBytes = new Uint8Array(this.offs.buffer);
+    this.fill = new Float64Array(n);
+    this.partPos = new Float64Array(n);
+    this.offsFill = new Float64Array(n);
+    this.rows = new Array<number>(n).fill(0);
+    this.offsPos = new Array<number>(n).fill(0);
+    try {
+      for (const path of paths) {
+        const fd = openSync(path, 'wx');
+        this.fds.push(fd);
+        this.offsFds.push(openSync(`${path}.offs`, 'wx'));
+        writeAllAt(fd, header, 0, header.length, 0);
+        writeAllAt(fd, this.nl, 0, 1, header.length);
+      }
+    } catch (e) {
+      this.close(false);
+      throw e;
+    }
+    this.partPos.fill(header.length + 1);
+  }
+
+  /** Writes partition p's regions to its files. */
+  flush(p: number): void {
+    const used = this.fill[p] as number;
+    writeAllAt(this.fds[p] as number, this.dst, p * this.regionSize, used, this.partPos[p] as number);
+    this.partPos[p] = (this.partPos[p] as number) + used;
+    this.fill[p] = 0;
+    const pairs = this.offsFill[p] as number;
+    writeAllAt(
+      this.offsFds[p] as number,
+      this.offsBytes,
+      p * this.offsRegion * 8,
+      pairs * 8,
+      this.offsPos[p] as number,
+    );
+    this.offsPos[p] = (this.offsPos[p] as number) + pairs * 8;
+    this.offsFill[p] = 0;
+    this.rows[p] = (this.rows[p] as number) + pairs / 2;
+  }
+
+  /** Appends one row (src[at, at + len), at file offset off) to partition p, as scatterRows does. */
+  add(p: number, src: Uint8Array, at: number, len: number, off: number): void {
+    if (
+      (this.fill[p] as number) + len + 1 > this.regionSize ||
+      (this.offsFill[p] as number) + 2 > this.offsRegion
+    ) {
+      this.flush(p);
+    }
+    const o = p * this.offsRegion + (this.offsFill[p] as number);
+    this.offs[o] = (this.partPos[p] as number) + (this.fill[p] as number);
+    this.offs[o + 1] = off;
+    this.offsFill[p] = (this.offsFill[p] as number) + 2;
+    if (len + 1 > this.regionSize) {
+      // Longer than a region: straight to the file.
+      const pos = this.partPos[p] as number;
+      writeAllAt(this.fds[p] as number, src, at, len, pos);
+      writeAllAt(this.fds[p] as number, this.nl, 0, 1, pos + len);
+      this.partPos[p] = pos + len + 1;
+      return;
+    }
+    const d = p * this.regionSize + (this.fill[p] as number);
+    this.dst.set(src.subarray(at, at + len), d);
+    this.dst[d + len] = 10;
+    this.fill[p] = (this.fill[p] as number) + len + 1;
+  }
+
+  /** Flushes (unless !flush) and closes every file (once). */
+  close(flush = true): void {
+    try {
+      if (flush) for (let p = 0; p < this.fds.length; p++) this.flush(p);
+    } finally {
+      for (const fd of [...this.fds.splice(0), ...this.offsFds.splice(0)]) closeSync(fd);
+    }
+  }
+}
+
+/**
+ * Splits an opened input (header consumed) into keyless partitions (KeylessPart): every row's
+ * fingerprint comes from scanPrints (natively when it can); the old file's rows leave a print
+ * record, the new file's rows are copied to their partition's CSV file (RowScatter).
+ */
+async function splitKeyless(
+  inp: Input,
+  partPaths: string[],
+  bufSize: number,
+  knobs: KeylessKnobs,
+  c: Counters,
+  progress: Progress,
+  lo: number,
+  hi: number,
+): Promise<KeylessPart[]> {
+  const n = partPaths.length;
+  const rd = inp.rd;
+  const kernel = knobs.native ? nativeKernel() : null;
+  const batch = new RowPrints(4096);
+  let flush: () => void;
+  let finish: () => KeylessPart[];
+  let abort: () => void;
+  if (inp.which === 'old') {
+    const writers: BufferedWriter[] = [];
+    abort = () => {
+      for (const w of writers.splice(0)) closeSync(w.fd);
+    };
+    try {
+      for (const path of partPaths) writers.push(new BufferedWriter(openSync(path, 'wx'), bufSize));
+    } catch (e) {
+      abort();
+      throw e;
+    }
+    const rows = new Array<number>(n).fill(0);
+    const rec = new ArrayBuffer(PRINT_RECORD);
+    const [rec32, rec64, recBytes] = [new Int32Array(rec), new Float64Array(rec), new Uint8Array(rec)];
+    flush = () => {
+      for (let k = 0; k < batch.count; k++) {
+        const p = keylessPartOf(batch.h2[k] as number, n);
+        rec32[0] = batch.h1[k] as number;
+        rec32[1] = batch.h2[k] as number;
+        rec64[1] = batch.offAt(k);
+        rec32[4] = batch.lenAt(k);
+        rec32[5] = batch.flags[k] as number;
+        (writers[p] as BufferedWriter).write(recBytes, 0, PRINT_RECORD);
+        rows[p] = (rows[p] as number) + 1;
+      }
+      batch.clear();
+    };
+    finish = () => {
+      try {
+        for (const w of writers) w.flush();
+      } finally {
+        abort();
+      }
+      return partPaths.map((path, p) => ({ path, offsPath: '', rows: rows[p] as number }));
+    };
+  } else {
+    const sc = new RowScatter(partPaths, bufSize, Math.max(64, bufSize >>> 4), inp.header);
+    const state = new Float64Array(2);
+    abort = () => sc.close(false);
+    flush = () => {
+      for (let k = 0; k < batch.count;) {
+        if (kernel !== null) {
+          kernel.scatterRows(
+            rd.buf,
+            rd.base,
+            batch.h2,
+            batch.offLo,
+            batch.offHi,
+            batch.len,
+            k,
+            batch.count,
+            n,
+            sc.dst,
+            sc.regionSize,
+            sc.fill,
+            sc.partPos,
+            sc.offs,
+            sc.offsRegion,
+            sc.offsFill,
+            state,
+          );
+          k = state[0] as number;
+          const stop = state[1] as number;
+          if (stop === -1) break;
+          if (stop >= 0 && ((sc.fill[stop] as number) > 0 || (sc.offsFill[stop] as number) > 0)) {
+            sc.flush(stop);
+            continue;
+          }
+          // A long row, or one longer than a region: JavaScript's (below).
+        }
+        const off = batch.offAt(k);
+        sc.add(keylessPartOf(batch.h2[k] as number, n), rd.buf, off - rd.base, batch.lenAt(k), off);
+        k++;
+      }
+      batch.clear();
+    };
+    finish = () => {
+      sc.close();
+      return partPaths.map((path, p) => ({ path, offsPath: `${path}.offs`, rows: sc.rows[p] as number }));
+    };
+  }
+  let parts: KeylessPart[];
+  try {
+    const total = await scanPrints(
+      inp,
+      new KeyFingerprint(knobs.fingerprintMask),
+      kernel,
+      Int32Array.from(knobs.fingerprintMask),
+      batch,
+      flush,
+      flush,
+      () => progress.at(lo, hi, rd.consumed / Math.max(1, inp.size)),
+    );
+    if (inp.which === 'new') c.rowsNew += total;
+    else c.rowsOld += total;
+    parts = finish();
+  } catch (e) {
+    abort();
+    throw e;
+  } finally {
+    await inp.rd.close();
+  }
+  return parts;
+}
+
+async function keylessSplitTask(task: KeylessSplitTask): Promise<KeylessSplitResult> {
+  const inp = await openInput(task.which, task.path, task.spec, task.knobs.chunkSize);
+  const c = newCounters();
+  const quiet = new Progress(undefined);
+  const parts = await splitKeyless(inp, task.partPaths, task.bufSize, task.knobs, c, quiet, 0, 1);
+  return { rows: task.which === 'new' ? c.rowsNew : c.rowsOld, parts };
+}
+
+/** Appends an old partition's print records (splitKeyless) to the keyless table. */
+function loadPrints(path: string, t: FpTable): void {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new ArrayBuffer(PRINT_RECORD * 65536);
+    const [i32, f64, bytes] = [new Int32Array(buf), new Float64Array(buf), new Uint8Array(buf)];
+    for (let pos = 0; ;) {
+      let got = 0;
+      while (got < bytes.length) {
+        const r = readSync(fd, bytes, got, bytes.length - got, pos + got);
+        if (r === 0) break;
+        got += r;
+      }
+      if (got % PRINT_RECORD !== 0) throw new Error(`internal error: truncated partition file ${path}`);
+      for (let k = 0; k < got / PRINT_RECORD; k++) {
+        const w = k * (PRINT_RECORD / 4);
+        t.push(
+          i32[w] as number,
+          i32[w + 1] as number,
+          f64[w / 2 + 1] as number,
+          i32[w + 4] as number,
+          i32[w + 5] as number,
+        );
+      }
+      pos += got;
+      if (got < bytes.length) return;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Replaces partition-file offsets (sorted, distinct) by the original file's offsets of the same rows,
+ * reading the partition's offsets file alongside.
+ */
+function toOriginalOffsets(offsPath: string, offs: Float64Array): void {
+  if (offs.length === 0) return;
+  const s = new OffsetStream(offsPath, 8192);
+  try {
+    for (let k = 0; k < offs.length;) {
+      const partOff = s.current;
+      s.advance();
+      const orig = s.current;
+      s.advance();
+      if (partOff < 0 || orig < 0 || partOff > (offs[k] as number)) {
+        throw new Error(`internal error: no row at offset ${offs[k]} of a partition`);
+      }
+      if (partOff === offs[k]) offs[k++] = orig;
+    }
+  } finally {
+    s.close();
+  }
+}
+
+/**
+ * Diffs one keyless partition pair with the in-memory keyless steps (the old partition's print
+ * records indexed with indexOld, the old rows read from the old file itself; scanNewKeyless and
+ * rewriteKeyless over the new partition's CSV file), recording offsets instead of writing rows.
+ * UseKeyTable goes up: the caller then redoes the whole diff with KeyTable partitions.
+ */
+async function diffKeylessPartitionTask(task: KeylessPartitionTask): Promise<KeylessPartitionResult> {
+  const c = newCounters();
+  const quiet = new Progress(undefined);
+  const { knobs, spec } = task;
+  const inputs: Input[] = [];
+  let win: RowWindow | null = null;
+  try {
+    // The old file's header and layout (its rows are read through `win`).
+    const oldIn = await openInput('old', task.oldPath, spec, 64 * 1024);
+    inputs.push(oldIn);
+    await oldIn.rd.close();
+    const newIn = await openInput('new', task.new.path, spec, knobs.chunkSize);
+    inputs.push(newIn);
+    win = RowWindow.open(oldIn.path, oldIn.size);
+    if (win === null) throw new Error(`internal error: cannot read ${oldIn.path}`);
+    const t = new FpTable(task.old.rows + 16);
+    loadPrints(task.old.path, t);
+    await rm(task.old.path, { force: true });
+    const kf = new KeyFingerprint(knobs.fingerprintMask);
+    const mask = Int32Array.from(knobs.fingerprintMask);
+    const kernel = knobs.native ? nativeKernel() : null;
+    const expectedNew = Math.max(1024, task.new.rows - task.old.rows);
+    const firstDupOldOff = indexOld(oldIn, t, new RowCheck(oldIn, oldIn), win, c, kernel, expectedNew);
+    const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
+    let emit = new Float64Array(1024);
+    let nEmit = 0;
+    const out: RowSink = {
+      row(_buf: Uint8Array, _start: number, _end: number, off: number): void {
+        if (nEmit === emit.length) emit = grown(emit, 2 * nEmit);
+        emit[nEmit++] = off;
+      },
+    };
+    const checkNew = new RowCheck(oldIn, newIn);
+    let firstDupNewOff = await scanNewKeyless(
+      newIn,
+      kf,
+      t,
+      checkNew,
+      oldIn,
+      win,
+      fast,
+      out,
+      c,
+      quiet,
+      kernel,
+    );
+    t.tally(c);
+    if (c.dupNew > 0) {
+      nEmit = 0;
+      const again = await openInput('new', task.new.path, spec, knobs.chunkSize);
+      inputs.push(again);
+      await rewriteKeyless(t, again, kf, kernel, mask, out, quiet);
+    }
+    const emitted = emit.subarray(0, nEmit);
+    toOriginalOffsets(task.new.offsPath, emitted);
+    const del = Float64Array.from(deletedInOrder(t), (i) => t.offAt(i));
+    writeOffsets(task.emitPath, emitted);
+    writeOffsets(task.delPath, del);
+    // Rows were counted by the split; lines are named from the original files by the caller.
+    c.rowsOld = 0;
+    c.rowsNew = 0;
+    if (firstDupNewOff >= 0) {
+      const o = Float64Array.of(firstDupNewOff);
+      toOriginalOffsets(task.new.offsPath, o);
+      firstDupNewOff = o[0] as number;
+    }
+    c.firstDupOld = 0;
+    c.firstDupNew = 0;
+    return { counters: c, nEmit, nDel: del.length, firstDupOldOff, firstDupNewOff };
+  } finally {
+    win?.close();
+    for (const inp of inputs) await inp.rd.close().catch(() => undefined);
+    await rm(task.old.path, { force: true });
+    await rm(task.new.path, { force: true });
+    await rm(task.new.offsPath, { force: true });
+  }
+}
+
+/**
+ * The partitioned path with keyless partitions: both files are split by fingerprint into CSV
+ * partition files (the new file on the second thread when there is one), each partition pair is
+ * diffed with the keyless table, and the sorted offset lists are merged into the outputs.
+ */
+async function diffPartitionedKeyless(n: number, partDir: string, ctx: PartitionsContext): Promise<void> {
+  const { oldIn, newIn, c, progress, tuning, thread } = ctx;
+  const knobs: KeylessKnobs = {
+    chunkSize: tuning.chunkSize,
+    fingerprintMask: tuning.fingerprintMask,
+    native: tuning.native,
+  };
+  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread);
+  const paths = (tag: string, ext: string): string[] =>
+    Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.${ext}`));
+  const [oldParts, newParts] = await splitBoth(
+    newIn,
+    thread,
+    (lo, hi) => splitKeyless(oldIn, paths('old', 'prints'), bufSize, knobs, c, progress, lo, hi),
+    (lo, hi) => splitKeyless(newIn, paths('new', 'csv'), bufSize, knobs, c, progress, lo, hi),
+    {
+      kind: 'ksplit',
+      which: 'new',
+      path: newIn.path,
+      spec: newIn.spec,
+      knobs,
+      partPaths: paths('new', 'csv'),
+      bufSize,
+    },
+    c,
+  );
+  let firstDupOldOff = -1;
+  let firstDupNewOff = -1;
+  const minOff = (a: number, b: number): number => (a < 0 ? b : b < 0 ? a : Math.min(a, b));
+  await runPartitions(
+    n,
+    partDir,
+    (p, emitPath, delPath) => ({
+      kind: 'kpartition',
+      oldPath: oldIn.path,
+      old: oldParts[p] as KeylessPart,
+      new: newParts[p] as KeylessPart,
+      spec: oldIn.spec,
+      knobs,
+      emitPath,
+      delPath,
+    }),
+    (r) => {
+      const k = r as KeylessPartitionResult;
+      firstDupOldOff = minOff(firstDupOldOff, k.firstDupOldOff);
+      firstDupNewOff = minOff(firstDupNewOff, k.firstDupNewOff);
+    },
+    ctx,
+  );
+  if (firstDupOldOff >= 0) c.firstDupOld = await lineAt(oldIn.path, firstDupOldOff);
+  if (firstDupNewOff >= 0) c.firstDupNew = await lineAt(newIn.path, firstDupNewOff);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2921,6 +3514,8 @@ export interface Tuning {
   fingerprintMask: [number, number];
   /** The keyless old-file scan uses the native kernel when it was built (native-kernel.ts). */
   native: boolean;
+  /** Write buffer per partition file when splitting (0: 32 MiB shared out, 64 KiB to 1 MiB each). */
+  partitionBuffer: number;
 }
 
 const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
@@ -2929,6 +3524,7 @@ const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   keyless: true,
   fingerprintMask: [-1, -1] as [number, number],
   native: true,
+  partitionBuffer: 0,
 });
 
 /** Runs one diff; see the module comment for the exact semantics. */
@@ -2984,16 +3580,20 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     const needKeyless =
       oldSample.estRows * FP_BYTES_PER_ROW + Math.max(0, newSample.estRows - oldSample.estRows) * SIDE_BYTES;
     const classicFits = needInMemory <= budget;
-    const planPartitions = (): number => {
+    // Partitions: two threads keep two partition tables in memory at a time.
+    const keylessParts = tuning.keyless && oldIn.size < OFFSET_LIMIT && newIn.size < OFFSET_LIMIT;
+    const planPartitions = (keyless: boolean): number => {
+      if (opts.forcePartitions !== undefined) return opts.forcePartitions;
+      // 1.5: a lane's previous table may not be collected yet when it makes the next one.
+      if (keyless) return Math.max(2, Math.ceil((needKeyless * threads * 1.5) / budget));
       const rawNeed = estKeys * (ENTRY_OVERHEAD + oldSample.avgRawKey + oldSample.avgValue);
-      // Two threads keep two partition tables in memory at a time.
       return planPartitionCount(rawNeed * threads, budget);
     };
     let partitions = 1;
     if (opts.forcePartitions !== undefined) {
       partitions = opts.forcePartitions;
     } else if (!classicFits && !(tuning.keyless && needKeyless <= budget)) {
-      partitions = planPartitions();
+      partitions = planPartitions(keylessParts);
     }
     outFd = openSync(outTmp, 'wx');
     delFd = openSync(delTmp, 'wx');
@@ -3003,36 +3603,58 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     outW.write(newIn.term, 0, newIn.term.length);
     delW.write(oldIn.header, 0, oldIn.header.length);
     delW.write(oldIn.term, 0, oldIn.term.length);
+    const outHeaderBytes = outW.written;
+    const delHeaderBytes = delW.written;
 
     const c = newCounters();
     let table: DiffStats['table'] = 'keys';
     const partitioned = opts.forcePartitions !== undefined || partitions > 1;
-    const partitionedDiff = async (o: Input, n: Input): Promise<void> => {
-      if (threads > 1) thread = new DiffThread();
+    const reopen = async (which: 'old' | 'new'): Promise<Input> => {
+      const inp = await openInput(
+        which,
+        which === 'old' ? opts.oldPath : opts.newPath,
+        opts.spec,
+        tuning.chunkSize,
+      );
+      inputs.push(inp);
+      return inp;
+    };
+    /** The partitioned path: keyless partitions first when `keyless`, else (or if those cannot go on) KeyTable ones. */
+    const partitionedDiff = async (o: Input, n: Input, keyless: boolean): Promise<void> => {
+      if (threads > 1) thread ??= new DiffThread();
+      const ctx = { oldIn: o, newIn: n, outW, delW, c, progress, tuning, thread };
       partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
-      await diffPartitioned(o, n, partitions, partDir, outW, delW, c, progress, tuning, thread);
+      if (keyless) {
+        try {
+          await diffPartitionedKeyless(partitions, partDir, ctx);
+          table = 'fingerprints';
+          return;
+        } catch (e) {
+          if (!(e instanceof UseKeyTable)) throw e;
+        }
+        // A partition's keyless table could not go on (see diffInMemory): all again, with KeyTables.
+        outW.truncate(outHeaderBytes);
+        delW.truncate(delHeaderBytes);
+        Object.assign(c, newCounters());
+        await rm(partDir, { recursive: true, force: true });
+        partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
+        partitions = planPartitions(false);
+        o = await reopen('old');
+        n = await reopen('new');
+      }
+      await diffPartitioned(partitions, partDir, { ...ctx, oldIn: o, newIn: n });
     };
     if (partitioned) {
-      await partitionedDiff(oldIn, newIn);
+      await partitionedDiff(oldIn, newIn, keylessParts);
     } else {
-      const reopen = async (which: 'old' | 'new'): Promise<Input> => {
-        const inp = await openInput(
-          which,
-          which === 'old' ? opts.oldPath : opts.newPath,
-          opts.spec,
-          tuning.chunkSize,
-        );
-        inputs.push(inp);
-        return inp;
-      };
       const fallback = async (o: Input, n: Input): Promise<void> => {
         if (classicFits) {
           const expected = Math.max(oldSample.estRows, newSample.estRows) * 1.05 + 16;
           await diffClassic(o, n, oldSample, expected, outW, delW, c, progress, tuning);
         } else {
           // The keyless table could not go on, and the KeyTable does not fit the budget.
-          partitions = planPartitions();
-          await partitionedDiff(o, n);
+          partitions = planPartitions(false);
+          await partitionedDiff(o, n, false);
         }
       };
       const maxBytes = classicFits ? Infinity : budget * 1.15;

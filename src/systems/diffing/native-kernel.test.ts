@@ -319,3 +319,66 @@ describeKernel('native kernel: matchRows (the keyless fast path)', () => {
     expect(r.flags).toEqual([F_ONE_LINE | F_SEEN | 1, F_ONE_LINE | F_SEEN, F_ONE_LINE]);
   });
 });
+
+describeKernel('native kernel: scatterRows (the keyless partitioned split)', () => {
+  it('appends each row and a newline to its partition region, with (partition offset, file offset) pairs', () => {
+    const k = kernel as DiffKernel;
+    // Rows "a,1" "bb,2" "c,3" "d,4" at file offsets 1000, 1004, 1009, 1013 (src[0] is offset 1000).
+    const src = Buffer.from('a,1\nbb,2\nc,3\nd,4\n');
+    const h2 = Int32Array.from([0x10, -1, 0x7fffffff, -0x7fffffff]); // partitions 0, 1, 0, 1 of 2
+    const offLo = Uint32Array.from([1000, 1004, 1009, 1013]);
+    const len = Uint16Array.from([3, 4, 3, 3]);
+    const region = 8;
+    const dst = Buffer.alloc(2 * region);
+    const fill = new Float64Array(2);
+    const partPos = Float64Array.from([100, 200]);
+    const offs = new Float64Array(2 * 4);
+    const offsFill = new Float64Array(2);
+    const state = new Float64Array(2);
+    const run = (from: number) =>
+      k.scatterRows(
+        src,
+        1000,
+        h2,
+        offLo,
+        new Uint8Array(4),
+        len,
+        from,
+        4,
+        2,
+        dst,
+        region,
+        fill,
+        partPos,
+        offs,
+        4,
+        offsFill,
+        state,
+      );
+    run(0);
+    // Partition 1 has room for "bb,2\n" (5 bytes) but not also "d,4\n": stop before row 3.
+    expect(Array.from(state)).toEqual([3, 1]);
+    expect(dst.subarray(0, 8).toString()).toBe('a,1\nc,3\n');
+    expect(dst.subarray(8, 13).toString()).toBe('bb,2\n');
+    expect(Array.from(fill)).toEqual([8, 5]);
+    expect(Array.from(offs)).toEqual([100, 1000, 104, 1009, 200, 1004, 0, 0]);
+    expect(Array.from(offsFill)).toEqual([4, 2]);
+    // The caller flushes partition 1 and goes on.
+    fill[1] = 0;
+    offsFill[1] = 0;
+    partPos[1] = 205;
+    run(3);
+    expect(Array.from(state)).toEqual([4, -1]);
+    expect(dst.subarray(8, 12).toString()).toBe('d,4\n');
+    expect(Array.from(offs.subarray(4, 6))).toEqual([205, 1013]);
+    // A long row's 16-bit marker stops the call before it; a row outside the buffer is refused.
+    len[0] = 0xffff;
+    run(0);
+    expect(Array.from(state)).toEqual([0, -2]);
+    len[0] = 3;
+    offLo[0] = 990;
+    fill.fill(0);
+    offsFill.fill(0);
+    expect(() => run(0)).toThrow(/outside the source buffer/);
+  });
+});

@@ -90,6 +90,35 @@ export interface DiffKernel {
     line: number,
     state: Float64Array,
   ): void;
+
+  /**
+   * The keyless partitioned path's split of the new file: rows [from, count) of a scan batch (their
+   * bytes in src, src[0] being file offset base) are appended with a '\n' to their partition's
+   * region of dst (the top bits of h2 scaled to nParts; region p is dst[p * regionSize,
+   * +regionSize), fill[p] bytes used) and (partPos[p] + fill[p], file offset) to its region of offs
+   * (offsRegion float64s each, offsFill[p] used). state receives [next row, -1] when all are done,
+   * [row, partition] before a row that does not fit its partition's regions, [row, -2] before a row
+   * whose length is the 16-bit marker of a long one.
+   */
+  scatterRows(
+    src: Uint8Array,
+    base: number,
+    h2: Int32Array,
+    offLo: Uint32Array,
+    offHi: Uint8Array,
+    len: Uint16Array,
+    from: number,
+    count: number,
+    nParts: number,
+    dst: Uint8Array,
+    regionSize: number,
+    fill: Float64Array,
+    partPos: Float64Array,
+    offs: Float64Array,
+    offsRegion: number,
+    offsFill: Float64Array,
+    state: Float64Array,
+  ): void;
 }
 
 let loaded: DiffKernel | null | undefined;

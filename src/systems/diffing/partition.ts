@@ -230,7 +230,7 @@ export function writeOffsets(path: string, offsets: Float64Array): void {
 
 const isLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-class OffsetStream {
+export class OffsetStream {
   private readonly fd: number;
   private readonly buf: Float64Array;
   private readonly bytes: Uint8Array;
