@@ -967,6 +967,26 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(ref.stats.firstDuplicateLineOld).toBe(7);
   });
 
+  it('leaves a new file made mostly of repeated keys to the key table, with the same result', async () => {
+    // Every old key twice in the new file, the second row changed: a map entry each would be unbounded.
+    const rows = Array.from({ length: 6_000 }, (_, i) => `2024-01-01,key${i},${i}`);
+    const oldText = `${H}${rows.join('\n')}\n`;
+    const newText = `${H}${rows.flatMap((r) => [r, `${r}.5`]).join('\n')}\n`;
+    const ref = referenceDiff(oldText, newText, SPEC);
+    const got = await diff(oldText, newText);
+    expect(got.out).toBe(ref.out);
+    expect(got.stats).toMatchObject({ duplicateKeysNew: 6_000, changed: 6_000, table: 'keys' });
+    // Partitioned, each partition counts its own (3,000 here: few enough for the fingerprints).
+    const parts = await diff(oldText, newText, { forcePartitions: 2 });
+    expect(parts.out).toBe(ref.out);
+    expect(parts.stats).toMatchObject({ duplicateKeysNew: 6_000, changed: 6_000 });
+    // A few repeated keys stay with the fingerprints.
+    const few = `${H}${[...rows, rows[5]!, `${rows[9]!}.5`].join('\n')}\n`;
+    const some = await diff(oldText, few);
+    expect(some.out).toBe(referenceDiff(oldText, few, SPEC).out);
+    expect(some.stats).toMatchObject({ duplicateKeysNew: 2, changed: 1, table: 'fingerprints' });
+  });
+
   it('keeps the keyless table for small files whose rows are read back out of order', async () => {
     // Another header (no fast path) and two rows swapped: each old row is read again, backwards once.
     const got = await diff('k,v\na,1\nb,2\n', 'v,k\n3,b\n3,a\n', {}, { keys: ['k'], value: 'v' });

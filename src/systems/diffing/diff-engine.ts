@@ -1812,8 +1812,20 @@ export class FpTable extends RowPrints {
     const f = this.flags[idx] as number;
     const dup = (f & F_SEEN) !== 0;
     this.flags[idx] = (f & ~F_STATUS) | F_SEEN | ST_UNCHANGED | (dup ? F_DUP_NEW : 0);
-    if (dup) this.lastNew.set(idx, off);
+    if (dup) this.repeatedInNew(idx, off);
     return dup;
+  }
+
+  /**
+   * Old entry idx's key is repeated in the new file, its latest row at `off`. A new file made mostly
+   * of repeated keys is the KeyTable's job (it keeps every key's new-file offset in an array, where
+   * this needs a map entry per repeated key): UseKeyTable.
+   */
+  repeatedInNew(idx: number, off: number): void {
+    this.lastNew.set(idx, off);
+    if (this.lastNew.size > Math.max(4096, this.nOld >>> 4)) {
+      throw new UseKeyTable('many repeated keys in the new file');
+    }
   }
 
   /** Entries up to idx were matched by the native fast path (DiffKernel.matchRows). */
@@ -2234,7 +2246,7 @@ async function scanNewKeyless(
           st = f & F_STATUS;
           if ((f & F_NEW_ROW) === 0) st = check.valuesEqual() ? ST_UNCHANGED : ST_CHANGED;
           t.setFlags(idx, (f & ~F_STATUS) | F_SEEN | st | (dup ? F_DUP_NEW : 0));
-          if (dup && idx < t.nOld) t.lastNew.set(idx, off);
+          if (dup && idx < t.nOld) t.repeatedInNew(idx, off);
         }
         if (dup) {
           dups++;
