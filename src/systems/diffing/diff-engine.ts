@@ -974,6 +974,9 @@ const OLD_ROWS_JUMP = 64 * 1024;
  * the file: in a new file in another order the fast path keeps missing, and then it reads no more;
  * `need` always reads.
  */
+/** Bytes a RowWindow keeps before the row it moves on to. */
+const WINDOW_BACK = 64 * 1024;
+
 class RowWindow {
   private readonly mem: ViewedBuffer;
   private base = 0;
@@ -1051,16 +1054,21 @@ class RowWindow {
     }
   }
 
-  /** Reads at `off`: the whole window when moving on, else `jump` bytes (at least len). */
+  /**
+   * Reads at `off`: the whole window when moving on (from up to WINDOW_BACK bytes before off, so
+   * that a row just behind, such as the old row of a key the new file repeats next, stays in), else
+   * `jump` bytes (at least len).
+   */
   private read(off: number, len: number, jump: number): number {
     const buf = this.mem.bytes;
     const movingOn = off >= this.base && off <= this.base + this.len + buf.length;
     const want = movingOn ? buf.length : Math.min(buf.length, Math.max(jump, len));
-    const n = readSync(this.fd, buf, 0, want, off);
+    const back = movingOn ? Math.max(0, Math.min(off, WINDOW_BACK, buf.length - len)) : 0;
+    const n = readSync(this.fd, buf, 0, want, off - back);
     this.budget -= n;
-    this.base = off;
+    this.base = off - back;
     this.len = n;
-    return len <= n ? 0 : -1;
+    return back + len <= n ? back : -1;
   }
 
   close(): void {
