@@ -34,13 +34,20 @@ async function quintet(...args: string[]): Promise<{ stdout: string; stderr: str
   return { stdout, stderr };
 }
 
-/** Runs `node --import tsx src/main.ts …` as a child process. */
+/** Runs `node --import tsx src/main.ts …` as a child process (with `env` added to the environment). */
 async function spawnQuintet(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return spawnQuintetWith({}, ...args);
+}
+
+async function spawnQuintetWith(
+  env: Record<string, string>,
+  ...args: string[]
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', 'src/main.ts', ...args],
-      { cwd: ROOT, timeout: 20_000 },
+      { cwd: ROOT, timeout: 20_000, env: { ...process.env, ...env } },
     );
     return { code: 0, stdout, stderr };
   } catch (err) {
@@ -173,6 +180,29 @@ describe.concurrent('quintet diff as a command', () => {
     expect(result.stderr.trimEnd().split('\n')).toEqual([expect.stringMatching(message)]);
     const known = message.exec(result.stderr.trimEnd())?.[1];
     if (known) expect(known.split(', ').sort()).toEqual(METRICS.flatMap((m) => [m.id, ...m.aliases]).sort());
+  });
+
+  it('takes its memory budget from DIFF_MEMORY_MB unless --memory-mb is given, and names a bad value', async () => {
+    // 60,000 rows: a key table of ~1.4 MB, more than a 1 MB budget.
+    const rows = Array.from({ length: 60_000 }, (_, i) => `2020-01-01,seg,name,v${i},s${i},revenue,${i}`);
+    const files = pair('budget', [REVENUE_HEADER, ...rows], [REVENUE_HEADER, ...rows.slice(1), added]);
+    const out = path.join(files.dir, 'out.csv');
+    const run = (env: Record<string, string>, ...extra: string[]) =>
+      spawnQuintetWith(env, 'diff', files.old, files.new, '--metric', 'revenue', '--out', out, ...extra);
+    const partitions = (stderr: string) => Number(/partitions (\d+)/.exec(stderr)?.[1]);
+    const small = await run({ DIFF_MEMORY_MB: '1' });
+    expect(small.code).toBe(0);
+    expect(partitions(small.stderr)).toBeGreaterThan(1);
+    const smallOut = fs.readFileSync(out, 'utf8');
+    const flag = await run({ DIFF_MEMORY_MB: '1' }, '--memory-mb', '256');
+    expect(partitions(flag.stderr)).toBe(1);
+    expect(fs.readFileSync(out, 'utf8')).toBe(smallOut);
+    expect(smallOut.split('\n').slice(1, -1)).toEqual([added]);
+    const bad = await run({ DIFF_MEMORY_MB: 'lots' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trimEnd().split('\n')).toEqual([
+      'quintet: DIFF_MEMORY_MB must be a whole number of at least 1, got "lots"',
+    ]);
   });
 
   it('exits 2 with a line naming the file, the line and the reason when a row is ragged', async () => {

@@ -8,6 +8,16 @@ import { DiffInputError, runDiff } from './diff-engine.js';
 import { generateAllPairs } from './generate.js';
 import { METRICS, findMetric } from './metrics.js';
 
+/** DIFF_MEMORY_MB, as the jobs read it (256 when unset). */
+function memoryMbFromEnv(): number {
+  const raw = process.env.DIFF_MEMORY_MB;
+  if (raw === undefined || raw === '') return 256;
+  if (!/^[0-9]+$/.test(raw) || Number(raw) < 1) {
+    throw new CliError(`DIFF_MEMORY_MB must be a whole number of at least 1, got "${raw}"`);
+  }
+  return Number(raw);
+}
+
 export function diffingCli(groups: CliGroups): void {
   groups.root
     .command('diff')
@@ -21,9 +31,8 @@ export function diffingCli(groups: CliGroups): void {
     .option('--deleted <file>', 'also write the rows only in the old file here')
     .option(
       '--memory-mb <n>',
-      'memory for the old file keys before partitioning on disk',
+      'memory for the key table before partitioning on disk (default: DIFF_MEMORY_MB, else 256)',
       positiveInt('--memory-mb'),
-      256,
     )
     .action(
       async (
@@ -35,7 +44,7 @@ export function diffingCli(groups: CliGroups): void {
           value?: string;
           out?: string;
           deleted?: string;
-          memoryMb: number;
+          memoryMb?: number;
         },
       ) => {
         let spec: { keys: string[]; value: string };
@@ -69,7 +78,7 @@ export function diffingCli(groups: CliGroups): void {
             outPath,
             deletedPath,
             spec,
-            memoryBudgetBytes: opts.memoryMb * 2 ** 20,
+            memoryBudgetBytes: (opts.memoryMb ?? memoryMbFromEnv()) * 2 ** 20,
             tmpDir: tmp,
             onProgress: (f) => bar.update(Math.round(f * 100)),
           });
