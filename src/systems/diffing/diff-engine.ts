@@ -1339,6 +1339,13 @@ function minLine(a: number, b: number): number {
   return Math.min(a, b);
 }
 
+/** The smaller of two file offsets, -1 standing for none. */
+function minOffset(a: number, b: number): number {
+  if (a < 0) return b;
+  if (b < 0) return a;
+  return Math.min(a, b);
+}
+
 /** Old-file row; returns true when the key was already present (duplicate, last one wins). */
 function applyOld(
   t: KeyTable,
@@ -1610,7 +1617,7 @@ export class FpTable extends RowPrints {
       this.bigLen.delete(i);
       dups++;
       const off = this.offAt(i);
-      if (firstDupOff < 0 || off < firstDupOff) firstDupOff = off;
+      firstDupOff = minOffset(firstDupOff, off);
     };
     this.insertOld(kernel, repeat);
     this.live = n - dups;
@@ -2279,9 +2286,7 @@ async function scanNewKeyless(
   c.rowsNew += rows;
   c.dupNew += dups + fast.dups;
   c.firstDupNew = minLine(minLine(c.firstDupNew, firstDup), fast.firstDup);
-  if (fast.firstDupOff >= 0 && (firstDupOff < 0 || fast.firstDupOff < firstDupOff))
-    firstDupOff = fast.firstDupOff;
-  return firstDupOff;
+  return minOffset(firstDupOff, fast.firstDupOff);
 }
 
 /**
@@ -3463,7 +3468,6 @@ async function diffPartitionedKeyless(n: number, partDir: string, ctx: Partition
   );
   let firstDupOldOff = -1;
   let firstDupNewOff = -1;
-  const minOff = (a: number, b: number): number => (a < 0 ? b : b < 0 ? a : Math.min(a, b));
   await runPartitions(
     n,
     partDir,
@@ -3479,8 +3483,8 @@ async function diffPartitionedKeyless(n: number, partDir: string, ctx: Partition
     }),
     (r) => {
       const k = r as KeylessPartitionResult;
-      firstDupOldOff = minOff(firstDupOldOff, k.firstDupOldOff);
-      firstDupNewOff = minOff(firstDupNewOff, k.firstDupNewOff);
+      firstDupOldOff = minOffset(firstDupOldOff, k.firstDupOldOff);
+      firstDupNewOff = minOffset(firstDupNewOff, k.firstDupNewOff);
     },
     ctx,
   );
