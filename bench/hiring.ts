@@ -94,7 +94,7 @@ function* legacyRows(n: number): Generator<LegacyFixtureRow> {
 }
 
 // 1. Seed through the same service `quintet seed hiring` uses.
-const platform = createPlatform(loadConfig(env));
+const platform = createPlatform(loadConfig(env, [hiringSystem]));
 await migrateAll(platform, [hiringSystem]);
 const to = new Date('2026-06-30T23:59:59Z');
 const from = new Date('2026-01-01T00:00:00Z');
@@ -151,7 +151,9 @@ try {
   if (importRows > 0) {
     const legacyFile = path.join(dataDir, 'legacy.sqlite3');
     writeLegacyFile(legacyFile, [...legacyRows(importRows)]);
-    const importPlatform = createPlatform(loadConfig({ ...env, DATA_DIR: path.join(dataDir, 'import') }));
+    const importPlatform = createPlatform(
+      loadConfig({ ...env, DATA_DIR: path.join(dataDir, 'import') }, [hiringSystem]),
+    );
     await migrateAll(importPlatform, [hiringSystem]);
     const source = await openLegacyFile(legacyFile);
     const t0 = performance.now();

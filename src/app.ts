@@ -1,6 +1,6 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Platform } from './platform/platform.js';
-import type { SystemModule } from './platform/system.js';
+import { loadSystems, type AnySystemModule } from './platform/system.js';
 import { prepareAdminPassword, adminAuthPlugin } from './platform/http/admin-auth.js';
 import { docsPlugin } from './platform/http/docs.js';
 import { registerErrorHandling } from './platform/http/errors.js';
@@ -9,18 +9,18 @@ import { metricsPlugin } from './platform/http/metrics.js';
 import { pagesPlugin } from './platform/http/pages.js';
 import { randomSecret, securityPlugin } from './platform/http/security.js';
 import { getOrCreateSetting } from './platform/settings.js';
-import { enabledSystems } from './systems/index.js';
+import { systemsNamed } from './systems/index.js';
 
 export interface BuildAppOptions {
   /** Defaults to the systems enabled by config.systems. */
-  systems?: readonly SystemModule[];
+  systems?: readonly AnySystemModule[];
   webDist?: string;
 }
 
 /** Builds the whole app: platform plugins in a fixed order, then each enabled system. Does not listen. */
 export async function buildApp(platform: Platform, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = platform;
-  const systems = options.systems ?? enabledSystems(config.systems);
+  const systems = await loadSystems(config, options.systems ?? systemsNamed(config.systems));
   const app = Fastify({
     loggerInstance: platform.log as FastifyBaseLogger,
     // Per-request log lines cost more than the funnel query itself; /metrics counts requests instead.
@@ -64,11 +64,11 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
         },
       },
     },
-    async () => systems.map(({ name, title, summary, href }) => ({ name, title, summary, href })),
+    async () => systems.map(({ module: { name, title, summary, href } }) => ({ name, title, summary, href })),
   );
 
-  for (const system of systems) {
-    await app.register(async (scope) => system.routes(scope, platform));
+  for (const { runtime, settings } of systems) {
+    await app.register(async (scope) => runtime.routes(scope, platform, settings));
   }
   return app;
 }

@@ -1,7 +1,15 @@
 import path from 'node:path';
 
-export const ALL_SYSTEMS = ['hiring', 'diffing', 'banners', 'uptime', 'surveys'] as const;
-export type SystemName = (typeof ALL_SYSTEMS)[number];
+export type Env = Record<string, string | undefined>;
+
+/** What config parsing needs to know of a system: its name and how it reads its own variables. */
+export interface SystemSettingsSource {
+  readonly name: string;
+  settings?(env: Env, platform: PlatformConfig): unknown;
+}
+
+/** The platform's own part of the config, which a system's settings may build on (e.g. dataDir). */
+export type PlatformConfig = Omit<Config, 'systems' | 'settings'>;
 
 /** Everything Quintet reads from the environment, parsed once at start. */
 export interface Config {
@@ -11,7 +19,10 @@ export interface Config {
   /** postgres://… switches to PostgreSQL; undefined = SQLite file in dataDir. */
   readonly databaseUrl: string | undefined;
   readonly sqlitePath: string;
-  readonly systems: readonly SystemName[];
+  /** The enabled systems (SYSTEMS), in the order they were built. */
+  readonly systems: readonly string[];
+  /** Each built system's own settings, by system name (parsed by the system from its variables). */
+  readonly settings: Readonly<Record<string, unknown>>;
   readonly adminPassword: string | undefined;
   readonly sessionSecret: string | undefined;
   readonly cookieSecure: boolean;
@@ -29,12 +40,6 @@ export interface Config {
   readonly jobRetentionDays: number;
   /** Jobs one process runs at a time (per job name with BullMQ), each in its own worker thread. */
   readonly workerConcurrency: number;
-  /** Where `GET /api/diffing/new/:metric` reads `<metric>_old.csv` / `<metric>_new.csv`. */
-  readonly diffingDataDir: string;
-  /** Largest file accepted by the diff upload, in bytes. */
-  readonly diffUploadMaxBytes: number;
-  /** Memory the diff engine may use for the old file's keys before it partitions on disk. */
-  readonly diffMemoryBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -42,80 +47,96 @@ export class ConfigError extends Error {
     readonly variable: string,
     message: string,
   ) {
-    super(`${variable}: ${message}`);
+    super(`${variable} ${message}`);
     this.name = 'ConfigError';
   }
 }
 
-type Env = Record<string, string | undefined>;
-
-function int(env: Env, name: string, fallback: number, min: number, max: number): number {
+/** A whole number variable within [min, max]; `fallback` when unset or empty. */
+export function intVar(
+  env: Env,
+  name: string,
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got "${raw}"`);
-  const value = Number(raw);
-  if (value < min || value > max)
-    throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`);
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+    throw new ConfigError(name, `must be a whole number ${range}, got "${raw}"`);
+  }
   return value;
 }
 
-function bool(env: Env, name: string, fallback: boolean): boolean {
+/** A boolean variable (1/0, true/false, yes/no, on/off). */
+export function boolVar(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.trim().toLowerCase();
   if (raw === undefined || raw === '') return fallback;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-  throw new ConfigError(name, `expected true or false, got "${env[name]}"`);
+  throw new ConfigError(name, `must be true or false, got "${env[name]}"`);
 }
 
-function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+/** One of a fixed set of strings. */
+export function oneOfVar<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
-    throw new ConfigError(name, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${raw}"`);
   }
   return raw as T;
 }
 
-function url(env: Env, name: string, protocols: readonly string[]): string | undefined {
+/** A URL with one of the given protocols (`postgres:`), or undefined when unset. */
+export function urlVar(env: Env, name: string, protocols: readonly string[]): string | undefined {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   let parsed: URL;
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(name, `not a valid URL: "${raw}"`);
+    throw new ConfigError(name, `is not a valid URL: "${raw}"`);
   }
   if (!protocols.includes(parsed.protocol)) {
-    throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
+    throw new ConfigError(name, `must be a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
   }
   return raw;
 }
 
-function systems(env: Env): SystemName[] {
+/** SYSTEMS: a comma-separated subset of the built systems (all when unset or `all`), in build order. */
+function enabledSystems(env: Env, built: readonly string[]): string[] {
   const raw = env.SYSTEMS;
-  if (raw === undefined || raw.trim() === '' || raw.trim() === 'all') return [...ALL_SYSTEMS];
+  if (raw === undefined || raw.trim() === '' || raw.trim() === 'all') return [...built];
   const names = raw
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   for (const n of names) {
-    if (!(ALL_SYSTEMS as readonly string[]).includes(n)) {
-      throw new ConfigError('SYSTEMS', `unknown system "${n}" (known: ${ALL_SYSTEMS.join(', ')})`);
+    if (!built.includes(n)) {
+      throw new ConfigError(
+        'SYSTEMS',
+        `names "${n}", which is not a system of this build (built: ${built.join(', ') || 'none'})`,
+      );
     }
   }
-  return [...new Set(names)] as SystemName[];
+  return built.filter((b) => names.includes(b));
 }
 
 function redisPrefix(env: Env): string {
   const raw = env.REDIS_PREFIX;
   if (raw === undefined || raw === '') return 'quintet';
   if (!/^[A-Za-z0-9_-]{1,50}$/.test(raw))
-    throw new ConfigError('REDIS_PREFIX', `use 1-50 letters, digits, _ or -, got "${raw}"`);
+    throw new ConfigError('REDIS_PREFIX', `must be 1-50 letters, digits, _ or -, got "${raw}"`);
   return raw;
 }
 
-/** Parses the environment into a frozen config; throws ConfigError naming the variable on a bad value. */
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Parses the environment into a frozen config, the platform's variables and every built system's
+ * own (each system parses its part); throws ConfigError naming the variable on a bad value.
+ */
+export function loadConfig(env: Env, systems: readonly SystemSettingsSource[]): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const password = env.ADMIN_PASSWORD;
   if (password !== undefined && password !== '' && password.length < 8) {
@@ -125,28 +146,37 @@ export function loadConfig(env: Env = process.env): Config {
   if (secret !== undefined && secret !== '' && secret.length < 32) {
     throw new ConfigError('SESSION_SECRET', 'must be at least 32 characters');
   }
-  const config: Config = {
-    port: int(env, 'PORT', 3000, 0, 65535),
+  const platform: PlatformConfig = {
+    port: intVar(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
     dataDir,
-    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    databaseUrl: urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     sqlitePath: path.join(dataDir, 'quintet.sqlite3'),
-    systems: systems(env),
     adminPassword: password || undefined,
     sessionSecret: secret || undefined,
-    cookieSecure: bool(env, 'COOKIE_SECURE', false),
-    trustProxy: bool(env, 'TRUST_PROXY', false),
-    logLevel: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-    bodyLimitBytes: int(env, 'BODY_LIMIT_KB', 256, 1, 1024 * 1024) * 1024,
-    publicWriteRateLimit: int(env, 'PUBLIC_WRITE_RATE_LIMIT', 60, 1, 1_000_000),
-    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    cookieSecure: boolVar(env, 'COOKIE_SECURE', false),
+    trustProxy: boolVar(env, 'TRUST_PROXY', false),
+    logLevel: oneOfVar(
+      env,
+      'LOG_LEVEL',
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+      'info',
+    ),
+    bodyLimitBytes: intVar(env, 'BODY_LIMIT_KB', 256, 1, 1024 * 1024) * 1024,
+    publicWriteRateLimit: intVar(env, 'PUBLIC_WRITE_RATE_LIMIT', 60, 1, 1_000_000),
+    redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: redisPrefix(env),
     artifactDir: env.ARTIFACT_DIR ? path.resolve(env.ARTIFACT_DIR) : path.join(dataDir, 'artifacts'),
-    jobRetentionDays: int(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
-    workerConcurrency: int(env, 'WORKER_CONCURRENCY', 1, 1, 64),
-    diffingDataDir: env.DIFFING_DATA_DIR ? path.resolve(env.DIFFING_DATA_DIR) : path.join(dataDir, 'diffing'),
-    diffUploadMaxBytes: int(env, 'DIFF_UPLOAD_MAX_MB', 2048, 1, 1024 * 1024) * 1024 * 1024,
-    diffMemoryBytes: int(env, 'DIFF_MEMORY_MB', 256, 16, 1024 * 1024) * 1024 * 1024,
+    jobRetentionDays: intVar(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
+    workerConcurrency: intVar(env, 'WORKER_CONCURRENCY', 1, 1, 64),
   };
-  return Object.freeze(config);
+  const settings = systems.map((s) => [s.name, Object.freeze(s.settings?.(env, platform))] as const);
+  return Object.freeze({
+    ...platform,
+    systems: enabledSystems(
+      env,
+      systems.map((s) => s.name),
+    ),
+    settings: Object.freeze(Object.fromEntries(settings)),
+  });
 }

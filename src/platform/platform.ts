@@ -8,7 +8,7 @@ import { createJobQueue } from './jobs/index.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import { platformMigrations } from './migrations/index.js';
 import { createArtifactStore, type ArtifactStore } from './storage/artifact-store.js';
-import type { SystemModule } from './system.js';
+import { loadSystems, type AnySystemModule } from './system.js';
 
 /** What every system is handed: config, database, clock, logger, job queue, artifact store. Built once per process. */
 export interface Platform {
@@ -64,10 +64,10 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
 /** Applies the platform's migrations, then each system's, in order. */
 export async function migrateAll(
   platform: Platform,
-  systems: readonly SystemModule[],
+  systems: readonly AnySystemModule[],
 ): Promise<MigrationOutcome[]> {
   const outcomes = [await migrateScope(platform.db, 'platform', platformMigrations)];
-  for (const system of systems)
-    outcomes.push(await migrateScope(platform.db, system.name, system.migrations));
+  for (const system of await loadSystems(platform.config, systems))
+    outcomes.push(await migrateScope(platform.db, system.name, system.runtime.migrations));
   return outcomes;
 }

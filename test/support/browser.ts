@@ -40,10 +40,10 @@ export interface BrowserApp {
  * systems' job workers run too (for pages that start jobs).
  */
 export async function startBrowserApp(options: { workers?: boolean } = {}): Promise<BrowserApp> {
-  const platform = await createTestPlatform('sqlite');
+  const platform = await createTestPlatform('sqlite', { systems: SYSTEMS });
   let app: Awaited<ReturnType<typeof buildApp>> | undefined;
   try {
-    if (options.workers) await platform.jobs.startWorkers(systemJobs(platform, SYSTEMS));
+    if (options.workers) await platform.jobs.startWorkers(await systemJobs(platform, SYSTEMS));
     app = await buildApp(platform);
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
     const browser = await launchChromium();

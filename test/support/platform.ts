@@ -8,7 +8,7 @@ import { describe } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createPlatform, migrateAll, type Platform } from '../../src/platform/platform.js';
-import { SYSTEMS } from '../../src/systems/index.js';
+import type { AnySystemModule } from '../../src/platform/system.js';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -55,23 +55,35 @@ export interface TestPlatform extends Platform {
   dispose(): Promise<void>;
 }
 
-/** A migrated platform on a new, empty database of the given kind. */
+export interface TestPlatformOptions {
+  clock?: Clock;
+  env?: Record<string, string>;
+  migrate?: boolean;
+  /** The systems built into this platform (their settings parsed, their tables migrated); none by default. */
+  systems?: readonly AnySystemModule[];
+}
+
+/** A migrated platform on a new, empty database of the given kind, with only the systems asked for. */
 export async function createTestPlatform(
   kind: DbKind = 'sqlite',
-  options: { clock?: Clock; env?: Record<string, string>; migrate?: boolean } = {},
+  options: TestPlatformOptions = {},
 ): Promise<TestPlatform> {
+  const systems = options.systems ?? [];
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-test-'));
   const pgDb = kind === 'postgres' ? await freshPostgresDatabase() : undefined;
-  const config = loadConfig({
-    DATA_DIR: dataDir,
-    ADMIN_PASSWORD,
-    LOG_LEVEL: 'silent',
-    PUBLIC_WRITE_RATE_LIMIT: '10000',
-    ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
-    ...options.env,
-  });
+  const config = loadConfig(
+    {
+      DATA_DIR: dataDir,
+      ADMIN_PASSWORD,
+      LOG_LEVEL: 'silent',
+      PUBLIC_WRITE_RATE_LIMIT: '10000',
+      ...(pgDb ? { DATABASE_URL: pgDb.url } : {}),
+      ...options.env,
+    },
+    systems,
+  );
   const platform = createPlatform(config, { clock: options.clock });
-  if (options.migrate !== false) await migrateAll(platform, SYSTEMS);
+  if (options.migrate !== false) await migrateAll(platform, systems);
   return {
     ...platform,
     dataDir,

@@ -9,47 +9,13 @@ interface SystemInfo {
   href: string;
 }
 
-/** The five systems, in order; GET /api/systems says which are built (and may refine the text). */
-const PLANNED: readonly SystemInfo[] = [
-  {
-    name: 'hiring',
-    title: 'Hiring',
-    summary: 'Shopper applicant site and weekly hiring-funnel analytics',
-    href: '/hiring/',
-  },
-  {
-    name: 'diffing',
-    title: 'Diffing',
-    summary: 'Diff two large CSV exports of a metric as a background job',
-    href: '/diffing',
-  },
-  {
-    name: 'banners',
-    title: 'Banners',
-    summary: "Serve each campaign's best banners, rotated per visitor",
-    href: '/campaigns/1',
-  },
-  {
-    name: 'uptime',
-    title: 'Uptime',
-    summary: 'Restaurant uptime and downtime within business hours',
-    href: '/uptime',
-  },
-  {
-    name: 'surveys',
-    title: 'Surveys',
-    summary: 'Multi-step survey saved as you type, with a live dashboard',
-    href: '/survey',
-  },
-];
-
 function isSystemInfo(value: unknown): value is SystemInfo {
   if (value === null || typeof value !== 'object') return false;
   const v = value as Record<string, unknown>;
   return typeof v['name'] === 'string' && typeof v['href'] === 'string';
 }
 
-type Status = { kind: 'loading' } | { kind: 'ready'; built: Map<string, SystemInfo> } | { kind: 'error' };
+type Status = { kind: 'loading' } | { kind: 'ready'; systems: SystemInfo[] } | { kind: 'error' };
 
 export function Home() {
   const [status, setStatus] = useState<Status>({ kind: 'loading' });
@@ -63,20 +29,13 @@ export function Home() {
           setStatus({ kind: 'error' });
           return;
         }
-        const built = new Map<string, SystemInfo>();
-        for (const item of result.data) if (isSystemInfo(item)) built.set(item.name, item);
-        setStatus({ kind: 'ready', built });
+        setStatus({ kind: 'ready', systems: result.data.filter(isSystemInfo) });
       })
       .catch(() => {
         /* aborted */
       });
     return () => controller.abort();
   }, []);
-
-  const extra =
-    status.kind === 'ready'
-      ? [...status.built.values()].filter((s) => !PLANNED.some((p) => p.name === s.name))
-      : [];
 
   return (
     <Layout
@@ -88,7 +47,7 @@ export function Home() {
       <div className="hero">
         <PageHeading
           title="Home"
-          lead="One TypeScript service hosting five small, data-backed web systems: hiring, CSV diffing, banners, uptime and surveys."
+          lead="One TypeScript service hosting small, data-backed web systems; these are the ones this server runs."
         >
           Quintet
         </PageHeading>
@@ -98,34 +57,30 @@ export function Home() {
         Systems
       </h2>
       {status.kind === 'error' && (
-        <p className="notice" role="status">
-          Could not check which systems are running right now; links may not work yet.
+        <p className="notice" role="alert">
+          Could not load the list of systems from this server. Reload the page to try again.
         </p>
       )}
-      <ul className="system-list" aria-labelledby="systems-heading" aria-busy={status.kind === 'loading'}>
-        {[...PLANNED, ...extra].map((planned) => {
-          const built = status.kind === 'ready' ? status.built.get(planned.name) : undefined;
-          const available = status.kind === 'error' || built !== undefined;
-          const info: SystemInfo = {
-            name: planned.name,
-            title: built?.title || planned.title,
-            summary: built?.summary || planned.summary,
-            href: built?.href || planned.href,
-          };
-          const state = status.kind === 'loading' ? 'loading' : available ? 'on' : 'off';
-          return (
-            <li key={info.name} className={`system system--${state}`} data-testid={`system-${info.name}`}>
-              <h2>{state === 'on' ? <a href={info.href}>{info.title}</a> : info.title}</h2>
+      {status.kind === 'loading' && (
+        <p className="notice" role="status">
+          Loading the systems…
+        </p>
+      )}
+      {status.kind === 'ready' && (
+        <ul className="system-list" aria-labelledby="systems-heading">
+          {status.systems.map((info) => (
+            <li key={info.name} className="system system--on" data-testid={`system-${info.name}`}>
+              <h2>
+                <a href={info.href}>{info.title}</a>
+              </h2>
               <p>{info.summary}</p>
               <p className="system__status">
-                {state === 'loading' && <span className="badge badge--muted">Checking…</span>}
-                {state === 'on' && <span className="badge badge--accent">Open →</span>}
-                {state === 'off' && <span className="badge badge--muted">not built yet</span>}
+                <span className="badge badge--accent">Open →</span>
               </p>
             </li>
-          );
-        })}
-      </ul>
+          ))}
+        </ul>
+      )}
 
       <section className="card" aria-labelledby="more-heading">
         <h2 id="more-heading">More</h2>

@@ -4,7 +4,7 @@ import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import type { Platform } from '../platform.js';
-import type { SystemModule } from '../system.js';
+import { loadSystems, type AnySystemModule } from '../system.js';
 import { createBullMqQueue } from './bullmq.js';
 import { createInProcessQueue } from './in-process.js';
 import { withJobMetrics } from './metrics.js';
@@ -37,6 +37,10 @@ export function createJobQueue({ config, database, log, artifacts, metrics }: Jo
 }
 
 /** Every job definition of these systems: the table `startWorkers` checks at boot. */
-export function systemJobs(platform: Platform, systems: readonly SystemModule[]): AnyJobDefinition[] {
-  return systems.flatMap((system) => system.jobs?.(platform) ?? []);
+export async function systemJobs(
+  platform: Platform,
+  systems: readonly AnySystemModule[],
+): Promise<AnyJobDefinition[]> {
+  const loaded = await loadSystems(platform.config, systems);
+  return loaded.flatMap(({ runtime, settings }) => runtime.jobs?.(platform, settings) ?? []);
 }

@@ -21,7 +21,7 @@ describe('in-process job queue across a restart', () => {
   });
 
   function platformIn(dataDir: string): Platform {
-    const platform = createPlatform(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
+    const platform = createPlatform(loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent' }, []));
     cleanups.push(() => platform.close());
     return platform;
   }

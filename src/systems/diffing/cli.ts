@@ -3,23 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
-import type { CliGroups } from '../../platform/system.js';
+import type { CliContext } from '../../platform/system.js';
 import { DiffInputError, runDiff } from './diff-engine.js';
 import { generateAllPairs } from './generate.js';
 import { METRICS, findMetric } from './metrics.js';
+import { DEFAULT_DIFF_MEMORY_MB, diffingSettings } from './settings.js';
 
-/** DIFF_MEMORY_MB, as the jobs read it (256 when unset). */
-function memoryMbFromEnv(): number {
-  const raw = process.env.DIFF_MEMORY_MB;
-  if (raw === undefined || raw === '') return 256;
-  if (!/^[0-9]+$/.test(raw) || Number(raw) < 1) {
-    throw new CliError(`DIFF_MEMORY_MB must be a whole number of at least 1, got "${raw}"`);
-  }
-  return Number(raw);
-}
-
-export function diffingCli(groups: CliGroups): void {
-  groups.root
+export function declareDiffingCli({ root, group, config }: CliContext): void {
+  root
     .command('diff')
     .description('diff two CSV exports: the new file header, then every new or changed row')
     .argument('<old>', 'the previous export')
@@ -31,7 +22,7 @@ export function diffingCli(groups: CliGroups): void {
     .option('--deleted <file>', 'also write the rows only in the old file here')
     .option(
       '--memory-mb <n>',
-      'memory for the key table before partitioning on disk (default: DIFF_MEMORY_MB, else 256)',
+      `memory for the key table before partitioning on disk (default: DIFF_MEMORY_MB, else ${DEFAULT_DIFF_MEMORY_MB})`,
       positiveInt('--memory-mb'),
     )
     .action(
@@ -47,6 +38,8 @@ export function diffingCli(groups: CliGroups): void {
           memoryMb?: number;
         },
       ) => {
+        // The same parsed config as the server's, so DIFF_MEMORY_MB means the same everywhere.
+        const { memoryBytes } = diffingSettings(config());
         let spec: { keys: string[]; value: string };
         if (opts.metric) {
           const metric = findMetric(opts.metric);
@@ -78,7 +71,7 @@ export function diffingCli(groups: CliGroups): void {
             outPath,
             deletedPath,
             spec,
-            memoryBudgetBytes: (opts.memoryMb ?? memoryMbFromEnv()) * 2 ** 20,
+            memoryBudgetBytes: opts.memoryMb ? opts.memoryMb * 2 ** 20 : memoryBytes,
             tmpDir: tmp,
             onProgress: (f) => bar.update(Math.round(f * 100)),
           });
@@ -110,7 +103,7 @@ export function diffingCli(groups: CliGroups): void {
       },
     );
 
-  groups.seed
+  group('seed')
     .command('diffing')
     .description('write old/new export pairs for both metrics (revenue_*.csv, c_revenue_*.csv)')
     .requiredOption('--rows <n>', 'rows per file (about)', positiveInt('--rows'))

@@ -16,7 +16,8 @@ import { createTestPlatform, type TestPlatform } from '../../../test/support/pla
 import { buildApp } from '../../app.js';
 import { fixedClock } from '../../platform/clock.js';
 import { systemJobs } from '../../platform/jobs/index.js';
-import { SYSTEMS } from '../index.js';
+import { diffingSettings } from './settings.js';
+import { diffingSystem } from './system.js';
 import { diffArtifactKey, deletedArtifactKey, type DiffJobPayload } from './diff.worker.js';
 import { diffJobDefinition } from './jobs.js';
 import { METRICS } from './metrics.js';
@@ -40,11 +41,15 @@ async function startRevenueDiff(app: FastifyInstance): Promise<number> {
 
 async function setup(options: { env?: Record<string, string>; startWorkers?: boolean } = {}) {
   const clock = fixedClock(NOW);
-  const platform = await createTestPlatform('sqlite', { clock, env: options.env });
+  const platform = await createTestPlatform('sqlite', {
+    clock,
+    env: options.env,
+    systems: [diffingSystem],
+  });
   platforms.push(platform);
   const app = await buildApp(platform);
   apps.push(app);
-  const startWorkers = () => platform.jobs.startWorkers(systemJobs(platform, SYSTEMS));
+  const startWorkers = async () => platform.jobs.startWorkers(await systemJobs(platform, [diffingSystem]));
   if (options.startWorkers !== false) await startWorkers();
   return {
     platform,
@@ -52,8 +57,8 @@ async function setup(options: { env?: Record<string, string>; startWorkers?: boo
     clock,
     startWorkers,
     client: new TestClient(app),
-    service: createDiffingService(platform),
-    dataDir: platform.config.diffingDataDir,
+    service: createDiffingService(platform, diffingSettings(platform.config)),
+    dataDir: diffingSettings(platform.config).dataDir,
     artifactDir: platform.config.artifactDir,
   };
 }

@@ -6,6 +6,7 @@ import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
 import { ArtifactNotFoundError, type ArtifactWriter } from '../../platform/storage/artifact-store.js';
+import type { DiffingSettings } from './settings.js';
 import { DiffRequestError, type DiffingService, type DiffJobView } from './service.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
@@ -75,12 +76,12 @@ const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 export async function diffingRoutes(
   app: FastifyInstance,
   platform: Platform,
+  settings: DiffingSettings,
   service: DiffingService,
 ): Promise<void> {
-  const { config } = platform;
   await app.register(fastifyMultipart, {
     // A third file is let through to be refused by name ("unexpected file field", "sent twice").
-    limits: { fileSize: config.diffUploadMaxBytes, files: 3, fields: 10, fieldSize: 10_000, parts: 13 },
+    limits: { fileSize: settings.uploadMaxBytes, files: 3, fields: 10, fieldSize: 10_000, parts: 13 },
   });
 
   // Retention: finished jobs and their files go after JOB_RETENTION_DAYS.
@@ -245,7 +246,7 @@ export async function diffingRoutes(
     {
       schema: {
         tags: ['diffing'],
-        summary: `Upload two CSV files (multipart fields "old" and "new", at most ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB each) with "metric", or "keys" (comma-separated) and "value"`,
+        summary: `Upload two CSV files (multipart fields "old" and "new", at most ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB each) with "metric", or "keys" (comma-separated) and "value"`,
         consumes: ['multipart/form-data'],
         response: { 201: jobIdSchema, 400: errorSchema, 413: errorSchema },
       },
@@ -272,7 +273,7 @@ export async function diffingRoutes(
             await pipeline(part.file, fs.createWriteStream(writer.path));
             if (part.file.truncated) {
               throw new DiffRequestError(
-                `file "${which}" is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
+                `file "${which}" is larger than ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
                 413,
               );
             }
@@ -322,7 +323,7 @@ export async function diffingRoutes(
         }
         if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new DiffRequestError(
-            `a file is larger than ${Math.round(config.diffUploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
+            `a file is larger than ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
             413,
           );
         }

@@ -11,7 +11,8 @@ import {
 import { fixedClock } from '../../platform/clock.js';
 import { systemJobs } from '../../platform/jobs/index.js';
 import { HttpError } from '../../platform/http/errors.js';
-import { SYSTEMS } from '../index.js';
+import { diffingSettings } from './settings.js';
+import { diffingSystem } from './system.js';
 import type { DiffJobPayload } from './diff.worker.js';
 import { diffJobDefinition } from './jobs.js';
 import { findJob, insertJob } from './repository.js';
@@ -28,14 +29,14 @@ afterEach(async () => {
 
 async function setup(kind: DbKind, env: Record<string, string> = {}) {
   const clock = fixedClock(NOW);
-  const platform = await createTestPlatform(kind, { clock, env });
+  const platform = await createTestPlatform(kind, { clock, env, systems: [diffingSystem] });
   platforms.push(platform);
   return {
     platform,
     clock,
-    service: createDiffingService(platform),
-    dataDir: platform.config.diffingDataDir,
-    startWorkers: () => platform.jobs.startWorkers(systemJobs(platform, SYSTEMS)),
+    service: createDiffingService(platform, diffingSettings(platform.config)),
+    dataDir: diffingSettings(platform.config).dataDir,
+    startWorkers: async () => platform.jobs.startWorkers(await systemJobs(platform, [diffingSystem])),
   };
 }
 

@@ -11,6 +11,7 @@ import { readHeader } from './header.js';
 import { DIFF_JOB } from './jobs.js';
 import { METRICS, findMetric, metricFileStem, type MetricDefinition } from './metrics.js';
 import { deleteJobs, findJob, finishedBefore, insertJob, recentJobs, type DiffJobRow } from './repository.js';
+import type { DiffingSettings } from './settings.js';
 import type { DiffJobStatus, DiffingDb } from './tables.js';
 import { deletedArtifactKey, diffArtifactKey, type DiffJobPayload } from './diff.worker.js';
 
@@ -316,10 +317,10 @@ export class DiffingService {
   }
 }
 
-export function createDiffingService(platform: Platform): DiffingService {
+export function createDiffingService(platform: Platform, settings: DiffingSettings): DiffingService {
   return new DiffingService(platform.db as DiffingDb, platform.jobs, platform.artifacts, platform.clock, {
-    dataDir: platform.config.diffingDataDir,
-    memoryBytes: platform.config.diffMemoryBytes,
+    dataDir: settings.dataDir,
+    memoryBytes: settings.memoryBytes,
     retentionDays: platform.config.jobRetentionDays,
   });
 }

@@ -1,32 +1,14 @@
-import fs from 'node:fs';
-import path from 'node:path';
-import type { SystemModule } from '../../platform/system.js';
-import { diffingCli } from './cli.js';
-import { generateAllPairs } from './generate.js';
-import { diffJobDefinition } from './jobs.js';
-import { METRICS, metricFileStem } from './metrics.js';
-import { diffingMigrations } from './migrations/index.js';
-import { diffingRoutes } from './routes.js';
-import { createDiffingService } from './service.js';
+// The diffing system as the platform sees it; everything heavy is imported on demand.
+import { defineSystem } from '../../platform/system.js';
+import { declareDiffingCli } from './cli.js';
+import { parseDiffingSettings } from './settings.js';
 
-const DEMO_ROWS = 20_000;
-
-export const diffingSystem: SystemModule = {
+export const diffingSystem = defineSystem({
   name: 'diffing',
   title: 'Export diffing',
   summary: 'Diff two large CSV exports of a metric as a background job: only new or changed rows',
   href: '/diffing',
-  migrations: diffingMigrations,
-  routes: (app, platform) => diffingRoutes(app, platform, createDiffingService(platform)),
-  jobs: (platform) => [diffJobDefinition(platform)],
-  async loadDemo(platform) {
-    const dir = platform.config.diffingDataDir;
-    const present = METRICS.every((m) =>
-      ['old', 'new'].every((w) => fs.existsSync(path.join(dir, `${metricFileStem(m)}_${w}.csv`))),
-    );
-    if (present) return;
-    await generateAllPairs({ rows: DEMO_ROWS, outDir: dir });
-    platform.log.info(`diffing: wrote demo export pairs (${DEMO_ROWS} rows each) to ${dir}`);
-  },
-  cli: (groups) => diffingCli(groups),
-};
+  settings: parseDiffingSettings,
+  cli: declareDiffingCli,
+  load: async () => (await import('./runtime.js')).diffingRuntime,
+});

@@ -1,13 +1,10 @@
-// `quintet seed hiring` and `quintet import hiring`: the same service the HTTP API calls.
+// `quintet seed hiring` and `quintet import hiring`: the same service the HTTP API calls. The
+// declarations load nothing; each action imports what it uses.
 import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
-import type { Platform } from '../../platform/platform.js';
-import type { CliGroups } from '../../platform/system.js';
-import { LegacyFileError, openLegacyFile } from './legacy-source.js';
-import { seedRange } from './seed.js';
-import { createHiringService } from './service.js';
+import type { CliContext } from '../../platform/system.js';
 
-export function hiringCli(groups: CliGroups, openPlatform: () => Promise<Platform>): void {
-  groups.seed
+export function declareHiringCli({ group, openPlatform }: CliContext): void {
+  group('seed')
     .command('hiring')
     .description('create random applicants (realistic names, funnel-shaped states)')
     .requiredOption('--count <n>', 'how many applicants', positiveInt('--count'))
@@ -15,6 +12,10 @@ export function hiringCli(groups: CliGroups, openPlatform: () => Promise<Platfor
     .option('--to <date>', 'last application day, YYYY-MM-DD (default: now)')
     .option('--seed <n>', 'random seed, for repeatable data', positiveInt('--seed'))
     .action(async (opts: { count: number; from?: string; to?: string; seed?: number }) => {
+      const [{ seedRange }, { createHiringService }] = await Promise.all([
+        import('./seed.js'),
+        import('./service.js'),
+      ]);
       const platform = await openPlatform();
       try {
         const range = seedRange(opts.from, opts.to, platform.clock.now());
@@ -38,11 +39,15 @@ export function hiringCli(groups: CliGroups, openPlatform: () => Promise<Platfor
       }
     });
 
-  groups.import
+  group('import')
     .command('hiring')
     .description("import applicants from the original challenge's SQLite database (table applicants)")
     .argument('<file>', 'the .sqlite3 file')
     .action(async (file: string) => {
+      const [{ LegacyFileError, openLegacyFile }, { createHiringService }] = await Promise.all([
+        import('./legacy-source.js'),
+        import('./service.js'),
+      ]);
       let source;
       try {
         source = await openLegacyFile(file);

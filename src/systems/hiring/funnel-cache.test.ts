@@ -2,6 +2,7 @@ import { afterEach, expect, it } from 'vitest';
 import { createPlatform, type Platform } from '../../platform/platform.js';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
 import { createHiringService } from './service.js';
+import { hiringSystem } from './system.js';
 
 const open: (TestPlatform | Platform)[] = [];
 afterEach(async () => {
@@ -26,7 +27,7 @@ const hiredIn = (body: string) =>
 
 describeEachDb('funnel.json answers reused across requests', (kind) => {
   it('reflects a write made by another instance in the very next answer', async () => {
-    const first = await createTestPlatform(kind);
+    const first = await createTestPlatform(kind, { systems: [hiringSystem] });
     open.push(first);
     // A second instance: its own connection to the same database, its own service and answers.
     const second = createPlatform(first.config);
@@ -49,7 +50,7 @@ describeEachDb('funnel.json answers reused across requests', (kind) => {
   });
 
   it('answers a repeated range from the same rendered body while nothing changed', async () => {
-    const platform = await createTestPlatform(kind);
+    const platform = await createTestPlatform(kind, { systems: [hiringSystem] });
     open.push(platform);
     const service = createHiringService(platform);
     const one = await service.funnelJson('2026-01-01', '2026-03-31');

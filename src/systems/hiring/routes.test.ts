@@ -17,6 +17,7 @@ import { PHONE_TYPES, REGIONS, STATES } from './constants.js';
 import { MAX_HTTP_SEED } from './routes.js';
 import { createHiringService } from './service.js';
 import type { HiringDb } from './tables.js';
+import { hiringSystem } from './system.js';
 
 const DAY_MS = 86_400_000;
 const NOW = '2015-01-07T10:00:00.000Z';
@@ -39,7 +40,11 @@ afterEach(async () => {
 
 async function setup(options: { kind?: DbKind; env?: Record<string, string>; webDist?: string } = {}) {
   const clock = fixedClock(NOW);
-  const platform = await createTestPlatform(options.kind ?? 'sqlite', { clock, env: options.env });
+  const platform = await createTestPlatform(options.kind ?? 'sqlite', {
+    clock,
+    env: options.env,
+    systems: [hiringSystem],
+  });
   platforms.push(platform);
   const app = await buildApp(platform, options.webDist ? { webDist: options.webDist } : {});
   apps.push(app);

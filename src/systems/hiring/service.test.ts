@@ -19,6 +19,7 @@ import { openLegacyFile } from './legacy-source.js';
 import { createHiringService, type HiringService, type LegacySource } from './service.js';
 import type { HiringDb } from './tables.js';
 import type { ApplicationInput } from './validation.js';
+import { hiringSystem } from './system.js';
 
 const DAY_MS = 86_400_000;
 
@@ -91,7 +92,7 @@ describeEachDb('hiring service', (kind) => {
 
   beforeEach(async () => {
     clock = fixedClock('2015-01-07T10:00:00.000Z');
-    platform = await createTestPlatform(kind, { clock });
+    platform = await createTestPlatform(kind, { clock, systems: [hiringSystem] });
     service = createHiringService(platform);
     db = platform.db as HiringDb;
   });

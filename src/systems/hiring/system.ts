@@ -1,30 +1,12 @@
-import type { SystemModule } from '../../platform/system.js';
-import { hiringCli } from './cli.js';
-import { hiringMigrations } from './migrations/index.js';
-import { hiringRoutes } from './routes.js';
-import { seedRange } from './seed.js';
-import { createHiringService } from './service.js';
+// The hiring system as the platform sees it; everything heavy is imported on demand.
+import { defineSystem } from '../../platform/system.js';
+import { declareHiringCli } from './cli.js';
 
-const DEMO_APPLICANTS = 50_000;
-
-export const hiringSystem: SystemModule = {
+export const hiringSystem = defineSystem({
   name: 'hiring',
   title: 'Shopper hiring',
   summary: 'Shopper applicant site and weekly hiring-funnel analytics',
   href: '/hiring/',
-  migrations: hiringMigrations,
-  routes: (app, platform) => hiringRoutes(app, platform, createHiringService(platform)),
-  async loadDemo(platform) {
-    const service = createHiringService(platform);
-    if ((await service.count()) > 0) return;
-    const range = seedRange(undefined, undefined, platform.clock.now()); // the last 182 days up to now
-    if (!range.ok) throw new Error(range.error);
-    const { from, to } = range;
-    const started = performance.now();
-    const created = await service.seed({ count: DEMO_APPLICANTS, from, to, seed: 20141 });
-    platform.log.info(
-      `hiring: loaded ${created} demo applicants in ${Math.round(performance.now() - started)} ms`,
-    );
-  },
-  cli: hiringCli,
-};
+  cli: declareHiringCli,
+  load: async () => (await import('./runtime.js')).hiringRuntime,
+});

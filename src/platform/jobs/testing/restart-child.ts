@@ -7,7 +7,7 @@ import { createPlatform } from '../../platform.js';
 import { defineJob } from '../job-queue.js';
 import { TEST_WORKER_MODULE } from './recorder.js';
 
-const platform = createPlatform(loadConfig({ DATA_DIR: process.env.DATA_DIR, LOG_LEVEL: 'silent' }));
+const platform = createPlatform(loadConfig({ DATA_DIR: process.env.DATA_DIR, LOG_LEVEL: 'silent' }, []));
 await migrateScope(platform.db, 'platform', platformMigrations);
 await platform.jobs.startWorkers([
   defineJob({
