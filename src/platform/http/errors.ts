@@ -1,27 +1,23 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError, type ErrorKind } from '../errors.js';
 
-/** An error a client can act on: becomes `{ error, ...details }` with the given status. */
-export class HttpError extends Error {
-  constructor(
-    readonly statusCode: number,
-    message: string,
-    readonly details: Record<string, unknown> = {},
-  ) {
-    super(message);
-    this.name = 'HttpError';
-  }
-}
-
-export const badRequest = (message: string, details: Record<string, unknown> = {}) =>
-  new HttpError(400, message, details);
-export const notFound = (message = 'not found', details: Record<string, unknown> = {}) =>
-  new HttpError(404, message, details);
+/** The HTTP status of each kind of domain error. */
+export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
+  bad_input: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  rate_limited: 429,
+  unavailable: 503,
+};
 
 /** JSON errors everywhere; schema failures become 400 naming the field; no stack traces ever leave. */
 export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
-    if (error instanceof HttpError) {
-      return reply.status(error.statusCode).send({ error: error.message, ...error.details });
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (error instanceof DomainError) {
+      return reply.status(STATUS_OF_KIND[error.kind]).send({ error: error.message, ...error.details });
     }
     if (error.validation) {
       const first = error.validation[0];

@@ -274,7 +274,7 @@ export async function diffingRoutes(
             if (part.file.truncated) {
               throw new DiffRequestError(
                 `file "${which}" is larger than ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
-                413,
+                'too_large',
               );
             }
           } else {
@@ -324,7 +324,7 @@ export async function diffingRoutes(
         if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE') {
           throw new DiffRequestError(
             `a file is larger than ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
-            413,
+            'too_large',
           );
         }
         throw err;

@@ -10,7 +10,7 @@ import {
 } from '../../../test/support/platform.js';
 import { fixedClock } from '../../platform/clock.js';
 import { systemJobs } from '../../platform/jobs/index.js';
-import { HttpError } from '../../platform/http/errors.js';
+import { DomainError } from '../../platform/errors.js';
 import { diffingSettings } from './settings.js';
 import { diffingSystem } from './system.js';
 import type { DiffJobPayload } from './diff.worker.js';
@@ -165,9 +165,9 @@ describeEachDb('diffing service', (kind) => {
         () => undefined,
         (err: unknown) => err,
       );
-      expect(error).toBeInstanceOf(HttpError);
-      expect((error as HttpError).statusCode).toBe(400);
-      expect((error as HttpError).message).toMatch(message);
+      expect(error).toBeInstanceOf(DomainError);
+      expect((error as DomainError).kind).toBe('bad_input');
+      expect((error as DomainError).message).toMatch(message);
     }
     expect(await service.recent(10)).toEqual([]);
   });

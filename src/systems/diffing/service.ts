@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../platform/clock.js';
-import { HttpError } from '../../platform/http/errors.js';
+import { DomainError, type ErrorKind } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ArtifactStore } from '../../platform/storage/artifact-store.js';
@@ -53,9 +53,9 @@ export interface MetricView {
 }
 
 /** A request that cannot become a job; the message says why (answered as `{ error }`). */
-export class DiffRequestError extends HttpError {
-  constructor(message: string, statusCode = 400) {
-    super(statusCode, message);
+export class DiffRequestError extends DomainError {
+  constructor(message: string, kind: ErrorKind = 'bad_input') {
+    super(kind, message);
   }
 }
 
