@@ -44,7 +44,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   });
   const artifacts = createArtifactStore(config.artifactDir);
   const metrics = new Registry();
-  const jobs = createJobQueue({ config, database, log, artifacts, metrics });
+  const jobs = createJobQueue({ config, database, log, metrics });
   return {
     config,
     database,

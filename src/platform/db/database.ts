@@ -30,6 +30,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** Called when an idle PostgreSQL connection fails (server restart, terminated backend). */
   onIdleError?: (err: Error) => void;
+  /**
+   * A reader's handle (job threads): SQLite opened read-only on the existing file, PostgreSQL
+   * sessions in read-only transactions. Writes fail instead of competing with the main thread.
+   */
+  readOnly?: boolean;
 }
 
 // PostgreSQL returns COUNT/SUM/BIGINT as strings; our counts fit in a JS number.
@@ -38,7 +43,11 @@ pg.types.setTypeParser(1700, (v) => Number(v));
 
 export function createDatabase(options: DatabaseOptions): Database {
   if (options.url) {
-    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    });
     // An idle connection the server closes must not crash the process: the pool replaces it.
     pool.on('error', (err) => options.onIdleError?.(err));
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) as AnyDb;
@@ -50,6 +59,13 @@ export function createDatabase(options: DatabaseOptions): Database {
     };
   }
   const file = options.sqlitePath ?? ':memory:';
+  if (options.readOnly) {
+    const reader = new SQLite(file, { readonly: true, fileMustExist: true });
+    reader.pragma('busy_timeout = 5000');
+    reader.pragma('cache_size = -65536');
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: reader }) }) as AnyDb;
+    return { db, dialect: 'sqlite', ping: () => ping(db), destroy: () => db.destroy() };
+  }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
   // Takes effect only when the file is new. 16 KiB pages (default 4 KiB) make bulk loads into the

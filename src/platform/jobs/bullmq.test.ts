@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { hasRedis } from '../../../test/support/platform.js';
+import { createTestPlatform, hasRedis } from '../../../test/support/platform.js';
 import { bullJobId, createBullMqQueue } from './bullmq.js';
 import { jobQueueConformance } from './conformance.js';
 
@@ -25,19 +25,30 @@ describe.skipIf(!hasRedis())('BullMQ job queue', () => {
   jobQueueConformance(async ({ concurrency, artifactDir }) => {
     const redisUrl = process.env.TEST_REDIS_URL!;
     const prefix = `quintet-test-${crypto.randomBytes(6).toString('hex')}`;
-    const queue = createBullMqQueue({
-      redisUrl,
-      prefix,
-      log: pino({ level: 'silent' }),
-      artifactDir,
-      concurrency,
-      retentionDays: 7,
-    });
+    // The jobs' database: a SQLite file the threads open read-only.
+    const platform = await createTestPlatform('sqlite');
+    const make = () =>
+      createBullMqQueue({
+        redisUrl,
+        prefix,
+        log: pino({ level: 'silent' }),
+        config: { ...platform.config, artifactDir },
+        concurrency,
+        retentionDays: 7,
+      });
+    const queues = [make()];
     return {
-      queue,
+      queue: queues[0]!,
+      db: platform.db,
+      another: async () => {
+        const queue = make();
+        queues.push(queue);
+        return queue;
+      },
       dispose: async () => {
-        await queue.close({ timeoutMs: 0 });
+        for (const queue of queues) await queue.close({ timeoutMs: 0 });
         await dropPrefix(redisUrl, prefix);
+        await platform.dispose();
       },
     };
   });

@@ -3,8 +3,9 @@
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import type { ArtifactStore } from '../storage/artifact-store.js';
+import type { Config } from '../../config.js';
 import {
+  assertDelay,
   assertJobName,
   backoffDelayMs,
   checkJobDefinitions,
@@ -21,9 +22,8 @@ import type { ThreadRun } from './thread-runner.js';
 export interface BullMqQueueOptions {
   redisUrl: string;
   log: Logger;
-  artifactDir: string;
-  /** Swept with the job retention by processes that run workers. */
-  artifacts?: ArtifactStore;
+  /** Handed to job threads (artifact store, database, settings). */
+  config: Config;
   /** Jobs of one name a worker process runs at a time. */
   concurrency: number;
   retentionDays: number;
@@ -31,7 +31,6 @@ export interface BullMqQueueOptions {
   prefix?: string;
   /** How soon a job whose worker died is handed to another worker (BullMQ lock duration; default 30 s). */
   lockDurationMs?: number;
-  sweepIntervalMs?: number;
 }
 
 /** BullMQ job ids may not be integers nor contain ':'; this keeps keys distinct and legal. */
@@ -45,11 +44,17 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
   const log = options.log.child({ component: 'jobs', adapter: 'bullmq' });
   const prefix = options.prefix ?? 'quintet';
   const retentionSeconds = options.retentionDays * 86_400;
+  const jobOptions = {
+    // The worker stops retrying at the definition's maxAttempts (UnrecoverableError); this is a ceiling.
+    attempts: MAX_ATTEMPTS_LIMIT,
+    backoff: { type: BACKOFF_TYPE },
+    removeOnComplete: { age: retentionSeconds },
+    removeOnFail: { age: retentionSeconds },
+  };
   let connection: Redis | undefined;
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
   const runs = new Set<ThreadRun>();
-  let sweepTimer: NodeJS.Timeout | undefined;
   let closed = false;
   let closing: Promise<void> | undefined;
 
@@ -78,7 +83,7 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
           payload: job.data,
           // attemptsStarted counts this start and starts that stalled (worker died): those count too.
           attempt: Math.max(1, job.attemptsStarted),
-          artifactDir: options.artifactDir,
+          config: options.config,
           log,
           saveProgress: (pct) => job.updateProgress(pct),
           track(run) {
@@ -111,13 +116,11 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
     async enqueue(name, payload, enqueueOptions: EnqueueOptions = {}) {
       if (closed) throw new Error('the job queue is closed');
       assertJobName(name);
+      const delay = assertDelay(enqueueOptions.delayMs);
       await queue(name).add(name, payload ?? null, {
         ...(enqueueOptions.key === undefined ? {} : { jobId: bullJobId(enqueueOptions.key) }),
-        // The worker stops retrying at the definition's maxAttempts (UnrecoverableError); this is a ceiling.
-        attempts: MAX_ATTEMPTS_LIMIT,
-        backoff: { type: BACKOFF_TYPE },
-        removeOnComplete: { age: retentionSeconds },
-        removeOnFail: { age: retentionSeconds },
+        ...(delay > 0 ? { delay } : {}),
+        ...jobOptions,
       });
     },
 
@@ -127,15 +130,15 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
       const definitions = checkJobDefinitions(defs);
       for (const definition of definitions.values()) workers.push(startWorker(definition));
       await Promise.all(workers.map((w) => w.waitUntilReady()));
-      if (options.artifacts && definitions.size) {
-        const artifacts = options.artifacts;
-        const sweep = () =>
-          artifacts
-            .removeOlderThan(new Date(Date.now() - retentionSeconds * 1000))
-            .catch((err: unknown) => log.error({ err }, 'artifact sweep failed'));
-        void sweep();
-        sweepTimer = setInterval(() => void sweep(), options.sweepIntervalMs ?? 10 * 60_000);
-        sweepTimer.unref();
+      // One job scheduler per scheduled definition, named after it: every process upserts the same
+      // one, so the job runs once per period however many workers there are.
+      for (const definition of definitions.values()) {
+        if (!definition.schedule) continue;
+        await queue(definition.name).upsertJobScheduler(
+          definition.name,
+          { every: definition.schedule.everyMs },
+          { name: definition.name, data: definition.schedule.payload ?? null, opts: jobOptions },
+        );
       }
       log.info({ jobs: [...definitions.keys()], concurrency: options.concurrency }, 'job workers started');
     },
@@ -143,7 +146,6 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
     close(closeOptions: CloseOptions = {}) {
       closing ??= (async () => {
         closed = true;
-        clearInterval(sweepTimer);
         const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
         let timeout: NodeJS.Timeout | undefined;
         const closingWorkers = Promise.all(workers.map((w) => w.close()));

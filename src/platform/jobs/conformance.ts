@@ -3,13 +3,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import type { AnyDb } from '../db/database.js';
 import { createArtifactStore } from '../storage/artifact-store.js';
 import { JobDefinitionError, type JobQueue } from './job-queue.js';
 import { recordingJob, waitFor } from './testing/recorder.js';
 
 export interface QueueUnderTest {
   queue: JobQueue;
-  /** Closes the queue if still open and removes everything the adapter stored. */
+  /** A writable handle on the database that the queue's config names (job threads read it). */
+  db: AnyDb;
+  /** A second queue on the same storage, as another process would have; disposed with the first. */
+  another(): Promise<JobQueue>;
+  /** Closes the queues if still open and removes everything the adapter stored. */
   dispose(): Promise<void>;
 }
 
@@ -34,7 +39,7 @@ export function jobQueueConformance(factory: QueueFactory): void {
       await made.dispose();
       fs.rmSync(artifactDir, { recursive: true, force: true });
     });
-    return { queue: made.queue, artifactDir };
+    return { queue: made.queue, artifactDir, db: made.db, another: made.another };
   }
 
   it('runs a job in a worker thread and hands its result to onCompleted', async () => {
@@ -170,5 +175,67 @@ export function jobQueueConformance(factory: QueueFactory): void {
       queue.startWorkers([{ ...ok, workerModule: new URL('./nope.worker.js', import.meta.url) }]),
     ).rejects.toThrow(/does not exist/);
     await expect(queue.enqueue('Not A Name', {})).rejects.toThrow(/system\.job/);
+  });
+
+  it('hands the job its config, a logger and a read-only database handle of its own thread', async () => {
+    const { queue, db, artifactDir } = await setup();
+    await db
+      .insertInto('platform_settings')
+      .values({ key: 'conformance', value: 'seen by the thread' })
+      .execute();
+    const job = recordingJob('test.job', { maxAttempts: 1 });
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'read-setting', key: 'conformance' });
+    await queue.enqueue('test.job', { kind: 'write-setting', key: 'from-thread' });
+    await waitFor(() => job.of('completed').length + job.of('failed').length === 2, 'both jobs');
+    expect(job.of('completed').map((e) => e.result.value)).toEqual([
+      { value: 'seen by the thread', artifactDir, logs: 'function' },
+    ]);
+    expect(job.of('failed')).toMatchObject([{ error: expect.stringMatching(/read.?only/i) }]);
+    const written = await db
+      .selectFrom('platform_settings')
+      .select('key')
+      .where('key', '=', 'from-thread')
+      .execute();
+    expect(written).toEqual([]);
+  });
+
+  it('does not start a delayed job before its delay is over', async () => {
+    const { queue } = await setup();
+    const job = recordingJob();
+    await queue.startWorkers([job.definition]);
+    const enqueuedAt = Date.now();
+    await queue.enqueue('test.job', { kind: 'echo', value: 'later' }, { delayMs: 600 });
+    await queue.enqueue('test.job', { kind: 'echo', value: 'now' });
+    await waitFor(() => job.of('completed').length === 2, 'both jobs');
+    const [first, second] = job.of('completed');
+    expect([first!.result.value, second!.result.value]).toEqual(['now', 'later']);
+    const laterStart = job.of('start').find((e) => e.payload.kind === 'echo' && e.payload.value === 'later')!;
+    expect(laterStart.at - enqueuedAt).toBeGreaterThanOrEqual(590);
+    await expect(queue.enqueue('test.job', {}, { delayMs: -1 })).rejects.toThrow(/delayMs/);
+  });
+
+  it('runs a scheduled job once per period, however many processes serve its schedule', async () => {
+    const { queue, another } = await setup();
+    const everyMs = 500;
+    const job = recordingJob('test.scheduled', {
+      schedule: { everyMs, payload: { kind: 'echo', value: 'tick' } },
+    });
+    const second = await another();
+    const t0 = Date.now();
+    await queue.startWorkers([job.definition]);
+    await second.startWorkers([job.definition]);
+    await waitFor(() => job.of('completed').length >= 4, 'four scheduled runs', 20_000);
+    const elapsed = Date.now() - t0;
+    const runs = job.of('start');
+    expect(runs.every((e) => e.payload.kind === 'echo' && e.payload.value === 'tick')).toBe(true);
+    // Once per period: two processes each running every period would need half the time.
+    expect(runs.length).toBeLessThanOrEqual(Math.floor(elapsed / everyMs) + 2);
+  });
+
+  it('refuses a schedule period that is not a whole number of milliseconds within limits', async () => {
+    const { queue } = await setup();
+    const bad = recordingJob('test.scheduled', { schedule: { everyMs: 5 } }).definition;
+    await expect(queue.startWorkers([bad])).rejects.toThrow(/schedule\.everyMs/);
   });
 }

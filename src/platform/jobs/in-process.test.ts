@@ -10,8 +10,7 @@ function queueOn(platform: TestPlatform, options: Partial<InProcessQueueOptions>
     db: platform.db,
     dialect: platform.database.dialect,
     log: platform.log,
-    artifactDir: platform.config.artifactDir,
-    artifacts: platform.artifacts,
+    config: platform.config,
     concurrency: 1,
     retentionDays: 7,
     pollIntervalMs: 50,
@@ -22,11 +21,18 @@ function queueOn(platform: TestPlatform, options: Partial<InProcessQueueOptions>
 describeEachDb('in-process job queue', (kind) => {
   jobQueueConformance(async ({ concurrency, artifactDir }) => {
     const platform = await createTestPlatform(kind);
-    const queue = queueOn(platform, { concurrency, artifactDir });
+    const config = { ...platform.config, artifactDir };
+    const queues = [queueOn(platform, { concurrency, config })];
     return {
-      queue,
+      queue: queues[0]!,
+      db: platform.db,
+      another: async () => {
+        const queue = queueOn(platform, { concurrency, config });
+        queues.push(queue);
+        return queue;
+      },
       dispose: async () => {
-        await queue.close({ timeoutMs: 0 });
+        for (const queue of queues) await queue.close({ timeoutMs: 0 });
         await platform.dispose();
       },
     };
@@ -97,7 +103,7 @@ describeEachDb('in-process job queue', (kind) => {
     await queue.close();
   });
 
-  it('removes finished rows and artifacts older than the retention period, keeping recent and unfinished ones', async () => {
+  it("removes finished rows older than the retention period, keeping recent and unfinished ones, and leaves artifacts to their systems' retention", async () => {
     const platform = await platformOn();
     let nowMs = Date.parse('2026-01-01T00:00:00Z');
     const queue = queueOn(platform, { now: () => new Date(nowMs), retentionDays: 7 });
@@ -136,7 +142,8 @@ describeEachDb('in-process job queue', (kind) => {
       (r) => r.key,
     );
     expect(keys).toEqual(['new-done', 'queued']);
-    expect(await platform.artifacts.exists('test/old.csv')).toBe(false);
+    // Artifacts belong to the systems that wrote them: each removes its own (diffing.retention).
+    expect(await platform.artifacts.exists('test/old.csv')).toBe(true);
     expect(await platform.artifacts.exists('test/recent.csv')).toBe(true);
     await queue.close();
   });

@@ -4,9 +4,10 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
 import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
 import type { AnyDb, Dialect } from '../db/database.js';
-import type { ArtifactStore } from '../storage/artifact-store.js';
 import {
+  assertDelay,
   assertJobName,
   backoffDelayMs,
   checkJobDefinitions,
@@ -16,6 +17,7 @@ import {
   type CloseOptions,
   type EnqueueOptions,
   type JobQueue,
+  periodStart,
 } from './job-queue.js';
 import { runAttempt } from './run-attempt.js';
 import type { ThreadRun } from './thread-runner.js';
@@ -43,9 +45,8 @@ export interface InProcessQueueOptions {
   db: AnyDb;
   dialect: Dialect;
   log: Logger;
-  artifactDir: string;
-  /** Swept with the same retention as finished rows, by the process that runs workers. */
-  artifacts?: ArtifactStore;
+  /** Handed to job threads (artifact store, database, settings). */
+  config: Config;
   concurrency: number;
   retentionDays: number;
   /** How often rows enqueued by other processes are looked for (default 1000 ms). */
@@ -54,7 +55,7 @@ export interface InProcessQueueOptions {
   heartbeatMs?: number;
   /** A running row whose heartbeat is older than this belongs to a dead process (default 60 s). */
   staleAfterMs?: number;
-  /** How often dead processes' rows are requeued and old rows and artifacts removed (default 10 min). */
+  /** How often dead processes' rows are requeued and old rows removed (default 10 min). */
   sweepIntervalMs?: number;
   /** Wall time for the queue's bookkeeping; the platform clock is not used, a pinned clock would stall retries. */
   now?: () => Date;
@@ -62,7 +63,10 @@ export interface InProcessQueueOptions {
 
 export interface InProcessJobQueue extends JobQueue {
   readonly kind: 'in-process';
-  /** Requeues rows of dead processes, removes expired rows and artifacts. Runs on start and periodically. */
+  /**
+   * Requeues rows of dead processes and removes expired rows (a system's own retention job
+   * removes its results). Runs on start and periodically.
+   */
   sweep(): Promise<void>;
 }
 
@@ -140,7 +144,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
       definition,
       payload: JSON.parse(row.payload) as unknown,
       attempt: row.attempts,
-      artifactDir: options.artifactDir,
+      config: options.config,
       log,
       saveProgress: async (pct) => {
         await db
@@ -271,7 +275,54 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
       .where('status', 'in', ['done', 'failed'])
       .where('finished_at', '<', expiry)
       .execute();
-    await options.artifacts?.removeOlderThan(new Date(expiry));
+  }
+
+  async function insertRow(name: string, key: string, payload: unknown, runAfterMs: number): Promise<void> {
+    await db
+      .insertInto('platform_jobs')
+      .values({
+        name,
+        key,
+        payload: JSON.stringify(payload ?? null),
+        status: 'queued',
+        attempts: 0,
+        progress: 0,
+        run_after: new Date(runAfterMs).toISOString(),
+        created_at: iso(),
+      })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+  }
+
+  /**
+   * A scheduled job is one keyed row per period (`name@periodStartMs`), added when its period
+   * begins: every process serving the schedule adds the same key, so the job runs once per period
+   * however many run workers, and a process that starts mid-period runs a period it missed.
+   */
+  function schedule(definition: AnyJobDefinition): void {
+    const { everyMs, payload } = definition.schedule!;
+    const addPeriod = async () => {
+      const start = periodStart(now().getTime(), everyMs);
+      await insertRow(definition.name, `${definition.name}@${start}`, payload, start);
+      pump();
+    };
+    const next = () => {
+      if (closed) return;
+      const wait = periodStart(now().getTime(), everyMs) + everyMs - now().getTime();
+      const timer = setTimeout(() => {
+        wakeTimers.delete(timer);
+        addPeriod()
+          .catch((err: unknown) => {
+            if (!closed) log.error({ err, job: definition.name }, 'scheduling a job failed');
+          })
+          .finally(next);
+      }, wait + 1);
+      timer.unref();
+      wakeTimers.add(timer);
+    };
+    void addPeriod()
+      .catch((err: unknown) => log.error({ err, job: definition.name }, 'scheduling a job failed'))
+      .finally(next);
   }
 
   function every(ms: number, fn: () => Promise<void> | void, what: string): void {
@@ -293,22 +344,11 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
     async enqueue(name, payload, enqueueOptions: EnqueueOptions = {}) {
       if (closed) throw new Error('the job queue is closed');
       assertJobName(name);
-      const at = iso();
-      await db
-        .insertInto('platform_jobs')
-        .values({
-          name,
-          key: enqueueOptions.key ?? `${name}:${crypto.randomUUID()}`,
-          payload: JSON.stringify(payload ?? null),
-          status: 'queued',
-          attempts: 0,
-          progress: 0,
-          run_after: at,
-          created_at: at,
-        })
-        .onConflict((oc) => oc.column('key').doNothing())
-        .execute();
-      pump();
+      const delayMs = assertDelay(enqueueOptions.delayMs);
+      const key = enqueueOptions.key ?? `${name}:${crypto.randomUUID()}`;
+      await insertRow(name, key, payload, now().getTime() + delayMs);
+      if (delayMs > 0) wakeAfter(delayMs);
+      else pump();
     },
 
     async startWorkers(defs) {
@@ -333,6 +373,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
         'job heartbeat',
       );
       every(sweepIntervalMs, sweep, 'job sweep');
+      for (const definition of definitions.values()) if (definition.schedule) schedule(definition);
       log.info({ jobs: [...definitions.keys()], concurrency: options.concurrency }, 'job workers started');
       pump();
     },

@@ -2,7 +2,6 @@ import type { Config } from '../../config.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
-import type { ArtifactStore } from '../storage/artifact-store.js';
 import type { Platform } from '../platform.js';
 import { loadSystems, type AnySystemModule } from '../system.js';
 import { createBullMqQueue } from './bullmq.js';
@@ -16,17 +15,15 @@ export interface JobQueueDeps {
   config: Config;
   database: Database;
   log: Logger;
-  artifacts: ArtifactStore;
   /** Where job counters go (the platform's registry, served at /metrics). */
   metrics: Registry;
 }
 
 /** REDIS_URL set: BullMQ on Redis; otherwise the in-process queue with rows in the platform database. */
-export function createJobQueue({ config, database, log, artifacts, metrics }: JobQueueDeps): JobQueue {
+export function createJobQueue({ config, database, log, metrics }: JobQueueDeps): JobQueue {
   const common = {
     log,
-    artifacts,
-    artifactDir: config.artifactDir,
+    config,
     concurrency: config.workerConcurrency,
     retentionDays: config.jobRetentionDays,
   };

@@ -1,5 +1,8 @@
 // The JobQueue port. Systems declare JobDefinitions and enqueue by name; they never learn whether
 // the in-process adapter (rows in the database) or the BullMQ adapter (Redis) runs them.
+import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
+import type { AnyDb } from '../db/database.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { resolveModuleFile } from '../threads.js';
 
@@ -13,6 +16,17 @@ export interface JobContext {
   readonly attempt: number;
   /** The artifact store of the process running the job (same ARTIFACT_DIR). */
   readonly artifacts: ArtifactStore;
+  /** The frozen config of the process running the job: the platform's and every system's settings. */
+  readonly config: Config;
+  /** A logger for this job, at the process's LOG_LEVEL. */
+  readonly log: Logger;
+  /**
+   * A read-only database handle of the thread's own (a read-only SQLite connection, or a small
+   * PostgreSQL pool in read-only transactions), opened on first use and kept for the thread's
+   * next jobs: a job reads millions of rows here without touching the event loop of the process.
+   * Writes belong in the definition's hooks, which run in the main thread.
+   */
+  readonly db: AnyDb;
 }
 
 /** The default export of a job's worker module. Payload and result must be JSON-serialisable. */
@@ -43,6 +57,11 @@ export interface JobDefinition<P, R> {
   readonly backoffMs?: number;
   /** V8 old-generation limit for the worker thread. */
   readonly memoryLimitMb?: number;
+  /**
+   * Runs the job by itself every `everyMs` (with this payload), once per period whichever and
+   * however many processes run workers: BullMQ job schedulers, or keyed rows in-process.
+   */
+  readonly schedule?: { readonly everyMs: number; readonly payload?: P };
   onStart?(payload: P, info: JobAttemptInfo): Promise<void>;
   /** Throttled: whole percents, at most every 250 ms, always ending with 100 on success. */
   onProgress?(payload: P, pct: number): Promise<void>;
@@ -61,6 +80,8 @@ export function defineJob<P, R>(definition: JobDefinition<P, R>): JobDefinition<
 export interface EnqueueOptions {
   /** Enqueueing a key that is already queued, running or kept (retention) does nothing. */
   key?: string;
+  /** The job runs no sooner than this many milliseconds from now. */
+  delayMs?: number;
 }
 
 export interface CloseOptions {
@@ -89,6 +110,23 @@ export const MAX_ATTEMPTS_LIMIT = 100;
 export const DEFAULT_MAX_ATTEMPTS = 3;
 export const DEFAULT_BACKOFF_MS = 1000;
 export const DEFAULT_CLOSE_TIMEOUT_MS = 5000;
+/** Shortest period of a scheduled job (tests use short ones; systems use minutes or hours). */
+export const MIN_SCHEDULE_MS = 100;
+/** Longest delay or period: 30 days. */
+export const MAX_DELAY_MS = 30 * 86_400_000;
+
+/** Checks a delay given to enqueue; throws naming the problem. */
+export function assertDelay(delayMs: number | undefined): number {
+  if (delayMs === undefined) return 0;
+  if (!Number.isInteger(delayMs) || delayMs < 0 || delayMs > MAX_DELAY_MS)
+    throw new RangeError(`delayMs must be a whole number of milliseconds from 0 to ${MAX_DELAY_MS}`);
+  return delayMs;
+}
+
+/** The start of the schedule period that contains `atMs` (periods are aligned to the epoch). */
+export function periodStart(atMs: number, everyMs: number): number {
+  return Math.floor(atMs / everyMs) * everyMs;
+}
 
 export function assertJobName(name: string): void {
   if (!JOB_NAME.test(name))
@@ -119,6 +157,13 @@ export function checkJobDefinitions(definitions: readonly AnyJobDefinition[]): M
     if (byName.has(def.name)) problems.push(`"${def.name}" is defined twice`);
     if (!(def.workerModule instanceof URL) || !resolveWorkerModule(def.workerModule)) {
       problems.push(`"${def.name}": worker module ${String(def.workerModule)} does not exist`);
+    }
+    if (def.schedule !== undefined) {
+      const every = def.schedule.everyMs;
+      if (!Number.isInteger(every) || every < MIN_SCHEDULE_MS || every > MAX_DELAY_MS)
+        problems.push(
+          `"${def.name}": schedule.everyMs must be a whole number of milliseconds from ${MIN_SCHEDULE_MS} to ${MAX_DELAY_MS}`,
+        );
     }
     const max = maxAttemptsOf(def);
     if (!Number.isInteger(max) || max < 1 || max > MAX_ATTEMPTS_LIMIT) {

@@ -1,5 +1,6 @@
 // One attempt of a job, the same for every adapter: hooks in this thread, the work in a worker thread.
 import type { Logger } from 'pino';
+import type { Config } from '../../config.js';
 import { errorMessage, maxAttemptsOf, type AnyJobDefinition, type JobAttemptInfo } from './job-queue.js';
 import { runInThread, type ThreadRun } from './thread-runner.js';
 
@@ -9,7 +10,7 @@ export interface AttemptOptions {
   definition: AnyJobDefinition;
   payload: unknown;
   attempt: number;
-  artifactDir: string;
+  config: Config;
   log: Logger;
   /** Called (throttled, in order, awaited) beside the definition's onProgress, e.g. to save progress in the queue. */
   saveProgress?(pct: number): Promise<void>;
@@ -85,7 +86,7 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
 
   try {
     await def.onStart?.(payload, info);
-    const run = runInThread(def, { payload, attempt, artifactDir: options.artifactDir, onProgress });
+    const run = runInThread(def, { payload, attempt, config: options.config, onProgress });
     const untrack = options.track(run);
     let result: unknown;
     try {

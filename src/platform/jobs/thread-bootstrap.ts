@@ -1,6 +1,11 @@
 // Entry point of the job threads: runs one job at a time, as the main thread asks, and stays warm
-// for the next one (a thread whose job was aborted or crashed is thrown away instead).
+// for the next one (a thread whose job was aborted or crashed is thrown away instead). What a job
+// is handed besides its payload (artifact store, logger, its own read-only database handle) is
+// made here from the config, once per thread, and kept for its next jobs.
 import { parentPort } from 'node:worker_threads';
+import { pino, type Logger } from 'pino';
+import type { Config } from '../../config.js';
+import { createDatabase, type Database } from '../db/database.js';
 import { createArtifactStore, type ArtifactStore } from '../storage/artifact-store.js';
 import type { JobContext, JobFunction } from './job-queue.js';
 import type { FromThread, RunRequest, ToThread } from './thread-runner.js';
@@ -8,12 +13,43 @@ import type { FromThread, RunRequest, ToThread } from './thread-runner.js';
 const port = parentPort!;
 const send = (message: FromThread) => port.postMessage(message);
 const stores = new Map<string, ArtifactStore>();
+const loggers = new Map<string, Logger>();
+const databases = new Map<string, Database>();
 let controller: AbortController | undefined;
+
+function artifactsFor(config: Config): ArtifactStore {
+  let store = stores.get(config.artifactDir);
+  if (!store) stores.set(config.artifactDir, (store = createArtifactStore(config.artifactDir)));
+  return store;
+}
+
+function loggerFor(config: Config): Logger {
+  let log = loggers.get(config.logLevel);
+  if (!log) loggers.set(config.logLevel, (log = pino({ level: config.logLevel })));
+  return log;
+}
+
+/** A read-only handle on the database the config names, opened on first use. */
+function databaseFor(config: Config, log: Logger): Database {
+  const key = config.databaseUrl ?? config.sqlitePath;
+  let database = databases.get(key);
+  if (!database) {
+    database = createDatabase({
+      url: config.databaseUrl,
+      sqlitePath: config.sqlitePath,
+      poolSize: 2,
+      readOnly: true,
+      onIdleError: (err) => log.warn({ err }, 'an idle database connection of a job thread failed'),
+    });
+    databases.set(key, database);
+  }
+  return database;
+}
 
 async function run(request: RunRequest): Promise<void> {
   controller = new AbortController();
-  let artifacts = stores.get(request.artifactDir);
-  if (!artifacts) stores.set(request.artifactDir, (artifacts = createArtifactStore(request.artifactDir)));
+  const { config } = request;
+  const log = loggerFor(config).child({ job: request.jobName, attempt: request.attempt });
   let lastPct = -1;
   const ctx: JobContext = {
     progress(pct) {
@@ -25,7 +61,12 @@ async function run(request: RunRequest): Promise<void> {
     },
     signal: controller.signal,
     attempt: request.attempt,
-    artifacts,
+    artifacts: artifactsFor(config),
+    config,
+    log,
+    get db() {
+      return databaseFor(config, log).db;
+    },
   };
   try {
     const mod = (await import(request.moduleHref)) as { default?: unknown };

@@ -1,6 +1,7 @@
 // Runs one attempt of a job in a worker thread, so heavy work never blocks the event loop.
 // Threads are kept warm between jobs (starting one costs more than many small jobs take).
 import type { Worker } from 'node:worker_threads';
+import type { Config } from '../../config.js';
 import { startModuleThread } from '../threads.js';
 import { JobDefinitionError, resolveWorkerModule, type AnyJobDefinition } from './job-queue.js';
 
@@ -9,7 +10,10 @@ export interface RunRequest {
   moduleHref: string;
   payload: unknown;
   attempt: number;
-  artifactDir: string;
+  /** The frozen config of this process (structured-cloned into the thread). */
+  config: Config;
+  /** For the job's log lines. */
+  jobName: string;
 }
 export type ToThread = RunRequest | { type: 'abort'; reason: string };
 export type FromThread =
@@ -28,7 +32,7 @@ export interface ThreadRun {
 export interface ThreadRunOptions {
   payload: unknown;
   attempt: number;
-  artifactDir: string;
+  config: Config;
   /** Called with whole percents, increasing. */
   onProgress(pct: number): void;
 }
@@ -141,7 +145,8 @@ export function runInThread(definition: AnyJobDefinition, options: ThreadRunOpti
     moduleHref: moduleUrl.href,
     payload: options.payload,
     attempt: options.attempt,
-    artifactDir: options.artifactDir,
+    config: options.config,
+    jobName: definition.name,
   } satisfies ToThread);
 
   return {

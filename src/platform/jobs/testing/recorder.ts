@@ -26,7 +26,10 @@ export interface RecordingJob {
 export function recordingJob(
   name = 'test.job',
   options: Partial<
-    Pick<JobDefinition<TestJobPayload, TestJobResult>, 'maxAttempts' | 'backoffMs' | 'workerModule'>
+    Pick<
+      JobDefinition<TestJobPayload, TestJobResult>,
+      'maxAttempts' | 'backoffMs' | 'workerModule' | 'schedule'
+    >
   > = {},
 ): RecordingJob {
   const events: HookEvent[] = [];

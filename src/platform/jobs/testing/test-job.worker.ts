@@ -10,7 +10,9 @@ export type TestJobPayload =
   | { kind: 'spin'; ms: number }
   | { kind: 'hang' }
   | { kind: 'hang-on-first-attempt' }
-  | { kind: 'artifact'; key: string; text: string };
+  | { kind: 'artifact'; key: string; text: string }
+  | { kind: 'read-setting'; key: string }
+  | { kind: 'write-setting'; key: string };
 
 export interface TestJobResult {
   value?: unknown;
@@ -58,5 +60,23 @@ export default async function run(payload: TestJobPayload, ctx: JobContext): Pro
       await writer.commit();
       return done(payload.key);
     }
+    case 'read-setting': {
+      const row = (await ctx.db
+        .selectFrom('platform_settings')
+        .select('value')
+        .where('key', '=', payload.key)
+        .executeTakeFirst()) as { value: string } | undefined;
+      return done({
+        value: row?.value ?? null,
+        artifactDir: ctx.config.artifactDir,
+        logs: typeof ctx.log.info,
+      });
+    }
+    case 'write-setting':
+      await ctx.db
+        .insertInto('platform_settings')
+        .values({ key: payload.key, value: 'from a job thread' })
+        .execute();
+      return done('written');
   }
 }
