@@ -16,7 +16,10 @@ function config(): Config {
 }
 
 async function openPlatform(cfg: Config): Promise<Platform> {
-  const { createPlatform, migrateAll } = await import('./platform/platform.js');
+  const [{ createPlatform }, { migrateAll }] = await Promise.all([
+    import('./platform/platform.js'),
+    import('./platform/system.js'),
+  ]);
   const platform = createPlatform(cfg);
   try {
     await migrateAll(platform, systemsNamed(cfg.systems));
@@ -46,11 +49,10 @@ export function buildCli(): Command {
     .option('--demo', 'load demo data into systems whose tables are empty')
     .action(async (opts: { demo?: boolean }) => {
       const cfg = config();
-      const [{ buildApp }, { listen }, { loadSystems }, { systemJobs }] = await Promise.all([
+      const [{ buildApp }, { listen }, { loadSystems, systemJobs }] = await Promise.all([
         import('./app.js'),
         import('./server.js'),
         import('./platform/system.js'),
-        import('./platform/jobs/index.js'),
       ]);
       const platform = await openPlatform(cfg);
       const modules = systemsNamed(cfg.systems);
@@ -78,7 +80,7 @@ export function buildCli(): Command {
           'REDIS_URL is not set: `quintet worker` runs jobs from Redis; without Redis, `quintet serve` runs them itself',
         );
       }
-      const { systemJobs } = await import('./platform/jobs/index.js');
+      const { systemJobs } = await import('./platform/system.js');
       const platform = await openPlatform(cfg);
       // The timer keeps the process up even when no enabled system declares a job.
       const keepAlive = setInterval(() => undefined, 60_000);
@@ -101,7 +103,10 @@ export function buildCli(): Command {
     .description('apply all pending migrations, then exit')
     .action(async () => {
       const cfg = config();
-      const { createPlatform, migrateAll } = await import('./platform/platform.js');
+      const [{ createPlatform }, { migrateAll }] = await Promise.all([
+        import('./platform/platform.js'),
+        import('./platform/system.js'),
+      ]);
       const platform = createPlatform(cfg);
       try {
         for (const outcome of await migrateAll(platform, systemsNamed(cfg.systems))) {

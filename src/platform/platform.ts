@@ -3,12 +3,9 @@ import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type AnyDb, type Database } from './db/database.js';
-import { migrateScope, type MigrationOutcome } from './db/migrator.js';
 import { createJobQueue } from './jobs/index.js';
 import type { JobQueue } from './jobs/job-queue.js';
-import { platformMigrations } from './migrations/index.js';
 import { createArtifactStore, type ArtifactStore } from './storage/artifact-store.js';
-import { loadSystems, type AnySystemModule } from './system.js';
 
 /** What every system is handed: config, database, clock, logger, job queue, artifact store. Built once per process. */
 export interface Platform {
@@ -59,15 +56,4 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
       await database.destroy();
     },
   };
-}
-
-/** Applies the platform's migrations, then each system's, in order. */
-export async function migrateAll(
-  platform: Platform,
-  systems: readonly AnySystemModule[],
-): Promise<MigrationOutcome[]> {
-  const outcomes = [await migrateScope(platform.db, 'platform', platformMigrations)];
-  for (const system of await loadSystems(platform.config, systems))
-    outcomes.push(await migrateScope(platform.db, system.name, system.runtime.migrations));
-  return outcomes;
 }

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import type { FastifyInstance } from 'fastify';
 import type { Config, Env, PlatformConfig } from '../config.js';
-import type { MigrationSet } from './db/migrator.js';
+import { migrateScope, type MigrationOutcome, type MigrationSet } from './db/migrator.js';
 import type { AnyJobDefinition } from './jobs/job-queue.js';
+import { platformMigrations } from './migrations/index.js';
 import type { Platform } from './platform.js';
 
 /** What a system's CLI declarations are handed. Building it loads nothing heavy. */
@@ -82,4 +83,24 @@ export async function loadSystems(
       settings: systemSettings<unknown>(config, module.name),
     })),
   );
+}
+
+/** Applies the platform's migrations, then each system's, in order. */
+export async function migrateAll(
+  platform: Platform,
+  systems: readonly AnySystemModule[],
+): Promise<MigrationOutcome[]> {
+  const outcomes = [await migrateScope(platform.db, 'platform', platformMigrations)];
+  for (const system of await loadSystems(platform.config, systems))
+    outcomes.push(await migrateScope(platform.db, system.name, system.runtime.migrations));
+  return outcomes;
+}
+
+/** Every job definition of these systems: the table `startWorkers` checks at boot. */
+export async function systemJobs(
+  platform: Platform,
+  systems: readonly AnySystemModule[],
+): Promise<AnyJobDefinition[]> {
+  const loaded = await loadSystems(platform.config, systems);
+  return loaded.flatMap(({ runtime, settings }) => runtime.jobs?.(platform, settings) ?? []);
 }

@@ -7,7 +7,8 @@ import pg from 'pg';
 import { describe } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/platform/clock.js';
-import { createPlatform, migrateAll, type Platform } from '../../src/platform/platform.js';
+import { createPlatform, type Platform } from '../../src/platform/platform.js';
+import { migrateAll } from '../../src/platform/system.js';
 import type { AnySystemModule } from '../../src/platform/system.js';
 
 export type DbKind = 'sqlite' | 'postgres';

@@ -2,12 +2,10 @@ import type { Config } from '../../config.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Database } from '../db/database.js';
-import type { Platform } from '../platform.js';
-import { loadSystems, type AnySystemModule } from '../system.js';
 import { createBullMqQueue } from './bullmq.js';
 import { createInProcessQueue } from './in-process.js';
 import { withJobMetrics } from './metrics.js';
-import type { AnyJobDefinition, JobQueue } from './job-queue.js';
+import type { JobQueue } from './job-queue.js';
 
 export * from './job-queue.js';
 
@@ -31,13 +29,4 @@ export function createJobQueue({ config, database, log, metrics }: JobQueueDeps)
     ? createBullMqQueue({ ...common, redisUrl: config.redisUrl, prefix: config.redisPrefix })
     : createInProcessQueue({ ...common, db: database.db, dialect: database.dialect });
   return withJobMetrics(queue, metrics);
-}
-
-/** Every job definition of these systems: the table `startWorkers` checks at boot. */
-export async function systemJobs(
-  platform: Platform,
-  systems: readonly AnySystemModule[],
-): Promise<AnyJobDefinition[]> {
-  const loaded = await loadSystems(platform.config, systems);
-  return loaded.flatMap(({ runtime, settings }) => runtime.jobs?.(platform, settings) ?? []);
 }

@@ -2,16 +2,13 @@
 // the two overlap, and a 500,000-row import takes about half as long. A few batches may be in
 // flight; the main thread asks for more as it consumes them.
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkLegacyRow } from './legacy.js';
+import { checkLegacyRow, type CheckedLegacyRow, type FromChecker } from './legacy.js';
 import { openLegacyFile } from './legacy-source.js';
-
-export type FromChecker =
-  { type: 'batch'; rows: ReturnType<typeof check> } | { type: 'done' } | { type: 'error'; message: string };
 
 const port = parentPort!;
 const { file, pageSize, inFlight } = workerData as { file: string; pageSize: number; inFlight: number };
 
-const check = (rows: Parameters<typeof checkLegacyRow>[0][]) =>
+const check = (rows: Parameters<typeof checkLegacyRow>[0][]): CheckedLegacyRow[] =>
   rows.map((legacy) => ({ id: legacy.id, check: checkLegacyRow(legacy) }));
 
 let credits = inFlight;

@@ -3,8 +3,7 @@ import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { startModuleThread } from '../../platform/threads.js';
-import type { FromChecker } from './legacy-check.worker.js';
-import type { CheckedLegacyRow, LegacyRow } from './legacy.js';
+import type { CheckedLegacyRow, FromChecker, LegacyRow } from './legacy.js';
 import type { LegacySource } from './service.js';
 
 interface LegacyDatabase {

@@ -57,6 +57,10 @@ export interface CheckedLegacyRow {
   check: LegacyCheck;
 }
 
+/** What the checking thread (legacy-check.worker.ts) tells the importer. */
+export type FromChecker =
+  { type: 'batch'; rows: CheckedLegacyRow[] } | { type: 'done' } | { type: 'error'; message: string };
+
 export type LegacyCheck =
   { ok: true; row: NewApplicantRow; warnings: string[] } | { ok: false; reason: string };
 
