@@ -26,11 +26,18 @@ export default defineConfig({
   build: {
     outDir: resolve(import.meta.dirname, 'dist/web'),
     emptyOutDir: true,
+    // ECharts (tree-shaken, ~600 kB, ~200 kB gzipped) is one chunk, loaded only by pages with charts.
+    chunkSizeWarningLimit: 700,
     rollupOptions: {
       input: pageEntries(),
       output: {
-        // React in one long-cached chunk shared by every page.
-        manualChunks: (id) => (/node_modules\/(react|react-dom|scheduler)\//.test(id) ? 'react' : undefined),
+        // React, and the chart library, each in one long-cached chunk shared by every page.
+        manualChunks: (id) =>
+          /node_modules\/(react|react-dom|scheduler)\//.test(id)
+            ? 'react'
+            : /node_modules\/(echarts|zrender|tslib)\//.test(id)
+              ? 'charts'
+              : undefined,
       },
     },
   },

@@ -1,6 +1,7 @@
-// A hand-written SVG bar chart of the weekly funnel: grouped (one bar per state) or stacked.
-import { useLayoutEffect, useRef, useState } from 'react';
+// The weekly funnel chart: grouped (one bar per state) or stacked, drawn with the shared Chart.
+import { useMemo } from 'react';
 import { STATE_LABELS, STATES, type WorkflowState } from '../../src/systems/hiring/constants.js';
+import { Chart, type ChartOption } from '../ui/Chart.js';
 import { formatDate, shortDay } from '../ui/format.js';
 
 /** Colour-blind-friendly palette (Okabe–Ito / Tol), one colour per state, in funnel order. */
@@ -30,44 +31,12 @@ export const count = (counts: StateCounts | undefined, state: WorkflowState): nu
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 };
 
-/** 0, step, 2·step … ≥ max, with step 1/2/5 × 10ⁿ and about five ticks. */
-export function niceTicks(max: number, target = 5): number[] {
-  if (!(max > 0)) return [0, 1, 2, 3, 4, 5];
-  const raw = max / target;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? 10 * magnitude;
-  const niceStep = Math.max(1, step);
-  const ticks: number[] = [];
-  for (let v = 0; v < max + niceStep; v += niceStep) {
-    ticks.push(v);
-    if (v >= max) break;
-  }
-  return ticks;
+/** "Mar 3", or "Mar 3, 2015" when the weeks shown span more than one year. */
+function weekLabel(day: string, withYear: boolean): string {
+  return withYear ? formatDate(day) : shortDay(day);
 }
 
-/** The width of an element's content box, kept up to date. */
-function useWidth<T extends HTMLElement>(fallback: number) {
-  const ref = useRef<T>(null);
-  const [width, setWidth] = useState(fallback);
-  useLayoutEffect(() => {
-    const el = ref.current;
-    if (el === null) return;
-    const measure = () => {
-      const style = window.getComputedStyle(el);
-      const inner = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
-      if (inner > 0) setWidth(Math.floor(inner));
-    };
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const observer = new ResizeObserver(measure);
-    observer.observe(el);
-    return () => observer.disconnect();
-  }, []);
-  return [ref, width] as const;
-}
-
-const M = { top: 16, right: 12, bottom: 52, left: 52 };
-
+/** The weekly funnel as grouped (one bar per state) or stacked bars, on the pages' chart library. */
 export function FunnelChart({
   weeks,
   mode,
@@ -79,137 +48,50 @@ export function FunnelChart({
   startDate: string;
   endDate: string;
 }) {
-  const [boxRef, boxWidth] = useWidth<HTMLDivElement>(720);
-  const n = Math.max(1, weeks.length);
+  const withYear = startDate.slice(0, 4) !== endDate.slice(0, 4);
+  const option = useMemo<ChartOption>(
+    () => ({
+      animation: false,
+      // containLabel keeps the tick labels inside the grid, and the margins hold the axis titles, so a title never covers a tick label.
+      grid: { left: 32, right: 12, top: 16, bottom: 40, containLabel: true },
+      tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+      xAxis: {
+        type: 'category',
+        name: 'Week starting',
+        nameLocation: 'middle',
+        nameGap: 32,
+        nameTextStyle: { fontWeight: 600 },
+        data: weeks.map((w) => weekLabel(w.start, withYear)),
+        axisTick: { alignWithLabel: true },
+      },
+      yAxis: {
+        type: 'value',
+        name: 'Applicants',
+        nameLocation: 'middle',
+        nameRotate: 90,
+        nameGap: 44,
+        nameTextStyle: { fontWeight: 600 },
+        minInterval: 1,
+      },
+      series: STATES.map((s) => ({
+        type: 'bar',
+        name: STATE_LABELS[s],
+        stack: mode === 'stacked' ? 'applicants' : undefined,
+        itemStyle: { color: STATE_COLORS[s] },
+        emphasis: { focus: 'series' },
+        data: weeks.map((w) => count(w.counts, s)),
+      })),
+    }),
+    [weeks, mode, withYear],
+  );
   const minGroup = mode === 'grouped' ? STATES.length * 3 + 4 : 14;
-  const width = Math.max(boxWidth, M.left + M.right + n * minGroup);
-  const height = boxWidth < 520 ? 250 : 320;
-  const plotW = width - M.left - M.right;
-  const plotH = height - M.top - M.bottom;
-
-  const max = weeks.reduce((m, w) => {
-    const values = STATES.map((s) => count(w.counts, s));
-    return Math.max(m, mode === 'stacked' ? values.reduce((a, b) => a + b, 0) : Math.max(...values));
-  }, 0);
-  const ticks = niceTicks(max);
-  const yMax = ticks[ticks.length - 1] ?? 1;
-  const y = (v: number) => M.top + plotH - (v / yMax) * plotH;
-
-  const groupW = plotW / n;
-  // Label every k-th week so the dates never overlap (about 56px per label).
-  const labelEvery = Math.max(1, Math.ceil(56 / groupW));
-
   const summary =
     `Hiring funnel by week from ${formatDate(startDate)} to ${formatDate(endDate)}: ` +
     `${mode === 'stacked' ? 'stacked' : 'grouped'} bar chart of applicants per state for ${weeks.length} ` +
     `week${weeks.length === 1 ? '' : 's'}. The same numbers are in the table below.`;
-
   return (
-    <div className="chart-box" ref={boxRef}>
-      <svg
-        className="chart"
-        data-testid="funnel-chart"
-        data-mode={mode}
-        role="img"
-        aria-label={summary}
-        width={width}
-        height={height}
-        viewBox={`0 0 ${width} ${height}`}
-        style={{ width, maxWidth: 'none' }}
-      >
-        {/* Grid and y axis */}
-        {ticks.map((t) => (
-          <g key={t}>
-            <line className="grid-line" x1={M.left} x2={width - M.right} y1={y(t)} y2={y(t)} />
-            <text x={M.left - 8} y={y(t)} dy="0.32em" textAnchor="end" fontSize="12">
-              {t.toLocaleString()}
-            </text>
-          </g>
-        ))}
-        <text
-          transform={`translate(14 ${M.top + plotH / 2}) rotate(-90)`}
-          textAnchor="middle"
-          fontSize="12"
-          fontWeight="600"
-        >
-          Applicants
-        </text>
-
-        {/* Bars */}
-        {weeks.map((w, i) => {
-          const gx = M.left + i * groupW;
-          const label = `Week of ${formatDate(w.start)}`;
-          if (mode === 'grouped') {
-            const inner = groupW * 0.82;
-            const bw = inner / STATES.length;
-            return (
-              <g key={w.week} data-week={w.start}>
-                {STATES.map((s, j) => {
-                  const v = count(w.counts, s);
-                  const h = y(0) - y(v);
-                  return (
-                    <rect
-                      key={s}
-                      x={gx + (groupW - inner) / 2 + j * bw}
-                      y={y(v)}
-                      width={Math.max(1, bw - 1)}
-                      height={Math.max(0, h)}
-                      fill={STATE_COLORS[s]}
-                    >
-                      <title>{`${label} · ${STATE_LABELS[s]}: ${v.toLocaleString()}`}</title>
-                    </rect>
-                  );
-                })}
-              </g>
-            );
-          }
-          const bw = Math.max(6, groupW * 0.6);
-          let base = 0;
-          return (
-            <g key={w.week} data-week={w.start}>
-              {STATES.map((s) => {
-                const v = count(w.counts, s);
-                const top = base + v;
-                const rect = (
-                  <rect
-                    key={s}
-                    x={gx + (groupW - bw) / 2}
-                    y={y(top)}
-                    width={bw}
-                    height={Math.max(0, y(base) - y(top))}
-                    fill={STATE_COLORS[s]}
-                    stroke="#fff"
-                    strokeWidth={v > 0 ? 0.5 : 0}
-                  >
-                    <title>{`${label} · ${STATE_LABELS[s]}: ${v.toLocaleString()}`}</title>
-                  </rect>
-                );
-                base = top;
-                return rect;
-              })}
-            </g>
-          );
-        })}
-
-        {/* X axis */}
-        <line className="axis-line" x1={M.left} x2={width - M.right} y1={y(0)} y2={y(0)} />
-        {weeks.map((w, i) =>
-          i % labelEvery === 0 ? (
-            <text
-              key={w.week}
-              x={M.left + (i + 0.5) * groupW}
-              y={y(0) + 18}
-              textAnchor="middle"
-              fontSize="12"
-            >
-              {shortDay(w.start)}
-            </text>
-          ) : null,
-        )}
-        <text x={M.left + plotW / 2} y={height - 8} textAnchor="middle" fontSize="12" fontWeight="600">
-          Week starting
-        </text>
-      </svg>
+    <div data-mode={mode} data-testid="funnel-chart">
+      <Chart option={option} label={summary} height={320} minWidth={80 + weeks.length * minGroup} />
     </div>
   );
 }
