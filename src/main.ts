@@ -40,8 +40,9 @@ const GROUPS: Record<string, string> = {
 export function buildCli(): Command {
   const program = new Command('quintet')
     .description('Quintet: five data-backed systems in one service')
-    .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // A usage error is one line naming what is wrong (and where the help is); --help stays full.
+    .configureOutput({ outputError: () => undefined });
 
   program
     .command('serve')
@@ -125,9 +126,18 @@ export function buildCli(): Command {
     group(verb) {
       let group = groups.get(verb);
       if (!group) {
-        group = program
+        const made = program
           .command(verb)
-          .description(GROUPS[verb] ?? `${verb} for a system (see \`quintet ${verb} <system> --help\`)`);
+          .description(GROUPS[verb] ?? `${verb} for a system (see \`quintet ${verb} <system> --help\`)`)
+          .argument('[system]')
+          .action((system?: string) => {
+            const names = made.commands.map((c) => c.name()).filter((n) => n !== 'help');
+            const what = system === undefined ? 'needs a system' : `has no system "${system}"`;
+            throw new CliError(
+              `\`quintet ${verb}\` ${what}: ${names.join(', ')} (see \`quintet ${verb} --help\`)`,
+            );
+          });
+        group = made;
         groups.set(verb, group);
       }
       return group;
@@ -139,12 +149,34 @@ export function buildCli(): Command {
   return program;
 }
 
+/** Commander's ways of ending after printing help or a version, which are not errors. */
+const HELP_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+/** The words of the command line before the first option or argument that is not a command, for the help hint. */
+function commandPath(argv: string[]): string {
+  let command = buildCli();
+  const words: string[] = [];
+  for (const word of argv.slice(2)) {
+    const sub = command.commands.find((c) => c.name() === word);
+    if (!sub) break;
+    words.push(word);
+    command = sub;
+  }
+  return words.map((w) => `${w} `).join('');
+}
+
 export async function run(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
-      process.exitCode = err.exitCode;
+      if (HELP_CODES.has(err.code)) {
+        process.exitCode = err.exitCode;
+        return;
+      }
+      const message = err.message.replace(/^error: /, '');
+      console.error(`quintet: ${message} (see \`quintet ${commandPath(argv)}--help\`)`);
+      process.exitCode = 2;
       return;
     }
     if (err instanceof ConfigError || err instanceof CliError) {
