@@ -46,10 +46,15 @@ export function createDatabase(options: DatabaseOptions): Database {
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
+      // A server that does not answer fails the request (503) instead of holding it forever.
+      connectionTimeoutMillis: 5000,
       ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     });
-    // An idle connection the server closes must not crash the process: the pool replaces it.
+    // A connection the server closes (restart, terminated backend) must never crash the process:
+    // idle ones are reported by the pool, ones in use by the client itself; either way the pool
+    // drops the broken connection and opens a new one for the next query.
     pool.on('error', (err) => options.onIdleError?.(err));
+    pool.on('connect', (client) => client.on('error', (err) => options.onIdleError?.(err)));
     const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) }) as AnyDb;
     return {
       db,
@@ -95,4 +100,36 @@ async function ping(db: AnyDb): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+// Connection-level failures: the server went away or refused us (not a bad query).
+const UNAVAILABLE_CODES = new Set([
+  '57P01', // admin_shutdown (e.g. pg_terminate_backend)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up or shutting down)
+  '53300', // too_many_connections
+  '08000',
+  '08001',
+  '08003',
+  '08004',
+  '08006',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+]);
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|terminating connection/i;
+
+/** True when an error means the database cannot be reached right now (answer 503), not that a query is wrong. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+  if (err instanceof AggregateError) return err.errors.some(isDatabaseUnavailable);
+  return UNAVAILABLE_MESSAGES.test(err.message);
 }

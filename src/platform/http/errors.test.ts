@@ -19,6 +19,21 @@ describe('the error handler', () => {
     },
   );
 
+  it('answers a lost database connection with 503 "database unavailable", not 500', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandling(app);
+    app.get('/x', async () => {
+      throw Object.assign(new Error('terminating connection due to administrator command'), {
+        code: '57P01',
+      });
+    });
+    const res = await app.inject('/x');
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('1');
+    expect(res.json()).toEqual({ error: 'database unavailable' });
+    await app.close();
+  });
+
   it('answers any other error with a bare 500 that carries no message or stack', async () => {
     const app = Fastify({ logger: false });
     registerErrorHandling(app);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { isDatabaseUnavailable } from '../db/database.js';
 import { DomainError, type ErrorKind } from '../errors.js';
 
 /** The HTTP status of each kind of domain error. */
@@ -30,6 +31,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
         ? `${error.validationContext}.${missing} is required`
         : `${where ?? 'request'} ${first?.message ?? 'is invalid'}`;
       return reply.status(400).send({ error: message });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Not the request's fault nor a bug: the database is away (restart, failover); the pool
+      // reconnects by itself, so the client may retry.
+      request.log.warn({ err: error }, 'database unavailable');
+      return reply.status(503).header('retry-after', '1').send({ error: 'database unavailable' });
     }
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
