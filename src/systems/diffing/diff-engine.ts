@@ -6,7 +6,7 @@
  * PERFORMANCE NOTE — this module is hand-written on purpose. Inputs are 10⁶–10⁷ rows (0.1–1 GB);
  * the targets are ~1 s and < 200 MB RSS for 1.1M rows (and faster than DuckDB), bounded memory
  * (< 400 MB) at any size. Therefore: no CSV library and no per-row strings on the hot path. Files
- * are read in 4 MiB chunks and scanned byte by byte (csv-scan.ts); only key and value fields are
+ * are read in 4 MiB chunks and scanned byte by byte (platform/csv/csv-reader.ts); only key and value fields are
  * touched; values are compared as bytes first and parsed only when the bytes differ (compare.ts).
  * In memory the old file's keys are not stored (FpTable, "keyless"): each old row leaves a 62-bit
  * fingerprint of its key (key-fingerprint.ts), its offset and its length; a fingerprint match is
@@ -73,19 +73,17 @@ import { startModuleThread } from '../../platform/threads.js';
 import { valueBytesEqual } from './compare.js';
 import { KeyFingerprint } from './key-fingerprint.js';
 import { K_FULL, K_NEED_MORE, M_WINDOW, nativeKernel, type DiffKernel } from './native-kernel.js';
+import { BufferedWriter } from '../../platform/csv/buffered-writer.js';
+import { grown, ViewedBuffer } from '../../platform/csv/bytes.js';
 import {
-  BufferedWriter,
   CsvReader,
   CsvSyntaxError,
   DEFAULT_CHUNK,
   END,
   NEED_MORE,
   RECORD,
-  grown,
-  splitRecord,
-  unquoteInto,
-  ViewedBuffer,
-} from './csv-scan.js';
+} from '../../platform/csv/csv-reader.js';
+import { splitRecord, unquoteInto } from '../../platform/csv/fields.js';
 import {
   OffsetMerger,
   P_NEED_MORE,

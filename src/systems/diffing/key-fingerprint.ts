@@ -8,7 +8,8 @@
  * fingerprints; different keys share one with probability about 2⁻⁶², and the table verifies every
  * match against the row's bytes anyway, so a collision costs time, never a wrong result.
  */
-import { unquoteInto, ViewedBuffer } from './csv-scan.js';
+import { ViewedBuffer } from '../../platform/csv/bytes.js';
+import { unquoteInto } from '../../platform/csv/fields.js';
 
 export class KeyFingerprint {
   /** Fingerprint of the last `of()` call. */

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CsvReader, NEED_MORE, RECORD } from './csv-scan.js';
+import { CsvReader, NEED_MORE, RECORD } from '../../platform/csv/csv-reader.js';
 import { KeyFingerprint } from './key-fingerprint.js';
 import {
   K_BAIL,

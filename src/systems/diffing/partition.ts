@@ -12,7 +12,8 @@
  */
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { BufferedWriter, keepTail } from './csv-scan.js';
+import { BufferedWriter } from '../../platform/csv/buffered-writer.js';
+import { keepTail } from '../../platform/csv/bytes.js';
 
 /** murmur3-style 32-bit hash of b[start, start+len). */
 export function hashBytes(b: Uint8Array, start: number, len: number): number {

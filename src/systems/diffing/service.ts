@@ -7,7 +7,7 @@ import { HttpError } from '../../platform/http/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ArtifactStore } from '../../platform/storage/artifact-store.js';
-import { readHeader } from './header.js';
+import { readCsvHeader } from '../../platform/csv/read-csv-header.js';
 import { DIFF_JOB } from './jobs.js';
 import { METRICS, findMetric, metricFileStem, type MetricDefinition } from './metrics.js';
 import { deleteJobs, findJob, finishedBefore, insertJob, recentJobs, type DiffJobRow } from './repository.js';
@@ -224,7 +224,7 @@ export class DiffingService {
       [oldPath, oldName, 'old'],
       [newPath, newName, 'new'],
     ] as const) {
-      const header = await readHeader(file);
+      const header = await readCsvHeader(file);
       if (header === undefined) throw new DiffRequestError(`${which} file ${name} is empty`);
       const missing = [...keys, value].filter((c) => !header.includes(c));
       if (missing.length) {

@@ -1,5 +1,6 @@
 /**
- * Hand-written, allocation-free CSV byte scanner and buffered byte writer for the diff engine.
+ * Hand-written, allocation-free streaming CSV record scanner over a file or a stream (byte-source.ts).
+ * Systems that want records as strings use records.ts on top of it; the diff engine uses it directly.
  *
  * This is deliberately not a general CSV library: it is the hot path of the diff (files of 10⁶–10⁷
  * rows), so it reads large chunks (4 MiB, the next one read ahead in the background) with positioned
@@ -20,8 +21,10 @@
  *  - an unterminated quoted field at end of file is an error ({@link CsvSyntaxError}).
  * Blank lines are reported as records with one empty, unquoted field; callers decide what to do.
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { ftruncateSync, writeSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { fileSource, streamSource, type ByteSource } from './byte-source.js';
+import { grown, keepTail } from './bytes.js';
+import { unquoteInto } from './fields.js';
 
 export const NEED_MORE = 0;
 export const RECORD = 1;
@@ -99,7 +102,7 @@ export class CsvReader {
   private started = false;
 
   private constructor(
-    private readonly fh: FileHandle,
+    private readonly src: ByteSource,
     readonly size: number,
     chunkSize: number,
     readAhead: boolean,
@@ -114,15 +117,19 @@ export class CsvReader {
    * chunk is read in the background while the current one is scanned (sequential scans only).
    */
   static async open(path: string, chunkSize = DEFAULT_CHUNK, readAhead = false): Promise<CsvReader> {
-    const fh = await open(path, 'r');
-    try {
-      const st = await fh.stat();
-      if (!st.isFile()) throw new Error(`not a regular file: ${path}`);
-      return new CsvReader(fh, st.size, chunkSize, readAhead);
-    } catch (e) {
-      await fh.close();
-      throw e;
-    }
+    const src = await fileSource(path);
+    return new CsvReader(src, src.size, chunkSize, readAhead);
+  }
+
+  /**
+   * A reader of a stream (an upload as it arrives), read once in order: size is Infinity and seek()
+   * works only within the bytes still in the buffer.
+   */
+  static fromStream(
+    stream: Readable | AsyncIterable<Uint8Array | string>,
+    chunkSize = DEFAULT_CHUNK,
+  ): CsvReader {
+    return new CsvReader(streamSource(stream), Infinity, chunkSize, false);
   }
 
   private closed = false;
@@ -133,7 +140,7 @@ export class CsvReader {
     this.closed = true;
     if (this.ahead) await this.ahead.catch(() => 0);
     this.ahead = null;
-    await this.fh.close();
+    await this.src.close();
   }
 
   /** Saves the scan position (valid until the next fill()). */
@@ -213,7 +220,7 @@ export class CsvReader {
       this.pos = 0;
       this.len = keep;
       const want = this.buf.length - this.len;
-      const { bytesRead } = await this.fh.read(this.buf, this.len, want, this.readPos);
+      const bytesRead = await this.src.read(this.buf, this.len, want, this.readPos);
       this.readPos += bytesRead;
       this.len += bytesRead;
       if (bytesRead === 0 || this.readPos >= this.size) this.eof = true;
@@ -239,9 +246,7 @@ export class CsvReader {
         this.spare = Buffer.allocUnsafe(this.chunkSize + READ_RESERVE);
       }
       this.aheadPos = this.readPos;
-      this.ahead = this.fh
-        .read(this.spare, READ_RESERVE, this.chunkSize, this.readPos)
-        .then((r) => r.bytesRead);
+      this.ahead = this.src.read(this.spare, READ_RESERVE, this.chunkSize, this.readPos);
     }
   }
 
@@ -514,219 +519,5 @@ export class CsvReader {
     const out: string[] = [];
     for (let f = 0; f < this.nFields; f++) out.push(this.fieldValue(f));
     return out;
-  }
-}
-
-/**
- * Splits one record whose content bytes are known, b[start, end) (terminator excluded; it may span
- * several physical lines inside quotes), into fields by the same dialect as CsvReader (`v`: a
- * DataView of b's bytes: words with no byte below ',' are skipped 4 bytes at a time, as in
- * CsvReader.next). Field boundaries go to fStart/fEnd/fQuoted (which must have room for the
- * record's fields: callers re-split records that CsvReader already checked); returns the number of
- * fields.
- */
-export function splitRecord(
-  b: Uint8Array,
-  v: DataView,
-  start: number,
-  end: number,
-  fStart: Int32Array,
-  fEnd: Int32Array,
-  fQuoted: Uint8Array,
-): number {
-  let nf = 0;
-  let fs = start;
-  let quoted = 0;
-  let i = start;
-  const end4 = end - 4;
-  while (i < end) {
-    while (i <= end4) {
-      const x = v.getInt32(i, true);
-      if (((x - 0x2d2d2d2d) & ~x & 0x80808080) !== 0) break;
-      i += 4;
-    }
-    if (i >= end) break;
-    const c = b[i] as number;
-    if (c === COMMA) {
-      fStart[nf] = fs;
-      fEnd[nf] = i;
-      fQuoted[nf] = quoted;
-      nf++;
-      fs = ++i;
-      quoted = 0;
-    } else if (c === QUOTE && i === fs) {
-      let j = i + 1;
-      while (j < end) {
-        if (b[j] === QUOTE) {
-          if (j + 1 < end && b[j + 1] === QUOTE) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
-      quoted = 1;
-      i = j + 1; // after the closing quote; bytes up to the delimiter are data
-    } else {
-      i++;
-    }
-  }
-  fStart[nf] = fs;
-  fEnd[nf] = end;
-  fQuoted[nf] = quoted;
-  return nf + 1;
-}
-
-/** A Buffer with a DataView of its bytes (for 4-byte loads), replaced by a bigger one on demand. */
-export class ViewedBuffer {
-  bytes: Buffer;
-  view: DataView;
-
-  constructor(size: number) {
-    this.bytes = Buffer.allocUnsafe(size);
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
-  }
-
-  /** Makes room for `len` bytes; the contents are not kept when the buffer is replaced. */
-  reserve(len: number): void {
-    if (this.bytes.length >= len) return;
-    this.bytes = Buffer.allocUnsafe(2 * len);
-    this.view = new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.length);
-  }
-}
-
-/**
- * Moves the unread bytes buf[pos, len) to the front of the buffer before a read appends to them;
- * when they fill it, into a new buffer of twice the size. Returns the buffer that holds them.
- */
-export function keepTail(buf: Buffer, pos: number, len: number): Buffer {
-  const keep = len - pos;
-  if (pos > 0 && keep > 0) buf.copyWithin(0, pos, len);
-  if (keep < buf.length) return buf;
-  const bigger = Buffer.allocUnsafe(buf.length * 2);
-  buf.copy(bigger, 0, 0, keep);
-  return bigger;
-}
-
-/** A copy of the typed array `a` with room for n elements (n ≥ a.length). */
-export function grown<T extends Uint8Array | Uint16Array | Int32Array | Uint32Array | Float64Array>(
-  a: T,
-  n: number,
-): T {
-  const b = new (a.constructor as new (length: number) => T)(n);
-  b.set(a);
-  return b;
-}
-
-/**
- * Writes the unquoted content of the quoted field src[start, end) (src[start] is '"') into dst at
- * dstPos; returns the new dstPos. dst must have room for end - start bytes.
- */
-export function unquoteInto(
-  src: Uint8Array,
-  start: number,
-  end: number,
-  dst: Uint8Array,
-  dstPos: number,
-): number {
-  let j = start + 1;
-  let d = dstPos;
-  while (j < end) {
-    const c = src[j] as number;
-    if (c === QUOTE) {
-      if (j + 1 < end && src[j + 1] === QUOTE) {
-        dst[d++] = QUOTE;
-        j += 2;
-        continue;
-      }
-      j++;
-      break;
-    }
-    dst[d++] = c;
-    j++;
-  }
-  while (j < end) dst[d++] = src[j++] as number;
-  return d;
-}
-
-/**
- * Large-buffer sequential writer over a file descriptor (synchronous flushes) of a file it writes
- * from its start.
- */
-export class BufferedWriter {
-  private readonly buf: Buffer;
-  private n = 0;
-  /** Bytes written so far (buffered included). */
-  written = 0;
-  /** File position of buf[0]. */
-  private filePos = 0;
-
-  constructor(
-    readonly fd: number,
-    size = 4 * 1024 * 1024,
-  ) {
-    this.buf = Buffer.allocUnsafe(size);
-  }
-
-  write(src: Uint8Array, start: number, end: number): void {
-    const len = end - start;
-    this.written += len;
-    if (this.n + len > this.buf.length) {
-      this.flush();
-      if (len > this.buf.length) {
-        let off = start;
-        while (off < end) {
-          const k = writeSync(this.fd, src, off, end - off, this.filePos);
-          off += k;
-          this.filePos += k;
-        }
-        return;
-      }
-    }
-    const b = this.buf;
-    let n = this.n;
-    if (len <= 32) {
-      for (let i = start; i < end; i++) b[n++] = src[i] as number;
-    } else {
-      b.set(src.subarray(start, end), n);
-      n += len;
-    }
-    this.n = n;
-  }
-
-  /** Reserves `len` bytes and returns the buffer + position to write them at (len ≤ buffer size). */
-  reserve(len: number): number {
-    if (this.n + len > this.buf.length) this.flush();
-    const at = this.n;
-    this.n += len;
-    this.written += len;
-    return at;
-  }
-
-  get buffer(): Buffer {
-    return this.buf;
-  }
-
-  flush(): void {
-    let off = 0;
-    while (off < this.n) {
-      const k = writeSync(this.fd, this.buf, off, this.n - off, this.filePos);
-      off += k;
-      this.filePos += k;
-    }
-    this.n = 0;
-  }
-
-  /** Drops everything written after the first `size` bytes (buffered or already in the file). */
-  truncate(size: number): void {
-    if (size >= this.filePos) {
-      this.n = Math.min(this.n, size - this.filePos);
-    } else {
-      this.n = 0;
-      ftruncateSync(this.fd, size);
-      this.filePos = size;
-    }
-    this.written = size;
   }
 }

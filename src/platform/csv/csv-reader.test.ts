@@ -3,16 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  BufferedWriter,
-  CsvReader,
-  CsvSyntaxError,
-  NEED_MORE,
-  RECORD,
-  splitRecord,
-  unquoteInto,
-} from './csv-scan.js';
-import { parseCsvReference } from './diff-reference.js';
+import { BufferedWriter } from './buffered-writer.js';
+import { CsvReader, CsvSyntaxError, NEED_MORE, RECORD } from './csv-reader.js';
+import { splitRecord, unquoteInto } from './fields.js';
+import { parseCsvReference } from './testing/reference-parser.js';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 
 const dir = mkdtempSync(join(tmpdir(), 'csv-scan-test-'));

@@ -1,5 +1,5 @@
-// Reads a CSV header record (pure: shared by the server and the /diffing page), with the dialect of
-// the engine's scanner (csv-scan.ts): ',' between fields, '\n', '\r\n' or '\r' after a record, a field
+// Reads a CSV header record and finds columns in it by name (pure: shared by the server and the
+// pages), with the dialect of the scanner (csv-reader.ts): ',' between fields, '\n', '\r\n' or '\r' after a record, a field
 // that starts with '"' is quoted ('""' is one quote, ',' and line breaks are data), a UTF-8 BOM skipped.
 
 /** How much of the file is read to find the header. */
@@ -55,4 +55,28 @@ export function parseFirstRecord(text: string, complete: boolean): string[] | nu
   if (!complete || inQuotes) return null;
   fields.push(field);
   return fields;
+}
+
+/** Where named columns are in a header: their positions, or the names missing and repeated. */
+export type ColumnMatch =
+  { ok: true; indexes: number[] } | { ok: false; missing: string[]; repeated: string[] };
+
+/**
+ * Finds each of `names` in `header` by exact name. A name that is not there is missing; one that is
+ * there more than once is repeated (which of the two columns is meant cannot be told). Both lists
+ * keep the order of `names`.
+ */
+export function matchColumns(header: readonly string[], names: readonly string[]): ColumnMatch {
+  const indexes: number[] = [];
+  const missing: string[] = [];
+  const repeated: string[] = [];
+  for (const name of names) {
+    const i = header.indexOf(name);
+    if (i < 0) missing.push(name);
+    else if (header.indexOf(name, i + 1) >= 0) repeated.push(name);
+    indexes.push(i);
+  }
+  return missing.length === 0 && repeated.length === 0
+    ? { ok: true, indexes }
+    : { ok: false, missing, repeated };
 }

@@ -1,8 +1,8 @@
 import fs from 'node:fs/promises';
-import { HEADER_BYTES, parseFirstRecord } from './csv-header.js';
+import { HEADER_BYTES, parseFirstRecord } from './header-line.js';
 
 /** The header of a CSV file (looked for in its first 64 KiB); undefined when there is none. */
-export async function readHeader(file: string): Promise<string[] | undefined> {
+export async function readCsvHeader(file: string): Promise<string[] | undefined> {
   const handle = await fs.open(file, 'r');
   try {
     const buffer = Buffer.alloc(HEADER_BYTES);
