@@ -70,9 +70,9 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startModuleThread } from '../../platform/threads.js';
-import { valueBytesEqual } from './compare.js';
-import { KeyFingerprint } from './key-fingerprint.js';
-import { K_FULL, K_NEED_MORE, M_WINDOW, nativeKernel, type DiffKernel } from './native-kernel.js';
+import { valueBytesEqual } from './engine/compare.js';
+import { KeyFingerprint } from './engine/key-fingerprint.js';
+import { K_FULL, K_NEED_MORE, M_WINDOW, nativeKernel, type DiffKernel } from './engine/native-kernel.js';
 import { BufferedWriter } from '../../platform/csv/buffered-writer.js';
 import { grown, ViewedBuffer } from '../../platform/csv/bytes.js';
 import {
@@ -84,19 +84,16 @@ import {
   RECORD,
 } from '../../platform/csv/csv-reader.js';
 import { splitRecord, unquoteInto } from '../../platform/csv/fields.js';
+import { hashBytes, writeVarint } from './engine/bytes.js';
+import { OffsetMerger, OffsetStream, writeOffsets } from './engine/offset-files.js';
 import {
-  OffsetMerger,
   P_NEED_MORE,
   P_RECORD,
   PartitionReader,
-  OffsetStream,
   PartitionWriter,
-  hashBytes,
   partitionOf,
-  planPartitionCount,
-  writeOffsets,
-  writeVarint,
-} from './partition.js';
+} from './engine/partition-files.js';
+import { planPartitionCount } from './engine/plan.js';
 
 export interface DiffSpec {
   keys: string[];

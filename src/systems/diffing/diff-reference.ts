@@ -4,7 +4,7 @@
  * production use.
  */
 import { parseCsvReference, type RefRecord } from '../../platform/csv/testing/reference-parser.js';
-import { valuesEqual } from './compare.js';
+import { valuesEqual } from './engine/compare.js';
 import type { DiffSpec } from './diff-engine.js';
 
 export interface RefResult {

@@ -129,8 +129,8 @@ export function nativeKernel(): DiffKernel | null {
     loaded = null;
     if (process.env.QUINTET_NATIVE !== '0') {
       try {
-        // Same depth from src/systems/diffing and dist/systems/diffing.
-        loaded = createRequire(import.meta.url)('../../../build/Release/diff_kernel.node') as DiffKernel;
+        // Same depth from src/systems/diffing/engine and dist/systems/diffing/engine.
+        loaded = createRequire(import.meta.url)('../../../../build/Release/diff_kernel.node') as DiffKernel;
       } catch {
         loaded = null;
       }

@@ -1,5 +1,5 @@
 /**
- * 62-bit fingerprints of a row's key for the diff engine's keyless table (diff-engine.ts FpTable).
+ * 62-bit fingerprints of a row's key for the diff engine's keyless table (fp-table.ts FpTable).
  *
  * Hand-written hot path (one call per row of both files): two independent 32-bit hashes (murmur3-style
  * rounds with different constants, each finished by its own avalanche) over the key fields'
@@ -8,8 +8,8 @@
  * fingerprints; different keys share one with probability about 2⁻⁶², and the table verifies every
  * match against the row's bytes anyway, so a collision costs time, never a wrong result.
  */
-import { ViewedBuffer } from '../../platform/csv/bytes.js';
-import { unquoteInto } from '../../platform/csv/fields.js';
+import { ViewedBuffer } from '../../../platform/csv/bytes.js';
+import { unquoteInto } from '../../../platform/csv/fields.js';
 
 export class KeyFingerprint {
   /** Fingerprint of the last `of()` call. */

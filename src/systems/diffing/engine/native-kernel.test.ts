@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CsvReader, NEED_MORE, RECORD } from '../../platform/csv/csv-reader.js';
+import { CsvReader, NEED_MORE, RECORD } from '../../../platform/csv/csv-reader.js';
 import { KeyFingerprint } from './key-fingerprint.js';
 import {
   K_BAIL,
@@ -24,7 +24,7 @@ let fileNo = 0;
 // to run without it, and then these tests do not apply.
 const kernel = nativeKernel();
 const describeKernel = process.env.QUINTET_NATIVE === '0' ? describe.skip : describe;
-/** FpTable's one-line flag (diff-engine.ts F_ONE_LINE), which scanKeyPrints sets on its rows. */
+/** FpTable's one-line flag (row-prints.ts F_ONE_LINE), which scanKeyPrints sets on its rows. */
 const F_ONE_LINE = 4;
 
 interface Row {
