@@ -70,22 +70,14 @@ import { availableParallelism } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startModuleThread } from '../../platform/threads.js';
+import { BufferedWriter } from '../../platform/csv/buffered-writer.js';
+import { grown, ViewedBuffer } from '../../platform/csv/bytes.js';
+import { CsvReader, CsvSyntaxError, END, NEED_MORE, RECORD } from '../../platform/csv/csv-reader.js';
+import { splitRecord, unquoteInto } from '../../platform/csv/fields.js';
 import { valueBytesEqual } from './engine/compare.js';
 import { KeyFingerprint } from './engine/key-fingerprint.js';
 import { K_FULL, K_NEED_MORE, M_WINDOW, nativeKernel, type DiffKernel } from './engine/native-kernel.js';
-import { BufferedWriter } from '../../platform/csv/buffered-writer.js';
-import { grown, ViewedBuffer } from '../../platform/csv/bytes.js';
-import {
-  CsvReader,
-  CsvSyntaxError,
-  DEFAULT_CHUNK,
-  END,
-  NEED_MORE,
-  RECORD,
-} from '../../platform/csv/csv-reader.js';
-import { splitRecord, unquoteInto } from '../../platform/csv/fields.js';
 import { hashBytes, writeVarint } from './engine/bytes.js';
-import { OffsetMerger, OffsetStream, writeOffsets } from './engine/offset-files.js';
 import {
   P_NEED_MORE,
   P_RECORD,
@@ -93,94 +85,45 @@ import {
   PartitionWriter,
   partitionOf,
 } from './engine/partition-files.js';
+import { OffsetMerger, OffsetStream, writeOffsets } from './engine/offset-files.js';
 import { planPartitionCount } from './engine/plan.js';
-
-export interface DiffSpec {
-  keys: string[];
-  value: string;
-}
-
-export interface DiffOptions {
-  oldPath: string;
-  newPath: string;
-  /** The diff: new file's header + new/changed rows. */
-  outPath: string;
-  /** Old file's header + rows only in the old file. */
-  deletedPath: string;
-  spec: DiffSpec;
-  /** Default 256 MiB: above this estimated need for the keys -> partitioned path. */
-  memoryBudgetBytes?: number;
-  /** For partitions and temp outputs (default: dirname(outPath)). */
-  tmpDir?: string;
-  /** 0..1, called at most ~100 times, monotonic. */
-  onProgress?: (fraction: number) => void;
-  /** Tests: force the partitioned path with this many partitions. */
-  forcePartitions?: number;
-  /**
-   * Threads for the partitioned path (default: 2 when the machine has 2+ cores and the two files
-   * together are at least 64 MiB, else 1; at most 2 are used). With 2,
-   * the two files are split concurrently and two partitions are diffed at a time (a worker thread,
-   * diff-thread.worker.ts, next to the calling thread); partitions are sized so both fit the budget.
-   * 1 = everything on the calling thread. The in-memory path always runs on the calling thread.
-   */
-  threads?: number;
-}
-
-export interface DiffStats {
-  rowsOld: number;
-  rowsNew: number;
-  rowsOut: number;
-  added: number;
-  changed: number;
-  unchanged: number;
-  deleted: number;
-  duplicateKeysOld: number;
-  duplicateKeysNew: number;
-  warnings: string[];
-  /** 1 = in-memory path. */
-  partitions: number;
-  /** New-file rows recognised as byte-identical to their old row (unchanged, never parsed further). */
-  identicalRows: number;
-  /**
-   * What held the old file's keys: 'fingerprints' (keyless tables: in memory, or keyless partitions)
-   * or 'keys' (KeyTables: after a fingerprint collision, with a new file in another order or an old
-   * file made mostly of repeated keys, or when the keyless table is switched off).
-   */
-  table: 'fingerprints' | 'keys';
-}
-
-/** Bad input: names the file (old/new + path), the 1-based line (0: not line-specific) and the reason. */
-export class DiffInputError extends Error {
-  readonly file: 'old' | 'new';
-  readonly path: string;
-  readonly line: number;
-  readonly reason: string;
-
-  constructor(file: 'old' | 'new', path: string, line: number, reason: string) {
-    super(`${file} file ${path}${line > 0 ? `, line ${line}` : ''}: ${reason}`);
-    this.name = 'DiffInputError';
-    this.file = file;
-    this.path = path;
-    this.line = line;
-    this.reason = reason;
-  }
-}
-
-export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
+import {
+  DEFAULT_MEMORY_BUDGET,
+  DEFAULT_TUNING,
+  DiffInputError,
+  type DiffOptions,
+  type DiffSpec,
+  type DiffStats,
+  type Tuning,
+  UseKeyTable,
+} from './engine/types.js';
+import {
+  addCounters,
+  type Counters,
+  finishTable,
+  minLine,
+  minOffset,
+  newCounters,
+  ST_ADDED,
+  ST_CHANGED,
+  ST_NONE,
+  ST_UNCHANGED,
+  type TableState,
+} from './engine/tally.js';
+import { Progress } from './engine/progress.js';
+export type { DiffSpec } from './engine/types.js';
+export type { DiffOptions } from './engine/types.js';
+export type { DiffStats } from './engine/types.js';
+export { DiffInputError } from './engine/types.js';
+export type { Tuning } from './engine/types.js';
+export { DEFAULT_MEMORY_BUDGET } from './engine/types.js';
 
 const UTF8_BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-// ---------------------------------------------------------------------------------------------
-// Hash tables
-// ---------------------------------------------------------------------------------------------
-
-const ST_NONE = 0; // key not (yet) seen in the new file
-const ST_UNCHANGED = 1;
-const ST_CHANGED = 2;
-const ST_ADDED = 3;
-
 const BLOCK_BITS = 22;
+
 const BLOCK = 1 << BLOCK_BITS; // arena block address space (4 MiB)
+
 const MAX_BLOCKS = 1 << (32 - BLOCK_BITS);
 
 /** Estimated table bytes per key beyond its key/value bytes (slots, entry arrays, varints). */
@@ -591,10 +534,6 @@ export class KeyEncoder {
   }
 }
 
-// ---------------------------------------------------------------------------------------------
-// Inputs
-// ---------------------------------------------------------------------------------------------
-
 interface Input {
   which: 'old' | 'new';
   path: string;
@@ -725,10 +664,6 @@ function raggedError(inp: Input): DiffInputError {
   );
 }
 
-// ---------------------------------------------------------------------------------------------
-// Estimation
-// ---------------------------------------------------------------------------------------------
-
 interface Sample {
   rows: number;
   /** Estimated data rows in the whole file. */
@@ -804,107 +739,6 @@ function useDictionary(sample: Sample, j: number): boolean {
   return (sample.distinctRatio[j] as number) <= 0.5 && (sample.avgColLen[j] as number) >= 4;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Progress
-// ---------------------------------------------------------------------------------------------
-
-class Progress {
-  private last = -1;
-  constructor(private readonly cb: ((f: number) => void) | undefined) {}
-
-  /** Reports lo + (hi - lo) * part (part 0..1); only when the whole percent increases. */
-  at(lo: number, hi: number, part: number): void {
-    if (!this.cb) return;
-    const f = lo + (hi - lo) * Math.min(1, Math.max(0, Number.isFinite(part) ? part : 1));
-    const pct = Math.floor(f * 100 + 1e-9);
-    if (pct > this.last) {
-      this.last = pct;
-      this.cb(pct / 100);
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Core steps shared by both paths
-// ---------------------------------------------------------------------------------------------
-
-interface Counters {
-  rowsOld: number;
-  rowsNew: number;
-  dupOld: number;
-  dupNew: number;
-  firstDupOld: number;
-  firstDupNew: number;
-  added: number;
-  changed: number;
-  unchanged: number;
-  deleted: number;
-  identical: number;
-}
-
-function newCounters(): Counters {
-  return {
-    rowsOld: 0,
-    rowsNew: 0,
-    dupOld: 0,
-    dupNew: 0,
-    firstDupOld: 0,
-    firstDupNew: 0,
-    added: 0,
-    changed: 0,
-    unchanged: 0,
-    deleted: 0,
-    identical: 0,
-  };
-}
-
-/**
- * Tallies the table and returns the sorted new-file offsets to output (empty unless `withEmit`: the
- * in-memory path writes those rows while scanning) and the old-file offsets deleted (empty unless
- * `withDel`).
- */
-function finishTable(
-  t: TableState,
-  c: Counters,
-  withEmit = true,
-  withDel = true,
-): { emit: Float64Array; del: Float64Array } {
-  const n = t.count;
-  const st = t.status;
-  const oldOff = t.oldOff;
-  let nEmit = 0;
-  let nDel = 0;
-  for (let i = 0; i < n; i++) {
-    const s = st[i];
-    if (s === ST_ADDED || s === ST_CHANGED) nEmit++;
-    else if (s === ST_NONE && (oldOff[i] as number) >= 0) nDel++;
-  }
-  if (!withEmit) nEmit = 0;
-  if (!withDel) nDel = 0;
-  const emit = new Float64Array(nEmit);
-  const del = new Float64Array(nDel);
-  let e = 0;
-  let d = 0;
-  for (let i = 0; i < n; i++) {
-    const s = st[i];
-    if (s === ST_ADDED) {
-      if (withEmit) emit[e++] = t.newOff[i] as number;
-      c.added++;
-    } else if (s === ST_CHANGED) {
-      if (withEmit) emit[e++] = t.newOff[i] as number;
-      c.changed++;
-    } else if (s === ST_UNCHANGED) {
-      c.unchanged++;
-    } else if ((oldOff[i] as number) >= 0) {
-      if (withDel) del[d++] = oldOff[i] as number;
-      c.deleted++;
-    }
-  }
-  emit.sort();
-  del.sort();
-  return { emit, del };
-}
-
 /** Copies the records starting at the given increasing offsets from a CSV file to a writer. */
 async function copyRows(
   inp: { which: 'old' | 'new'; path: string },
@@ -950,16 +784,16 @@ function arrayCursor(a: Float64Array): () => number {
   return () => (i < a.length ? (a[i++] as number) : -1);
 }
 
-// ---------------------------------------------------------------------------------------------
-// In-memory path
-// ---------------------------------------------------------------------------------------------
-
 const BATCH = 64;
+
 /** The fast path gives up when fewer than 1 in 4 of its first attempts (checked every FAST_CHECK) hit. */
 const FAST_CHECK = 4096;
 
 /** Read size when the fast path looks at an old row away from the window (a row out of place). */
 const OLD_ROWS_JUMP = 64 * 1024;
+
+/** Bytes a RowWindow keeps before the row it moves on to. */
+const WINDOW_BACK = 64 * 1024;
 
 /**
  * A file's bytes, read a second time (from the page cache) through a window: for the new-file fast
@@ -969,9 +803,6 @@ const OLD_ROWS_JUMP = 64 * 1024;
  * the file: in a new file in another order the fast path keeps missing, and then it reads no more;
  * `need` always reads.
  */
-/** Bytes a RowWindow keeps before the row it moves on to. */
-const WINDOW_BACK = 64 * 1024;
-
 class RowWindow {
   private readonly mem: ViewedBuffer;
   private base = 0;
@@ -1328,19 +1159,6 @@ async function scanIntoTable(
   }
 }
 
-function minLine(a: number, b: number): number {
-  if (a === 0) return b;
-  if (b === 0) return a;
-  return Math.min(a, b);
-}
-
-/** The smaller of two file offsets, -1 standing for none. */
-function minOffset(a: number, b: number): number {
-  if (a < 0) return b;
-  if (b < 0) return a;
-  return Math.min(a, b);
-}
-
 /** Old-file row; returns true when the key was already present (duplicate, last one wins). */
 function applyOld(
   t: KeyTable,
@@ -1397,40 +1215,41 @@ function applyNew(
   return dup;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Keyless table (the in-memory path)
-// ---------------------------------------------------------------------------------------------
-
-/**
- * The keyless table cannot go on (a key fingerprint matched a different key, the new file's rows
- * come in another order than the old file's, or the table would outgrow the memory budget): the diff
- * is redone with the KeyTable (diffClassic) or, when that does not fit the budget, partitioned.
- */
-class UseKeyTable extends Error {}
-
 /** Per-entry flags of the keyless table: the status (ST_*) in the low two bits, then these. */
 const F_STATUS = 3;
+
 /** The reference row is one physical line (the fast path compares only those). */
 const F_ONE_LINE = 4;
+
 /** The key was seen in the new file. */
 const F_SEEN = 8;
+
 /** An old row whose key a later old row repeats: no longer an entry. */
 const F_SUPERSEDED = 16;
+
 /** The reference row is in the new file (a key only in the new file). */
 const F_NEW_ROW = 32;
+
 /** The key is repeated in the new file. */
 const F_DUP_NEW = 64;
+
 /** RowPrints.len of a row whose content length does not fit 16 bits (it is in bigLen). */
 const LEN_BIG = 0xffff;
+
 /** Offsets are stored in 40 bits; the keyless table is not used for larger files. */
 const OFFSET_LIMIT = 2 ** 40;
+
 /** Bytes per entry in RowPrints' arrays. */
 const PRINT_BYTES = 16;
+
 /** Slots per entry when the slots are built (load 0.62), and the load that grows them. */
 const SLOTS_PER_ENTRY = 1 / 0.62;
+
 const MAX_LOAD = 0.72;
+
 /** Bytes per old row of the keyless table (entries with 5 % slack, slots): ~23. */
 export const FP_BYTES_PER_ROW = PRINT_BYTES * 1.05 + 4 * SLOTS_PER_ENTRY;
+
 /** Bytes per entry of a key only in the new file (side arrays, slots). */
 const SIDE_BYTES = 21;
 
@@ -2316,14 +2135,6 @@ async function rewriteKeyless(
   );
 }
 
-/** What finishTable reads of a table (the KeyTable). */
-interface TableState {
-  count: number;
-  status: Uint8Array;
-  oldOff: Float64Array;
-  newOff: Float64Array;
-}
-
 /**
  * The in-memory path: the keyless table first; if a key fingerprint ever matches a different key
  * (about 2⁻⁶² per pair of keys, or tests that weaken the fingerprint), the new file comes in another
@@ -2467,10 +2278,6 @@ async function rewriteOutput(
 }
 
 /**
- * Writes the keyless table's deleted rows (old rows whose key the new file does not have) in old-file
- * order, copying each row's bytes by its offset and length through the old file's RowWindow.
- */
-/**
  * The keyless table's deleted entries (old rows whose key the new file does not have), in old-file
  * order (entries are in that order, except one that took the row of a later repeat of its key).
  */
@@ -2535,10 +2342,6 @@ async function finishInMemory(
     tuning.copyChunkSize,
   );
 }
-
-// ---------------------------------------------------------------------------------------------
-// Partitioned path
-// ---------------------------------------------------------------------------------------------
 
 async function splitIntoPartitions(
   inp: Input,
@@ -2813,20 +2616,6 @@ class DiffThread {
   }
 }
 
-function addCounters(c: Counters, r: Counters): void {
-  c.rowsOld += r.rowsOld;
-  c.rowsNew += r.rowsNew;
-  c.dupOld += r.dupOld;
-  c.dupNew += r.dupNew;
-  c.firstDupOld = minLine(c.firstDupOld, r.firstDupOld);
-  c.firstDupNew = minLine(c.firstDupNew, r.firstDupNew);
-  c.added += r.added;
-  c.changed += r.changed;
-  c.unchanged += r.unchanged;
-  c.deleted += r.deleted;
-  c.identical += r.identical;
-}
-
 /** Partition write buffers: 32 MiB in all (16 MiB per file when the two files are split at once). */
 function partitionBufSize(n: number, thread: DiffThread | undefined): number {
   return Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor((32 * 1024 * 1024) / (thread ? 2 * n : n))));
@@ -2849,10 +2638,11 @@ interface PartitionsContext {
  * partitions in order), then merges their sorted offset files into the outputs: the new file's
  * rows to output, the old file's deleted rows.
  */
-async function runPartitions(
+async function runPartitions<T extends PartitionTask | KeylessPartitionTask>(
   n: number,
   partDir: string,
-  makeTask: (p: number, emitPath: string, delPath: string) => PartitionTask | KeylessPartitionTask,
+  makeTask: (p: number, emitPath: string, delPath: string) => T,
+  runHere: (t: T) => Promise<PartitionResult>,
   onResult: (r: PartitionResult) => void,
   ctx: PartitionsContext,
 ): Promise<void> {
@@ -2864,9 +2654,7 @@ async function runPartitions(
   let next = 0;
   let done = 0;
   let stop = false;
-  const lane = async (
-    run: (t: PartitionTask | KeylessPartitionTask) => Promise<PartitionResult>,
-  ): Promise<void> => {
+  const lane = async (run: (t: T) => Promise<PartitionResult>): Promise<void> => {
     while (!stop && next < n) {
       const p = next++;
       try {
@@ -2882,7 +2670,7 @@ async function runPartitions(
       progress.at(0.5, 0.9, ++done / n);
     }
   };
-  const lanes = [lane((t) => runThreadTask(t) as Promise<PartitionResult>)];
+  const lanes = [lane(runHere)];
   if (thread) lanes.push(lane((t) => thread.run(t) as Promise<PartitionResult>));
   const settled = await Promise.allSettled(lanes);
   for (const s of settled) if (s.status === 'rejected') throw s.reason;
@@ -2973,14 +2761,11 @@ async function diffPartitioned(n: number, partDir: string, ctx: PartitionsContex
       emitPath,
       delPath,
     }),
+    diffPartitionTask,
     () => undefined,
     ctx,
   );
 }
-
-// ---------------------------------------------------------------------------------------------
-// Partitioned path with keyless partitions
-// ---------------------------------------------------------------------------------------------
 
 /**
  * One partition of a file for the keyless partitioned path. The old file's: a file of PRINT_RECORD
@@ -3476,6 +3261,7 @@ async function diffPartitionedKeyless(n: number, partDir: string, ctx: Partition
       emitPath,
       delPath,
     }),
+    diffKeylessPartitionTask,
     (r) => {
       const k = r as KeylessPartitionResult;
       firstDupOldOff = minOffset(firstDupOldOff, k.firstDupOldOff);
@@ -3486,10 +3272,6 @@ async function diffPartitionedKeyless(n: number, partDir: string, ctx: Partition
   if (firstDupOldOff >= 0) c.firstDupOld = await lineAt(oldIn.path, firstDupOldOff);
   if (firstDupNewOff >= 0) c.firstDupNew = await lineAt(newIn.path, firstDupNewOff);
 }
-
-// ---------------------------------------------------------------------------------------------
-// Entry point
-// ---------------------------------------------------------------------------------------------
 
 async function moveInto(tmp: string, dest: string): Promise<void> {
   try {
@@ -3520,31 +3302,6 @@ function validate(opts: DiffOptions): void {
 
 /** Default threads: a second thread only pays (its start-up is ~0.1 s) for inputs at least this big. */
 const THREADS_MIN_BYTES = 64 * 1024 * 1024;
-
-/** Internal knobs (tests use tiny chunks to exercise chunk boundaries). */
-export interface Tuning {
-  /** Read chunk of the scanning passes (default 4 MiB). */
-  chunkSize: number;
-  /** Read chunk when copying output rows (default 1 MiB). */
-  copyChunkSize: number;
-  /** In-memory path: the keyless table first (default), or straight to the KeyTable. */
-  keyless: boolean;
-  /** Bits kept of the two key fingerprint halves (tests force collisions with small masks). */
-  fingerprintMask: [number, number];
-  /** The keyless old-file scan uses the native kernel when it was built (native-kernel.ts). */
-  native: boolean;
-  /** Write buffer per partition file when splitting (0: 32 MiB shared out, 64 KiB to 1 MiB each). */
-  partitionBuffer: number;
-}
-
-const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
-  chunkSize: DEFAULT_CHUNK,
-  copyChunkSize: 1024 * 1024,
-  keyless: true,
-  fingerprintMask: [-1, -1] as [number, number],
-  native: true,
-  partitionBuffer: 0,
-});
 
 /** Runs one diff; see the module comment for the exact semantics. */
 export async function runDiff(opts: DiffOptions): Promise<DiffStats> {
