@@ -1,7 +1,9 @@
-// Worker thread of the diff engine's partitioned path (started by diff-engine.ts): runs the tasks it
-// is sent (split one file into partitions, diff one partition pair) one at a time and replies to each.
+// Worker thread of the diff engine's partitioned paths (started by partitions.ts DiffThread): runs the
+// tasks it is sent (split one file into partitions, diff one partition pair) one at a time and replies
+// to each.
 import { parentPort } from 'node:worker_threads';
-import { runThreadTask, toThreadError, type ThreadReply, type ThreadTask } from './diff-engine.js';
+import { toThreadError, type ThreadReply, type ThreadTask } from './thread-protocol.js';
+import { runThreadTask } from './thread-tasks.js';
 
 const port = parentPort;
 if (!port) throw new Error('diff-thread.worker.ts must run in a worker thread');
