@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import type { CliGroups } from '../../platform/system.js';
-import { DiffInputError, runDiff } from './diff-engine.js';
+import { DiffInputError, runDiff } from './engine/index.js';
 import { generateAllPairs } from './generate.js';
 import { METRICS, findMetric } from './metrics.js';
 

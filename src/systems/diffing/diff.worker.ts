@@ -1,7 +1,7 @@
 // Runs one diff in a worker thread (the event loop of the process serving requests never blocks).
 import path from 'node:path';
 import type { JobContext } from '../../platform/jobs/job-queue.js';
-import { DiffInputError, runDiff, type DiffStats } from './diff-engine.js';
+import { DiffInputError, runDiff, type DiffStats } from './engine/index.js';
 
 export interface DiffJobPayload {
   jobId: number;

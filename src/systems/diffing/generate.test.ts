@@ -13,7 +13,7 @@ import {
   type GeneratedPair,
 } from './generate.js';
 import { findMetric, metricFileStem } from './metrics.js';
-import { runDiff } from './diff-engine.js';
+import { runDiff } from './engine/index.js';
 
 // ---------------------------------------------------------------------------
 // Tiny, obviously-correct reference implementation used to check `expected`.

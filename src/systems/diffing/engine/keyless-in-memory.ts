@@ -8,7 +8,6 @@ import { Progress } from './progress.js';
 import type { Input } from './input.js';
 import type { Sample } from './sample.js';
 import { RowWindow } from './row-window.js';
-import { OFFSET_LIMIT } from './row-prints.js';
 import { FpTable } from './fp-table.js';
 import { RowCheck } from './row-check.js';
 import { FastPath } from './fast-path.js';
@@ -81,7 +80,7 @@ function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer
 }
 
 /**
- * The in-memory path: the keyless table first; if a key fingerprint ever matches a different key
+ * The in-memory path: the keyless table first (when `keyless`: DiffPlan.keylessAllowed); if a key fingerprint ever matches a different key
  * (about 2⁻⁶² per pair of keys, or tests that weaken the fingerprint), the new file comes in another
  * order, or the table outgrows `maxBytes`, the diff starts again on fresh readers (`reopen`) with
  * `fallback` (the KeyTable in memory, or the partitioned path when that does not fit the budget).
@@ -96,15 +95,13 @@ export async function diffInMemory(
   c: Counters,
   progress: Progress,
   tuning: Tuning,
+  keyless: boolean,
   maxBytes: number,
   reopen: (which: 'old' | 'new') => Promise<Input>,
   fallback: (oldIn: Input, newIn: Input) => Promise<void>,
 ): Promise<DiffStats['table']> {
   const headerBytes = outW.written;
-  const win =
-    tuning.keyless && oldIn.size < OFFSET_LIMIT && newIn.size < OFFSET_LIMIT
-      ? RowWindow.open(oldIn.path, oldIn.size)
-      : null;
+  const win = keyless ? RowWindow.open(oldIn.path, oldIn.size) : null;
   if (win !== null) {
     try {
       const t = new FpTable(oldSample.estRows * 1.05 + 16, maxBytes);

@@ -1,11 +1,11 @@
 /**
  * Simple, obviously-correct (and slow) reference implementation of the diff semantics documented in
- * diff-engine.ts, on whole strings. Used by the tests to check the hand-written engine; not for
+ * index.ts, on whole strings. Used by the tests to check the hand-written engine; not for
  * production use.
  */
-import { parseCsvReference, type RefRecord } from '../../platform/csv/testing/reference-parser.js';
-import { valuesEqual } from './engine/compare.js';
-import type { DiffSpec } from './diff-engine.js';
+import { parseCsvReference, type RefRecord } from '../../../../platform/csv/testing/reference-parser.js';
+import { valuesEqual } from '../compare.js';
+import type { DiffSpec } from '../index.js';
 
 export interface RefResult {
   out: string;
