@@ -4,9 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import type { CliGroups } from '../../platform/system.js';
+import { diffSpecFrom, splitKeys, UnknownMetricError } from './diff-spec.js';
 import { DiffInputError, runDiff } from './engine/index.js';
 import { generateAllPairs } from './generate.js';
-import { METRICS, findMetric } from './metrics.js';
+import { METRICS } from './metric-definitions.js';
 
 /** DIFF_MEMORY_MB, as the jobs read it (256 when unset). */
 function memoryMbFromEnv(): number {
@@ -47,25 +48,16 @@ export function diffingCli(groups: CliGroups): void {
           memoryMb?: number;
         },
       ) => {
-        let spec: { keys: string[]; value: string };
-        if (opts.metric) {
-          const metric = findMetric(opts.metric);
-          if (!metric)
-            throw new CliError(
-              `unknown metric "${opts.metric}" (known: ${METRICS.flatMap((m) => [m.id, ...m.aliases]).join(', ')})`,
-            );
-          spec = { keys: metric.keys, value: metric.value };
-        } else if (opts.keys && opts.value) {
-          spec = {
-            keys: opts.keys
-              .split(',')
-              .map((k) => k.trim())
-              .filter(Boolean),
-            value: opts.value,
-          };
-        } else {
-          throw new CliError('give --metric, or --keys and --value');
+        let resolved: ReturnType<typeof diffSpecFrom>;
+        try {
+          const keys = opts.keys === undefined ? undefined : splitKeys(opts.keys);
+          resolved = diffSpecFrom({ metric: opts.metric, keys, value: opts.value });
+        } catch (err) {
+          if (err instanceof UnknownMetricError) throw new CliError(err.message);
+          throw err;
         }
+        if (!resolved) throw new CliError('give --metric, or --keys and --value');
+        const { spec } = resolved;
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-diff-'));
         const outPath = opts.out ? path.resolve(opts.out) : path.join(tmp, 'diff.csv');
         const deletedPath = opts.deleted ? path.resolve(opts.deleted) : path.join(tmp, 'deleted.csv');

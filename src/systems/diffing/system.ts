@@ -1,10 +1,9 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import type { SystemModule } from '../../platform/system.js';
 import { diffingCli } from './cli.js';
 import { generateAllPairs } from './generate.js';
-import { diffJobDefinition } from './jobs.js';
-import { METRICS, metricFileStem } from './metrics.js';
+import { diffJobDefinition } from './diff-job.js';
+import { METRICS, metricFiles } from './metric-definitions.js';
 import { diffingMigrations } from './migrations/index.js';
 import { diffingRoutes } from './routes.js';
 import { createDiffingService } from './service.js';
@@ -21,9 +20,10 @@ export const diffingSystem: SystemModule = {
   jobs: (platform) => [diffJobDefinition(platform)],
   async loadDemo(platform) {
     const dir = platform.config.diffingDataDir;
-    const present = METRICS.every((m) =>
-      ['old', 'new'].every((w) => fs.existsSync(path.join(dir, `${metricFileStem(m)}_${w}.csv`))),
-    );
+    const present = METRICS.every((m) => {
+      const files = metricFiles(m, dir);
+      return fs.existsSync(files.old) && fs.existsSync(files.new);
+    });
     if (present) return;
     await generateAllPairs({ rows: DEMO_ROWS, outDir: dir });
     platform.log.info(`diffing: wrote demo export pairs (${DEMO_ROWS} rows each) to ${dir}`);

@@ -2,6 +2,7 @@
 // with errors that name the file and the line; and rows copied from it by offset into an output.
 import { BufferedWriter } from '../../../platform/csv/buffered-writer.js';
 import { CsvReader, CsvSyntaxError, END, NEED_MORE, RECORD } from '../../../platform/csv/csv-reader.js';
+import { matchColumns } from '../../../platform/csv/header-line.js';
 import { DiffInputError, type DiffSpec } from './types.js';
 import { Progress } from './progress.js';
 
@@ -80,18 +81,16 @@ export async function openInput(
     if (r === END) throw inputError(partial, 1, 'file is empty (no header line)');
     const names = rd.fieldValues();
     const find = (name: string, what: string): number => {
-      const i = names.indexOf(name);
-      if (i < 0) {
+      const m = matchColumns(names, [name]);
+      if (m.ok) return m.indexes[0] as number;
+      if (m.missing.length > 0) {
         throw inputError(
           partial,
           rd.line,
           `missing ${what} column '${name}' in header (columns: ${names.join(', ')})`,
         );
       }
-      if (names.indexOf(name, i + 1) >= 0) {
-        throw inputError(partial, rd.line, `${what} column '${name}' appears more than once in the header`);
-      }
-      return i;
+      throw inputError(partial, rd.line, `${what} column '${name}' appears more than once in the header`);
     };
     const keyCols = Int32Array.from(spec.keys.map((k) => find(k, 'key')));
     const valCol = find(spec.value, 'value');

@@ -64,13 +64,22 @@ export class DiffInputError extends Error {
   readonly reason: string;
 
   constructor(file: 'old' | 'new', path: string, line: number, reason: string) {
-    super(`${file} file ${path}${line > 0 ? `, line ${line}` : ''}: ${reason}`);
+    super(describeInputError(file, path, line, reason));
     this.name = 'DiffInputError';
     this.file = file;
     this.path = path;
     this.line = line;
     this.reason = reason;
   }
+
+  /** The message with the file called `name` instead of its path (an upload's own file name). */
+  describe(name: string): string {
+    return describeInputError(this.file, name, this.line, this.reason);
+  }
+}
+
+function describeInputError(file: 'old' | 'new', name: string, line: number, reason: string): string {
+  return `${file} file ${name}${line > 0 ? `, line ${line}` : ''}: ${reason}`;
 }
 
 export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { METRICS, findMetric, metricFileStem } from './metrics.js';
+import path from 'node:path';
+import { METRICS, findMetric, metricFileStem, metricFiles } from './metric-definitions.js';
 
 describe('metrics', () => {
   it('defines revenue and c-revenue with their key columns and value column', () => {
@@ -33,5 +34,17 @@ describe('metrics', () => {
 
   it('file stem writes - as _', () => {
     expect(METRICS.map(metricFileStem)).toEqual(['revenue', 'c_revenue']);
+  });
+
+  it('names the two export files of a metric in a directory', () => {
+    const cRevenue = findMetric('c-revenue')!;
+    expect(metricFiles(cRevenue, '/data')).toEqual({
+      old: path.join('/data', 'c_revenue_old.csv'),
+      new: path.join('/data', 'c_revenue_new.csv'),
+    });
+  });
+
+  it("lists every key and value column among the export's columns", () => {
+    for (const m of METRICS) for (const c of [...m.keys, m.value]) expect(m.columns).toContain(c);
   });
 });

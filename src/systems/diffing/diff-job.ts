@@ -1,19 +1,44 @@
-// The diffing job: the work runs in a worker thread (diff.worker.ts); these hooks keep the job's row
-// current, in whichever process runs it, so every app instance answers polls from the database.
+// The diffing job's contract: its name, what it is given and what it returns; the work runs in a
+// worker thread (diff-job.worker.ts), and these hooks keep the job's row current, in whichever
+// process runs it, so every app instance answers polls from the database.
 import { defineJob, type JobDefinition } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
-import type { DiffJobPayload, DiffJobResult } from './diff.worker.js';
+import type { DiffStats } from './engine/index.js';
 import { updateJob, updateProgress } from './repository.js';
 import type { DiffingDb } from './tables.js';
 
 export const DIFF_JOB = 'diffing.diff';
+
+export interface DiffJobPayload {
+  jobId: number;
+  /** Absolute paths, or artifact keys when `inputsAreArtifacts`. */
+  oldInput: string;
+  newInput: string;
+  inputsAreArtifacts: boolean;
+  /** Display names of the inputs (an upload's own file names), used in error messages. */
+  oldName?: string;
+  newName?: string;
+  keys: string[];
+  value: string;
+  memoryBudgetBytes: number;
+}
+
+/** `inputError` instead of stats: the input is bad, so retrying cannot help (the job fails at once). */
+export type DiffJobResult = DiffJobSuccess | { inputError: string };
+
+export interface DiffJobSuccess {
+  stats: DiffStats;
+  durationMs: number;
+  /** Peak resident memory of the process running the job, sampled while it ran. */
+  peakMemoryBytes: number;
+}
 
 export function diffJobDefinition(platform: Platform): JobDefinition<DiffJobPayload, DiffJobResult> {
   const db = platform.db as DiffingDb;
   const now = () => platform.clock.now().toISOString();
   return defineJob<DiffJobPayload, DiffJobResult>({
     name: DIFF_JOB,
-    workerModule: new URL('./diff.worker.js', import.meta.url),
+    workerModule: new URL('./diff-job.worker.js', import.meta.url),
     maxAttempts: 3,
     async onStart(payload, info) {
       await updateJob(db, payload.jobId, {

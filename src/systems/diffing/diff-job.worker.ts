@@ -1,34 +1,10 @@
-// Runs one diff in a worker thread (the event loop of the process serving requests never blocks).
+// The diffing job's thread entry: runs one diff in a worker thread (the event loop of the process
+// serving requests never blocks). The job's contract is diff-job.ts.
 import path from 'node:path';
 import type { JobContext } from '../../platform/jobs/job-queue.js';
-import { DiffInputError, runDiff, type DiffStats } from './engine/index.js';
-
-export interface DiffJobPayload {
-  jobId: number;
-  /** Absolute paths, or artifact keys when `inputsAreArtifacts`. */
-  oldInput: string;
-  newInput: string;
-  inputsAreArtifacts: boolean;
-  /** Display names of the inputs (an upload's own file names), used in error messages. */
-  oldName?: string;
-  newName?: string;
-  keys: string[];
-  value: string;
-  memoryBudgetBytes: number;
-}
-
-/** `inputError` instead of stats: the input is bad, so retrying cannot help (the job fails at once). */
-export type DiffJobResult = DiffJobSuccess | { inputError: string };
-
-export interface DiffJobSuccess {
-  stats: DiffStats;
-  durationMs: number;
-  /** Peak resident memory of the process running the job, sampled while it ran. */
-  peakMemoryBytes: number;
-}
-
-export const diffArtifactKey = (jobId: number) => `diffing/${jobId}/diff.csv`;
-export const deletedArtifactKey = (jobId: number) => `diffing/${jobId}/deleted.csv`;
+import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
+import type { DiffJobPayload, DiffJobResult } from './diff-job.js';
+import { DiffInputError, runDiff } from './engine/index.js';
 
 export default async function run(payload: DiffJobPayload, ctx: JobContext): Promise<DiffJobResult> {
   const { artifacts } = ctx;
@@ -60,9 +36,8 @@ export default async function run(payload: DiffJobPayload, ctx: JobContext): Pro
     if (err instanceof DiffInputError) {
       // Named by file name, not server path: the message is shown to API users. An upload is stored
       // as old.csv/new.csv, so its own name is the one the user knows.
-      const where = err.line > 0 ? `, line ${err.line}` : '';
       const name = (err.file === 'old' ? payload.oldName : payload.newName) ?? path.basename(err.path);
-      return { inputError: `${err.file} file ${name}${where}: ${err.reason}` };
+      return { inputError: err.describe(name) };
     }
     throw err;
   } finally {
