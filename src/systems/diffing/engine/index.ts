@@ -7,12 +7,14 @@
  * the targets are ~1 s and < 200 MB RSS for 1.1M rows (and faster than DuckDB), bounded memory
  * (< 400 MB) at any size. Therefore: no CSV library and no per-row strings on the hot path. Files
  * are read in 4 MiB chunks and scanned byte by byte (platform/csv/csv-reader.ts); only key and value
- * fields are touched; values are compared as bytes first and parsed only when the bytes differ (compare.ts).
+ * fields are touched; values are compared as bytes first and parsed only when the bytes differ
+ * (compare.ts).
  * In memory the old file's keys are not stored (fp-table.ts, "keyless"): each old row leaves a 62-bit
  * fingerprint of its key (key-fingerprint.ts), its offset and its length; a fingerprint match is
- * checked by reading the row again (row-window.ts, row-check.ts; keyless-steps.ts), and anything that cannot be settled that
- * way (a collision, a new file in another order) redoes the diff with the KeyTable, which stores
- * the keys (dictionary-encoded) and values in an arena (key-table.ts, keys-in-memory.ts).
+ * checked by reading the row again (row-window.ts, row-check.ts; keyless-steps.ts), and anything
+ * that cannot be settled that way (a collision, a new file in another order) redoes the diff with
+ * the KeyTable, which stores the keys (dictionary-encoded) and values in an arena (key-table.ts,
+ * keys-in-memory.ts).
  * Re-exports mostly repeat the old rows byte for byte, in the same order: when both files have the
  * same header, a new row is first compared with the raw bytes of the old row the table predicts
  * (the entry after the last one matched), read from the old file a second time; equal bytes mean
