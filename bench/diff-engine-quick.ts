@@ -14,8 +14,8 @@
 import { seededRandom } from '../src/platform/random.js';
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { runDiff } from '../src/systems/diffing/diff-engine.js';
-import { findMetric } from '../src/systems/diffing/metrics.js';
+import { runDiff } from '../src/systems/diffing/engine/index.js';
+import { findMetric } from '../src/systems/diffing/metric-definitions.js';
 
 const FIELDS: [string, string, string[]][] = [
   [

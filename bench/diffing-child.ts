@@ -87,8 +87,8 @@ async function runEngine(
 ): Promise<Omit<ChildResult, 'peakRssMiB'>> {
   // The compiled engine (dist/, as `quintet` runs it; `npm run bench:diffing` builds it first):
   // from sources, its worker thread would compile TypeScript with tsx at every start.
-  const engine = '../dist/systems/diffing/diff-engine.js';
-  const { runDiff } = (await import(engine)) as typeof import('../src/systems/diffing/diff-engine.js');
+  const engine = '../dist/systems/diffing/engine/index.js';
+  const { runDiff } = (await import(engine)) as typeof import('../src/systems/diffing/engine/index.js');
   await mkdir(job.tmpDir, { recursive: true });
   const t0 = performance.now();
   const stats = await runDiff({

@@ -1,5 +1,5 @@
 // `npm install` step: builds the diff engine's native kernel (native/diff-kernel.cc, see
-// src/systems/diffing/native-kernel.ts) with the node-gyp that npm bundles. Optional: without a C++
+// src/systems/diffing/engine/native-kernel.ts) with the node-gyp that npm bundles. Optional: without a C++
 // compiler (or with QUINTET_NATIVE=0) the engine does the same work in JavaScript, only slower.
 import { spawnSync } from 'node:child_process';
 import { dirname } from 'node:path';

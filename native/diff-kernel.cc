@@ -1,11 +1,11 @@
-// Native kernel of the diff engine (src/systems/diffing/native-kernel.ts): the old-file scan of the
+// Native kernel of the diff engine (src/systems/diffing/engine/native-kernel.ts): the old-file scan of the
 // keyless table, the engine's hottest loop (every row of the old file is split into fields and its key
 // fingerprinted), the inserts of those fingerprints into the table's slots, the new file's fast
 // path (runs of rows byte-identical to their predicted old row), and the copy of the new file's rows
 // into their partitions when the diff is partitioned (scatterRows). Hand-written in C++ because measured speed demands it: the same loop in JavaScript
 // costs ~300 ns per row, and the issue asks the engine to beat DuckDB, a native engine.
 //
-// It does exactly what diff-engine.ts scanOldKeyless does with CsvReader.next + KeyFingerprint.of
+// It does exactly what keyless-steps.ts scanPrints does with CsvReader.next + KeyFingerprint.of
 // for the plain records — one physical line, LF or CRLF terminated, quoted fields allowed, the right
 // number of fields — and stops ("bails") at any other record (a bare CR, a newline inside quotes, a
 // ragged row, an unterminated quote) so that the JavaScript code reads that one record, with its
@@ -35,7 +35,7 @@ const uint8_t COMMA = 44;
 const uint8_t LF = 10;
 const uint8_t CR = 13;
 
-// FpTable.flags bits (diff-engine.ts).
+// FpTable.flags bits (row-prints.ts).
 const uint8_t F_STATUS = 3;    // ST_* in the low two bits
 const uint8_t ST_UNCHANGED = 1;
 const uint8_t F_ONE_LINE = 4;  // the reference row is one physical line
@@ -126,7 +126,7 @@ struct Print {
   }
 };
 
-// The unquoted content of a quoted field src[0, n) (src[0] is '"'), as csv-scan.ts unquoteInto.
+// The unquoted content of a quoted field src[0, n) (src[0] is '"'), as src/platform/csv/fields.ts unquoteInto.
 inline uint32_t unquote(const uint8_t* src, uint32_t n, uint8_t* dst) {
   uint32_t j = 1;
   uint32_t d = 0;
@@ -470,7 +470,7 @@ const int M_OTHER = 2;      // no prediction, or the bytes differ
 
 // matchRows(buf, pos, end, eof, win, winBase, winLen, offLo, offHi, len, flags, count, idx, line,
 //           state)
-// The fast path of diff-engine.ts (FastPath.take on the keyless table) for a run of rows: while the
+// The fast path of fast-path.ts (FastPath.take on the keyless table) for a run of rows: while the
 // new file's next record (buf[pos..], on line `line`) is byte for byte the one-line old row of
 // entry idx (< count; bytes in win, whose win[0] is old-file offset
 // winBase and which holds winLen bytes) followed by a terminator, marks the entry seen and unchanged
@@ -571,7 +571,7 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
 
 // scatterRows(src, base, h2, offLo, offHi, len, from, count, nParts, dst, regionSize, fill, partPos,
 //             offs, offsRegion, offsFill, state)
-// The keyless partitioned path's split of the new file (diff-engine.ts splitKeyless): rows
+// The keyless partitioned path's split of the new file (keyless-partitioned.ts splitKeyless): rows
 // [from, count) of a scan batch (RowPrints arrays; their bytes in src, src[0] being file offset
 // base) go to their partition (top bits of h2 scaled to nParts): the row's bytes and a '\n' are
 // appended to the partition's region of dst (region p: dst[p * regionSize, +regionSize), fill[p]

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMetric } from '../../src/systems/diffing/metrics.js';
+import { findMetric } from '../../src/systems/diffing/metric-definitions.js';
 import { METRIC_LAYOUTS } from '../../src/systems/diffing/generate.js';
 import { hasChromium, startBrowserApp, type BrowserApp } from '../support/browser.js';
 

@@ -1,7 +1,7 @@
 // Reads a CSV file's header line in the browser, with the dialect of the server's scanner
-// (src/systems/diffing/csv-scan.ts): ',' between fields, '\n', '\r\n' or '\r' after a record, a field
+// (src/platform/csv/csv-reader.ts): ',' between fields, '\n', '\r\n' or '\r' after a record, a field
 // that starts with '"' is quoted ('""' is one quote, ',' and line breaks are data), a UTF-8 BOM skipped.
-import { HEADER_BYTES, parseFirstRecord } from '../../src/systems/diffing/csv-header.js';
+import { HEADER_BYTES, parseFirstRecord } from '../../src/platform/csv/header-line.js';
 
 export type HeaderResult = { ok: true; columns: string[] } | { ok: false; error: string };
 

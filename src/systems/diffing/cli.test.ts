@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { C_REVENUE_HEADER, REVENUE_HEADER, csvText, writeCsv } from '../../../test/support/diffing.js';
 import { buildCli } from '../../main.js';
-import { parseCsvReference } from './diff-reference.js';
-import { METRICS } from './metrics.js';
+import { parseCsvReference } from '../../platform/csv/testing/reference-parser.js';
+import { METRICS } from './metric-definitions.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-diff-cli-'));

@@ -1,12 +1,11 @@
-// `quintet diff`, `quintet seed diffing`: the same engine the jobs run, from the command line.
+// `quintet diff`, `quintet seed diffing`: the same engine the jobs run, from the command line. The
+// declarations load only the metric list; each action imports the engine or the generator it uses.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import type { CliContext } from '../../platform/system.js';
-import { DiffInputError, runDiff } from './diff-engine.js';
-import { generateAllPairs } from './generate.js';
-import { METRICS, findMetric } from './metrics.js';
+import { METRICS } from './metric-definitions.js';
 import { DEFAULT_DIFF_MEMORY_MB, diffingSettings } from './settings.js';
 
 export function declareDiffingCli({ root, group, config }: CliContext): void {
@@ -38,27 +37,20 @@ export function declareDiffingCli({ root, group, config }: CliContext): void {
           memoryMb?: number;
         },
       ) => {
+        const [{ diffSpecFrom, splitKeys, UnknownMetricError }, { DiffInputError, runDiff }] =
+          await Promise.all([import('./diff-spec.js'), import('./engine/index.js')]);
         // The same parsed config as the server's, so DIFF_MEMORY_MB means the same everywhere.
         const { memoryBytes } = diffingSettings(config());
-        let spec: { keys: string[]; value: string };
-        if (opts.metric) {
-          const metric = findMetric(opts.metric);
-          if (!metric)
-            throw new CliError(
-              `unknown metric "${opts.metric}" (known: ${METRICS.flatMap((m) => [m.id, ...m.aliases]).join(', ')})`,
-            );
-          spec = { keys: metric.keys, value: metric.value };
-        } else if (opts.keys && opts.value) {
-          spec = {
-            keys: opts.keys
-              .split(',')
-              .map((k) => k.trim())
-              .filter(Boolean),
-            value: opts.value,
-          };
-        } else {
-          throw new CliError('give --metric, or --keys and --value');
+        let resolved: ReturnType<typeof diffSpecFrom>;
+        try {
+          const keys = opts.keys === undefined ? undefined : splitKeys(opts.keys);
+          resolved = diffSpecFrom({ metric: opts.metric, keys, value: opts.value });
+        } catch (err) {
+          if (err instanceof UnknownMetricError) throw new CliError(err.message);
+          throw err;
         }
+        if (!resolved) throw new CliError('give --metric, or --keys and --value');
+        const { spec } = resolved;
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-diff-'));
         const outPath = opts.out ? path.resolve(opts.out) : path.join(tmp, 'diff.csv');
         const deletedPath = opts.deleted ? path.resolve(opts.deleted) : path.join(tmp, 'deleted.csv');
@@ -110,6 +102,7 @@ export function declareDiffingCli({ root, group, config }: CliContext): void {
     .requiredOption('--out <dir>', 'directory to write to')
     .option('--seed <n>', 'random seed', positiveInt('--seed'))
     .action(async (opts: { rows: number; out: string; seed?: number }) => {
+      const { generateAllPairs } = await import('./generate.js');
       const bar = progressBar('generating', 100);
       const pairs = await generateAllPairs({
         rows: opts.rows,

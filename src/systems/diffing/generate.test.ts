@@ -4,16 +4,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   METRIC_LAYOUTS,
-  csvField,
   generateAllPairs,
   generateDiffPair,
-  isClose,
   mulberry32,
   type GeneratedMetric,
   type GeneratedPair,
 } from './generate.js';
-import { findMetric, metricFileStem } from './metrics.js';
-import { runDiff } from './diff-engine.js';
+import { findMetric, metricFileStem } from './metric-definitions.js';
+import { csvField } from '../../platform/csv/csv-writer.js';
+import { isClose, runDiff } from './engine/index.js';
 
 // ---------------------------------------------------------------------------
 // Tiny, obviously-correct reference implementation used to check `expected`.

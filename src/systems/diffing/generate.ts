@@ -28,44 +28,33 @@
  *    restated much more often.
  * Keys are unique within each file by construction.
  */
-import { seededRandom } from '../../platform/random.js';
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { csvField } from '../../platform/csv/csv-writer.js';
+import { seededRandom } from '../../platform/random.js';
+import { metricOrThrow } from './diff-spec.js';
+import { isClose } from './engine/index.js';
+import { METRICS, metricFileStem, metricFiles } from './metric-definitions.js';
 
 export type GeneratedMetric = 'revenue' | 'c-revenue';
 
 export interface MetricLayout {
   /** file stem used for `<stem>_old.csv` / `<stem>_new.csv` */
-  stem: 'revenue' | 'c_revenue';
+  stem: string;
   columns: readonly string[];
   keys: readonly string[];
   value: string;
 }
 
+function layoutOf(id: GeneratedMetric): MetricLayout {
+  const m = METRICS.find((d) => d.id === id);
+  if (!m) throw new Error(`no metric definition for ${id}`);
+  return { stem: metricFileStem(m), columns: m.columns, keys: m.keys, value: m.value };
+}
+
+/** The generated metrics' layouts, as metric-definitions.ts declares them. */
 export const METRIC_LAYOUTS: Readonly<Record<GeneratedMetric, MetricLayout>> = {
-  revenue: {
-    stem: 'revenue',
-    columns: ['date', 'segment_field', 'segment_name', 'segment_value', 'segment_value_id', 'stat', 'value'],
-    keys: ['date', 'segment_field', 'segment_value_id', 'stat'],
-    value: 'value',
-  },
-  'c-revenue': {
-    stem: 'c_revenue',
-    columns: [
-      'cohort',
-      'cohort_id',
-      'month_date',
-      'month_nth',
-      'segment_field',
-      'segment_name',
-      'segment_value',
-      'segment_value_id',
-      'stat',
-      'value',
-    ],
-    keys: ['cohort', 'cohort_id', 'month_nth', 'segment_field', 'segment_value_id', 'stat'],
-    value: 'value',
-  },
+  revenue: layoutOf('revenue'),
+  'c-revenue': layoutOf('c-revenue'),
 };
 
 export interface GenerateDiffPairOptions {
@@ -96,24 +85,9 @@ export interface GeneratedPair {
 }
 
 export const DEFAULT_SEED = 42;
-/** Relative tolerance of the diff (math.isclose semantics, abs_tol = 0). */
-export const REL_TOL = 1e-9;
-
-/** Python's math.isclose(a, b, rel_tol=REL_TOL, abs_tol=0). */
-export function isClose(a: number, b: number, relTol = REL_TOL): boolean {
-  if (a === b) return true;
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-  const diff = Math.abs(a - b);
-  return diff <= relTol * Math.abs(b) || diff <= relTol * Math.abs(a);
-}
 
 /** The platform's seeded PRNG (mulberry32), under the name the tests know. */
 export const mulberry32 = seededRandom;
-
-/** RFC 4180 field quoting (only when needed). */
-export function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 // ---------------------------------------------------------------------------
 // Buffered writer: rows are encoded straight into a reusable multi-MB Buffer
@@ -443,8 +417,8 @@ async function generateCRevenue(b: PairBuilder, rows: number, report: (f: number
 }
 
 export function pairPaths(metric: GeneratedMetric, outDir: string): { oldPath: string; newPath: string } {
-  const stem = METRIC_LAYOUTS[metric].stem;
-  return { oldPath: join(outDir, `${stem}_old.csv`), newPath: join(outDir, `${stem}_new.csv`) };
+  const files = metricFiles(metricOrThrow(metric), outDir);
+  return { oldPath: files.old, newPath: files.new };
 }
 
 /** Write `<stem>_old.csv` and `<stem>_new.csv` for one metric into `outDir`. */

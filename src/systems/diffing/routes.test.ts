@@ -18,9 +18,9 @@ import { fixedClock } from '../../platform/clock.js';
 import { systemJobs } from '../../platform/system.js';
 import { diffingSettings } from './settings.js';
 import { diffingSystem } from './system.js';
-import { diffArtifactKey, deletedArtifactKey, type DiffJobPayload } from './diff.worker.js';
-import { diffJobDefinition } from './jobs.js';
-import { METRICS } from './metrics.js';
+import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
+import { diffJobDefinition, type DiffJobPayload } from './diff-job.js';
+import { METRICS } from './metric-definitions.js';
 import { createDiffingService, type DiffJobView } from './service.js';
 
 const NOW = '2026-03-10T12:00:00.000Z';

@@ -1,13 +1,11 @@
 // HTTP routes of the diffing system: the seed's API exactly, plus uploads, listing and the page.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
-import { ArtifactNotFoundError, type ArtifactWriter } from '../../platform/storage/artifact-store.js';
+import { ArtifactNotFoundError } from '../../platform/storage/artifact-store.js';
+import type { DiffingService, DiffJobView } from './service.js';
 import type { DiffingSettings } from './settings.js';
-import { DiffRequestError, type DiffingService, type DiffJobView } from './service.js';
+import { receiveUpload, uploadLimits } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
@@ -67,10 +65,6 @@ function parseId(raw: string): number | undefined {
   return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : undefined;
 }
 
-/** The text fields of an upload; the files are "old" and "new". */
-const SPEC_FIELDS = new Set(['metric', 'keys', 'value']);
-const PART_LIMIT_ERRORS = new Set(['FST_FILES_LIMIT', 'FST_FIELDS_LIMIT', 'FST_PARTS_LIMIT']);
-
 const RETENTION_SWEEP_MS = 60 * 60 * 1000;
 
 export async function diffingRoutes(
@@ -79,10 +73,7 @@ export async function diffingRoutes(
   settings: DiffingSettings,
   service: DiffingService,
 ): Promise<void> {
-  await app.register(fastifyMultipart, {
-    // A third file is let through to be refused by name ("unexpected file field", "sent twice").
-    limits: { fileSize: settings.uploadMaxBytes, files: 3, fields: 10, fieldSize: 10_000, parts: 13 },
-  });
+  await app.register(fastifyMultipart, { limits: uploadLimits(settings.uploadMaxBytes) });
 
   // Retention: finished jobs and their files go after JOB_RETENTION_DAYS.
   const sweep = () => {
@@ -254,81 +245,13 @@ export async function diffingRoutes(
     async (request, reply) => {
       if (!request.isMultipart())
         return reply.status(400).send({ error: 'send multipart/form-data with files "old" and "new"' });
-      const uploadId = crypto.randomUUID();
-      const writers = new Map<'old' | 'new', { writer: ArtifactWriter; name: string }>();
-      const fields: Record<string, string> = {};
-      let committed = false;
-      try {
-        for await (const part of request.parts()) {
-          if (part.type === 'file') {
-            const which = part.fieldname;
-            if (which !== 'old' && which !== 'new') {
-              part.file.resume();
-              throw new DiffRequestError(`unexpected file field "${which}" (send "old" and "new")`);
-            }
-            if (writers.has(which)) throw new DiffRequestError(`file "${which}" was sent twice`);
-            const writer = await platform.artifacts.writer(`diffing/uploads/${uploadId}/${which}.csv`);
-            writers.set(which, { writer, name: part.filename || `${which}.csv` });
-            // Streamed to disk: an upload is never held whole in memory.
-            await pipeline(part.file, fs.createWriteStream(writer.path));
-            if (part.file.truncated) {
-              throw new DiffRequestError(
-                `file "${which}" is larger than ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
-                'too_large',
-              );
-            }
-          } else {
-            if (!SPEC_FIELDS.has(part.fieldname)) {
-              throw new DiffRequestError(
-                `unexpected field "${part.fieldname}" (send "metric", or "keys" and "value")`,
-              );
-            }
-            fields[part.fieldname] = String(part.value);
-          }
-        }
-        const oldFile = writers.get('old');
-        const newFile = writers.get('new');
-        const missing = [!oldFile && '"old"', !newFile && '"new"'].filter(Boolean);
-        if (missing.length) throw new DiffRequestError(`missing file ${missing.join(' and ')}`);
-        await oldFile!.writer.commit();
-        await newFile!.writer.commit();
-        committed = true;
-        const keys = fields.keys
-          ?.split(',')
-          .map((k) => k.trim())
-          .filter(Boolean);
-        const job = await service.createUploadJob(
-          {
-            oldKey: oldFile!.writer.key,
-            newKey: newFile!.writer.key,
-            oldName: oldFile!.name,
-            newName: newFile!.name,
-          },
-          { metric: fields.metric?.trim() || undefined, keys, value: fields.value?.trim() || undefined },
-        );
-        return reply.status(201).send({ job_id: job.job_id });
-      } catch (err) {
-        for (const { writer } of writers.values()) await writer.abort();
-        if (committed) await platform.artifacts.remove(`diffing/uploads/${uploadId}`);
-        // More parts than a request of this API has: a malformed request, not a too large one.
-        if (
-          err instanceof Error &&
-          'code' in err &&
-          typeof err.code === 'string' &&
-          PART_LIMIT_ERRORS.has(err.code)
-        ) {
-          throw new DiffRequestError(
-            'too many parts: send the files "old" and "new" with "metric", or "keys" and "value"',
-          );
-        }
-        if (err instanceof Error && 'code' in err && err.code === 'FST_REQ_FILE_TOO_LARGE') {
-          throw new DiffRequestError(
-            `a file is larger than ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB (DIFF_UPLOAD_MAX_MB)`,
-            'too_large',
-          );
-        }
+      const upload = await receiveUpload(request, platform.artifacts, settings.uploadMaxBytes);
+      // A request the service refuses (an unknown metric, a missing column) leaves no files behind.
+      const job = await service.createUploadJob(upload.inputs, upload.spec).catch(async (err: unknown) => {
+        await upload.remove();
         throw err;
-      }
+      });
+      return reply.status(201).send({ job_id: job.job_id });
     },
   );
 

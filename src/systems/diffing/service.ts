@@ -7,13 +7,14 @@ import { DomainError, type ErrorKind } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ArtifactStore } from '../../platform/storage/artifact-store.js';
-import { readHeader } from './header.js';
-import { DIFF_JOB } from './jobs.js';
-import { METRICS, findMetric, metricFileStem, type MetricDefinition } from './metrics.js';
+import { matchColumns, readCsvHeader } from '../../platform/csv/index.js';
+import { deletedArtifactKey, diffArtifactKey, jobArtifactsKey, uploadOfFileKey } from './artifact-keys.js';
+import { DIFF_JOB, type DiffJobPayload } from './diff-job.js';
+import { diffSpecFrom, metricOrThrow, UnknownMetricError, type DiffRequest } from './diff-spec.js';
+import { METRICS, metricFiles, type MetricDefinition } from './metric-definitions.js';
 import { deleteJobs, findJob, finishedBefore, insertJob, recentJobs, type DiffJobRow } from './repository.js';
 import type { DiffingSettings } from './settings.js';
 import type { DiffJobStatus, DiffingDb } from './tables.js';
-import { deletedArtifactKey, diffArtifactKey, type DiffJobPayload } from './diff.worker.js';
 
 /** A job as every API shows it. */
 export interface DiffJobView {
@@ -56,6 +57,16 @@ export interface MetricView {
 export class DiffRequestError extends DomainError {
   constructor(message: string, kind: ErrorKind = 'bad_input') {
     super(kind, message);
+  }
+}
+
+/** A metric name no metric has, as a request error. */
+function asRequestError<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof UnknownMetricError) throw new DiffRequestError(err.message);
+    throw err;
   }
 }
 
@@ -109,11 +120,7 @@ export class DiffingService {
   ) {}
 
   metricFiles(metric: MetricDefinition): { old: string; new: string } {
-    const stem = metricFileStem(metric);
-    return {
-      old: path.join(this.options.dataDir, `${stem}_old.csv`),
-      new: path.join(this.options.dataDir, `${stem}_new.csv`),
-    };
+    return metricFiles(metric, this.options.dataDir);
   }
 
   listMetrics(): MetricView[] {
@@ -134,12 +141,7 @@ export class DiffingService {
   }
 
   resolveMetric(id: string): MetricDefinition {
-    const metric = findMetric(id);
-    if (!metric) {
-      const known = METRICS.flatMap((m) => [m.id, ...m.aliases]).join(', ');
-      throw new DiffRequestError(`unknown metric "${id}" (known: ${known})`);
-    }
-    return metric;
+    return asRequestError(() => metricOrThrow(id));
   }
 
   /** The seed's API: diff `<metric>_old.csv` against `<metric>_new.csv` from the data directory. */
@@ -173,25 +175,15 @@ export class DiffingService {
   }
 
   /** A diff of two uploaded files (already committed to the artifact store). */
-  async createUploadJob(
-    inputs: UploadedInputs,
-    spec: { metric?: string; keys?: string[]; value?: string },
-  ): Promise<DiffJobView> {
-    let metric: MetricDefinition | undefined;
-    let keys: string[];
-    let value: string;
-    if (spec.metric) {
-      metric = this.resolveMetric(spec.metric);
-      keys = metric.keys;
-      value = metric.value;
-    } else if (spec.keys?.length && spec.value) {
-      keys = spec.keys;
-      value = spec.value;
-    } else {
+  async createUploadJob(inputs: UploadedInputs, request: DiffRequest): Promise<DiffJobView> {
+    const resolved = asRequestError(() => diffSpecFrom(request));
+    if (!resolved) {
       throw new DiffRequestError(
         'give either "metric" or both "keys" (comma-separated column names) and "value"',
       );
     }
+    const { metric } = resolved;
+    const { keys, value } = resolved.spec;
     await this.checkColumns(
       this.artifacts.pathOf(inputs.oldKey),
       this.artifacts.pathOf(inputs.newKey),
@@ -225,9 +217,10 @@ export class DiffingService {
       [oldPath, oldName, 'old'],
       [newPath, newName, 'new'],
     ] as const) {
-      const header = await readHeader(file);
+      const header = await readCsvHeader(file);
       if (header === undefined) throw new DiffRequestError(`${which} file ${name} is empty`);
-      const missing = [...keys, value].filter((c) => !header.includes(c));
+      const match = matchColumns(header, [...keys, value]);
+      const missing = match.ok ? [] : match.missing;
       if (missing.length) {
         throw new DiffRequestError(
           `${which} file ${name} has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')} (its header: ${header.join(',')})`,
@@ -306,8 +299,8 @@ export class DiffingService {
     ).toISOString();
     const rows = await finishedBefore(this.db, cutoff);
     for (const row of rows) {
-      await this.artifacts.remove(`diffing/${row.id}`);
-      if (row.source === 'upload') await this.artifacts.remove(path.posix.dirname(row.old_input));
+      await this.artifacts.remove(jobArtifactsKey(row.id));
+      if (row.source === 'upload') await this.artifacts.remove(uploadOfFileKey(row.old_input));
     }
     await deleteJobs(
       this.db,

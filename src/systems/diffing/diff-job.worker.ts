@@ -1,0 +1,46 @@
+// The diffing job's thread entry: runs one diff in a worker thread (the event loop of the process
+// serving requests never blocks). The job's contract is diff-job.ts.
+import path from 'node:path';
+import type { JobContext } from '../../platform/jobs/job-queue.js';
+import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
+import type { DiffJobPayload, DiffJobResult } from './diff-job.js';
+import { DiffInputError, runDiff } from './engine/index.js';
+
+export default async function run(payload: DiffJobPayload, ctx: JobContext): Promise<DiffJobResult> {
+  const { artifacts } = ctx;
+  const input = (ref: string) => (payload.inputsAreArtifacts ? artifacts.pathOf(ref) : ref);
+  const diff = await artifacts.writer(diffArtifactKey(payload.jobId));
+  const deleted = await artifacts.writer(deletedArtifactKey(payload.jobId));
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  }, 50);
+  const started = performance.now();
+  try {
+    const stats = await runDiff({
+      oldPath: input(payload.oldInput),
+      newPath: input(payload.newInput),
+      outPath: diff.path,
+      deletedPath: deleted.path,
+      spec: { keys: payload.keys, value: payload.value },
+      memoryBudgetBytes: payload.memoryBudgetBytes,
+      onProgress: (fraction) => ctx.progress(Math.min(99, Math.floor(fraction * 100))),
+    });
+    // Both results appear only once both are complete.
+    await deleted.commit();
+    await diff.commit();
+    peak = Math.max(peak, process.memoryUsage.rss());
+    return { stats, durationMs: Math.round(performance.now() - started), peakMemoryBytes: peak };
+  } catch (err) {
+    await Promise.all([diff.abort(), deleted.abort()]);
+    if (err instanceof DiffInputError) {
+      // Named by file name, not server path: the message is shown to API users. An upload is stored
+      // as old.csv/new.csv, so its own name is the one the user knows.
+      const name = (err.file === 'old' ? payload.oldName : payload.newName) ?? path.basename(err.path);
+      return { inputError: err.describe(name) };
+    }
+    throw err;
+  } finally {
+    clearInterval(sampler);
+  }
+}

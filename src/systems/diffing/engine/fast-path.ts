@@ -1,0 +1,111 @@
+// The new-file fast path: rows byte-identical to the old row the table predicts are unchanged
+// without being parsed (FastPath).
+import { CsvReader } from '../../../platform/csv/csv-reader.js';
+import { M_WINDOW, type DiffKernel } from './native-kernel.js';
+import { RowWindow } from './row-window.js';
+import { FpTable } from './fp-table.js';
+
+/** The fast path gives up when fewer than 1 in 4 of its first attempts (checked every FAST_CHECK) hit. */
+const FAST_CHECK = 4096;
+
+/** What the fast path needs of a table (KeyTable, FpTable). */
+interface OldRowOrder {
+  /** Offset of entry idx's old row. */
+  oldRowOff(idx: number): number;
+  /** The entry after the last one found when it has a one-line old row, else -1. */
+  predictedOldRow(): number;
+  /** Content length of entry idx's old row. */
+  oldRowLen(idx: number): number;
+  /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
+  markIdentical(idx: number, off: number): boolean;
+}
+
+/**
+ * The new-file fast path (both files have the same header): re-exports mostly repeat the old rows
+ * byte for byte in the same order, so the next new row is compared with the raw bytes of the old row
+ * of the entry after the last one found, read through a RowWindow; equal bytes are the same one-line
+ * record, hence the same key and value: unchanged, without parsing, hashing or lookup. It switches
+ * itself off when fewer than 1 in 4 of its tries hit (another order, or most values changed).
+ */
+export class FastPath {
+  on: boolean;
+  identical = 0;
+  dups = 0;
+  firstDup = 0;
+  /** File offset of the row on line firstDup (-1: none). */
+  firstDupOff = -1;
+  private tries = 0;
+
+  constructor(private readonly win: RowWindow | null) {
+    this.on = win !== null;
+  }
+
+  private readonly state = new Float64Array(5);
+
+  /** Counts a try; false (and off for good) when fewer than 1 in 4 tries so far have hit. */
+  private tryAgain(): boolean {
+    if (++this.tries % FAST_CHECK === 0 && this.identical * 4 < this.tries) this.on = false;
+    return this.on;
+  }
+
+  /**
+   * take() for the keyless table with the native kernel: consumes the reader's next records while
+   * each is byte-identical to the predicted old row (runs of them in one kernel call); returns how
+   * many.
+   */
+  takeRun(rd: CsvReader, t: FpTable, k: DiffKernel): number {
+    const win = this.win as RowWindow;
+    const st = this.state;
+    let total = 0;
+    for (;;) {
+      const idx = t.predictedOldRow();
+      if (idx < 0 || !this.tryAgain()) return total;
+      const at = win.at(t.offAt(idx), t.len[idx] as number);
+      if (at < 0) return total;
+      k.matchRows(
+        rd.buf,
+        rd.pos,
+        rd.len,
+        rd.eof,
+        win.bytes,
+        win.start,
+        win.length,
+        t.offLo,
+        t.offHi,
+        t.len,
+        t.flags,
+        t.nOld,
+        idx,
+        rd.nextLineNumber,
+        st,
+      );
+      const n = st[1] as number;
+      if (n > 0) {
+        rd.advance(st[0] as number, st[4] as number);
+        t.matchedUpTo(idx + n - 1);
+        this.identical += n;
+        total += n;
+      }
+      if (st[3] !== M_WINDOW) return total;
+    }
+  }
+
+  /** Consumes the reader's next record when it is byte-identical to the predicted old row. */
+  take(rd: CsvReader, t: OldRowOrder): boolean {
+    const idx = t.predictedOldRow();
+    if (idx < 0 || !this.tryAgain()) return false;
+    const win = this.win as RowWindow;
+    const len = t.oldRowLen(idx);
+    const at = win.at(t.oldRowOff(idx), len);
+    if (at < 0 || !rd.consumeEqual(win.bytes, win.view, at, len)) return false;
+    this.identical++;
+    if (t.markIdentical(idx, rd.base + rd.recStart)) {
+      this.dups++;
+      if (this.firstDup === 0) {
+        this.firstDup = rd.line;
+        this.firstDupOff = rd.base + rd.recStart;
+      }
+    }
+    return true;
+  }
+}
