@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { loadConfig } from '../src/config.js';
 import { createPlatform } from '../src/platform/platform.js';
-import { migrateAll } from '../src/platform/system.js';
+import { migrateAll } from '../src/platform/system-runtime.js';
 import { createHiringService } from '../src/systems/hiring/service.js';
 import { hiringSystem } from '../src/systems/hiring/system.js';
 import { openLegacyFile } from '../src/systems/hiring/legacy-source.js';

@@ -1,6 +1,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Platform } from './platform/platform.js';
-import { loadSystems, type AnySystemModule } from './platform/system.js';
+import type { AnySystemModule } from './platform/system.js';
+import { loadSystems } from './platform/system-runtime.js';
 import { prepareAdminPassword, adminAuthPlugin } from './platform/http/admin-auth.js';
 import { docsPlugin } from './platform/http/docs.js';
 import { registerErrorHandling } from './platform/http/errors.js';

@@ -18,7 +18,7 @@ function config(): Config {
 async function openPlatform(cfg: Config): Promise<Platform> {
   const [{ createPlatform }, { migrateAll }] = await Promise.all([
     import('./platform/platform.js'),
-    import('./platform/system.js'),
+    import('./platform/system-runtime.js'),
   ]);
   const platform = createPlatform(cfg);
   try {
@@ -53,7 +53,7 @@ export function buildCli(): Command {
       const [{ buildApp }, { listen }, { loadSystems, systemJobs }] = await Promise.all([
         import('./app.js'),
         import('./server.js'),
-        import('./platform/system.js'),
+        import('./platform/system-runtime.js'),
       ]);
       const platform = await openPlatform(cfg);
       const modules = systemsNamed(cfg.systems);
@@ -81,7 +81,7 @@ export function buildCli(): Command {
           'REDIS_URL is not set: `quintet worker` runs jobs from Redis; without Redis, `quintet serve` runs them itself',
         );
       }
-      const { systemJobs } = await import('./platform/system.js');
+      const { systemJobs } = await import('./platform/system-runtime.js');
       const platform = await openPlatform(cfg);
       // The timer keeps the process up even when no enabled system declares a job.
       const keepAlive = setInterval(() => undefined, 60_000);
@@ -106,7 +106,7 @@ export function buildCli(): Command {
       const cfg = config();
       const [{ createPlatform }, { migrateAll }] = await Promise.all([
         import('./platform/platform.js'),
-        import('./platform/system.js'),
+        import('./platform/system-runtime.js'),
       ]);
       const platform = createPlatform(cfg);
       try {

@@ -4,7 +4,7 @@ import { TestClient } from '../../test/support/client.js';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../test/support/platform.js';
 import { SYSTEMS } from '../systems/index.js';
 import { recordingJob, waitFor } from './jobs/testing/recorder.js';
-import { migrateAll } from './system.js';
+import { migrateAll } from './system-runtime.js';
 
 const disposables: TestPlatform[] = [];
 afterEach(async () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { buildApp } from '../../src/app.js';
-import { systemJobs } from '../../src/platform/system.js';
+import { systemJobs } from '../../src/platform/system-runtime.js';
 import { SYSTEMS } from '../../src/systems/index.js';
 import { createTestPlatform, type TestPlatform } from './platform.js';
 

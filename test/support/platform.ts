@@ -8,7 +8,7 @@ import { describe } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import type { Clock } from '../../src/platform/clock.js';
 import { createPlatform, type Platform } from '../../src/platform/platform.js';
-import { migrateAll } from '../../src/platform/system.js';
+import { migrateAll } from '../../src/platform/system-runtime.js';
 import type { AnySystemModule } from '../../src/platform/system.js';
 
 export type DbKind = 'sqlite' | 'postgres';

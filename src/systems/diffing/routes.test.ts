@@ -15,7 +15,7 @@ import {
 import { createTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
 import { buildApp } from '../../app.js';
 import { fixedClock } from '../../platform/clock.js';
-import { systemJobs } from '../../platform/system.js';
+import { systemJobs } from '../../platform/system-runtime.js';
 import { diffingSettings } from './settings.js';
 import { diffingSystem } from './system.js';
 import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';

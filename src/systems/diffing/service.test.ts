@@ -9,7 +9,7 @@ import {
   type TestPlatform,
 } from '../../../test/support/platform.js';
 import { fixedClock } from '../../platform/clock.js';
-import { systemJobs } from '../../platform/system.js';
+import { systemJobs } from '../../platform/system-runtime.js';
 import { DomainError } from '../../platform/errors.js';
 import { diffingSettings } from './settings.js';
 import { diffingSystem } from './system.js';
