@@ -182,6 +182,20 @@ describe('generatePollCsv and writePollCsv', () => {
   });
 });
 
+describe('writePollCsv when the stream fails', () => {
+  it('rejects with the stream error instead of writing on', async () => {
+    let writes = 0;
+    const out = new Writable({
+      write(_chunk, _enc, done) {
+        writes += 1;
+        done(new Error('disk full'));
+      },
+    });
+    await expect(writePollCsv(out, { ...options, days: 2, maxStores: 60 })).rejects.toThrow('disk full');
+    expect(writes).toBe(1);
+  });
+});
+
 describe('generateDemoStores', () => {
   it('has every hours shape, every zone and stores without a timezone, even when small', () => {
     const few = generateDemoStores(12, 1);

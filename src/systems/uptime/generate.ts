@@ -179,58 +179,133 @@ class StorePolls {
   }
 }
 
-/** The polls of the planned stores over (end - days, end), as objects. */
-export function* generatePolls(options: PollGeneratorOptions): Generator<GeneratedPoll> {
-  const plans = planStores(options);
-  const start = options.end - options.days * DAY_MS;
-  const stores = plans.map((p) => new StorePolls(p, start, options.end));
-  if (options.order === 'store') {
-    for (const s of stores) {
-      while (s.advance()) yield { storeId: s.storeId, active: s.active, at: s.at, micros: s.micros };
-    }
-    return;
+/**
+ * The polls of all planned stores, one at a time without allocating: next() moves to the next poll
+ * and sets storeId/at/micros/active. Time order is a binary min-heap of store indexes keyed by their
+ * current poll (ties: the lower index, i.e. the smaller store id, as stores are sorted by id), in
+ * typed arrays with a hole instead of swaps: it runs ~12 levels deep for each of ~1.85M polls.
+ */
+class PollSource {
+  storeId = '';
+  at = 0;
+  micros = 0;
+  active = true;
+  private readonly stores: StorePolls[];
+  private readonly byTime: boolean;
+  private readonly heap: Int32Array;
+  private readonly key: Float64Array;
+  private size = 0;
+  private current = 0; // store order: the store being read
+  private started = false;
+
+  get storeCount(): number {
+    return this.stores.length;
   }
-  // time order: a binary min-heap of the stores by their current poll
-  const heap: StorePolls[] = stores.filter((s) => s.advance());
-  const less = (a: StorePolls, b: StorePolls) => a.at < b.at || (a.at === b.at && a.storeId < b.storeId);
-  const down = (i: number) => {
+
+  constructor(options: PollGeneratorOptions) {
+    const start = options.end - options.days * DAY_MS;
+    this.stores = planStores(options).map((p) => new StorePolls(p, start, options.end));
+    this.byTime = options.order !== 'store';
+    this.heap = new Int32Array(this.byTime ? this.stores.length : 0);
+    this.key = new Float64Array(this.heap.length);
+  }
+
+  private less(a: number, b: number): boolean {
+    const ka = this.key[a] as number;
+    const kb = this.key[b] as number;
+    return ka < kb || (ka === kb && a < b);
+  }
+
+  private siftDown(from: number): void {
+    const { heap, size } = this;
+    const item = heap[from] as number;
+    let i = from;
     for (;;) {
-      const l = 2 * i + 1;
-      if (l >= heap.length) return;
-      const r = l + 1;
-      const c = r < heap.length && less(heap[r] as StorePolls, heap[l] as StorePolls) ? r : l;
-      if (!less(heap[c] as StorePolls, heap[i] as StorePolls)) return;
-      [heap[i], heap[c]] = [heap[c] as StorePolls, heap[i] as StorePolls];
+      let c = 2 * i + 1;
+      if (c >= size) break;
+      if (c + 1 < size && this.less(heap[c + 1] as number, heap[c] as number)) c += 1;
+      if (!this.less(heap[c] as number, item)) break;
+      heap[i] = heap[c] as number;
       i = c;
     }
-  };
-  for (let i = (heap.length >> 1) - 1; i >= 0; i--) down(i);
-  while (heap.length > 0) {
-    const s = heap[0] as StorePolls;
-    yield { storeId: s.storeId, active: s.active, at: s.at, micros: s.micros };
-    if (!s.advance()) {
-      const last = heap.pop() as StorePolls;
-      if (heap.length === 0) break;
-      heap[0] = last;
+    heap[i] = item;
+  }
+
+  private take(st: StorePolls): true {
+    this.storeId = st.storeId;
+    this.at = st.at;
+    this.micros = st.micros;
+    this.active = st.active;
+    return true;
+  }
+
+  next(): boolean {
+    if (!this.byTime) {
+      for (; this.current < this.stores.length; this.current++) {
+        const st = this.stores[this.current] as StorePolls;
+        if (st.advance()) return this.take(st);
+      }
+      return false;
     }
-    down(0);
+    const { heap, key, stores } = this;
+    if (!this.started) {
+      this.started = true;
+      stores.forEach((st, k) => {
+        if (st.advance()) {
+          heap[this.size] = k;
+          key[k] = st.at;
+          this.size += 1;
+        }
+      });
+      for (let i = (this.size >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    } else if (this.size > 0) {
+      // move past the poll handed out last time
+      const k = heap[0] as number;
+      const st = stores[k] as StorePolls;
+      if (st.advance()) key[k] = st.at;
+      else {
+        this.size -= 1;
+        heap[0] = heap[this.size] as number;
+      }
+      this.siftDown(0);
+    }
+    if (this.size === 0) return false;
+    return this.take(stores[heap[0] as number] as StorePolls);
+  }
+}
+
+/** The polls of the planned stores over (end - days, end), as objects. */
+export function* generatePolls(options: PollGeneratorOptions): Generator<GeneratedPoll> {
+  const source = new PollSource(options);
+  while (source.next()) {
+    yield { storeId: source.storeId, active: source.active, at: source.at, micros: source.micros };
   }
 }
 
 export const POLL_CSV_HEADER = 'store_id,status,timestamp_utc\n';
 const CHUNK_CHARS = 256 * 1024;
 
-/** The polls as CSV text in the older export's format, header first, in chunks of ~256 KiB. */
-export function* generatePollCsv(options: PollGeneratorOptions): Generator<string> {
+function* csvChunks(
+  options: PollGeneratorOptions,
+  counted: { rows: number; stores: number },
+): Generator<string> {
   let chunk = POLL_CSV_HEADER;
-  for (const p of generatePolls(options)) {
+  const p = new PollSource(options);
+  counted.stores = p.storeCount;
+  while (p.next()) {
     chunk += `${p.storeId},${p.active ? 'active' : 'inactive'},${formatExportTimestamp(p.at, p.micros)}\n`;
+    counted.rows += 1;
     if (chunk.length >= CHUNK_CHARS) {
       yield chunk;
       chunk = '';
     }
   }
   if (chunk.length > 0) yield chunk;
+}
+
+/** The polls as CSV text in the older export's format, header first, in chunks of ~256 KiB. */
+export function generatePollCsv(options: PollGeneratorOptions): Generator<string> {
+  return csvChunks(options, { rows: 0, stores: 0 });
 }
 
 export interface GenerateSummary {
@@ -240,26 +315,37 @@ export interface GenerateSummary {
 }
 
 /**
- * Writes the polls' CSV to `out`, waiting whenever it asks to (backpressure), so the file is never
- * held in memory. `onProgress` gets a fraction of the rows planned so far, now and then.
+ * Writes the polls' CSV to `out` (which stays open), waiting whenever it asks to (backpressure), so
+ * the file is never held in memory; rejects when `out` fails. `onProgress` gets the fraction of the
+ * rows expected, after each chunk.
  */
 export async function writePollCsv(
   out: Writable,
   options: PollGeneratorOptions,
   onProgress?: (fraction: number) => void,
 ): Promise<GenerateSummary> {
-  const stores = planStores(options).length;
-  const expected = Math.max(1, (stores * options.days * DAY_MS) / (32.5 * MIN_MS));
-  let rows = -1; // the header line
+  const counted = { rows: 0, stores: 0 };
   let bytes = 0;
-  for (const chunk of generatePollCsv(options)) {
-    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) rows += 1;
-    bytes += Buffer.byteLength(chunk);
-    if (!out.write(chunk)) await once(out, 'drain');
-    onProgress?.(Math.min(1, rows / expected));
+  let failure: unknown;
+  const onError = (error: unknown) => {
+    failure ??= error;
+  };
+  out.on('error', onError);
+  try {
+    for (const chunk of csvChunks(options, counted)) {
+      if (failure !== undefined) throw failure;
+      const buffer = Buffer.from(chunk); // encoded once: counted here, and `out` takes it as it is
+      bytes += buffer.length;
+      if (!out.write(buffer)) await once(out, 'drain');
+      const expected = (counted.stores * options.days * DAY_MS) / (32.5 * MIN_MS);
+      onProgress?.(Math.min(1, counted.rows / Math.max(1, expected)));
+    }
+    if (failure !== undefined) throw failure;
+  } finally {
+    out.off('error', onError);
   }
   onProgress?.(1);
-  return { rows, stores, bytes };
+  return { rows: counted.rows, stores: counted.stores, bytes };
 }
 
 // ---------------------------------------------------------------------------------------------

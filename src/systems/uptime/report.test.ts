@@ -184,6 +184,21 @@ describe('StoreAccumulator', () => {
     expect(acc.isObservation(t('2024-01-01T13:00:00-06:00'))).toBe(false);
   });
 
+  it('takes an earlier observation handed over after the window, and refuses one inside the window', () => {
+    const allDay = buildSchedule([], 'UTC');
+    const now = t('2024-01-15T00:00:00Z');
+    const acc = new StoreAccumulator(now);
+    acc.begin('s', allDay);
+    acc.push(t('2024-01-08T04:00:00Z'), true);
+    expect(acc.needsEarlierObservation()).toBe(true);
+    acc.pushEarlierObservation(t('2024-01-07T22:00:00Z'), false);
+    expect(acc.needsEarlierObservation()).toBe(false);
+    expect(acc.finish().down.week).toBe(HOUR_MS);
+    expect(() => acc.pushEarlierObservation(t('2024-01-08T00:00:01Z'), false)).toThrow(
+      /at or before windowStart/,
+    );
+  });
+
   it('refuses a now that is not a number', () => {
     expect(() => new StoreAccumulator(Number.NaN)).toThrow(/now/);
   });
@@ -378,7 +393,7 @@ describe('engine against a brute-force reference (property)', () => {
 
   it('gives the same figures from the window plus the one earlier observation it asks for', () => {
     fc.assert(
-      fc.property(caseArb, ({ hours, zone, now, polls }) => {
+      fc.property(caseArb, fc.boolean(), ({ hours, zone, now, polls }, handOver) => {
         const schedule = buildSchedule(hours, zone);
         const full = storeUptime('s', schedule, polls, now);
         const sorted = [...polls].sort((a, b) => a.at - b.at);
@@ -388,7 +403,11 @@ describe('engine against a brute-force reference (property)', () => {
         if (acc.needsEarlierObservation()) {
           const before = sorted.filter((p) => p.at <= acc.windowStart && acc.isObservation(p.at));
           const last = before[before.length - 1];
-          for (const p of before) if (p.at === last?.at) acc.push(p.at, p.active);
+          for (const p of before) {
+            if (p.at !== last?.at) continue;
+            if (handOver) acc.pushEarlierObservation(p.at, p.active);
+            else acc.push(p.at, p.active); // out of order: inserted in place
+          }
         }
         expect(acc.finish()).toEqual(full);
       }),

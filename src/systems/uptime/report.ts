@@ -27,7 +27,8 @@
 // StoreAccumulator: begin, push the store's polls, finish -> figures. It may push older polls too
 // (they are ignored except for that one), or push only the window and then ask
 // needsEarlierObservation(): only when it is true can an earlier observation change the figures,
-// and the caller then pushes the latest poll before the window for which isObservation() is true.
+// and the caller then hands over the latest poll before the window for which isObservation() is
+// true, with pushEarlierObservation (which keeps what was worked out for the window).
 import { businessIntervals, isOpenAt, type Interval, type StoreSchedule } from './business-hours.js';
 
 export const HOUR_MS = 3_600_000;
@@ -166,7 +167,6 @@ export class StoreAccumulator {
   private times = new Float64Array(1024);
   private active = new Uint8Array(1024);
   private count = 0;
-  private sorted = true;
   // filled by analyse(), valid until the next push or begin
   private analysed = false;
   private business: Interval[] = [];
@@ -175,6 +175,8 @@ export class StoreAccumulator {
   private obsCount = 0;
   private earlier: { at: number; active: boolean } | null = null;
   private pollsInWindow: TimelinePoll[] | null = null;
+  // the observation handed to pushEarlierObservation
+  private given: { at: number; active: boolean } | null = null;
 
   constructor(now: number) {
     if (!Number.isFinite(now)) throw new RangeError('now must be a finite epoch ms');
@@ -187,22 +189,67 @@ export class StoreAccumulator {
     this.storeId = storeId;
     this.schedule = schedule;
     this.count = 0;
-    this.sorted = true;
+    this.given = null;
     this.analysed = false;
   }
 
-  /** Adds a poll; best in time order (any order works, at the cost of a sort). Polls after now are not used. */
+  /**
+   * Adds a poll. Best in time order: a poll out of order is inserted in place, which costs a shift
+   * of the later ones. Polls after now are not used.
+   */
   push(at: number, active: boolean): void {
     if (at > this.now) return;
     if (this.count === this.times.length) {
       this.times = grow(this.times, this.count);
       this.active = grow(this.active, this.count);
     }
-    if (this.count > 0 && at < (this.times[this.count - 1] as number)) this.sorted = false;
-    this.times[this.count] = at;
-    this.active[this.count] = active ? 1 : 0;
+    let k = this.count;
+    if (k > 0 && at < (this.times[k - 1] as number)) {
+      let lo = 0;
+      while (lo < k) {
+        const mid = (lo + k) >>> 1;
+        if ((this.times[mid] as number) <= at) lo = mid + 1;
+        else k = mid;
+      }
+      this.times.copyWithin(k + 1, k, this.count);
+      this.active.copyWithin(k + 1, k, this.count);
+    }
+    this.times[k] = at;
+    this.active[k] = active ? 1 : 0;
     this.count += 1;
     this.analysed = false;
+  }
+
+  /**
+   * Hands over the latest observation at or before windowStart (a poll for which isObservation is
+   * true), found by the caller after needsEarlierObservation(); cheaper than push, as what was
+   * worked out for the window stays valid. Observations at that same instant: call once for each.
+   */
+  pushEarlierObservation(at: number, active: boolean): void {
+    if (at > this.windowStart)
+      throw new RangeError('an earlier observation must be at or before windowStart');
+    if (this.given === null || at > this.given.at) this.given = { at, active };
+    else if (at === this.given.at) this.given = { at, active: this.given.active && active };
+    if (!this.analysed) return;
+    const e = this.earlier;
+    if (e !== null && e.at > at) return; // one nearer to the window is known already
+    if (e !== null && e.at === at) {
+      e.active &&= active;
+      this.obsActive[0] = e.active ? 1 : 0;
+      return;
+    }
+    if (e === null) {
+      if (this.obsTimes.length < this.obsCount + 1) {
+        this.obsTimes = grow(this.obsTimes, this.obsCount);
+        this.obsActive = grow(this.obsActive, this.obsCount);
+      }
+      this.obsTimes.copyWithin(1, 0, this.obsCount);
+      this.obsActive.copyWithin(1, 0, this.obsCount);
+      this.obsCount += 1;
+    }
+    this.earlier = { at, active };
+    this.obsTimes[0] = at;
+    this.obsActive[0] = active ? 1 : 0;
   }
 
   /** Whether a poll at `at` would be an observation (inside business hours, not after now). */
@@ -252,7 +299,7 @@ export class StoreAccumulator {
       windowStart: this.windowStart,
       business: this.business.map((b) => ({ ...b })),
       polls: this.pollsInWindow ?? [],
-      earlier: this.earlier,
+      earlier: this.earlier && { ...this.earlier },
       up,
       down,
       figures: { storeId: this.storeId, up: sumWindows(up, this.now), down: sumWindows(down, this.now) },
@@ -261,7 +308,6 @@ export class StoreAccumulator {
 
   private analyse(withPolls: boolean): void {
     if (this.analysed && (!withPolls || this.pollsInWindow !== null)) return;
-    if (!this.sorted) this.sortPolls();
     const { times, active, count, now, windowStart } = this;
     // Business time for the window, one ms past now so that a poll at `now` can be classified.
     const open = businessIntervals(this.schedule, windowStart, now + 1);
@@ -289,6 +335,11 @@ export class StoreAccumulator {
         earlierAt = at;
         earlierActive &&= active[k] === 1;
       }
+    }
+    const given = this.given;
+    if (given !== null && !(given.at < earlierAt)) {
+      earlierActive = given.at === earlierAt ? earlierActive && given.active : given.active;
+      earlierAt = given.at;
     }
     this.earlier = Number.isNaN(earlierAt) ? null : { at: earlierAt, active: earlierActive };
     if (this.obsTimes.length < count - first + 1) {
@@ -320,21 +371,6 @@ export class StoreAccumulator {
     this.obsCount = n;
     this.pollsInWindow = polls;
     this.analysed = true;
-  }
-
-  private sortPolls(): void {
-    const order = Array.from({ length: this.count }, (_, k) => k);
-    const { times, active } = this;
-    order.sort((a, b) => (times[a] as number) - (times[b] as number));
-    const t = new Float64Array(this.times.length);
-    const s = new Uint8Array(this.times.length);
-    order.forEach((from, to) => {
-      t[to] = times[from] as number;
-      s[to] = active[from] as number;
-    });
-    this.times = t;
-    this.active = s;
-    this.sorted = true;
   }
 }
 

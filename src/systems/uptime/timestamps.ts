@@ -150,7 +150,10 @@ export function timestampProblem(text: string): string | undefined {
   return Number.isNaN(scan(text)) ? problem : undefined;
 }
 
-const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
+const TWO_DIGITS = Array.from({ length: 60 }, (_, n) => (n < 10 ? '0' : '') + n);
+// The generator formats ~1.85M timestamps in day order: the date part is kept for the last day.
+let lastDay = Number.NaN;
+let lastDatePrefix = '';
 
 /**
  * The exports' format, `2023-01-22 12:09:39.388884 UTC`, of the second that holds `ms`; the fraction
@@ -159,15 +162,19 @@ const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
  */
 export function formatExportTimestamp(ms: number, micros = (((ms % 1000) + 1000) % 1000) * 1000): string {
   const days = Math.floor(ms / DAY_MS);
-  const { year, month, day } = civilFromDays(days);
-  const secOfDay = Math.floor((ms - days * DAY_MS) / 1000);
-  const hms = `${pad2(Math.floor(secOfDay / 3600))}:${pad2(Math.floor(secOfDay / 60) % 60)}:${pad2(secOfDay % 60)}`;
-  let fraction = '';
-  if (micros > 0) {
-    fraction = '.' + String(micros).padStart(6, '0');
-    let end = fraction.length;
-    while (fraction.charCodeAt(end - 1) === 48) end -= 1;
-    fraction = fraction.slice(0, end);
+  if (days !== lastDay) {
+    const { year, month, day } = civilFromDays(days);
+    lastDatePrefix = `${String(year).padStart(4, '0')}-${TWO_DIGITS[month]}-${TWO_DIGITS[day]} `;
+    lastDay = days;
   }
-  return `${year}-${pad2(month)}-${pad2(day)} ${hms}${fraction} UTC`;
+  const sec = Math.floor((ms - days * DAY_MS) / 1000);
+  const hms = `${TWO_DIGITS[Math.floor(sec / 3600)]}:${TWO_DIGITS[Math.floor(sec / 60) % 60]}:${TWO_DIGITS[sec % 60]}`;
+  if (micros <= 0) return `${lastDatePrefix}${hms} UTC`;
+  let m = micros;
+  let width = 6;
+  while (m % 10 === 0) {
+    m /= 10;
+    width -= 1;
+  }
+  return `${lastDatePrefix}${hms}.${String(m).padStart(width, '0')} UTC`;
 }
