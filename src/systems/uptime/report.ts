@@ -55,24 +55,20 @@ export interface StoreUptime {
   down: WindowFigures;
 }
 
-/** What a report at `now` needs from each store's history. */
+/**
+ * What a report at `now` needs from each store's history: its polls with windowStart < at <= now,
+ * plus the latest observation (a poll inside business hours) with at <= windowStart.
+ */
 export interface ReportHistory {
-  /** read the polls with windowStart < at <= now ... */
   windowStart: number;
   now: number;
-  /** ... plus the latest observation (a poll inside business hours) with at <= windowStart */
-  earlierObservation: 'latest in business hours at or before windowStart';
 }
 
 export function reportHistory(now: number): ReportHistory {
-  return {
-    windowStart: now - WEEK_MS,
-    now,
-    earlierObservation: 'latest in business hours at or before windowStart',
-  };
+  return { windowStart: now - WEEK_MS, now };
 }
 
-/** A stretch of business time with one status, as the timeline shows it. */
+/** A poll as the timeline shows it. */
 export interface TimelinePoll {
   at: number;
   active: boolean;
