@@ -13,9 +13,15 @@ export type Dialect = 'sqlite' | 'postgres';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyDb = Kysely<any>;
 
+/** The driver under Kysely, for the few paths where Kysely's per-row cost is the bottleneck (bulk-load.ts). */
+export type NativeHandle =
+  | { readonly dialect: 'sqlite'; readonly sqlite: SQLite.Database }
+  | { readonly dialect: 'postgres'; readonly pool: pg.Pool };
+
 export interface Database {
   readonly db: AnyDb;
   readonly dialect: Dialect;
+  readonly native: NativeHandle;
   /** true when the database is reachable (used by /health). */
   ping(): Promise<boolean>;
   destroy(): Promise<void>;
@@ -59,6 +65,7 @@ export function createDatabase(options: DatabaseOptions): Database {
     return {
       db,
       dialect: 'postgres',
+      native: { dialect: 'postgres', pool },
       ping: () => ping(db),
       destroy: () => db.destroy(),
     };
@@ -69,7 +76,13 @@ export function createDatabase(options: DatabaseOptions): Database {
     reader.pragma('busy_timeout = 5000');
     reader.pragma('cache_size = -65536');
     const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: reader }) }) as AnyDb;
-    return { db, dialect: 'sqlite', ping: () => ping(db), destroy: () => db.destroy() };
+    return {
+      db,
+      dialect: 'sqlite',
+      native: { dialect: 'sqlite', sqlite: reader },
+      ping: () => ping(db),
+      destroy: () => db.destroy(),
+    };
   }
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
@@ -88,6 +101,7 @@ export function createDatabase(options: DatabaseOptions): Database {
   return {
     db,
     dialect: 'sqlite',
+    native: { dialect: 'sqlite', sqlite },
     ping: () => ping(db),
     destroy: () => db.destroy(),
   };
