@@ -41,12 +41,13 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   });
   const artifacts = createArtifactStore(config.artifactDir);
   const metrics = new Registry();
-  const jobs = createJobQueue({ config, database, log, metrics });
+  const clock = options.clock ?? systemClock;
+  const jobs = createJobQueue({ config, database, log, metrics, clock });
   return {
     config,
     database,
     db: database.db,
-    clock: options.clock ?? systemClock,
+    clock,
     log,
     jobs,
     artifacts,

@@ -22,7 +22,7 @@ async function dropPrefix(url: string, prefix: string): Promise<void> {
 }
 
 describe.skipIf(!hasRedis())('BullMQ job queue', () => {
-  jobQueueConformance(async ({ concurrency, artifactDir }) => {
+  jobQueueConformance(async ({ concurrency, artifactDir, clock }) => {
     const redisUrl = process.env.TEST_REDIS_URL!;
     const prefix = `quintet-test-${crypto.randomBytes(6).toString('hex')}`;
     // The jobs' database: a SQLite file the threads open read-only.
@@ -33,6 +33,7 @@ describe.skipIf(!hasRedis())('BullMQ job queue', () => {
         prefix,
         log: pino({ level: 'silent' }),
         config: { ...platform.config, artifactDir },
+        clock,
         concurrency,
         retentionDays: 7,
       });

@@ -4,6 +4,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import { systemClock, type Clock } from '../clock.js';
 import {
   assertDelay,
   assertJobName,
@@ -24,6 +25,8 @@ export interface BullMqQueueOptions {
   log: Logger;
   /** Handed to job threads (artifact store, database, settings). */
   config: Config;
+  /** The platform's clock, handed to job threads (JobContext.now); default the system clock. */
+  clock?: Clock;
   /** Jobs of one name a worker process runs at a time. */
   concurrency: number;
   retentionDays: number;
@@ -84,6 +87,7 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
           // attemptsStarted counts this start and starts that stalled (worker died): those count too.
           attempt: Math.max(1, job.attemptsStarted),
           config: options.config,
+          clock: options.clock ?? systemClock,
           log,
           saveProgress: (pct) => job.updateProgress(pct),
           track(run) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { fixedClock, type Clock } from '../clock.js';
 import type { AnyDb } from '../db/database.js';
 import { createArtifactStore } from '../storage/artifact-store.js';
 import { JobDefinitionError, type JobQueue } from './job-queue.js';
@@ -21,10 +22,16 @@ export interface QueueUnderTest {
 export interface QueueFactoryOptions {
   concurrency: number;
   artifactDir: string;
+  /** The platform clock the queue hands to job threads. */
+  clock: Clock;
 }
 
 /** Builds a fresh, isolated queue (its own database or Redis prefix) for one test. */
 export type QueueFactory = (options: QueueFactoryOptions) => Promise<QueueUnderTest>;
+
+/** The platform time the conformance jobs run at: threads must see it, not the wall clock. */
+const PINNED_AT = '2015-01-07T10:00:00.000Z';
+const PINNED = fixedClock(PINNED_AT);
 
 export function jobQueueConformance(factory: QueueFactory): void {
   const cleanups: (() => Promise<void>)[] = [];
@@ -34,7 +41,7 @@ export function jobQueueConformance(factory: QueueFactory): void {
 
   async function setup(concurrency = 1) {
     const artifactDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-artifacts-'));
-    const made = await factory({ concurrency, artifactDir });
+    const made = await factory({ concurrency, artifactDir, clock: PINNED });
     cleanups.push(async () => {
       await made.dispose();
       fs.rmSync(artifactDir, { recursive: true, force: true });
@@ -198,6 +205,17 @@ export function jobQueueConformance(factory: QueueFactory): void {
       .where('key', '=', 'from-thread')
       .execute();
     expect(written).toEqual([]);
+  });
+
+  it("tells the job the platform clock's time, not the wall clock's", async () => {
+    const { queue } = await setup();
+    const job = recordingJob();
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'now' });
+    await waitFor(() => job.of('completed').length === 1, 'the job');
+    const seen = Date.parse(job.of('completed')[0]!.result.value as string);
+    expect(seen - Date.parse(PINNED_AT)).toBeGreaterThanOrEqual(0);
+    expect(seen - Date.parse(PINNED_AT)).toBeLessThan(10_000);
   });
 
   it('does not start a delayed job before its delay is over', async () => {

@@ -19,15 +19,15 @@ function queueOn(platform: TestPlatform, options: Partial<InProcessQueueOptions>
 }
 
 describeEachDb('in-process job queue', (kind) => {
-  jobQueueConformance(async ({ concurrency, artifactDir }) => {
+  jobQueueConformance(async ({ concurrency, artifactDir, clock }) => {
     const platform = await createTestPlatform(kind);
     const config = { ...platform.config, artifactDir };
-    const queues = [queueOn(platform, { concurrency, config })];
+    const queues = [queueOn(platform, { concurrency, config, clock })];
     return {
       queue: queues[0]!,
       db: platform.db,
       another: async () => {
-        const queue = queueOn(platform, { concurrency, config });
+        const queue = queueOn(platform, { concurrency, config, clock });
         queues.push(queue);
         return queue;
       },

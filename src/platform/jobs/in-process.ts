@@ -5,6 +5,7 @@ import os from 'node:os';
 import { sql, type Generated, type Kysely, type Selectable } from 'kysely';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { AnyDb, Dialect } from '../db/database.js';
 import {
   assertDelay,
@@ -47,6 +48,8 @@ export interface InProcessQueueOptions {
   log: Logger;
   /** Handed to job threads (artifact store, database, settings). */
   config: Config;
+  /** The platform's clock, handed to job threads (JobContext.now); default the system clock. */
+  clock?: Clock;
   concurrency: number;
   retentionDays: number;
   /** How often rows enqueued by other processes are looked for (default 1000 ms). */
@@ -145,6 +148,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
       payload: JSON.parse(row.payload) as unknown,
       attempt: row.attempts,
       config: options.config,
+      clock: options.clock ?? systemClock,
       log,
       saveProgress: async (pct) => {
         await db

@@ -1,6 +1,7 @@
 import type { Config } from '../../config.js';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { Clock } from '../clock.js';
 import type { Database } from '../db/database.js';
 import { createBullMqQueue } from './bullmq.js';
 import { createInProcessQueue } from './in-process.js';
@@ -15,13 +16,16 @@ export interface JobQueueDeps {
   log: Logger;
   /** Where job counters go (the platform's registry, served at /metrics). */
   metrics: Registry;
+  /** The platform's clock, handed to job threads (JobContext.now). */
+  clock: Clock;
 }
 
 /** REDIS_URL set: BullMQ on Redis; otherwise the in-process queue with rows in the platform database. */
-export function createJobQueue({ config, database, log, metrics }: JobQueueDeps): JobQueue {
+export function createJobQueue({ config, database, log, metrics, clock }: JobQueueDeps): JobQueue {
   const common = {
     log,
     config,
+    clock,
     concurrency: config.workerConcurrency,
     retentionDays: config.jobRetentionDays,
   };

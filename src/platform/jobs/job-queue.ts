@@ -16,6 +16,11 @@ export interface JobContext {
   readonly attempt: number;
   /** The artifact store of the process running the job (same ARTIFACT_DIR). */
   readonly artifacts: ArtifactStore;
+  /**
+   * The platform's clock as the thread sees it: its time when the attempt started (pinned in
+   * tests) plus the time since. Use it wherever "now" matters (retention cutoffs, report times).
+   */
+  now(): Date;
   /** The frozen config of the process running the job: the platform's and every system's settings. */
   readonly config: Config;
   /** A logger for this job, at the process's LOG_LEVEL. */

@@ -1,6 +1,7 @@
 // One attempt of a job, the same for every adapter: hooks in this thread, the work in a worker thread.
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import type { Clock } from '../clock.js';
 import { errorMessage, maxAttemptsOf, type AnyJobDefinition, type JobAttemptInfo } from './job-queue.js';
 import { runInThread, type ThreadRun } from './thread-runner.js';
 
@@ -11,6 +12,8 @@ export interface AttemptOptions {
   payload: unknown;
   attempt: number;
   config: Config;
+  /** The platform's clock, handed to the thread as JobContext.now. */
+  clock: Clock;
   log: Logger;
   /** Called (throttled, in order, awaited) beside the definition's onProgress, e.g. to save progress in the queue. */
   saveProgress?(pct: number): Promise<void>;
@@ -86,7 +89,13 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
 
   try {
     await def.onStart?.(payload, info);
-    const run = runInThread(def, { payload, attempt, config: options.config, onProgress });
+    const run = runInThread(def, {
+      payload,
+      attempt,
+      config: options.config,
+      clockMs: options.clock.now().getTime(),
+      onProgress,
+    });
     const untrack = options.track(run);
     let result: unknown;
     try {

@@ -51,7 +51,9 @@ async function run(request: RunRequest): Promise<void> {
   const { config } = request;
   const log = loggerFor(config).child({ job: request.jobName, attempt: request.attempt });
   let lastPct = -1;
+  const received = Date.now();
   const ctx: JobContext = {
+    now: () => new Date(request.clockMs + (Date.now() - received)),
     progress(pct) {
       const whole = Math.max(0, Math.min(100, Math.floor(pct)));
       if (whole > lastPct) {

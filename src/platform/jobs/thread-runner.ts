@@ -14,6 +14,8 @@ export interface RunRequest {
   config: Config;
   /** For the job's log lines. */
   jobName: string;
+  /** The platform clock's time when the attempt started (JobContext.now). */
+  clockMs: number;
 }
 export type ToThread = RunRequest | { type: 'abort'; reason: string };
 export type FromThread =
@@ -33,6 +35,7 @@ export interface ThreadRunOptions {
   payload: unknown;
   attempt: number;
   config: Config;
+  clockMs: number;
   /** Called with whole percents, increasing. */
   onProgress(pct: number): void;
 }
@@ -147,6 +150,7 @@ export function runInThread(definition: AnyJobDefinition, options: ThreadRunOpti
     attempt: options.attempt,
     config: options.config,
     jobName: definition.name,
+    clockMs: options.clockMs,
   } satisfies ToThread);
 
   return {

@@ -9,6 +9,7 @@ import {
   csvText,
   filesUnder,
   multipart,
+  waitFor,
   waitForJob,
   writeCsv,
 } from '../../../test/support/diffing.js';
@@ -21,6 +22,7 @@ import { diffingSystem } from './system.js';
 import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
 import { diffJobDefinition, type DiffJobPayload } from './diff-job.js';
 import { METRICS } from './metric-definitions.js';
+import { RETENTION_JOB } from './retention-job.js';
 import { createDiffingService, type DiffJobView } from './service.js';
 
 const NOW = '2026-03-10T12:00:00.000Z';
@@ -396,7 +398,7 @@ describe('diffing API: jobs on the data directory files', () => {
     writeRevenuePair(dataDir);
     const job_id = await startRevenueDiff(app);
     await waitForJob(app, job_id);
-    // What the job queue's retention sweep does by file age, before the diffing sweep removes the row.
+    // Files gone before their row (retention removes files first, or an operator cleaned up).
     await platform.artifacts.removeOlderThan(new Date(Date.now() + 60_000));
     for (const suffix of ['', '/deleted']) {
       const response = await app.inject({ method: 'GET', url: `/api/diffing/job/${job_id}${suffix}` });
@@ -712,6 +714,28 @@ describe('diffing API: retention', () => {
         .json<{ jobs: DiffJobView[] }>()
         .jobs.map((j) => j.job_id),
     ).toEqual([2]);
+  });
+
+  it('runs retention as the scheduled job diffing.retention, judging age by the platform clock', async () => {
+    const { app, clock, platform, dataDir } = await setup({ env: { JOB_RETENTION_DAYS: '1' } });
+    writeRevenuePair(dataDir);
+    const first = await startRevenueDiff(app);
+    await waitForJob(app, first);
+    clock.set(new Date(Date.parse(NOW) + 2 * DAY_MS));
+    const second = await startRevenueDiff(app);
+    await waitForJob(app, second);
+    // The schedule ran once at start (nothing had expired); run the next period's job now.
+    await platform.jobs.enqueue(RETENTION_JOB, null);
+    await waitFor(
+      async () => (await app.inject(`/api/diffing/job/${first}/status`)).statusCode === 404,
+      'the expired job to go',
+    );
+    expect(
+      filesUnder(platform.config.artifactDir).filter((f) =>
+        f.startsWith(`diffing${path.sep}${first}${path.sep}`),
+      ),
+    ).toEqual([]);
+    expect((await app.inject(`/api/diffing/job/${second}/status`)).statusCode).toBe(200);
   });
 
   it('never removes a job that has not finished, however old', async () => {

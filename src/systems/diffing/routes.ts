@@ -65,8 +65,6 @@ function parseId(raw: string): number | undefined {
   return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : undefined;
 }
 
-const RETENTION_SWEEP_MS = 60 * 60 * 1000;
-
 export async function diffingRoutes(
   app: FastifyInstance,
   platform: Platform,
@@ -75,16 +73,7 @@ export async function diffingRoutes(
 ): Promise<void> {
   await app.register(fastifyMultipart, { limits: uploadLimits(settings.uploadMaxBytes) });
 
-  // Retention: finished jobs and their files go after JOB_RETENTION_DAYS.
-  const sweep = () => {
-    service
-      .removeExpired()
-      .catch((err: unknown) => platform.log.error({ err }, 'diffing: retention sweep failed'));
-  };
-  const timer = setInterval(sweep, RETENTION_SWEEP_MS);
-  timer.unref();
-  app.addHook('onReady', async () => sweep());
-  app.addHook('onClose', async () => clearInterval(timer));
+  // Retention is the scheduled job diffing.retention (retention-job.ts).
 
   app.get('/diffing', { schema: { hide: true } }, (_request, reply) => reply.sendPage('diffing'));
 

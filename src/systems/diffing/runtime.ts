@@ -5,6 +5,7 @@ import { diffJobDefinition } from './diff-job.js';
 import { generateAllPairs } from './generate.js';
 import { METRICS, metricFiles } from './metric-definitions.js';
 import { diffingMigrations } from './migrations/index.js';
+import { retentionJobDefinition } from './retention-job.js';
 import { diffingRoutes } from './routes.js';
 import { createDiffingService } from './service.js';
 import type { DiffingSettings } from './settings.js';
@@ -15,7 +16,7 @@ export const diffingRuntime: SystemRuntime<DiffingSettings> = {
   migrations: diffingMigrations,
   routes: (app, platform, settings) =>
     diffingRoutes(app, platform, settings, createDiffingService(platform, settings)),
-  jobs: (platform) => [diffJobDefinition(platform)],
+  jobs: (platform) => [diffJobDefinition(platform), retentionJobDefinition(platform)],
   async loadDemo(platform, settings) {
     const dir = settings.dataDir;
     const present = METRICS.every((m) => {

@@ -8,11 +8,12 @@ import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ArtifactStore } from '../../platform/storage/artifact-store.js';
 import { matchColumns, readCsvHeader } from '../../platform/csv/index.js';
-import { deletedArtifactKey, diffArtifactKey, jobArtifactsKey, uploadOfFileKey } from './artifact-keys.js';
+import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
 import { DIFF_JOB, type DiffJobPayload } from './diff-job.js';
 import { diffSpecFrom, metricOrThrow, UnknownMetricError, type DiffRequest } from './diff-spec.js';
 import { METRICS, metricFiles, type MetricDefinition } from './metric-definitions.js';
-import { deleteJobs, findJob, finishedBefore, insertJob, recentJobs, type DiffJobRow } from './repository.js';
+import { deleteJobs, findJob, insertJob, recentJobs, type DiffJobRow } from './repository.js';
+import { removeExpiredFiles, retentionCutoff } from './retention.js';
 import type { DiffingSettings } from './settings.js';
 import type { DiffJobStatus, DiffingDb } from './tables.js';
 
@@ -294,19 +295,10 @@ export class DiffingService {
 
   /** Removes finished jobs past the retention time, with their results and uploads. */
   async removeExpired(): Promise<number> {
-    const cutoff = new Date(
-      this.clock.now().getTime() - this.options.retentionDays * 86_400_000,
-    ).toISOString();
-    const rows = await finishedBefore(this.db, cutoff);
-    for (const row of rows) {
-      await this.artifacts.remove(jobArtifactsKey(row.id));
-      if (row.source === 'upload') await this.artifacts.remove(uploadOfFileKey(row.old_input));
-    }
-    await deleteJobs(
-      this.db,
-      rows.map((r) => r.id),
-    );
-    return rows.length;
+    const cutoff = retentionCutoff(this.clock.now().getTime(), this.options.retentionDays);
+    const ids = await removeExpiredFiles(this.db, this.artifacts, cutoff);
+    await deleteJobs(this.db, ids);
+    return ids.length;
   }
 }
 

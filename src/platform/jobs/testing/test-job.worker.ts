@@ -12,7 +12,8 @@ export type TestJobPayload =
   | { kind: 'hang-on-first-attempt' }
   | { kind: 'artifact'; key: string; text: string }
   | { kind: 'read-setting'; key: string }
-  | { kind: 'write-setting'; key: string };
+  | { kind: 'write-setting'; key: string }
+  | { kind: 'now' };
 
 export interface TestJobResult {
   value?: unknown;
@@ -72,6 +73,8 @@ export default async function run(payload: TestJobPayload, ctx: JobContext): Pro
         logs: typeof ctx.log.info,
       });
     }
+    case 'now':
+      return done(ctx.now().toISOString());
     case 'write-setting':
       await ctx.db
         .insertInto('platform_settings')
