@@ -9,9 +9,20 @@ const healthSchema = {
 
 /**
  * GET /health: liveness plus a database round trip; 503 when the database does not answer.
+ * Requests that arrive while a round trip is under way share it (under load, one ping answers
+ * every check of that moment); none reuses a finished one, so an outage shows in the very next check.
  * GET /api/ping: liveness of the process alone (no database), the cheapest JSON route there is.
  */
 export function registerHealth(app: FastifyInstance, database: Database): void {
+  let inFlight: Promise<boolean> | undefined;
+  const check = (): Promise<boolean> =>
+    (inFlight ??= database
+      .ping()
+      .catch(() => false)
+      .finally(() => {
+        inFlight = undefined;
+      }));
+
   app.get(
     '/health',
     {
@@ -22,7 +33,7 @@ export function registerHealth(app: FastifyInstance, database: Database): void {
       },
     },
     async (_request, reply) => {
-      const ok = await database.ping();
+      const ok = await check();
       reply.header('cache-control', 'no-store');
       return reply
         .status(ok ? 200 : 503)
