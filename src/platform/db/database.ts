@@ -3,6 +3,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import pg from 'pg';
+import { withStatementCache } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -63,7 +64,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   sqlite.pragma('cache_size = -65536');
   // better-sqlite3 is synchronous and has one connection: Kysely serialises access to it,
   // which is the "one writer" SQLite wants.
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) }) as AnyDb;
+  const db = new Kysely<unknown>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  }) as AnyDb;
   return {
     db,
     dialect: 'sqlite',
