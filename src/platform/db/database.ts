@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { withStatementCache } from './statement-cache.js';
 
@@ -75,9 +75,12 @@ export function createDatabase(options: DatabaseOptions): Database {
   };
 }
 
+// Compiled once: /health runs it on every check.
+const PING = CompiledQuery.raw('select 1');
+
 async function ping(db: AnyDb): Promise<boolean> {
   try {
-    await sql`select 1`.execute(db);
+    await db.executeQuery(PING);
     return true;
   } catch {
     return false;
