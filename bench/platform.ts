@@ -73,9 +73,22 @@ interface WrkFigures {
   p90Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** CPU time (user + system) the server process spent per request answered: robust to other load. */
+  serverCpuUsPerRequest: number;
 }
 
-function wrk(url: string, seconds: number): WrkFigures {
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime of a process, in seconds (Linux /proc). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+function wrk(url: string, seconds: number, pid: number): WrkFigures {
+  const cpuBefore = cpuSeconds(pid);
   const out = spawnSync(
     'wrk',
     [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '-s', path.join(root, 'bench/wrk-report.lua'), url],
@@ -87,6 +100,7 @@ function wrk(url: string, seconds: number): WrkFigures {
   if (r.non2xx || r.socketErrors) {
     throw new Error(`${url}: ${r.non2xx} non-2xx responses, ${r.socketErrors} socket errors`);
   }
+  const cpu = cpuSeconds(pid) - cpuBefore;
   const ms = (us: number) => Number((us / 1000).toFixed(3));
   return {
     requestsPerSecond: Math.round(r.requests! / (r.durationUs! / 1e6)),
@@ -94,6 +108,7 @@ function wrk(url: string, seconds: number): WrkFigures {
     p90Ms: ms(r.p90Us!),
     p99Ms: ms(r.p99Us!),
     maxMs: ms(r.maxUs!),
+    serverCpuUsPerRequest: Number(((cpu * 1e6) / r.requests!).toFixed(1)),
   };
 }
 
@@ -166,10 +181,14 @@ try {
   children.push(bare);
   await waitFor(`http://127.0.0.1:${barePort}/api/ping`, bare, 30_000);
 
-  const servers = { bare: barePort, quintet: quintetPort } as const;
+  const servers = {
+    bare: { port: barePort, pid: bare.pid! },
+    quintet: { port: quintetPort, pid: quintet.pid! },
+  };
   type Server = keyof typeof servers;
-  const url = (server: Server, p: string) => `http://127.0.0.1:${servers[server]}${p}`;
-  for (const t of targets) for (const s of ['bare', 'quintet'] as const) wrk(url(s, t.path), 2); // warm-up
+  const load = (server: Server, p: string, seconds: number) =>
+    wrk(`http://127.0.0.1:${servers[server].port}${p}`, seconds, servers[server].pid);
+  for (const t of targets) for (const s of ['bare', 'quintet'] as const) load(s, t.path, 2); // warm-up
 
   const runs: Record<string, Record<Server, WrkFigures[]>> = {};
   for (const t of targets) runs[t.path] = { bare: [], quintet: [] };
@@ -179,10 +198,10 @@ try {
     const paths = round % 2 ? [...targets].reverse() : targets;
     for (const t of paths) {
       for (const s of order) {
-        const f = wrk(url(s, t.path), duration);
+        const f = load(s, t.path, duration);
         runs[t.path]![s].push(f);
         process.stderr.write(
-          `round ${round + 1}/${rounds} ${s.padEnd(7)} ${t.path}: ${f.requestsPerSecond} req/s\n`,
+          `round ${round + 1}/${rounds} ${s.padEnd(7)} ${t.path}: ${f.requestsPerSecond} req/s, ${f.serverCpuUsPerRequest} µs CPU/request\n`,
         );
       }
     }
@@ -192,10 +211,15 @@ try {
     requestsPerSecond: Math.round(median(list.map((f) => f.requestsPerSecond))),
     p50Ms: median(list.map((f) => f.p50Ms)),
     p99Ms: median(list.map((f) => f.p99Ms)),
+    serverCpuUsPerRequest: median(list.map((f) => f.serverCpuUsPerRequest)),
   });
   const results = targets.map((t) => {
     const { bare: b, quintet: q } = runs[t.path]!;
     const roundRatios = q.map((f, i) => Number((f.requestsPerSecond / b[i]!.requestsPerSecond).toFixed(3)));
+    // The bare server's CPU per request over Quintet's: the throughput ratio on an idle machine.
+    const cpuRatios = q.map((f, i) =>
+      Number((b[i]!.serverCpuUsPerRequest / f.serverCpuUsPerRequest).toFixed(3)),
+    );
     return {
       target: t.name,
       path: t.path,
@@ -204,6 +228,8 @@ try {
       quintet: summarise(q),
       ratio: Number(median(roundRatios).toFixed(3)),
       roundRatios,
+      cpuRatio: Number(median(cpuRatios).toFixed(3)),
+      cpuRatios,
       runs: runs[t.path],
     };
   });
@@ -211,11 +237,13 @@ try {
   console.log(
     `\nwrk, ${connections} connections, ${threads} threads, ${rounds} rounds of ${duration} s (medians)\n`,
   );
-  console.log('| target | body | bare req/s | Quintet req/s | Quintet p50 / p99 | ratio | per round |');
-  console.log('|---|---|---|---|---|---|---|');
+  console.log(
+    '| target | body | bare req/s | Quintet req/s | Quintet p50 / p99 | ratio | per round | server CPU µs/request bare / Quintet | CPU ratio |',
+  );
+  console.log('|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     console.log(
-      `| ${r.target} | ${r.bodyBytes} B | ${r.bare.requestsPerSecond} | ${r.quintet.requestsPerSecond} | ${r.quintet.p50Ms} / ${r.quintet.p99Ms} ms | ${r.ratio.toFixed(2)}x | ${r.roundRatios.map((x) => x.toFixed(2)).join(', ')} |`,
+      `| ${r.target} | ${r.bodyBytes} B | ${r.bare.requestsPerSecond} | ${r.quintet.requestsPerSecond} | ${r.quintet.p50Ms} / ${r.quintet.p99Ms} ms | ${r.ratio.toFixed(2)}x | ${r.roundRatios.map((x) => x.toFixed(2)).join(', ')} | ${r.bare.serverCpuUsPerRequest} / ${r.quintet.serverCpuUsPerRequest} | ${r.cpuRatio.toFixed(2)}x |`,
     );
   }
   const figures = {
