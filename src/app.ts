@@ -38,7 +38,11 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   registerErrorHandling(app);
   await app.register(metricsPlugin, { registry: platform.metrics });
   await app.register(docsPlugin);
-  await app.register(securityPlugin, { secret, cookieSecure: config.cookieSecure });
+  await app.register(securityPlugin, {
+    secret,
+    cookieSecure: config.cookieSecure,
+    publicWriteRateLimit: config.publicWriteRateLimit,
+  });
   await app.register(adminAuthPlugin, { platform, passwordHash });
   await app.register(pagesPlugin, { webDist: options.webDist });
   registerHealth(app, platform.database);

@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
+import { withStatementCache } from './statement-cache.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -97,7 +98,9 @@ export function createDatabase(options: DatabaseOptions): Database {
   sqlite.pragma('cache_size = -65536');
   // better-sqlite3 is synchronous and has one connection: Kysely serialises access to it,
   // which is the "one writer" SQLite wants.
-  const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: sqlite }) }) as AnyDb;
+  const db = new Kysely<unknown>({
+    dialect: new SqliteDialect({ database: withStatementCache(sqlite) }),
+  }) as AnyDb;
   return {
     db,
     dialect: 'sqlite',
@@ -107,9 +110,12 @@ export function createDatabase(options: DatabaseOptions): Database {
   };
 }
 
+// Compiled once: /health runs it on every check.
+const PING = CompiledQuery.raw('select 1');
+
 async function ping(db: AnyDb): Promise<boolean> {
   try {
-    await sql`select 1`.execute(db);
+    await db.executeQuery(PING);
     return true;
   } catch {
     return false;
