@@ -11,7 +11,8 @@ import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
-import { createPlatform, migrateAll } from '../src/platform/platform.js';
+import { createPlatform } from '../src/platform/platform.js';
+import { migrateAll } from '../src/platform/system-runtime.js';
 import { createHiringService } from '../src/systems/hiring/service.js';
 import { hiringSystem } from '../src/systems/hiring/system.js';
 import { machineInfo } from './machine.js';
@@ -131,7 +132,7 @@ const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', ADMIN_PASSWO
 // Six months of applicants, through the same service `quintet seed hiring` uses.
 const from = new Date('2026-01-01T00:00:00Z');
 const to = new Date('2026-06-30T23:59:59Z');
-const platform = createPlatform(loadConfig(env));
+const platform = createPlatform(loadConfig(env, [hiringSystem]));
 await migrateAll(platform, [hiringSystem]);
 await createHiringService(platform).seed({ count, from, to, seed: 42 });
 await platform.close();
