@@ -4,6 +4,7 @@ import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
+import { DomainError } from '../errors.js';
 import { systemClock, type Clock } from '../clock.js';
 import {
   assertDelay,
@@ -43,6 +44,9 @@ export function bullJobId(key: string): string {
 
 const BACKOFF_TYPE = 'quintet';
 
+const unavailable = () =>
+  new DomainError('unavailable', 'the job queue (Redis) is unavailable; try again shortly');
+
 export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
   const log = options.log.child({ component: 'jobs', adapter: 'bullmq' });
   const prefix = options.prefix ?? 'quintet';
@@ -55,22 +59,66 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
     removeOnFail: { age: retentionSeconds },
   };
   let connection: Redis | undefined;
+  let producerConnection: Redis | undefined;
   const queues = new Map<string, Queue>();
   const workers: Worker[] = [];
   const runs = new Set<ThreadRun>();
   let closed = false;
   let closing: Promise<void> | undefined;
 
-  // Created on first use, so a process that never touches jobs never connects to Redis.
+  // Both created on first use, so a process that never touches jobs never connects to Redis.
+  // Workers wait for Redis as long as it takes (their commands queue up while it is away).
   function redis(): Redis {
-    connection ??= new Redis(options.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    connection ??= watched(
+      new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: `${prefix}:workers` }),
+    );
     return connection;
+  }
+  // Enqueueing fails at once while Redis is away (no offline queue), so a request answers 503
+  // instead of hanging until Redis comes back.
+  function producer(): Redis {
+    producerConnection ??= watched(
+      new Redis(options.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        connectionName: `${prefix}:producer`,
+      }),
+    );
+    return producerConnection;
+  }
+  function watched(redis: Redis): Redis {
+    let down = false;
+    redis.on('error', (err) => {
+      if (!down && !closed) log.warn({ err: err.message }, 'Redis connection lost; reconnecting');
+      down = true;
+    });
+    redis.on('ready', () => {
+      if (down) log.info('Redis connection back');
+      down = false;
+    });
+    return redis;
+  }
+
+  /** Waits up to `ms` for the producer connection (just created, or reconnecting). */
+  async function producerReady(ms = 3000): Promise<void> {
+    const redis = producer();
+    if (redis.status === 'ready') return;
+    let onReady: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const ok = await new Promise<boolean>((resolve) => {
+      onReady = () => resolve(true);
+      timer = setTimeout(() => resolve(false), ms);
+      redis.once('ready', onReady);
+    });
+    clearTimeout(timer);
+    redis.off('ready', onReady!);
+    if (!ok) throw unavailable();
   }
 
   function queue(name: string): Queue {
     let q = queues.get(name);
     if (!q) {
-      q = new Queue(name, { connection: redis(), prefix });
+      q = new Queue(name, { connection: producer(), prefix });
       q.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
       queues.set(name, q);
     }
@@ -121,11 +169,26 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
       if (closed) throw new Error('the job queue is closed');
       assertJobName(name);
       const delay = assertDelay(enqueueOptions.delayMs);
-      await queue(name).add(name, payload ?? null, {
-        ...(enqueueOptions.key === undefined ? {} : { jobId: bullJobId(enqueueOptions.key) }),
-        ...(delay > 0 ? { delay } : {}),
-        ...jobOptions,
-      });
+      await producerReady();
+      try {
+        await queue(name).add(name, payload ?? null, {
+          ...(enqueueOptions.key === undefined ? {} : { jobId: bullJobId(enqueueOptions.key) }),
+          ...(delay > 0 ? { delay } : {}),
+          ...jobOptions,
+        });
+      } catch (err) {
+        if (producer().status !== 'ready') throw unavailable();
+        throw err;
+      }
+    },
+
+    async ping() {
+      try {
+        await producerReady(1000);
+        return (await producer().ping()) === 'PONG';
+      } catch {
+        return false;
+      }
     },
 
     async startWorkers(defs) {
@@ -165,7 +228,8 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
           await closingWorkers;
         }
         await Promise.all([...queues.values()].map((q) => q.close()));
-        if (connection) await connection.quit().catch(() => connection?.disconnect());
+        for (const redis of [connection, producerConnection])
+          if (redis) await redis.quit().catch(() => redis.disconnect());
       })();
       return closing;
     },

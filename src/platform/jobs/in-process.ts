@@ -355,6 +355,9 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
       else pump();
     },
 
+    // Its rows live in the platform database, which /health checks itself.
+    ping: async () => !closed,
+
     async startWorkers(defs) {
       if (closed) throw new Error('the job queue is closed');
       if (started) throw new Error('workers are already started');

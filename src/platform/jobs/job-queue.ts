@@ -102,6 +102,8 @@ export interface JobQueue {
    * In-process: `quintet serve` calls it. BullMQ: only `quintet worker` does.
    */
   startWorkers(definitions: readonly AnyJobDefinition[]): Promise<void>;
+  /** true when the queue's backend answers (Redis for BullMQ; the in-process queue lives in the database). */
+  ping(): Promise<boolean>;
   /** Stops taking jobs, lets running ones finish within the timeout, then aborts them. Idempotent. */
   close(options?: CloseOptions): Promise<void>;
 }

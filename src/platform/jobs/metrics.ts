@@ -41,6 +41,7 @@ export function withJobMetrics(queue: JobQueue, registry: Registry): JobQueue {
       enqueued.inc({ name });
     },
     startWorkers: (definitions) => queue.startWorkers(definitions.map(instrument)),
+    ping: () => queue.ping(),
     close: (options) => queue.close(options),
   };
 }
