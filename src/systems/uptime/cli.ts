@@ -1,5 +1,7 @@
 // `quintet import uptime`, `quintet seed uptime`, `quintet report uptime`: the same code the HTTP
 // API and the jobs run. The declarations load nothing; each action imports what it uses.
+import { once } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import { DomainError } from '../../platform/errors.js';
@@ -133,4 +135,50 @@ export function declareUptimeCli({ group, openPlatform }: CliContext): void {
         }
       },
     );
+
+  group('report')
+    .command('uptime')
+    .description('compute the uptime report (the same engine as the report job), with a progress bar')
+    .option('--now <timestamp>', 'the instant to report at (default: the latest poll)')
+    .option('--out <file>', 'write the CSV here (default: standard output)')
+    .action(async (opts: { now?: string; out?: string }) => {
+      const [{ runReport }, { parseNow }] = await Promise.all([
+        import('./report-run.js'),
+        import('./service.js'),
+      ]);
+      const now = await oneLine(async () => parseNow(opts.now, '--now'));
+      const out = opts.out ? fs.createWriteStream(path.resolve(opts.out)) : process.stdout;
+      if (opts.out) {
+        await new Promise<void>((resolve, reject) =>
+          out.once('open', () => resolve()).once('error', reject),
+        ).catch((err: NodeJS.ErrnoException) => {
+          throw new CliError(
+            `--out ${opts.out}: ${err.code === 'ENOENT' ? 'no such directory' : err.message}`,
+          );
+        });
+      }
+      const platform = await openPlatform();
+      const bar = progressBar('reporting', 100);
+      const started = performance.now();
+      try {
+        const result = await oneLine(() =>
+          runReport(platform.db as import('./tables.js').UptimeDb, {
+            now,
+            write: async (chunk) => {
+              if (!out.write(chunk)) await once(out, 'drain');
+            },
+            onProgress: (f) => bar.update(Math.round(f * 100)),
+          }),
+        );
+        bar.stop();
+        if (opts.out) await new Promise<void>((resolve) => out.end(resolve));
+        process.stderr.write(
+          `report at ${new Date(result.now).toISOString()}: ${result.stores} stores, ${result.pollsRead} polls read, ` +
+            `${((performance.now() - started) / 1000).toFixed(2)} s${opts.out ? ` -> ${opts.out}` : ''}\n`,
+        );
+      } finally {
+        bar.stop();
+        await platform.close();
+      }
+    });
 }
