@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
+import { reportCsvKey } from './artifact-keys.js';
 import { MAX_POLLS_PER_REQUEST } from './import.js';
 import {
   MAX_ROWS_LIMIT,
@@ -185,7 +186,15 @@ export async function uptimeRoutes(
       if (report.status === 'failed') return { status: 'Failed', error: report.error ?? 'failed' };
       if (report.status !== 'complete') return { status: 'Running' };
       if (wantsCsv(request)) return sendCsv(report.id, reply);
-      return { status: 'Complete', url: `${request.protocol}://${request.host}${reportCsvUrl(report.id)}` };
+      // With S3 results, a presigned link straight to the bucket (as the seed's did); else ours.
+      const presigned = await platform.artifacts.downloadUrl(reportCsvKey(report.id), {
+        fileName: `uptime-report-${report.id}.csv`,
+        expiresInSeconds: 3600,
+      });
+      return {
+        status: 'Complete',
+        url: presigned ?? `${request.protocol}://${request.host}${reportCsvUrl(report.id)}`,
+      };
     },
   );
 

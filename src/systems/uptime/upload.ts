@@ -1,13 +1,14 @@
 // Receiving `POST /api/uptime/import` (multipart: files "status", "hours", "timezones", any of them):
-// each file is streamed into the artifact store as it arrives (never held in memory, size-limited),
-// then imported from there like a file given to the CLI, then removed.
+// each file is streamed into an artifact writer's local file as it arrives (never held in memory,
+// size-limited), imported from there like a file given to the CLI, then dropped (never committed:
+// nothing of an upload outlives its request, in a directory store or in S3).
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyRequest } from 'fastify';
 import { badInput, tooLarge } from '../../platform/errors.js';
 import type { ArtifactStore, ArtifactWriter } from '../../platform/storage/artifact-store.js';
-import { uploadArtifactsKey, uploadKey } from './artifact-keys.js';
+import { uploadKey } from './artifact-keys.js';
 import { IMPORT_FILES, type ImportFile, type ImportSources } from './import.js';
 
 /** @fastify/multipart's limits for these uploads (a fourth file is let through to be refused by name). */
@@ -29,7 +30,9 @@ export async function receiveImport(
 ): Promise<ReceivedUpload> {
   const uploadId = crypto.randomUUID();
   const writers = new Map<ImportFile, { writer: ArtifactWriter; name: string }>();
-  const remove = () => artifacts.remove(uploadArtifactsKey(uploadId));
+  const remove = async () => {
+    for (const { writer } of writers.values()) await writer.abort();
+  };
   try {
     for await (const part of request.parts()) {
       if (part.type !== 'file')
@@ -50,13 +53,9 @@ export async function receiveImport(
     }
     if (writers.size === 0) throw badInput('send at least one of the files status, hours, timezones');
     const sources: ImportSources = {};
-    for (const [field, { writer, name }] of writers) {
-      await writer.commit();
-      sources[field] = { path: artifacts.pathOf(writer.key), name };
-    }
+    for (const [field, { writer, name }] of writers) sources[field] = { path: writer.path, name };
     return { sources, remove };
   } catch (err) {
-    for (const { writer } of writers.values()) await writer.abort();
     await remove();
     const code = (err as { code?: unknown }).code;
     if (code === 'FST_FILES_LIMIT' || code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
