@@ -45,7 +45,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   });
   await app.register(adminAuthPlugin, { platform, passwordHash });
   await app.register(pagesPlugin, { webDist: options.webDist });
-  registerHealth(app, platform.database);
+  registerHealth(app, platform.database, platform.jobs);
 
   app.get(
     '/api/systems',
