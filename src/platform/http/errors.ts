@@ -17,6 +17,12 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
 /** JSON errors everywhere; schema failures become 400 naming the field; no stack traces ever leave. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (!request.raw.complete && (request.raw.destroyed || request.raw.socket?.destroyed)) {
+      // The client went away mid-request (an upload cancelled): nobody reads this answer, and it
+      // is no fault of ours; 499 (nginx's "client closed request") keeps it out of the 5xx counts.
+      request.log.info({ url: request.url, reason: error.message }, 'client closed the request');
+      return reply.status(499).send({ error: 'client closed the request' });
+    }
     if (error instanceof DomainError) {
       return reply.status(STATUS_OF_KIND[error.kind]).send({ error: error.message, ...error.details });
     }

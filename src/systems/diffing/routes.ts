@@ -1,11 +1,10 @@
 // HTTP routes of the diffing system: the seed's API exactly, plus uploads, listing and the page.
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
 import { ArtifactNotFoundError } from '../../platform/storage/artifact-store.js';
 import type { DiffingService, DiffJobView } from './service.js';
 import type { DiffingSettings } from './settings.js';
-import { receiveUpload, uploadLimits } from './upload.js';
+import { isMultipart, receiveUpload } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
@@ -71,7 +70,8 @@ export async function diffingRoutes(
   settings: DiffingSettings,
   service: DiffingService,
 ): Promise<void> {
-  await app.register(fastifyMultipart, { limits: uploadLimits(settings.uploadMaxBytes) });
+  // Uploads are read as a stream by receiveUpload (upload.ts), not by a body parser.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
 
   // Retention is the scheduled job diffing.retention (retention-job.ts).
 
@@ -232,7 +232,7 @@ export async function diffingRoutes(
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart())
+      if (!isMultipart(request))
         return reply.status(400).send({ error: 'send multipart/form-data with files "old" and "new"' });
       const upload = await receiveUpload(request, platform.artifacts, settings.uploadMaxBytes);
       // A request the service refuses (an unknown metric, a missing column) leaves no files behind.
