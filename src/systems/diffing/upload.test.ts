@@ -8,6 +8,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { REVENUE_HEADER, filesUnder, waitFor } from '../../../test/support/diffing.js';
 import { createTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
+import { rawRequest } from '../../../test/support/raw-http.js';
 import { buildApp } from '../../app.js';
 import { diffingSystem } from './system.js';
 
@@ -76,51 +77,6 @@ const wellFormed = (oldContent: string) =>
       `\r\n--${BOUNDARY}--\r\n`,
   );
 
-interface RawAnswer {
-  text: string;
-  status: number | undefined;
-  headers: Record<string, string>;
-  body: string;
-  /** The server ended the connection (FIN or reset) after answering. */
-  closedByServer: boolean;
-}
-
-/**
- * Writes the whole request first (as Python's requests does), then reads until the server ends the
- * connection or `keepAliveMs` passes after a complete answer.
- */
-function rawRequest(port: number, bytes: Buffer, keepAliveMs = 1500): Promise<RawAnswer> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let text = '';
-    let timer: NodeJS.Timeout | undefined;
-    const finish = (closedByServer: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      const [headText = '', body = ''] = text.split('\r\n\r\n', 2);
-      const [statusLine = '', ...headerLines] = headText.split('\r\n');
-      const headers = Object.fromEntries(
-        headerLines.map((l) => [
-          l.slice(0, l.indexOf(':')).toLowerCase(),
-          l.slice(l.indexOf(':') + 1).trim(),
-        ]),
-      );
-      resolve({ text, status: Number(statusLine.split(' ')[1]) || undefined, headers, body, closedByServer });
-    };
-    socket.on('data', (chunk) => {
-      text += chunk.toString();
-      // A complete answer on a connection the server keeps open: wait a little for it to close.
-      clearTimeout(timer);
-      timer = setTimeout(() => finish(false), keepAliveMs);
-    });
-    socket.on('end', () => finish(true));
-    socket.on('error', (err: NodeJS.ErrnoException) =>
-      err.code === 'ECONNRESET' || err.code === 'EPIPE' ? finish(true) : reject(err),
-    );
-    socket.write(bytes);
-  });
-}
-
 /** Sends the head and part of the body, waits until the server has read some of it, then vanishes. */
 async function abandonedRequest(port: number, head: Buffer, partial: Buffer, onRead: () => Promise<void>) {
   const socket = net.connect(port, '127.0.0.1');
@@ -166,11 +122,23 @@ describe.skipIf(!fs.existsSync('/proc/self/fd'))('diffing uploads over a socket'
     expect(JSON.parse(answer.body).error).toMatch(message);
   });
 
-  it('releases every descriptor and temp file after many truncated, crowded and abandoned uploads', async () => {
+  it('answers an over-limit upload written whole before reading with 413, Connection: close, and closes the socket', async () => {
+    const { port, head, tmpFiles } = await listening({ DIFF_UPLOAD_MAX_MB: '1' });
+    const big = wellFormed(csv + '2020-01-01,,,,,revenue,1\n'.repeat(Math.ceil((3 * 2 ** 20) / 25)));
+    const answer = await rawRequest(port, Buffer.concat([head(big), big]), 5000);
+    expect(answer.status).toBe(413);
+    expect(answer.headers.connection).toBe('close');
+    expect(JSON.parse(answer.body).error).toMatch(/larger than 1 MB \(DIFF_UPLOAD_MAX_MB\)/);
+    expect(answer.closedByServer).toBe(true);
+    await waitFor(() => tmpFiles().length === 0, 'the temp file to go');
+  });
+
+  it('releases every descriptor and temp file after many truncated, crowded, over-limit and abandoned uploads', async () => {
     const { app, port, head, tmpFiles, logs } = await listening({ DIFF_UPLOAD_MAX_MB: '1' });
     // A first well-formed upload opens what stays open anyway (the database, the artifact store).
     const ok = await rawRequest(port, Buffer.concat([head(wellFormed(csv)), wellFormed(csv)]), 200);
     expect(ok.status).toBe(201);
+    const overLimit = wellFormed(csv + 'x'.repeat(1.5 * 2 ** 20));
     const fdsBefore = openDescriptors();
     const tmpBefore = tmpFiles().length;
 
@@ -179,8 +147,9 @@ describe.skipIf(!fs.existsSync('/proc/self/fd'))('diffing uploads over a socket'
       const answers = await Promise.all([
         rawRequest(port, Buffer.concat([head(truncatedBody), truncatedBody]), 200),
         rawRequest(port, Buffer.concat([head(manyFieldsBody), manyFieldsBody]), 200),
+        rawRequest(port, Buffer.concat([head(overLimit), overLimit]), 200),
       ]);
-      expect(answers.map((a) => a.status)).toEqual([400, 400]);
+      expect(answers.map((a) => a.status)).toEqual([400, 400, 413]);
       // Abandoned inside the "old" file, once the server holds its temp file open.
       const partial = Buffer.from(field('metric', 'revenue') + fileStart('old') + csv);
       await abandonedRequest(port, head(wellFormed(csv + 'y'.repeat(100_000))), partial, () =>
