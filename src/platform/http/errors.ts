@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { DomainError, type ErrorKind } from '../errors.js';
 
@@ -13,6 +13,14 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   rate_limited: 429,
   unavailable: 503,
 };
+
+/**
+ * Fastify's `frameworkErrors` option: errors it meets before any route or hook (a URL that does not
+ * decode, e.g. `/%zz`) answer in the same shape as every other error.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(400).send({ error: `malformed request: ${error.message}` });
+}
 
 /** JSON errors everywhere; schema failures become 400 naming the field; no stack traces ever leave. */
 export function registerErrorHandling(app: FastifyInstance): void {

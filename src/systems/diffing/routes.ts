@@ -1,5 +1,6 @@
 // HTTP routes of the diffing system: the seed's API exactly, plus uploads, listing and the page.
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAutoId } from '../../platform/db/schema.js';
 import type { Platform } from '../../platform/platform.js';
 import { ArtifactNotFoundError } from '../../platform/storage/artifact-store.js';
 import type { DiffingService, DiffJobView } from './service.js';
@@ -59,9 +60,11 @@ const idParams = { type: 'object', properties: { id: { type: 'string' } }, requi
 
 type IdRequest = { Params: { id: string } };
 
-/** Job ids are positive integers; anything else is a job that does not exist. */
+/** Job ids are positive integers within the id column's range; anything else is a job that does not exist. */
 function parseId(raw: string): number | undefined {
-  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : undefined;
+  if (!/^[1-9]\d{0,9}$/.test(raw)) return undefined;
+  const id = Number(raw);
+  return isAutoId(id) ? id : undefined;
 }
 
 export async function diffingRoutes(

@@ -107,6 +107,26 @@ describe.skipIf(!fs.existsSync('/proc/self/fd'))('diffing uploads over a socket'
   });
 
   it.each([
+    [
+      'a field',
+      field('keys', 'date\u0000') + field('value', 'value'),
+      /^field "keys" contains a NUL character$/,
+    ],
+    [
+      'a file name',
+      fileStart('old').replace('filename="old.csv"', "filename*=utf-8''o%00.csv") + csv + '\r\n',
+      /^the name of file "old" contains a NUL/,
+    ],
+  ])('answers 400 when %s holds a NUL byte (PostgreSQL text cannot)', async (_case, start, message) => {
+    const { port, head, tmpFiles } = await listening();
+    const body = Buffer.from(start + fileStart('new') + csv + `\r\n--${BOUNDARY}--\r\n`);
+    const answer = await rawRequest(port, Buffer.concat([head(body), body]), 100);
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).error).toMatch(message);
+    await waitFor(() => tmpFiles().length === 0, 'no temp file to stay');
+  });
+
+  it.each([
     ['has no boundary', 'multipart/form-data', /has no boundary/],
     ['has an empty boundary', 'multipart/form-data; boundary=""', /has no boundary/],
     [

@@ -22,6 +22,7 @@ import { DiffRequestError, type UploadedInputs } from './service.js';
 /** The text fields of an upload; the files are "old" and "new". */
 const SPEC_FIELDS = new Set(['metric', 'keys', 'value']);
 const PARTS_HINT = 'send the files "old" and "new" with "metric", or "keys" and "value"';
+const NUL = '\u0000';
 /** Longest multipart boundary read (RFC 2046 allows 70; the parser's search needs it under 253). */
 export const MAX_BOUNDARY_LENGTH = 250;
 
@@ -120,6 +121,8 @@ export async function receiveUpload(
       return fail(
         new DiffRequestError(`field "${name}" is longer than ${uploadLimits(maxBytes).fieldSize} bytes`),
       );
+    // PostgreSQL cannot store a NUL in text (the job row keeps keys and value).
+    if (value.includes(NUL)) return fail(new DiffRequestError(`field "${name}" contains a NUL character`));
     fields[name] = value;
   });
 
@@ -139,6 +142,8 @@ export async function receiveUpload(
     if (name !== 'old' && name !== 'new')
       return fail(new DiffRequestError(`unexpected file field "${name}" (send "old" and "new")`));
     if (files.has(name)) return fail(new DiffRequestError(`file "${name}" was sent twice`));
+    if (filename.includes(NUL))
+      return fail(new DiffRequestError(`the name of file "${name}" contains a NUL character`));
     const entry: { writer?: ArtifactWriter; name: string } = { name: filename || `${name}.csv` };
     files.set(name, entry);
     // Until the writer exists the file stream buffers and busboy, then the socket, wait.
