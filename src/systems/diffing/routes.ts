@@ -5,7 +5,8 @@ import type { Platform } from '../../platform/platform.js';
 import { ArtifactNotFoundError } from '../../platform/storage/artifact-store.js';
 import type { DiffingService, DiffJobView } from './service.js';
 import type { DiffingSettings } from './settings.js';
-import { isMultipart, receiveUpload } from './upload.js';
+import { acceptMultipartStreams, isMultipart } from '../../platform/http/multipart.js';
+import { receiveUpload } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
@@ -74,7 +75,7 @@ export async function diffingRoutes(
   service: DiffingService,
 ): Promise<void> {
   // Uploads are read as a stream by receiveUpload (upload.ts), not by a body parser.
-  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+  acceptMultipartStreams(app);
 
   // Retention is the scheduled job diffing.retention (retention-job.ts).
 
