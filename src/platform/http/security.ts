@@ -24,10 +24,15 @@ declare module 'fastify' {
     /** Set at registration: the route's headers, computed once. */
     [ROUTE_HEADERS]?: SecurityHeaders;
   }
+  interface FastifyReply {
+    /** Replaces the caller's CSRF secret (cookie) with a new one; returns a token for it. */
+    rotateCsrf(): string;
+  }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_COOKIE = 'quintet_csrf';
 
 export interface SecurityOptions {
   secret: string;
@@ -93,12 +98,18 @@ export const securityPlugin = fp<SecurityOptions>(async (app, opts) => {
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieKey: 'quintet_csrf',
+    cookieKey: CSRF_COOKIE,
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: opts.cookieSecure },
     getToken: (req) => {
       const header = req.headers[CSRF_HEADER];
       return Array.isArray(header) ? header[0] : header;
     },
+  });
+
+  app.decorateReply('rotateCsrf', function (this: FastifyReply) {
+    // generateCsrf makes a new secret, and sets its cookie, when the request carries none.
+    delete this.request.cookies[CSRF_COOKIE];
+    return this.generateCsrf();
   });
 
   app.get(
