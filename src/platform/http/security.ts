@@ -4,6 +4,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { RateLimitedError } from '../errors.js';
 import {
   securityHeaders,
   type SecurityHeaders,
@@ -87,6 +88,12 @@ export const securityPlugin = fp<SecurityOptions>(async (app, opts) => {
       // preValidation: refused before the body is validated or any preHandler (admin check) runs.
       route.preValidation = [csrfCheck, ...[route.preValidation ?? []].flat()];
     }
+  });
+
+  // The error handler answers the 429; the header says when to come back.
+  app.addHook('onError', (_request, reply, error, done) => {
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
+    done();
   });
 
   app.addHook('onRequest', (request, reply, done) => {

@@ -444,6 +444,47 @@ describe('hiring application API', () => {
   });
 });
 
+describeEachDb('hiring limits on what a caller may learn', (kind) => {
+  /** POSTs as `client` (its cookies and CSRF token) from another client address. */
+  const from =
+    (app: FastifyInstance, client: TestClient, remoteAddress: string) =>
+    async (url: string, body: unknown) => {
+      const token = await client.token();
+      return app.inject({
+        method: 'POST',
+        url,
+        payload: body as Record<string, unknown>,
+        remoteAddress,
+        headers: { cookie: client.cookieHeader(), 'x-csrf-token': token },
+      });
+    };
+
+  it('answers the 11th validate-or-apply from one address within 10 minutes with 429 and Retry-After, far below the write limit', async () => {
+    const { app, client, clock } = await setup({ kind });
+    const post = from(app, client, '203.0.113.7');
+    for (let i = 0; i < 5; i++) {
+      expect((await post('/hiring/api/applications/validate', application(i))).statusCode).toBe(200);
+      expect((await post('/hiring/api/applications', application(i))).statusCode).toBe(201);
+    }
+    clock.set(new Date(Date.parse(NOW) + 4 * 60_000));
+    const limited = await post('/hiring/api/applications/validate', application(1));
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe(String(6 * 60));
+    expect(limited.json().error).toMatch(/too many application checks from your network.*6 minutes/i);
+    // The registered-email answer is still given, but not to this address for now.
+    expect((await post('/hiring/api/applications', application(9))).statusCode).toBe(429);
+    // Another address is not affected; the first is served again once its window has passed.
+    expect(
+      (await from(app, client, '203.0.113.8')('/hiring/api/applications/validate', application(1))).json(),
+    ).toEqual({
+      error: 'validation failed',
+      fields: { email: 'This email is already registered', phone: 'This phone number is already registered' },
+    });
+    clock.set(new Date(Date.parse(NOW) + 10 * 60_000));
+    expect((await post('/hiring/api/applications/validate', application(20))).statusCode).toBe(200);
+  });
+});
+
 describe('hiring applicant session', () => {
   async function withApplicant() {
     const ctx = await setup();

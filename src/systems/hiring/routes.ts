@@ -32,6 +32,11 @@ const PUBLIC_PAGES = [
   '/instacart_shopper',
   '/instacart_shopper/',
 ];
+const rateLimitedSchema = {
+  description: 'Too many tries: the Retry-After header says when to try again',
+  type: 'object',
+  properties: { error: { type: 'string' }, retry_after_seconds: { type: 'integer' } },
+} as const;
 const FUNNEL_PATHS = [
   '/hiring/funnel.json',
   '/funnel.json',
@@ -130,11 +135,12 @@ export async function hiringRoutes(
         response: {
           200: { type: 'object', properties: { ok: { type: 'boolean' } } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
     async (request, reply) => {
-      const result = await service.checkApplication(request.body);
+      const result = await service.validateFor(request.ip, request.body);
       return result.ok ? { ok: true } : invalid(reply, result.fields);
     },
   );
@@ -153,11 +159,12 @@ export async function hiringRoutes(
         response: {
           201: { type: 'object', properties: { applicant: applicantSchema } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
     async (request, reply) => {
-      const result = await service.apply(request.body, request.body.background_check_consent);
+      const result = await service.applyFor(request.ip, request.body, request.body.background_check_consent);
       if (!result.ok) return invalid(reply, result.fields);
       setSession(reply, session, `applicant:${result.value.id}`, now());
       return reply.status(201).send({ applicant: result.value });
@@ -182,6 +189,7 @@ export async function hiringRoutes(
         response: {
           200: { type: 'object', properties: { applicant: applicantSchema } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },

@@ -2,6 +2,7 @@
 import type { Dialect } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Platform } from '../../platform/platform.js';
+import { APPLY_CHECKS, AttemptLimiter } from './attempt-limits.js';
 import type { WorkflowState } from './constants.js';
 import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
 import {
@@ -139,6 +140,7 @@ export class HiringService {
   private readonly countsVersion: () => Promise<number>;
   /** range -> the funnel.json body rendered at a counts version. */
   private readonly funnelBodies = new Map<string, { version: number; body: string }>();
+  private readonly limiter: AttemptLimiter;
 
   constructor(
     private readonly db: HiringDb,
@@ -146,6 +148,26 @@ export class HiringService {
     private readonly clock: Clock,
   ) {
     this.countsVersion = countsVersionReader(db);
+    this.limiter = new AttemptLimiter(db, clock);
+  }
+
+  /**
+   * The apply form's check, for a client address: each answer may say that an email or phone is
+   * registered, so checks and applications from one address share a tight limit (APPLY_CHECKS).
+   */
+  async validateFor(client: string, input: ApplicationInput): Promise<Validated<Application>> {
+    await this.limiter.hit(APPLY_CHECKS, client);
+    return this.checkApplication(input);
+  }
+
+  /** An application from a client address, under the same limit as its checks. */
+  async applyFor(
+    client: string,
+    input: ApplicationInput,
+    backgroundCheckConsent: unknown,
+  ): Promise<Validated<Applicant>> {
+    await this.limiter.hit(APPLY_CHECKS, client);
+    return this.apply(input, backgroundCheckConsent);
   }
 
   /** Validation plus uniqueness of email and phone (ignoring the applicant `exceptId`). */
