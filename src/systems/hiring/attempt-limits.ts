@@ -28,6 +28,15 @@ export const APPLY_CHECKS: AttemptLimit = {
   message: (m) => `Too many application checks from your network: please try again in ${minutesText(m)}.`,
 };
 
+/** Tracking sign-ins per email: 5 wrong codes an hour, then refused (even the right code) until the hour ends. */
+export const TRACKING_TRIES: AttemptLimit = {
+  scope: 'track',
+  max: 5,
+  windowMs: 60 * 60_000,
+  message: (m) =>
+    `Too many wrong tries for this email: tracking it is locked for ${minutesText(m)}. Check the email and the last four digits of your phone, then try again.`,
+};
+
 export class AttemptLimiter {
   constructor(
     private readonly db: HiringDb,

@@ -483,6 +483,69 @@ describeEachDb('hiring limits on what a caller may learn', (kind) => {
     clock.set(new Date(Date.parse(NOW) + 10 * 60_000));
     expect((await post('/hiring/api/applications/validate', application(20))).statusCode).toBe(200);
   });
+
+  it('refuses tracking an email after 5 wrong codes in an hour, the right code too, from any address and instance', async () => {
+    const { app, client, clock, platform, service } = await setup({ kind });
+    const applied = await service.apply(application(1), true);
+    expect(applied.ok).toBe(true);
+    // A second app instance on the same database.
+    const other = await buildApp(platform);
+    apps.push(other);
+    const track = (instance: FastifyInstance, address: string, digits: string) =>
+      from(
+        instance,
+        client,
+        address,
+      )('/hiring/api/session', { email: 'person1@example.com', phone_last4: digits });
+    for (let i = 0; i < 5; i++) {
+      const res = await track(i % 2 ? app : other, `198.51.100.${i}`, String(1000 + i));
+      expect(res.statusCode).toBe(400);
+    }
+    clock.set(new Date(Date.parse(NOW) + 30 * 60_000));
+    const refused = await track(other, '198.51.100.99', '0101');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe(String(30 * 60));
+    expect(refused.json().error).toMatch(/too many wrong tries for this email.*30 minutes/i);
+    expect(refused.cookies.some((c) => c.name === 'quintet_applicant')).toBe(false);
+    // An unknown email is counted the same way, so the refusal tells nothing about who applied.
+    for (let i = 0; i < 5; i++)
+      expect(
+        (
+          await from(
+            app,
+            client,
+            '198.51.100.1',
+          )('/hiring/api/session', { email: 'nobody@example.com', phone_last4: '1111' })
+        ).statusCode,
+      ).toBe(400);
+    expect(
+      (
+        await from(
+          app,
+          client,
+          '198.51.100.1',
+        )('/hiring/api/session', { email: 'Nobody@example.com ', phone_last4: '1111' })
+      ).statusCode,
+    ).toBe(429);
+    clock.set(new Date(Date.parse(NOW) + 60 * 60_000));
+    const res = await track(app, '198.51.100.99', '0101');
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('starts the count afresh after the right code', async () => {
+    const { app, client, service } = await setup({ kind });
+    expect((await service.apply(application(1), true)).ok).toBe(true);
+    const track = (digits: string) =>
+      from(
+        app,
+        client,
+        '192.0.2.1',
+      )('/hiring/api/session', { email: 'person1@example.com', phone_last4: digits });
+    for (let i = 0; i < 4; i++) expect((await track('9999')).statusCode).toBe(400);
+    expect((await track('0101')).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await track('9999')).statusCode).toBe(400);
+    expect((await track('0101')).statusCode).toBe(429);
+  });
 });
 
 describe('hiring applicant session', () => {

@@ -2,7 +2,7 @@
 import type { Dialect } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Platform } from '../../platform/platform.js';
-import { APPLY_CHECKS, AttemptLimiter } from './attempt-limits.js';
+import { APPLY_CHECKS, AttemptLimiter, TRACKING_TRIES } from './attempt-limits.js';
 import type { WorkflowState } from './constants.js';
 import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
 import {
@@ -212,12 +212,19 @@ export class HiringService {
     }
   }
 
-  /** The applicant whose email and phone's last four digits match; one answer for every mismatch. */
+  /**
+   * The applicant whose email and phone's last four digits match; one answer for every mismatch.
+   * Every try counts against the email (known or not, so the limit reveals nothing): past 5 in an
+   * hour, tries are refused, the right code included, until the hour ends; a match starts afresh.
+   */
   async findForTracking(email: string, phoneLast4: string): Promise<Validated<Applicant>> {
-    const row = await findApplicantByEmail(this.db, email.trim().toLowerCase());
+    const key = email.trim().toLowerCase();
+    await this.limiter.hit(TRACKING_TRIES, key);
+    const row = await findApplicantByEmail(this.db, key);
     if (!row || !/^\d{4}$/.test(phoneLast4.trim()) || lastFourDigits(row.phone) !== phoneLast4.trim()) {
       return { ok: false, fields: { form: TRACKING_MISMATCH } };
     }
+    await this.limiter.clear(TRACKING_TRIES, key);
     return { ok: true, value: toApplicant(row) };
   }
 
