@@ -896,6 +896,39 @@ describe('hiring seed endpoints', () => {
     expect(await service.count()).toBe(42);
   });
 
+  it('refuses the GET seed route with 403 when another site sends the admin there, and seeds nothing', async () => {
+    const { client, service } = await setup();
+    await client.loginAsAdmin();
+    for (const headers of <Record<string, string>[]>[
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { referer: 'https://evil.example/page.html' },
+      { 'sec-fetch-site': 'none', referer: 'http://evil.example/' },
+    ]) {
+      const res = await client.get('/instacart_shopper/seed_data/5/', headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(res.json().error).toMatch(/opened from another site.*POST \/hiring\/seed_data/);
+    }
+    expect(await service.count()).toBe(0);
+  });
+
+  it('seeds with the GET route from this site, typed in, or without any browser headers', async () => {
+    const { client, service } = await setup();
+    await client.loginAsAdmin();
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { 'sec-fetch-site': 'none' },
+      { 'sec-fetch-site': 'same-origin', referer: 'http://localhost:80/hiring/admin' },
+      { origin: 'http://localhost:80' },
+    ]) {
+      const res = await client.get('/instacart_shopper/seed_data/2', headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(200);
+    }
+    expect(await service.count()).toBe(8);
+  });
+
   it('seeds between from and to, inclusive, and shows them in the funnel', async () => {
     const { client, db } = await setup();
     await client.loginAsAdmin();

@@ -47,6 +47,38 @@ const FUNNEL_PATHS = [
 export const MAX_HTTP_SEED = 100_000;
 
 type Id = { Params: { id: number } };
+type SeedRoute = { Params: { count: number }; Querystring: { from?: string; to?: string } };
+
+const hostOf = (url: string | undefined): string | undefined => {
+  if (!url || url === 'null') return url === 'null' ? 'null' : undefined;
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'unreadable';
+  }
+};
+
+/**
+ * 403 unless the request comes from this site or from no site at all (typed in, a bookmark, curl):
+ * `Sec-Fetch-Site` other than same-origin/none, or an Origin or Referer naming another host.
+ */
+export async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const site = request.headers['sec-fetch-site'];
+  const origin = hostOf(request.headers.origin);
+  const referer = hostOf(request.headers.referer);
+  // As a URL gives it (a default port dropped), so it compares with Origin and Referer.
+  const own = hostOf(`${request.protocol}://${request.host}`);
+  const foreign =
+    (site !== undefined && site !== 'same-origin' && site !== 'none') ||
+    (origin !== undefined && origin !== own) ||
+    (referer !== undefined && referer !== own);
+  if (foreign) {
+    await reply.status(403).send({
+      error:
+        'refused: this seeding link was opened from another site. Open it directly, or use POST /hiring/seed_data/:count',
+    });
+  }
+}
 
 export async function hiringRoutes(
   app: FastifyInstance,
@@ -366,10 +398,7 @@ export async function hiringRoutes(
       querystring: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
       response: { 200: { type: 'object', properties: { created: { type: 'integer' } } }, 400: errorSchema },
     });
-    const seedHandler = async (
-      request: FastifyRequest<{ Params: { count: number }; Querystring: { from?: string; to?: string } }>,
-      reply: FastifyReply,
-    ) => {
+    const seedHandler = async (request: FastifyRequest<SeedRoute>, reply: FastifyReply) => {
       const { count } = request.params;
       if (count < 1 || count > MAX_HTTP_SEED) {
         return reply.status(400).send({
@@ -381,8 +410,10 @@ export async function hiringRoutes(
       return { created: await service.seed({ count, from: range.from, to: range.to }) };
     };
     admin.post('/hiring/seed_data/:count', { schema: seedSchema(false) }, seedHandler);
-    // The original API seeded with a GET; kept for compatibility, still admin-only.
-    admin.get('/instacart_shopper/seed_data/:count', { schema: seedSchema(true) }, seedHandler);
-    admin.get('/instacart_shopper/seed_data/:count/', { schema: seedSchema(true) }, seedHandler);
+    // The original API seeded with a GET; kept for compatibility, still admin-only, and refused
+    // when another site sends the admin's browser there (the Lax admin cookie goes along with a
+    // cross-site navigation, and no CSRF token guards a GET).
+    for (const url of ['/instacart_shopper/seed_data/:count', '/instacart_shopper/seed_data/:count/'])
+      admin.get<SeedRoute>(url, { schema: seedSchema(true), preHandler: refuseCrossSite }, seedHandler);
   });
 }
