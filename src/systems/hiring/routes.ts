@@ -1,5 +1,6 @@
 // HTTP routes of the hiring system: validate, make one service call, shape the answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isCrossSite } from '../../platform/http/cross-site.js';
 import type { Platform } from '../../platform/platform.js';
 import {
   clearSession,
@@ -49,30 +50,9 @@ export const MAX_HTTP_SEED = 100_000;
 type Id = { Params: { id: number } };
 type SeedRoute = { Params: { count: number }; Querystring: { from?: string; to?: string } };
 
-const hostOf = (url: string | undefined): string | undefined => {
-  if (!url || url === 'null') return url === 'null' ? 'null' : undefined;
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'unreadable';
-  }
-};
-
-/**
- * 403 unless the request comes from this site or from no site at all (typed in, a bookmark, curl):
- * `Sec-Fetch-Site` other than same-origin/none, or an Origin or Referer naming another host.
- */
-export async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const site = request.headers['sec-fetch-site'];
-  const origin = hostOf(request.headers.origin);
-  const referer = hostOf(request.headers.referer);
-  // As a URL gives it (a default port dropped), so it compares with Origin and Referer.
-  const own = hostOf(`${request.protocol}://${request.host}`);
-  const foreign =
-    (site !== undefined && site !== 'same-origin' && site !== 'none') ||
-    (origin !== undefined && origin !== own) ||
-    (referer !== undefined && referer !== own);
-  if (foreign) {
+/** 403 when another site sent the request (see isCrossSite). */
+async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (isCrossSite(request)) {
     await reply.status(403).send({
       error:
         'refused: this seeding link was opened from another site. Open it directly, or use POST /hiring/seed_data/:count',
