@@ -66,13 +66,20 @@ export async function conversionIds(db: AnyDb, quarter: Quarter): Promise<Set<nu
   return new Set(rows.map((r) => Number(r.conversion_id)));
 }
 
-export async function isFileLoaded(db: AnyDb, contentHash: string): Promise<number | undefined> {
+/** The import that loaded this content, if any. */
+export async function loadedBy(
+  db: AnyDb,
+  contentHash: string,
+): Promise<{ importId: number; quarter: number; fileName: string } | undefined> {
   const row = await asBanners(db)
-    .selectFrom('banners_loaded_files')
-    .select('import_id')
-    .where('content_hash', '=', contentHash)
+    .selectFrom('banners_loaded_files as f')
+    .innerJoin('banners_imports as i', 'i.id', 'f.import_id')
+    .select(['f.import_id', 'i.quarter', 'i.file_name'])
+    .where('f.content_hash', '=', contentHash)
     .executeTakeFirst();
-  return row ? Number(row.import_id) : undefined;
+  return row
+    ? { importId: Number(row.import_id), quarter: Number(row.quarter), fileName: row.file_name }
+    : undefined;
 }
 
 // ---- the import log ------------------------------------------------------------------------------

@@ -69,7 +69,9 @@ describeEachDb('banners import', (kind) => {
     fs.copyFileSync(files[1]!, copy);
     const again = await load(service, 2, [...files, copy]);
     expect(again.files.map((f) => f.status)).toEqual(['duplicate', 'duplicate', 'duplicate']);
-    expect(again.files[0]!.error).toMatch(/already imported \(import #\d+\)/);
+    expect(again.files[0]!.error).toMatch(
+      /^was already imported for quarter 2 as impressions_2.csv \(import #\d+\): not loaded again$/,
+    );
     expect(again.files.some((f) => /same content as clicks_2\.csv in this import/.test(f.error ?? ''))).toBe(
       true,
     );
@@ -198,5 +200,39 @@ describeEachDb('banners import', (kind) => {
     expect(after.find((c) => c.quarter === 1)).toEqual(before.find((c) => c.quarter === 1));
     expect(after.find((c) => c.quarter === 2)!.banners.map((b) => b.bannerId)).toEqual([6, 5]);
     expect(await collectionsVersion(platform.db)).toBe(3);
+  });
+
+  it('never lets a reader see a half-rebuilt quarter while a re-import commits', async () => {
+    const { platform, service, dir } = await setup();
+    const banners = Array.from({ length: 30 }, (_, i) => i + 1);
+    const campaigns = Array.from({ length: 40 }, (_, i) => i + 1);
+    await load(
+      service,
+      1,
+      writeDataset(dir('a'), 1, {
+        impressions: campaigns.flatMap((c) => impressionsOf(c, banners)),
+        clicks: campaigns.flatMap((c, i) => banners.map((b, j) => `${i * 100 + j},${b},${c}`)),
+      }),
+    );
+    const before = JSON.stringify(await loadCollections(platform.db));
+    const reimport = load(
+      service,
+      1,
+      writeDataset(dir('b'), 1, {
+        clicks: campaigns.flatMap((c, i) => banners.map((b, j) => `${10_000 + i * 100 + j},${31 - b},${c}`)),
+        conversions: campaigns.map((_, i) => `${i},${i * 100 + 7},1.5`),
+      }),
+    );
+    const seen = new Set<string>();
+    let done = false;
+    void reimport.finally(() => (done = true));
+    while (!done) {
+      seen.add(JSON.stringify(await loadCollections(platform.db)));
+      await new Promise((resolve) => setImmediate(resolve)); // let the import's file reads in
+    }
+    await reimport;
+    const after = JSON.stringify(await loadCollections(platform.db));
+    expect(after).not.toBe(before);
+    for (const state of seen) expect([before, after]).toContain(state);
   });
 });

@@ -24,7 +24,7 @@ import {
   insertClicks,
   insertConversions,
   insertImport,
-  isFileLoaded,
+  loadedBy,
   pairKey,
   quarterStats,
   recordLoadedFile,
@@ -290,10 +290,14 @@ async function importFile(
     return duplicate(0, `has the same content as ${earlier} in this import: not loaded again`);
   }
   seen.set(p.hash, p.file.name);
-  const importId = await isFileLoaded(ctx.db, p.hash);
-  if (importId !== undefined) {
+  const earlierImport = await loadedBy(ctx.db, p.hash);
+  if (earlierImport !== undefined) {
     onBytes(p.size);
-    return duplicate(0, `was already imported (import #${importId}): not loaded again`);
+    const { importId, quarter: q, fileName } = earlierImport;
+    return duplicate(
+      0,
+      `was already imported for quarter ${q} as ${fileName} (import #${importId}): not loaded again`,
+    );
   }
 
   try {
