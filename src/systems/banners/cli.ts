@@ -6,6 +6,7 @@ import type { CliContext } from '../../platform/system.js';
 interface ImportOptions {
   quarter?: string;
   images?: string;
+  replace?: boolean;
 }
 
 export function declareBannersCli({ group, openPlatform }: CliContext): void {
@@ -16,6 +17,7 @@ export function declareBannersCli({ group, openPlatform }: CliContext): void {
     )
     .argument('[paths...]', 'CSV files or folders')
     .option('--quarter <n>', 'the quarter of the hour the files are the dataset of (1–4)')
+    .option('--replace', "replace each quarter's dataset instead of adding to it (e.g. the demo's)")
     .option('--images <dir>', 'also copy the banner images (image_<id>.png …) into BANNER_IMAGES_DIR')
     .action(async (paths: string[], opts: ImportOptions) => {
       const [
@@ -64,7 +66,10 @@ export function declareBannersCli({ group, openPlatform }: CliContext): void {
           try {
             for (const { quarter, files } of plan)
               summaries.push(
-                await service.importQuarter(quarter, files, (delta) => bar.update((done += delta))),
+                await service.importQuarter(quarter, files, {
+                  replace: opts.replace,
+                  onBytes: (delta) => bar.update((done += delta)),
+                }),
               );
           } finally {
             bar.stop();

@@ -233,6 +233,26 @@ export function insertConversions(
   );
 }
 
+/**
+ * Removes a quarter's dataset (impressions, clicks, conversions) and forgets the files loaded into
+ * it, so they can be loaded again; its collections stay until the next rebuild swaps them.
+ */
+export async function clearQuarterData(db: AnyDb, quarter: Quarter): Promise<void> {
+  await asBanners(db)
+    .transaction()
+    .execute(async (trx) => {
+      await trx.deleteFrom('banners_impressions').where('quarter', '=', quarter).execute();
+      await trx.deleteFrom('banners_conversions').where('quarter', '=', quarter).execute();
+      await trx.deleteFrom('banners_clicks').where('quarter', '=', quarter).execute();
+      await trx
+        .deleteFrom('banners_loaded_files')
+        .where('import_id', 'in', (eb) =>
+          eb.selectFrom('banners_imports').select('id').where('quarter', '=', quarter),
+        )
+        .execute();
+    });
+}
+
 // ---- statistics and collections ------------------------------------------------------------------
 
 export interface PairStats {

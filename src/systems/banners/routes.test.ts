@@ -174,7 +174,7 @@ describeEachDb('banners API', (kind) => {
       [
         { quarter: '1', other: 'x', files: file },
         400,
-        'unexpected field "other" (send "quarter" and the CSV files)',
+        'unexpected field "other" (send "quarter", optionally "replace", and the CSV files)',
       ],
       [
         { quarter: '1', files: { filename: 'big.csv', content: Buffer.alloc(2 ** 20 + 10, 'a') } },

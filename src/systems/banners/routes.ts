@@ -183,7 +183,7 @@ export async function bannersRoutes(
       {
         schema: {
           tags: ['banners admin'],
-          summary: `Import a quarter's dataset: multipart with "quarter" (1–4) and its CSV files (impressions, clicks, conversions; at most ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB each)`,
+          summary: `Import a quarter's dataset: multipart with "quarter" (1–4), optionally "replace" (true: replace the quarter's dataset instead of adding to it), and its CSV files (impressions, clicks, conversions; at most ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB each)`,
           consumes: ['multipart/form-data'],
           response: {
             200: {
@@ -206,7 +206,9 @@ export async function bannersRoutes(
             .send({ error: 'send multipart/form-data with "quarter" and the CSV files' });
         const upload = await receiveDataset(request, settings.uploadMaxBytes);
         try {
-          return quarterImportView(await service.importQuarter(upload.quarter, upload.files));
+          return quarterImportView(
+            await service.importQuarter(upload.quarter, upload.files, { replace: upload.replace }),
+          );
         } finally {
           await upload.remove();
         }

@@ -6,7 +6,12 @@ import type { Platform } from '../../platform/platform.js';
 import { groupCollections, type Collection } from './collections.js';
 import { copyImages, type ImageCopy } from './images.js';
 import { allQuarterFiles, quarterFiles, type DatasetFile } from './import/dataset-files.js';
-import { importQuarter, type FileSummary, type QuarterSummary } from './import/importer.js';
+import {
+  importQuarter,
+  type FileSummary,
+  type ImportOptions,
+  type QuarterSummary,
+} from './import/importer.js';
 import { quarterAt } from './quarter.js';
 import {
   campaignQuarters,
@@ -120,9 +125,9 @@ export function createBannersService(platform: Platform, settings: BannersSettin
     importQuarter(
       quarter: Quarter,
       files: readonly DatasetFile[],
-      onBytes?: (delta: number) => void,
+      options?: ImportOptions,
     ): Promise<QuarterSummary> {
-      return importQuarter(ctx, quarter, files, onBytes);
+      return importQuarter(ctx, quarter, files, options);
     },
 
     /** Copies banner images into the images folder (BANNER_IMAGES_DIR). */

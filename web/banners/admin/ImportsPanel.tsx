@@ -7,7 +7,7 @@ import type {
 } from '../../../src/systems/banners/views.js';
 import { errorMessage } from '../../ui/api.js';
 import { Button } from '../../ui/Button.js';
-import { SelectField } from '../../ui/fields.js';
+import { CheckboxField, SelectField } from '../../ui/fields.js';
 import { formatDateTime } from '../../ui/format.js';
 import { Notice } from '../../ui/Layout.js';
 import { Table, type Column } from '../../ui/Table.js';
@@ -77,6 +77,7 @@ const COLUMNS: readonly Column<ImportFileView>[] = [
 function UploadForm({ onImported }: { onImported: () => void }) {
   const [quarter, setQuarter] = useState('1');
   const [files, setFiles] = useState<File[]>([]);
+  const [replace, setReplace] = useState(false);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'success' | 'error'; text: string } | null>(null);
 
@@ -88,7 +89,7 @@ function UploadForm({ onImported }: { onImported: () => void }) {
     }
     setBusy(true);
     setMessage(null);
-    const result = await uploadDataset<QuarterImportView>(quarter, files);
+    const result = await uploadDataset<QuarterImportView>(quarter, files, replace);
     setBusy(false);
     if (!result.ok) {
       setMessage({ kind: 'error', text: errorMessage(result) });
@@ -130,6 +131,13 @@ function UploadForm({ onImported }: { onImported: () => void }) {
           onChange={(e) => setFiles([...(e.target.files ?? [])])}
         />
       </div>
+      <CheckboxField
+        name="replace"
+        label="Replace the quarter's dataset (otherwise the files add to it)"
+        hint="Removes the quarter's earlier rows, such as the demo's, before loading these files."
+        checked={replace}
+        onChange={setReplace}
+      />
       <Button type="submit" busy={busy}>
         Import
       </Button>

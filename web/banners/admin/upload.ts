@@ -8,9 +8,14 @@ import {
   type ApiResult,
 } from '../../ui/api.js';
 
-export async function uploadDataset<T>(quarter: string, files: readonly File[]): Promise<ApiResult<T>> {
+export async function uploadDataset<T>(
+  quarter: string,
+  files: readonly File[],
+  replace = false,
+): Promise<ApiResult<T>> {
   const form = new FormData();
   form.append('quarter', quarter);
+  if (replace) form.append('replace', 'true');
   for (const f of files) form.append('files', f, f.name);
   const token = await csrfToken();
   try {

@@ -235,4 +235,31 @@ describeEachDb('banners import', (kind) => {
     expect(after).not.toBe(before);
     for (const state of seen) expect([before, after]).toContain(state);
   });
+
+  it("replaces a quarter's dataset with --replace: nothing of the old data remains, the same files load again", async () => {
+    const { platform, service, dir } = await setup();
+    const a = writeDataset(dir('a'), 1, {
+      impressions: impressionsOf(1, [1, 2, 3]),
+      clicks: ['1,1,1', '2,2,1'],
+    });
+    const b = writeDataset(dir('b'), 1, {
+      impressions: impressionsOf(1, [7, 8]),
+      clicks: ['1,8,1', '5,7,1', '6,7,1'],
+    });
+    await load(service, 1, a);
+    const first = await loadCollections(platform.db);
+    await load(service, 2, writeDataset(dir('q2'), 2, { impressions: impressionsOf(1, [4]) }));
+    const replaced = await service.importQuarter(1, await service.quarterFiles(b), { replace: true });
+    expect(replaced.files.map((f) => f.status)).toEqual(['loaded', 'loaded']);
+    const q1 = (await loadCollections(platform.db)).find((c) => c.quarter === 1)!;
+    expect(q1.banners.map((x) => [x.bannerId, x.clicks])).toEqual([
+      [7, 2],
+      [8, 1],
+    ]);
+    // Click 1 of the old data did not block click 1 of the new: the old rows are gone.
+    expect(replaced.files[1]).toMatchObject({ rowsLoaded: 3, rowsSkipped: 0 });
+    const back = await service.importQuarter(1, await service.quarterFiles(a), { replace: true });
+    expect(back.files.map((f) => f.status)).toEqual(['loaded', 'loaded']);
+    expect((await loadCollections(platform.db)).find((c) => c.quarter === 1)).toEqual(first[0]);
+  });
 });

@@ -18,6 +18,7 @@ import type { AnyDb, Database } from '../../../platform/db/database.js';
 import { buildCollections } from '../build-collections.js';
 import {
   addImpressions,
+  clearQuarterData,
   clickIds,
   conversionIds,
   impressionPairs,
@@ -204,14 +205,29 @@ interface QuarterState {
   impressions?: Set<string>;
 }
 
+export interface ImportOptions {
+  /**
+   * Replace the quarter's dataset instead of adding to it: its rows and loaded files are removed
+   * first (the collections are swapped only when the new ones are built), so the same files can
+   * be loaded again and nothing of the old data (the demo's, say) remains.
+   */
+  readonly replace?: boolean;
+  readonly onBytes?: (delta: number) => void;
+}
+
 export async function importQuarter(
   ctx: ImportContext,
   quarter: Quarter,
   files: readonly DatasetFile[],
-  onBytes: (delta: number) => void = () => {},
+  options: ImportOptions = {},
 ): Promise<QuarterSummary> {
+  const onBytes = options.onBytes ?? (() => {});
   const prepared: Prepared[] = [];
   for (const file of files) prepared.push(await prepare(file));
+  if (options.replace) {
+    await clearQuarterData(ctx.db, quarter);
+    ctx.log.warn({ quarter }, `banners import: replacing the dataset of quarter ${quarter}`);
+  }
   // Impressions first (clicks are checked against them), then clicks (conversions need them).
   const order = (p: Prepared) => (p.kind === null ? -1 : DATASET_KINDS.indexOf(p.kind));
   prepared.sort((a, b) => order(a) - order(b));
@@ -237,7 +253,7 @@ export async function importQuarter(
         : `banners import: ${p.file.name} ${summary.status}`,
     );
   }
-  const changed = summaries.some((s) => s.rowsLoaded > 0);
+  const changed = options.replace === true || summaries.some((s) => s.rowsLoaded > 0);
   return { quarter, files: summaries, collections: changed ? await rebuildQuarter(ctx.db, quarter) : null };
 }
 

@@ -28,6 +28,8 @@ export function uploadLimits(maxBytes: number) {
 export interface ReceivedDataset {
   readonly quarter: Quarter;
   readonly files: readonly DatasetFile[];
+  /** Replace the quarter's dataset instead of adding to it (field "replace": true). */
+  readonly replace: boolean;
   /** Removes the received files. */
   remove(): Promise<void>;
 }
@@ -48,6 +50,7 @@ export async function receiveDataset(request: FastifyRequest, maxBytes: number):
   const remove = () => fs.promises.rm(dir, { recursive: true, force: true });
   const files: DatasetFile[] = [];
   let quarterField: string | undefined;
+  let replace = false;
   try {
     for await (const part of request.parts()) {
       if (part.type === 'file') {
@@ -59,15 +62,22 @@ export async function receiveDataset(request: FastifyRequest, maxBytes: number):
         files.push({ path: file, name });
       } else if (part.fieldname === 'quarter') {
         quarterField = String(part.value);
+      } else if (part.fieldname === 'replace') {
+        const value = String(part.value).trim().toLowerCase();
+        if (!['true', 'false', '1', '0', ''].includes(value))
+          throw badInput(`replace must be true or false, got "${String(part.value).slice(0, 20)}"`);
+        replace = value === 'true' || value === '1';
       } else {
-        throw badInput(`unexpected field "${part.fieldname}" (send "quarter" and the CSV files)`);
+        throw badInput(
+          `unexpected field "${part.fieldname}" (send "quarter", optionally "replace", and the CSV files)`,
+        );
       }
     }
     if (quarterField === undefined) throw badInput('missing field "quarter" (1, 2, 3 or 4)');
     const quarter = requireQuarter(quarterField);
     if (files.length === 0)
       throw badInput("no files: send the quarter's impressions, clicks and/or conversions CSV files");
-    return { quarter, files, remove };
+    return { quarter, files, replace, remove };
   } catch (err) {
     await remove();
     const code = err instanceof Error && 'code' in err ? String(err.code) : '';
