@@ -98,6 +98,17 @@ describeEachDb('banners API', (kind) => {
     }
   });
 
+  it('documents its routes in the OpenAPI document', async () => {
+    const s = await setup();
+    const paths = Object.keys((await s.app.inject({ url: '/docs/json' })).json<{ paths: object }>().paths);
+    for (const p of [
+      '/api/banners/campaigns',
+      '/api/banners/campaigns/{id}/collection',
+      '/api/banners/import',
+    ])
+      expect(paths).toContain(p);
+  });
+
   it('lists campaigns with their quarters', async () => {
     const s = await setup();
     await withTwoQuarters(s);
