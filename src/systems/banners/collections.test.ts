@@ -1,6 +1,10 @@
 import { afterEach, expect, it } from 'vitest';
-import { bannersPlatform } from '../../../test/support/banners.js';
+import path from 'node:path';
+import { bannersPlatform, impressionsOf, writeDataset } from '../../../test/support/banners.js';
 import { describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
+import { createPlatform } from '../../platform/platform.js';
+import { createBannersService } from './service.js';
+import { bannersSettings } from './settings.js';
 import { collectionsVersion, loadCollections, recordServed, servedKey } from './collections.js';
 import { replaceCollections, servedRows } from './repository.js';
 
@@ -83,5 +87,23 @@ describeEachDb('banners collections module', (kind) => {
       [1, 2],
       [9, 1],
     ]);
+  });
+
+  it('shows a second instance on the same database the new version and collections once an import commits', async () => {
+    const platform = await setup();
+    const other = createPlatform(platform.config); // another app instance: its own connections
+    try {
+      const before = await collectionsVersion(other.db);
+      const service = createBannersService(platform, bannersSettings(platform.config));
+      const files = writeDataset(path.join(platform.dataDir, 'in'), 4, {
+        impressions: impressionsOf(2, [1, 2]),
+        clicks: ['1,2,2'],
+      });
+      await service.importQuarter(4, await service.quarterFiles(files));
+      expect(await collectionsVersion(other.db)).toBe(before + 1);
+      expect(await loadCollections(other.db)).toEqual(await loadCollections(platform.db));
+    } finally {
+      await other.close();
+    }
   });
 });
