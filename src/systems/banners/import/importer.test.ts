@@ -262,4 +262,21 @@ describeEachDb('banners import', (kind) => {
     expect(back.files.map((f) => f.status)).toEqual(['loaded', 'loaded']);
     expect((await loadCollections(platform.db)).find((c) => c.quarter === 1)).toEqual(first[0]);
   });
+
+  it('reads real-world CSV: a BOM, CRLF line ends, quoted fields, columns in another order, no final newline', async () => {
+    const { service, dir } = await setup();
+    const d = dir('crlf');
+    fs.mkdirSync(d, { recursive: true });
+    fs.writeFileSync(path.join(d, 'impressions.csv'), '\ufeffcampaign_id,banner_id\r\n4,1\r\n"4","2"\r\n4,3');
+    fs.writeFileSync(path.join(d, 'clicks.csv'), 'campaign_id,banner_id,click_id\r\n4,2,77\r\n');
+    fs.writeFileSync(path.join(d, 'conversions.csv'), 'revenue,click_id,conversion_id\r\n"0.5",77,1\r\n');
+    const summary = await load(service, 1, [d]);
+    expect(summary.files.map((f) => [f.kind, f.rowsLoaded, f.rowsRejected, f.warnings])).toEqual([
+      ['impressions', 3, 0, 0],
+      ['clicks', 1, 0, 0],
+      ['conversions', 1, 0, 0],
+    ]);
+    const c = await service.collection(4, 1);
+    expect(c.banners[0]).toEqual({ banner_id: 2, revenue: 0.5, conversions: 1, clicks: 1, pick: 'revenue' });
+  });
 });
