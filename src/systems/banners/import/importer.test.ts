@@ -279,4 +279,20 @@ describeEachDb('banners import', (kind) => {
     const c = await service.collection(4, 1);
     expect(c.banners[0]).toEqual({ banner_id: 2, revenue: 0.5, conversions: 1, clicks: 1, pick: 'revenue' });
   });
+
+  it('fails a file that is not valid CSV, naming the line, and does not count its uncommitted clicks as known', async () => {
+    const { service, dir } = await setup();
+    const d = dir('broken');
+    writeDataset(d, 2, { impressions: impressionsOf(1, [1]), conversions: ['1,5,1.0', '2,6,1.0'] });
+    fs.writeFileSync(path.join(d, 'clicks_2.csv'), 'click_id,banner_id,campaign_id\n5,1,1\n6,1,"1\n');
+    const summary = await load(service, 2, [d]);
+    const clicks = summary.files.find((f) => f.kind === 'clicks')!;
+    expect(clicks.status).toBe('failed');
+    expect(clicks.error).toMatch(/^is not valid CSV: line 3: /);
+    const conversions = summary.files.find((f) => f.kind === 'conversions')!;
+    expect(conversions).toMatchObject({ rowsLoaded: 0, rowsRejected: 2 });
+    expect(conversions.rejectedExamples[0]!.reason).toBe(
+      "conversion 1: click 5 is not in quarter 2's clicks",
+    );
+  });
 });

@@ -409,7 +409,10 @@ async function importFile(
     return await recordRows(inserted);
   } catch (err) {
     if (!(err instanceof CsvSyntaxError)) throw err;
-    // Clicks and conversions committed before the bad line stay (loading the fixed file skips them).
+    // Clicks and conversions committed before the bad line stay (loading the fixed file skips them);
+    // the ids of the batch that was not committed must not count as known: read them again.
+    state.clicks = undefined;
+    state.conversions = undefined;
     return finish('failed', 0, `is not valid CSV: ${err.message}`);
   }
 
