@@ -295,4 +295,36 @@ describeEachDb('banners import', (kind) => {
       "conversion 1: click 5 is not in quarter 2's clicks",
     );
   });
+
+  it('loads a file once when two imports of it run at the same time', async () => {
+    const { service, dir } = await setup();
+    const [impressions, clicks] = writeDataset(dir('race'), 3, {
+      impressions: impressionsOf(6, [1, 2, 3], 3),
+      clicks: ['1,1,6', '2,1,6', '3,2,6'],
+    });
+    const results = await Promise.all([
+      load(service, 3, [impressions!, clicks!]),
+      load(service, 3, [impressions!, clicks!]),
+    ]);
+    const statuses = results.flatMap((r) => r.files.map((f) => `${f.kind}:${f.status}`)).sort();
+    expect(statuses).toEqual([
+      'clicks:duplicate',
+      'clicks:loaded',
+      'impressions:duplicate',
+      'impressions:loaded',
+    ]);
+    const overview = await service.adminOverview();
+    expect(
+      overview.imports
+        .filter((i) => i.status === 'loaded')
+        .map((i) => i.rows_loaded)
+        .sort(),
+    ).toEqual([3, 9]);
+    const c = await service.collection(6, 3);
+    expect(c.banners.map((b) => [b.banner_id, b.clicks])).toEqual([
+      [1, 2],
+      [2, 1],
+      [3, 0],
+    ]);
+  });
 });
