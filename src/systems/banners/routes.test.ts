@@ -1,11 +1,10 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { bannersPlatform, HEADERS, impressionsOf, writeDataset } from '../../../test/support/banners.js';
 import { TestClient } from '../../../test/support/client.js';
-import { multipart } from '../../../test/support/diffing.js';
+import { filesUnder, multipart } from '../../../test/support/diffing.js';
 import { describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
 import { buildApp } from '../../app.js';
 import { fixedClock } from '../../platform/clock.js';
@@ -130,13 +129,10 @@ describeEachDb('banners API', (kind) => {
     const s = await setup();
     const form = await multipart({
       quarter: '4',
-      files: [
-        { filename: 'impressions.csv', content: `${HEADERS.impressions}\n1,8\n2,8\n` },
-        { filename: 'clicks.csv', content: `${HEADERS.clicks}\n1,1,8\nx,1,8\n` },
-      ],
+      // The field says the kind, whatever the file is called.
+      impressions: { filename: 'impressions.csv', content: `${HEADERS.impressions}\n1,8\n2,8\n` },
+      clicks: { filename: 'export (3).csv', content: `${HEADERS.clicks}\n1,1,8\nx,1,8\n` },
     });
-    const uploadDirs = () => fs.readdirSync(os.tmpdir()).filter((n) => n.startsWith('quintet-banners-'));
-    const before = uploadDirs();
     const anonymous = new TestClient(s.app);
     const refused = await anonymous.post('/api/banners/import', form.body, { headers: form.headers });
     expect(refused.statusCode).toBe(401);
@@ -151,7 +147,7 @@ describeEachDb('banners API', (kind) => {
     const body = ok.json<QuarterImportView>();
     expect(body.files.map((f) => [f.file, f.kind, f.status, f.rows_loaded, f.rows_rejected])).toEqual([
       ['impressions.csv', 'impressions', 'loaded', 2, 0],
-      ['clicks.csv', 'clicks', 'loaded', 1, 1],
+      ['export (3).csv', 'clicks', 'loaded', 1, 1],
     ]);
     expect(body.files[1]!.rejected_examples).toEqual([
       { line: 3, reason: 'click_id "x" is not a whole number' },
@@ -162,8 +158,8 @@ describeEachDb('banners API', (kind) => {
     ).json<QuarterImportView>();
     expect(again.files.map((f) => f.status)).toEqual(['duplicate', 'duplicate']);
     expect(again.collections).toBeNull();
-    // The upload's temporary files are gone.
-    expect(uploadDirs()).toEqual(before);
+    // Nothing of the uploads is left in the artifact store.
+    expect(filesUnder(path.join(s.platform.config.artifactDir, 'banners'))).toEqual([]);
   });
 
   it('names what is wrong with an upload: no quarter, a bad quarter, no files, another field, a file too large', async () => {
@@ -174,23 +170,18 @@ describeEachDb('banners API', (kind) => {
       return s.client.post('/api/banners/import', form.body, { headers: form.headers });
     };
     const file = { filename: 'clicks.csv', content: `${HEADERS.clicks}\n1,1,1\n` };
+    const hint =
+      'send "quarter" (1–4), optionally "replace" (true or false), and the files "impressions", "clicks", "conversions" (any of them)';
     const cases: [Parameters<typeof multipart>[0], number, string][] = [
-      [{ files: file }, 400, 'missing field "quarter" (1, 2, 3 or 4)'],
-      [{ quarter: '9', files: file }, 400, 'quarter must be 1, 2, 3 or 4, got "9"'],
+      [{ clicks: file }, 400, 'missing field "quarter" (1, 2, 3 or 4)'],
+      [{ quarter: '9', clicks: file }, 400, 'quarter must be 1, 2, 3 or 4, got "9"'],
+      [{ quarter: '1', files: file }, 400, `unexpected file field "files" (${hint})`],
+      [{ quarter: '1' }, 400, 'no files: send the quarter\'s "impressions", "clicks" and/or "conversions"'],
+      [{ quarter: '1', other: 'x', clicks: file }, 400, `unexpected field "other" (${hint})`],
       [
-        { quarter: '1' },
-        400,
-        "no files: send the quarter's impressions, clicks and/or conversions CSV files",
-      ],
-      [
-        { quarter: '1', other: 'x', files: file },
-        400,
-        'unexpected field "other" (send "quarter", optionally "replace", and the CSV files)',
-      ],
-      [
-        { quarter: '1', files: { filename: 'big.csv', content: Buffer.alloc(2 ** 20 + 10, 'a') } },
+        { quarter: '1', clicks: { filename: 'big.csv', content: Buffer.alloc(2 ** 20 + 10, 'a') } },
         413,
-        'file "big.csv" is larger than 1 MB (BANNER_UPLOAD_MAX_MB)',
+        'file "clicks" is larger than 1 MB (BANNER_UPLOAD_MAX_MB)',
       ],
     ];
     for (const [parts, status, error] of cases) {

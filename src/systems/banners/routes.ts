@@ -1,10 +1,10 @@
 // HTTP routes of the banners system's data side: collections and campaigns (public JSON), the
 // import (admin) and the admin page. The campaign pages and images are served by serving/.
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance } from 'fastify';
 import { badInput } from '../../platform/errors.js';
+import { acceptMultipartStreams, isMultipart } from '../../platform/http/multipart.js';
 import type { Platform } from '../../platform/platform.js';
-import { receiveDataset, uploadLimits } from './import/upload.js';
+import { receiveDataset, UPLOAD_HINT } from './import/upload.js';
 import { requireQuarter } from './quarter.js';
 import { quarterImportView, type BannersService } from './service.js';
 import type { BannersSettings } from './settings.js';
@@ -73,11 +73,11 @@ function campaignId(raw: string): number {
 
 export async function bannersRoutes(
   app: FastifyInstance,
-  _platform: Platform,
+  platform: Platform,
   settings: BannersSettings,
   service: BannersService,
 ): Promise<void> {
-  await app.register(fastifyMultipart, { limits: uploadLimits(settings.uploadMaxBytes) });
+  acceptMultipartStreams(app); // imports are read as streams (import/upload.ts)
 
   for (const url of ['/banners/admin', '/banners/admin/']) {
     app.get(url, { schema: { hide: true }, preHandler: app.requireAdminPage }, (_req, reply) =>
@@ -183,7 +183,7 @@ export async function bannersRoutes(
       {
         schema: {
           tags: ['banners admin'],
-          summary: `Import a quarter's dataset: multipart with "quarter" (1–4), optionally "replace" (true: replace the quarter's dataset instead of adding to it), and its CSV files (impressions, clicks, conversions; at most ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB each)`,
+          summary: `Import a quarter's dataset: multipart with "quarter" (1–4), optionally "replace" (true: replace the quarter's dataset instead of adding to it), and the files "impressions", "clicks", "conversions" (any of them; at most ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB each)`,
           consumes: ['multipart/form-data'],
           response: {
             200: {
@@ -200,11 +200,9 @@ export async function bannersRoutes(
         },
       },
       async (request, reply) => {
-        if (!request.isMultipart())
-          return reply
-            .status(400)
-            .send({ error: 'send multipart/form-data with "quarter" and the CSV files' });
-        const upload = await receiveDataset(request, settings.uploadMaxBytes);
+        if (!isMultipart(request))
+          return reply.status(400).send({ error: `send multipart/form-data: ${UPLOAD_HINT}` });
+        const upload = await receiveDataset(request, platform.artifacts, settings.uploadMaxBytes);
         try {
           return quarterImportView(
             await service.importQuarter(upload.quarter, upload.files, { replace: upload.replace }),

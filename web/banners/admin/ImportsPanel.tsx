@@ -12,7 +12,7 @@ import { formatDateTime } from '../../ui/format.js';
 import { Notice } from '../../ui/Layout.js';
 import { Table, type Column } from '../../ui/Table.js';
 import { formatBytes, formatCount } from './format.js';
-import { uploadDataset } from './upload.js';
+import { filesByKind, uploadDataset } from './upload.js';
 
 const STATUS_CLASS: Record<string, string> = {
   loaded: 'badge',
@@ -87,9 +87,14 @@ function UploadForm({ onImported }: { onImported: () => void }) {
       setMessage({ kind: 'error', text: 'Choose the CSV files of the quarter first.' });
       return;
     }
+    const chosen = filesByKind(files);
+    if (!chosen.ok) {
+      setMessage({ kind: 'error', text: chosen.error });
+      return;
+    }
     setBusy(true);
     setMessage(null);
-    const result = await uploadDataset<QuarterImportView>(quarter, files, replace);
+    const result = await uploadDataset<QuarterImportView>(quarter, chosen.byKind, replace);
     setBusy(false);
     if (!result.ok) {
       setMessage({ kind: 'error', text: errorMessage(result) });
@@ -120,7 +125,7 @@ function UploadForm({ onImported }: { onImported: () => void }) {
       />
       <div className="field">
         <label className="field__label" htmlFor="dataset-files">
-          CSV files (impressions, clicks, conversions)
+          CSV files, named after what they hold (impressions, clicks, conversions)
         </label>
         <input
           id="dataset-files"

@@ -4,13 +4,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { badInput } from '../../../platform/errors.js';
 import { QUARTERS } from '../quarter.js';
-import type { Quarter } from '../tables.js';
+import type { DatasetKind, Quarter } from '../tables.js';
 
 export interface DatasetFile {
   /** Where the file is. */
   readonly path: string;
   /** The name it is listed under (the uploaded name, or the file name). */
   readonly name: string;
+  /** What it holds, when the sender said so (an upload's field); else told by its name or header. */
+  readonly kind?: DatasetKind;
 }
 
 async function isDirectory(p: string): Promise<boolean> {

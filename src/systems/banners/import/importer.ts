@@ -124,7 +124,7 @@ async function prepare(file: DatasetFile): Promise<Prepared> {
   const header = await readCsvHeader(file.path);
   if (!header) return { ...base, size, hash, error: 'is empty (no header line)' };
   const names = header.map((h) => h.trim());
-  const kind = datasetKind(file.name, names);
+  const kind = file.kind ?? datasetKind(file.name, names);
   if (!kind)
     return {
       ...base,

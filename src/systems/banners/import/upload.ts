@@ -1,29 +1,23 @@
-// Receiving `POST /api/banners/import`: a multipart form with the field "quarter" (1–4) and one
-// or more CSV files (any field name). Each file is streamed to a temporary folder as it arrives
-// (never held in memory) and size-limited; the caller imports them and removes the folder.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
+// Receiving `POST /api/banners/import` (multipart: "quarter" 1–4, optionally "replace", and the
+// files "impressions", "clicks", "conversions", any of them) through the platform's streaming
+// multipart reader: each file goes into an artifact writer's scratch file as it arrives (never held
+// in memory, size-limited), is imported from there like a file given to the CLI, then dropped
+// (never committed: nothing of an upload outlives its request).
+import crypto from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { badInput, tooLarge } from '../../../platform/errors.js';
+import { badInput } from '../../../platform/errors.js';
+import { receiveMultipart } from '../../../platform/http/multipart.js';
+import type { ArtifactStore } from '../../../platform/storage/artifact-store.js';
 import { requireQuarter } from '../quarter.js';
-import type { Quarter } from '../tables.js';
+import { DATASET_KINDS } from '../rows.js';
+import type { DatasetKind, Quarter } from '../tables.js';
 import type { DatasetFile } from './dataset-files.js';
 
-/** Files one import may carry: a quarter's three, with room for a few more. */
-export const MAX_UPLOAD_FILES = 12;
-const PART_LIMIT_ERRORS = new Set(['FST_FILES_LIMIT', 'FST_FIELDS_LIMIT', 'FST_PARTS_LIMIT']);
+export const UPLOAD_HINT =
+  'send "quarter" (1–4), optionally "replace" (true or false), and the files "impressions", "clicks", "conversions" (any of them)';
 
-export function uploadLimits(maxBytes: number) {
-  return {
-    fileSize: maxBytes,
-    files: MAX_UPLOAD_FILES,
-    fields: 4,
-    fieldSize: 100,
-    parts: MAX_UPLOAD_FILES + 4,
-  };
-}
+/** Where an upload's files are written while it is imported (under the system's prefix). */
+const uploadKey = (uploadId: string, field: string) => `banners/uploads/${uploadId}/${field}.csv`;
 
 export interface ReceivedDataset {
   readonly quarter: Quarter;
@@ -34,57 +28,37 @@ export interface ReceivedDataset {
   remove(): Promise<void>;
 }
 
-const megabytes = (bytes: number) => Math.round(bytes / 2 ** 20);
-
-/** A file name safe to show and to write (the uploaded name's last part, printable characters only). */
-function safeName(raw: string, index: number): string {
-  const base = path
-    .basename(raw.replaceAll('\\', '/'))
-    .replace(/[^\w.\- ]/g, '_')
-    .slice(0, 200);
-  return base === '' || base.startsWith('.') ? `file_${index}.csv` : base;
-}
-
-export async function receiveDataset(request: FastifyRequest, maxBytes: number): Promise<ReceivedDataset> {
-  const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'quintet-banners-'));
-  const remove = () => fs.promises.rm(dir, { recursive: true, force: true });
-  const files: DatasetFile[] = [];
-  let quarterField: string | undefined;
-  let replace = false;
+export async function receiveDataset(
+  request: FastifyRequest,
+  artifacts: ArtifactStore,
+  maxBytes: number,
+): Promise<ReceivedDataset> {
+  const uploadId = crypto.randomUUID();
+  const upload = await receiveMultipart(request, {
+    files: DATASET_KINDS,
+    fields: ['quarter', 'replace'],
+    maxFileBytes: maxBytes,
+    limitVariable: 'BANNER_UPLOAD_MAX_MB',
+    hint: UPLOAD_HINT,
+    writer: (field) => artifacts.writer(uploadKey(uploadId, field)),
+  });
   try {
-    for await (const part of request.parts()) {
-      if (part.type === 'file') {
-        const name = safeName(part.filename || part.fieldname, files.length + 1);
-        const file = path.join(dir, `${files.length + 1}`);
-        await pipeline(part.file, fs.createWriteStream(file));
-        if (part.file.truncated)
-          throw tooLarge(`file "${name}" is larger than ${megabytes(maxBytes)} MB (BANNER_UPLOAD_MAX_MB)`);
-        files.push({ path: file, name });
-      } else if (part.fieldname === 'quarter') {
-        quarterField = String(part.value);
-      } else if (part.fieldname === 'replace') {
-        const value = String(part.value).trim().toLowerCase();
-        if (!['true', 'false', '1', '0', ''].includes(value))
-          throw badInput(`replace must be true or false, got "${String(part.value).slice(0, 20)}"`);
-        replace = value === 'true' || value === '1';
-      } else {
-        throw badInput(
-          `unexpected field "${part.fieldname}" (send "quarter", optionally "replace", and the CSV files)`,
-        );
-      }
-    }
+    const { quarter: quarterField, replace: replaceField } = upload.fields;
     if (quarterField === undefined) throw badInput('missing field "quarter" (1, 2, 3 or 4)');
     const quarter = requireQuarter(quarterField);
-    if (files.length === 0)
-      throw badInput("no files: send the quarter's impressions, clicks and/or conversions CSV files");
-    return { quarter, files, replace, remove };
+    const flag = (replaceField ?? '').trim().toLowerCase();
+    if (!['true', 'false', '1', '0', ''].includes(flag))
+      throw badInput(`replace must be true or false, got "${(replaceField ?? '').slice(0, 20)}"`);
+    if (upload.files.size === 0)
+      throw badInput('no files: send the quarter\'s "impressions", "clicks" and/or "conversions"');
+    const files: DatasetFile[] = [...upload.files].map(([field, { writer, name }]) => ({
+      path: writer.path,
+      name,
+      kind: field as DatasetKind,
+    }));
+    return { quarter, files, replace: flag === 'true' || flag === '1', remove: upload.discard };
   } catch (err) {
-    await remove();
-    const code = err instanceof Error && 'code' in err ? String(err.code) : '';
-    if (PART_LIMIT_ERRORS.has(code))
-      throw badInput(`too many parts: send "quarter" and at most ${MAX_UPLOAD_FILES} files`);
-    if (code === 'FST_REQ_FILE_TOO_LARGE')
-      throw tooLarge(`a file is larger than ${megabytes(maxBytes)} MB (BANNER_UPLOAD_MAX_MB)`);
+    await upload.discard();
     throw err;
   }
 }
