@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { randomFill, selectCollection, type BannerStats } from './selection.js';
 
@@ -128,5 +129,76 @@ describe('randomFill', () => {
     for (let c = 1; c <= 200; c++)
       for (const id of randomFill([1, 2, 3, 4, 5, 6, 7, 8], 1, c, 1, [])) seen.add(id);
     expect(seen.size).toBe(8);
+  });
+});
+
+describe('selectCollection, for any statistics (property)', () => {
+  const statsArb = fc
+    .uniqueArray(
+      fc.record({
+        bannerId: fc.integer({ min: 1, max: 60 }),
+        clicks: fc.integer({ min: 0, max: 6 }),
+        conversions: fc.integer({ min: 0, max: 3 }),
+        // Few distinct revenues, so ties are common.
+        revenueMicros: fc.integer({ min: 0, max: 4 }).map((n) => n * 20),
+      }),
+      { selector: (s) => s.bannerId, maxLength: 25 },
+    )
+    // A conversion needs a click; revenue needs a conversion.
+    .map((list) =>
+      list.map((s) => ({
+        ...s,
+        clicks: s.conversions > 0 ? Math.max(s.clicks, s.conversions) : s.clicks,
+        revenueMicros: s.conversions > 0 ? s.revenueMicros : 0,
+      })),
+    );
+
+  it('picks by the rule of X, ranks ties by banner id, and never repeats a banner', () => {
+    fc.assert(
+      fc.property(
+        statsArb,
+        fc.uniqueArray(fc.integer({ min: 1, max: 60 }), { maxLength: 10 }),
+        (stats, extra) => {
+          const pool = [...new Set([...stats.map((s) => s.bannerId), ...extra])];
+          const s = selectCollection(1, 1, stats, pool);
+          const chosen = s.banners.map((b) => b.bannerId);
+          expect(new Set(chosen).size).toBe(chosen.length);
+          const x = stats.filter((b) => b.conversions > 0).length;
+          const expectedRule =
+            x >= 10
+              ? 'revenue_top10'
+              : x >= 5
+                ? 'revenue_top_x'
+                : x >= 1
+                  ? 'revenue_then_clicks'
+                  : 'clicks_top5';
+          expect(s.rule).toBe(expectedRule);
+          expect(s.banners.length).toBe(x >= 10 ? 10 : x >= 5 ? x : Math.min(5, pool.length));
+          const byRevenue = s.banners.filter((b) => b.pick === 'revenue');
+          expect(byRevenue.length).toBe(Math.min(x, 10));
+          // Revenue picks: descending revenue, ties by ascending id; nothing left out beats the last one.
+          for (let i = 1; i < byRevenue.length; i++) {
+            const [a, b] = [byRevenue[i - 1]!, byRevenue[i]!];
+            expect(
+              a.revenueMicros > b.revenueMicros ||
+                (a.revenueMicros === b.revenueMicros && a.bannerId < b.bannerId),
+            ).toBe(true);
+          }
+          const last = byRevenue.at(-1);
+          for (const out of stats.filter((b) => b.conversions > 0 && !chosen.includes(b.bannerId)))
+            expect(
+              out.revenueMicros < last!.revenueMicros ||
+                (out.revenueMicros === last!.revenueMicros && out.bannerId > last!.bannerId),
+            ).toBe(true);
+          // Clicks picks come after revenue picks, and random ones only once no clicked banner is left.
+          const order = s.banners.map((b) => ['revenue', 'clicks', 'random'].indexOf(b.pick));
+          expect([...order].sort((a, b) => a - b)).toEqual(order);
+          if (s.banners.some((b) => b.pick === 'random'))
+            for (const b of stats) if (b.clicks > 0) expect(chosen).toContain(b.bannerId);
+          for (const b of s.banners) if (b.pick === 'random') expect(pool).toContain(b.bannerId);
+        },
+      ),
+      { numRuns: 500, seed: 11 },
+    );
   });
 });
