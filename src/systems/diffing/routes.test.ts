@@ -613,6 +613,26 @@ describe('diffing API: uploads', () => {
     expect((await app.inject({ method: 'GET', url: '/api/diffing/jobs' })).json()).toEqual({ jobs: [] });
   });
 
+  it('accepts an upload whose header is longer than 64 KiB, as the CLI does, and diffs it', async () => {
+    const { app, client } = await setup();
+    const extra = Array.from({ length: 12_000 }, (_, i) => `extra_column_${i}`);
+    const header = ['region', 'amount', ...extra].join(',');
+    expect(header.length).toBeGreaterThan(64 * 1024);
+    const row = (region: string, amount: number) => [region, amount, ...extra.map(() => '')].join(',');
+    const response = await upload(client, {
+      old: { filename: 'wide-old.csv', content: csvText([header, row('north', 1), row('south', 2)]) },
+      new: { filename: 'wide-new.csv', content: csvText([header, row('north', 1), row('south', 3)]) },
+      keys: 'region',
+      value: 'amount',
+    });
+    expect(response.statusCode).toBe(201);
+    const { job_id } = response.json<{ job_id: number }>();
+    expect(await waitForJob(app, job_id)).toMatchObject({ status: 'done', changed: 1, unchanged: 1 });
+    expect((await app.inject({ method: 'GET', url: `/api/diffing/job/${job_id}` })).body).toBe(
+      csvText([header, row('south', 3)]),
+    );
+  });
+
   it('fails an upload job with a ragged row naming the uploaded file, the line and the reason', async () => {
     const { app, client } = await setup();
     const response = await upload(client, {
