@@ -75,6 +75,7 @@ describe('platform http', () => {
       ['/api/no/such', browser],
       ['/hiring/api/no/such', browser],
       ['/no/such/page', { accept: 'application/json' }],
+      ['/no/such/page', { accept: 'application/json, text/html;q=0.5' }],
       ['/no/such/page', { accept: '*/*' }],
     ] as const) {
       const res = await app.inject({ url, headers });

@@ -78,10 +78,12 @@ const API_PATH = /(^|\/)api(\/|$)/;
 
 /**
  * A browser opening an address (GET, Accept naming text/html) outside the APIs gets the 404 page in
- * the site's look; API paths, and clients that do not ask for HTML (fetch, curl), get JSON.
+ * the site's look; API paths, and clients that do not ask for HTML or also accept JSON (fetch,
+ * curl), get JSON.
  */
 function wantsPage(request: FastifyRequest): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
-  if (!(request.headers.accept ?? '').includes('text/html')) return false;
+  const accept = request.headers.accept ?? '';
+  if (!accept.includes('text/html') || accept.includes('application/json')) return false;
   return !API_PATH.test(request.url.split('?')[0]!);
 }
