@@ -1,9 +1,6 @@
 import fs from 'node:fs/promises';
 import { badInput } from '../errors.js';
-import { HEADER_BYTES, parseFirstRecord } from './header-line.js';
-
-/** The longest header read (the diff engine itself reads any length; this bounds the check's memory). */
-export const MAX_HEADER_BYTES = 64 * 2 ** 20;
+import { HEADER_BYTES, MAX_HEADER_BYTES, parseFirstRecord } from './header-line.js';
 
 /**
  * The header of a CSV file; undefined when there is none (an empty file). Reads the first 64 KiB,
