@@ -879,9 +879,17 @@ describeEachDb('diffing API: who may start and read jobs', (kind) => {
   it("with API_TOKENS, needs a Bearer token (or the admin session) on every job API, skips CSRF for it, and keeps each token's uploads its own", async () => {
     const { app, client, dataDir } = await setup({ kind, env: { API_TOKENS: ` ${TOKEN_A}, ${TOKEN_B} ` } });
     writeRevenuePair(dataDir);
-    for (const url of ['/api/diffing/new/revenue', '/api/diffing/jobs', '/api/diffing/job/1/status']) {
+    for (const url of [
+      '/api/diffing/new/revenue',
+      '/api/diffing/jobs',
+      '/api/diffing/job/1/status',
+      // Access is checked before the parameters: 401 even when they are bad.
+      '/api/diffing/jobs?limit=Infinity',
+      '/api/diffing/jobs?limit=0',
+      '/api/diffing/jobs?limit=5%00',
+    ]) {
       const anonymous = await app.inject({ url });
-      expect(anonymous.statusCode, url).toBe(401);
+      expect(anonymous.statusCode, `${url} ${anonymous.body}`).toBe(401);
       expect(errorOf(anonymous)).toMatch(/needs an API token: send Authorization: Bearer <token>/);
     }
     expect((await client.post('/api/diffing/new/revenue')).statusCode).toBe(401); // CSRF token, no API token
