@@ -2,6 +2,7 @@
 // Kept free of platform imports so job code in worker threads can open the same store.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -30,6 +31,13 @@ export interface ArtifactStore {
   remove(keyOrPrefix: string): Promise<void>;
   /** Removes artifacts (and abandoned temporary files) last written before `date`; returns how many files. */
   removeOlderThan(date: Date): Promise<number>;
+  /**
+   * Removes the scratch space (temporary files, a diff's partitions) of processes of this host
+   * that are gone, such as one killed with -9, and this process's own; returns how many
+   * directories. Run at start, before workers start. Other hosts' scratch (a shared volume) is
+   * left to the retention sweep.
+   */
+  cleanScratch(): Promise<number>;
 }
 
 export class ArtifactKeyError extends Error {
@@ -44,6 +52,22 @@ export class ArtifactNotFoundError extends Error {
 }
 
 const TMP = '.tmp';
+/** This host's part of a scratch directory's name: `<host>.<pid>`. */
+const HOST =
+  os
+    .hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 64) || 'host';
+
+/** Whether a process of this host is running (EPERM: it is, under another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 /** Checks a key such as `diffing/12/diff.csv`: relative, `/`-separated, no `.`/`..` or hidden segments. */
@@ -70,6 +94,9 @@ function isNotFound(err: unknown): boolean {
 export function createArtifactStore(dir: string): ArtifactStore {
   const root = path.resolve(dir);
   const tmpDir = path.join(root, TMP);
+  // Each process writes its temporary files in a directory of its own, so what a killed process
+  // leaves can be told from what a live one is writing, even on a volume several machines share.
+  const scratchDir = path.join(tmpDir, `${HOST}.${process.pid}`);
 
   function pathOf(key: string): string {
     const full = path.join(root, validateArtifactKey(key));
@@ -104,7 +131,10 @@ export function createArtifactStore(dir: string): ArtifactStore {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         removed += await sweep(full, cutoffMs);
-        if (full !== tmpDir) await fs.promises.rmdir(full).catch(() => undefined); // fails while not empty
+        // A process's scratch directory goes only once it has been idle past the cutoff.
+        const idle =
+          dir !== tmpDir || ((await fs.promises.stat(full).catch(() => undefined))?.mtimeMs ?? 0) < cutoffMs;
+        if (full !== tmpDir && idle) await fs.promises.rmdir(full).catch(() => undefined); // fails while not empty
       } else {
         const s = await fs.promises.stat(full).catch(() => undefined);
         if (s && s.mtimeMs < cutoffMs) {
@@ -122,8 +152,8 @@ export function createArtifactStore(dir: string): ArtifactStore {
 
     async writer(key) {
       const target = pathOf(key);
-      await fs.promises.mkdir(tmpDir, { recursive: true });
-      const tmp = path.join(tmpDir, `${crypto.randomUUID()}-${path.basename(target)}`);
+      await fs.promises.mkdir(scratchDir, { recursive: true });
+      const tmp = path.join(scratchDir, `${crypto.randomUUID()}-${path.basename(target)}`);
       let done = false;
       return {
         key,
@@ -172,6 +202,26 @@ export function createArtifactStore(dir: string): ArtifactStore {
 
     removeOlderThan(date) {
       return sweep(root, date.getTime());
+    },
+
+    async cleanScratch() {
+      let entries: fs.Dirent[];
+      try {
+        entries = await fs.promises.readdir(tmpDir, { withFileTypes: true });
+      } catch (err) {
+        if (isNotFound(err)) return 0;
+        throw err;
+      }
+      let removed = 0;
+      for (const entry of entries) {
+        const match = /^(.+)\.(\d+)$/.exec(entry.name);
+        if (!entry.isDirectory() || !match || match[1] !== HOST) continue;
+        const pid = Number(match[2]);
+        if (pid !== process.pid && isRunning(pid)) continue;
+        await fs.promises.rm(path.join(tmpDir, entry.name), { recursive: true, force: true });
+        removed++;
+      }
+      return removed;
     },
   };
 }
