@@ -3,7 +3,7 @@ import { useEffect, useRef, useState, type Ref } from 'react';
 import { api, errorMessage, isAbort } from '../ui/api.js';
 import { formatDateTime } from '../ui/format.js';
 import { Loading, Notice } from '../ui/Layout.js';
-import { formatCount, formatDuration, formatMegabytes } from './format.js';
+import { countOf, formatCount, formatDuration, formatMegabytes } from './format.js';
 import { ProgressBar } from './ProgressBar.js';
 import {
   deletedHref,
@@ -252,10 +252,10 @@ function JobBody({ job }: { job: JobStatus }) {
           Download deleted rows
         </a>
       </div>
-      <p className="small-print">
-        The diff has the new file’s header and the {formatCount(job.rows_out)} new or changed rows; the
-        deleted rows file has the old file’s header and the {formatCount(job.deleted)} rows that are only in
-        the old file. Finished {formatDateTime(job.finished_at)}.
+      <p className="small-print" data-testid="result-files">
+        The diff has the new file’s header and the {countOf(job.rows_out, 'new or changed row')}; the deleted
+        rows file has the old file’s header and the {countOf(job.deleted, 'row')} that{' '}
+        {job.deleted === 1 ? 'is' : 'are'} only in the old file. Finished {formatDateTime(job.finished_at)}.
       </p>
     </div>
   );

@@ -19,8 +19,11 @@ export function RecentJobs({
   selected,
   hrefFor,
   reloadKey,
+  live = null,
 }: {
   selected: number | null;
+  /** The job the panel shows, as it last polled it; its row shows the same state and progress. */
+  live?: JobStatus | null;
   /** The page URL showing job `id`. */
   hrefFor: (id: number) => string;
   /** Changing it reloads the list at once (a job was started or finished). */
@@ -130,7 +133,7 @@ export function RecentJobs({
         <Table
           caption={`The last ${RECENT_LIMIT} diff jobs, newest first`}
           columns={columns}
-          rows={result.jobs}
+          rows={live === null ? result.jobs : result.jobs.map((j) => (j.job_id === live.job_id ? live : j))}
           rowKey={(j) => j.job_id}
           testId="jobs-table"
           empty="No diffs yet. Start one above."

@@ -5,6 +5,11 @@ export function formatCount(n: number | null | undefined): string {
   return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString() : '—';
 }
 
+/** "1 row", "2 rows", "— rows": a count with its noun in the right number. */
+export function countOf(n: number | null | undefined, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
+}
+
 /** "850 ms", "1.25 s", "2 min 5 s". */
 export function formatDuration(ms: number | null | undefined): string {
   if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '—';
