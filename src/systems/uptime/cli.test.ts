@@ -55,11 +55,13 @@ const oneLine = (text: string) => text.trim().split('\n');
 
 describe('quintet report|import|seed uptime', () => {
   it('refuses a report with nothing to report on, in one line with exit code 2 (spawned)', async () => {
-    const run = await spawnQuintetWith(env, 'report', 'uptime');
+    const out = path.join(dir, 'empty-report.csv');
+    const run = await spawnQuintetWith(env, 'report', 'uptime', '--out', out);
     expect(run.code).toBe(2);
     expect(oneLine(run.stderr).at(-1)).toBe(
       'quintet: there are no polls: import some first (quintet import uptime)',
     );
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   it('says what is wrong with the arguments in one line, exit code 2', async () => {

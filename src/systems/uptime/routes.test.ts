@@ -145,6 +145,23 @@ describeEachDb('uptime seed API', (kind) => {
   });
 });
 
+describeEachDb('uptime seed API limits', (kind) => {
+  it('rate-limits triggering reports per client address', async () => {
+    const platform = await createTestPlatform(kind, {
+      env: { PUBLIC_WRITE_RATE_LIMIT: '2' },
+      systems: [uptimeSystem],
+    });
+    platforms.push(platform);
+    const app = await buildApp(platform);
+    apps.push(app);
+    const codes = [];
+    for (let i = 0; i < 3; i++)
+      codes.push((await app.inject({ method: 'POST', url: '/trigger_report' })).statusCode);
+    expect(codes).toEqual([200, 200, 429]);
+    expect((await app.inject({ method: 'GET', url: '/trigger_report' })).statusCode).toBe(429);
+  });
+});
+
 describeEachDb('uptime API', (kind) => {
   it('runs a report at a given now for the admin, with status, list, CSV and 409 before it completes', async () => {
     const { app, admin, startWorkers } = await setup(kind, { startWorkers: false });
