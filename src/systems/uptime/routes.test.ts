@@ -357,7 +357,10 @@ describeEachDb('uptime API', (kind) => {
     expect(byAdmin.json()).toMatchObject({ stored: 0, duplicates: 2 });
     const tooMany = await post({ authorization: `Bearer ${TOKEN}` }, new Array(10_001).fill(polls[0]));
     expect(tooMany.statusCode).toBe(400);
-    expect((await post({ authorization: `Bearer ${TOKEN}` }, { nope: 1 })).statusCode).toBe(400);
+    expect(tooMany.json()).toEqual({ error: 'at most 10000 polls a request, got 10001' });
+    const shapeless = await post({ authorization: `Bearer ${TOKEN}` }, { nope: 1 });
+    expect(shapeless.statusCode).toBe(400);
+    expect(shapeless.json<{ error: string }>().error).toMatch(/^send a JSON array of polls/);
   });
 
   it('imports an upload for the admin and refuses a file without its columns, naming them', async () => {

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badInput } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
 import { MAX_POLLS_PER_REQUEST } from './import.js';
 import {
@@ -106,6 +107,14 @@ const idParams = { type: 'object', properties: { id: { type: 'string' } }, requi
 
 /** Bytes a poll takes as JSON, generously: the body limit of `POST /api/uptime/polls`. */
 const POLL_JSON_BYTES = 300;
+
+/** The polls of a `POST /api/uptime/polls` body: an array, or an object with an array `polls`. */
+function pollsOf(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  const polls = (body as { polls?: unknown } | null)?.polls;
+  if (Array.isArray(polls)) return polls;
+  throw badInput('send a JSON array of polls, or {"polls": [...]}, each {store_id, status, timestamp_utc}');
+}
 
 function safeEqual(a: string, b: string): boolean {
   const x = crypto.createHash('sha256').update(a).digest();
@@ -385,7 +394,7 @@ export async function uptimeRoutes(
       app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())),
     );
   };
-  app.post<{ Body: unknown[] | { polls: unknown[] } }>(
+  app.post<{ Body: unknown }>(
     '/api/uptime/polls',
     {
       config: { csrf: false }, // checked in ingestAuth for the cookie path
@@ -394,16 +403,8 @@ export async function uptimeRoutes(
       schema: {
         tags: ['uptime'],
         summary: `Append up to ${MAX_POLLS_PER_REQUEST} polls ({store_id, status, timestamp_utc}), as an array or {"polls": [...]}`,
-        body: {
-          oneOf: [
-            { type: 'array', maxItems: MAX_POLLS_PER_REQUEST },
-            {
-              type: 'object',
-              required: ['polls'],
-              properties: { polls: { type: 'array', maxItems: MAX_POLLS_PER_REQUEST } },
-            },
-          ],
-        },
+        // Checked by pollsOf and the service (not here), so that a refusal names what is wrong in words.
+        body: { type: ['array', 'object'] },
         response: {
           200: ingestSchema,
           400: errorSchema,
@@ -413,7 +414,7 @@ export async function uptimeRoutes(
         },
       },
     },
-    async (request) => service.ingest(Array.isArray(request.body) ? request.body : request.body.polls),
+    async (request) => service.ingest(pollsOf(request.body)),
   );
 
   function wantsCsv(request: FastifyRequest): boolean {
