@@ -6,6 +6,5 @@ const PREFIX = 'uptime';
 export const reportArtifactsKey = (reportId: string) => `${PREFIX}/reports/${reportId}`;
 /** A report's CSV. */
 export const reportCsvKey = (reportId: string) => `${reportArtifactsKey(reportId)}/report.csv`;
-/** Uploads being imported (removed once imported). */
+/** Uploads being imported (a writer's scratch file, dropped once imported, never committed). */
 export const uploadKey = (uploadId: string, field: string) => `${PREFIX}/uploads/${uploadId}/${field}.csv`;
-export const uploadArtifactsKey = (uploadId: string) => `${PREFIX}/uploads/${uploadId}`;

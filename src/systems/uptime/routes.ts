@@ -4,10 +4,10 @@
 // to whoever triggered one, so a report's status, CSV and rows need no login; listing reports,
 // stores, imports and triggering through /api/uptime are the admin's.
 import crypto from 'node:crypto';
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badInput } from '../../platform/errors.js';
 import type { Platform } from '../../platform/platform.js';
+import { reportCsvKey } from './artifact-keys.js';
 import { MAX_POLLS_PER_REQUEST } from './import.js';
 import {
   MAX_ROWS_LIMIT,
@@ -17,7 +17,8 @@ import {
   type UptimeService,
 } from './service.js';
 import type { UptimeSettings } from './settings.js';
-import { receiveImport, uploadLimits } from './upload.js';
+import { acceptMultipartStreams, isMultipart } from '../../platform/http/multipart.js';
+import { receiveImport } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -128,7 +129,7 @@ export async function uptimeRoutes(
   settings: UptimeSettings,
   service: UptimeService,
 ): Promise<void> {
-  await app.register(fastifyMultipart, { limits: uploadLimits(settings.uploadMaxBytes) });
+  acceptMultipartStreams(app); // imports are read as streams (upload.ts)
   const machineRate = { max: platform.config.publicWriteRateLimit, timeWindow: '1 minute' };
   // Polled while a report runs: more generous than triggering one.
   const pollRate = { max: platform.config.publicWriteRateLimit * 10, timeWindow: '1 minute' };
@@ -194,7 +195,15 @@ export async function uptimeRoutes(
       if (report.status === 'failed') return { status: 'Failed', error: report.error ?? 'failed' };
       if (report.status !== 'complete') return { status: 'Running' };
       if (wantsCsv(request)) return sendCsv(report.id, reply);
-      return { status: 'Complete', url: `${request.protocol}://${request.host}${reportCsvUrl(report.id)}` };
+      // With S3 results, a presigned link straight to the bucket (as the seed's did); else ours.
+      const presigned = await platform.artifacts.downloadUrl(reportCsvKey(report.id), {
+        fileName: `uptime-report-${report.id}.csv`,
+        expiresInSeconds: 3600,
+      });
+      return {
+        status: 'Complete',
+        url: presigned ?? `${request.protocol}://${request.host}${reportCsvUrl(report.id)}`,
+      };
     },
   );
 
@@ -360,7 +369,7 @@ export async function uptimeRoutes(
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart())
+      if (!isMultipart(request))
         return reply
           .status(400)
           .send({ error: 'send multipart/form-data with files status, hours, timezones' });

@@ -6,7 +6,11 @@ import type { Database } from '../../platform/db/database.js';
 import { badInput, conflict, notFound } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
-import { ArtifactNotFoundError, type ArtifactStore } from '../../platform/storage/artifact-store.js';
+import {
+  ArtifactNotFoundError,
+  type ArtifactStore,
+  type LocalArtifact,
+} from '../../platform/storage/artifact-store.js';
 import { readCsvRecords } from '../../platform/csv/index.js';
 import { reportCsvKey } from './artifact-keys.js';
 import {
@@ -215,23 +219,26 @@ export class UptimeService {
     const cached = this.rowsCache.get(id);
     if (cached) return cached;
     const lines: ReportLine[] = [];
-    let path: string;
+    let local: LocalArtifact;
     try {
-      path = this.artifacts.pathOf(reportCsvKey(id));
-      await this.artifacts.size(reportCsvKey(id));
+      local = await this.artifacts.localFile(reportCsvKey(id));
     } catch (err) {
       if (err instanceof ArtifactNotFoundError) throw notFound('report not found');
       throw err;
     }
-    let header = true;
-    for await (const { fields } of readCsvRecords(path)) {
-      if (header) {
-        header = false;
-        continue;
+    try {
+      let header = true;
+      for await (const { fields } of readCsvRecords(local.path)) {
+        if (header) {
+          header = false;
+          continue;
+        }
+        const line = { store_id: fields[0] as string } as ReportLine;
+        FIGURE_COLUMNS.forEach((c, i) => (line[c] = Number(fields[i + 1])));
+        lines.push(line);
       }
-      const line = { store_id: fields[0] as string } as ReportLine;
-      FIGURE_COLUMNS.forEach((c, i) => (line[c] = Number(fields[i + 1])));
-      lines.push(line);
+    } finally {
+      await local.release();
     }
     if (this.rowsCache.size >= ROWS_CACHE_SIZE)
       this.rowsCache.delete(this.rowsCache.keys().next().value as string);
