@@ -84,7 +84,9 @@ describeEachDb('uptime report across a restart', (kind) => {
         .map((l) => parseTimestamp(l.split(',')[2]!)),
     );
     expect(Number(row!.now_ms)).toBe(latest);
-    const csv = fs.readFileSync(second.artifacts.pathOf(reportCsvKey(report.id)), 'utf8');
+    const local = await second.artifacts.localFile(reportCsvKey(report.id));
+    const csv = fs.readFileSync(local.path, 'utf8');
+    await local.release();
     expect(csv.trim().split('\n')).toHaveLength(1 + 6424);
   });
 });

@@ -398,7 +398,8 @@ describeEachDb('uptime API', (kind) => {
     const unexpected = await admin.post('/api/uptime/import', other.body, { headers: other.headers });
     expect(unexpected.statusCode).toBe(400);
     expect(unexpected.json()).toEqual({
-      error: 'unexpected file field "polls" (send status, hours, timezones)',
+      error:
+        'unexpected file field "polls" (send files status, hours, timezones (any of them, each at most once))',
     });
     expect((await admin.post('/api/uptime/import', {})).statusCode).toBe(400);
   });
