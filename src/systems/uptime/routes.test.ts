@@ -89,6 +89,19 @@ describeEachDb('uptime seed API', (kind) => {
       report_id: string;
     }>();
     expect(viaGet.report_id).not.toBe(report_id);
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://elsewhere.example' }]) {
+      const refused = await app.inject({ method: 'GET', url: '/trigger_report', headers });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json<{ error: string }>().error).toMatch(
+        /^refused: a report was requested from another site/,
+      );
+    }
+    const sameSite = await app.inject({
+      method: 'POST',
+      url: '/trigger_report',
+      headers: { 'sec-fetch-site': 'same-origin' },
+    });
+    expect(sameSite.statusCode).toBe(200);
 
     const running = await app.inject({ method: 'GET', url: `/get_report?report_id=${report_id}` });
     expect(running.statusCode).toBe(200);

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { badInput } from '../../platform/errors.js';
+import { isCrossSite } from '../../platform/http/cross-site.js';
 import type { Platform } from '../../platform/platform.js';
 import { reportCsvKey } from './artifact-keys.js';
 import { MAX_POLLS_PER_REQUEST } from './import.js';
@@ -158,10 +159,19 @@ export async function uptimeRoutes(
     url: '/trigger_report',
     // A machine API without cookies: no CSRF token; rate-limited per client address.
     config: { csrf: false, rateLimit: machineRate },
+    // It uses no cookie, but a page on another site must not make its visitors' browsers start
+    // reports (the seed's GET cannot carry a token): refused as diffing's seed GET is.
+    preHandler: async (request, reply) => {
+      if (isCrossSite(request))
+        await reply.status(403).send({
+          error:
+            'refused: a report was requested from another site. Open the link directly, or call it from a script',
+        });
+    },
     schema: {
       tags: ['uptime (seed API)'],
       summary: 'Start a report at the latest poll; poll /get_report with the id',
-      response: { 200: { type: 'object', properties: { report_id: { type: 'string' } } } },
+      response: { 200: { type: 'object', properties: { report_id: { type: 'string' } } }, 403: errorSchema },
     },
     handler: async () => ({ report_id: (await service.createReport()).id }),
   });
