@@ -266,4 +266,28 @@ describe('a live stream on its heartbeat', () => {
     ]);
     expect(JSON.parse(sent[0]!.data as string)).toMatchObject({ id, answers: { name: 'Ann' } });
   });
+
+  it('closes the stream of a client that stopped reading once 1,000 events wait for it', async () => {
+    const platform = await createTestPlatform('sqlite', { systems: [surveysSystem] });
+    platforms.push(platform);
+    const service = createSurveysService(platform, parseSurveysSettings({}));
+    let closed = false;
+    const stream: SseStream = {
+      get closed() {
+        return closed;
+      },
+      send: () => new Promise<boolean>(() => undefined), // the socket never drains
+      onClose: () => undefined,
+      close: () => void (closed = true),
+    };
+    await startLiveStream({ service, bus: platform.events, stream, lastEventId: undefined });
+    const data = { payload: { id: 'x' }, summary: {} };
+    // The first is being sent (forever); the next 1,000 wait.
+    for (let id = 1; id <= 1001; id++)
+      await platform.events.publish('surveys', { id, type: 'deleted', data });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    await platform.events.publish('surveys', { id: 1002, type: 'deleted', data });
+    await waitFor(() => closed, 'the stream closed');
+  });
 });
