@@ -14,22 +14,25 @@ import { createRedisBus } from './redis.js';
 const silent = pino({ level: 'silent' });
 
 describe.skipIf(!hasRedis())('Redis event bus', () => {
-  eventBusConformance(async () => {
-    const redisUrl = process.env.TEST_REDIS_URL!;
-    const prefix = `quintet-test-${crypto.randomBytes(6).toString('hex')}`;
-    const buses: EventBus[] = [createRedisBus({ redisUrl, prefix, log: silent })];
-    return {
-      bus: buses[0]!,
-      another: async () => {
-        const bus = createRedisBus({ redisUrl, prefix, log: silent });
-        buses.push(bus);
-        return bus;
-      },
-      dispose: async () => {
-        for (const bus of buses) await bus.close();
-      },
-    };
-  });
+  eventBusConformance(
+    async () => {
+      const redisUrl = process.env.TEST_REDIS_URL!;
+      const prefix = `quintet-test-${crypto.randomBytes(6).toString('hex')}`;
+      const buses: EventBus[] = [createRedisBus({ redisUrl, prefix, log: silent })];
+      return {
+        bus: buses[0]!,
+        another: async () => {
+          const bus = createRedisBus({ redisUrl, prefix, log: silent });
+          buses.push(bus);
+          return bus;
+        },
+        dispose: async () => {
+          for (const bus of buses) await bus.close();
+        },
+      };
+    },
+    { crossProcess: true },
+  );
 });
 
 describe.skipIf(!hasRedis())('Redis event bus when Redis goes away', () => {
