@@ -6,7 +6,8 @@ import { createDatabase, type AnyDb, type Database } from './db/database.js';
 import { createEventBus, type EventBus } from './events/index.js';
 import { createJobQueue } from './jobs/index.js';
 import type { JobQueue } from './jobs/job-queue.js';
-import { createArtifactStore, type ArtifactStore } from './storage/artifact-store.js';
+import type { ArtifactStore } from './storage/artifact-store.js';
+import { openArtifactStore } from './storage/open-artifact-store.js';
 
 /** What every system is handed: config, database, clock, logger, job queue, event bus, artifact store. Built once per process. */
 export interface Platform {
@@ -19,7 +20,7 @@ export interface Platform {
   readonly jobs: JobQueue;
   /** Live events between instances: in-process or Redis pub/sub (REDIS_URL), chosen like the job queue. */
   readonly events: EventBus;
-  /** Job results (ARTIFACT_DIR). */
+  /** Job results (ARTIFACT_DIR, or ARTIFACT_STORE=s3://…). */
   readonly artifacts: ArtifactStore;
   /** Prometheus registry of this process, served at /metrics (requests, jobs, process). */
   readonly metrics: Registry;
@@ -42,7 +43,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     sqlitePath: config.sqlitePath,
     onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; it will be replaced'),
   });
-  const artifacts = createArtifactStore(config.artifactDir);
+  const artifacts = openArtifactStore(config);
   const metrics = new Registry();
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue({ config, database, log, metrics, clock });

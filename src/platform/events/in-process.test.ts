@@ -7,10 +7,10 @@ describe('in-process event bus', () => {
   eventBusConformance(
     async () => {
       const bus = createInProcessBus({ log: pino({ level: 'silent' }) });
-      return { bus, dispose: () => bus.close() }; // one process: no other instance to reach
+      return { bus, dispose: () => bus.close() };
     },
-    { crossProcess: false },
-  );
+    { crossInstance: false },
+  ); // one process: no other instance to reach
 });
 
 describe('in-process event bus, its own guarantees', () => {

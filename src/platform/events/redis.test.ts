@@ -31,7 +31,7 @@ describe.skipIf(!hasRedis())('Redis event bus', () => {
         },
       };
     },
-    { crossProcess: true },
+    { crossInstance: true },
   );
 });
 

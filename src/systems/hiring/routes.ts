@@ -1,5 +1,7 @@
 // HTTP routes of the hiring system: validate, make one service call, shape the answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAutoId } from '../../platform/db/schema.js';
+import { isCrossSite } from '../../platform/http/cross-site.js';
 import type { Platform } from '../../platform/platform.js';
 import {
   clearSession,
@@ -32,16 +34,34 @@ const PUBLIC_PAGES = [
   '/instacart_shopper',
   '/instacart_shopper/',
 ];
+const rateLimitedSchema = {
+  description: 'Too many tries: the Retry-After header says when to try again',
+  type: 'object',
+  properties: { error: { type: 'string' }, retry_after_seconds: { type: 'integer' } },
+} as const;
 const FUNNEL_PATHS = [
   '/hiring/funnel.json',
   '/funnel.json',
   '/funnels.json',
   '/instacart_shopper/funnel.json',
 ];
+/** Beyond this page number nothing is listed anyway (100 per page would be 100 million applicants). */
+const MAX_PAGE = 1_000_000;
 /** Seeding over HTTP is bounded so one request cannot hold the database for long; the CLI has no bound. */
 export const MAX_HTTP_SEED = 100_000;
 
 type Id = { Params: { id: number } };
+type SeedRoute = { Params: { count: number }; Querystring: { from?: string; to?: string } };
+
+/** 403 when another site sent the request (see isCrossSite). */
+async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (isCrossSite(request)) {
+    await reply.status(403).send({
+      error:
+        'refused: this seeding link was opened from another site. Open it directly, or use POST /hiring/seed_data/:count',
+    });
+  }
+}
 
 export async function hiringRoutes(
   app: FastifyInstance,
@@ -130,11 +150,12 @@ export async function hiringRoutes(
         response: {
           200: { type: 'object', properties: { ok: { type: 'boolean' } } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
     async (request, reply) => {
-      const result = await service.checkApplication(request.body);
+      const result = await service.validateFor(request.ip, request.body);
       return result.ok ? { ok: true } : invalid(reply, result.fields);
     },
   );
@@ -153,11 +174,12 @@ export async function hiringRoutes(
         response: {
           201: { type: 'object', properties: { applicant: applicantSchema } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
     async (request, reply) => {
-      const result = await service.apply(request.body, request.body.background_check_consent);
+      const result = await service.applyFor(request.ip, request.body, request.body.background_check_consent);
       if (!result.ok) return invalid(reply, result.fields);
       setSession(reply, session, `applicant:${result.value.id}`, now());
       return reply.status(201).send({ applicant: result.value });
@@ -182,6 +204,7 @@ export async function hiringRoutes(
         response: {
           200: { type: 'object', properties: { applicant: applicantSchema } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
@@ -257,7 +280,8 @@ export async function hiringRoutes(
 
   // Admin.
   app.register(async (admin) => {
-    admin.addHook('preHandler', app.requireAdmin);
+    // Before validation: an unauthenticated request learns nothing about the parameters (401, not 400).
+    admin.addHook('preValidation', app.requireAdmin);
 
     admin.get<{ Querystring: { q?: string; state?: string; page?: number; per_page?: number } }>(
       '/hiring/api/admin/applicants',
@@ -270,7 +294,7 @@ export async function hiringRoutes(
             properties: {
               q: { type: 'string', maxLength: 200 },
               state: { type: 'string', enum: ['', ...STATES] },
-              page: { type: 'integer', minimum: 1, default: 1 },
+              page: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 },
               per_page: { type: 'integer', minimum: 1, maximum: 100, default: 25 },
             },
           },
@@ -309,7 +333,9 @@ export async function hiringRoutes(
         },
       },
       async (request, reply) => {
-        const applicant = await service.getApplicant(request.params.id);
+        const applicant = isAutoId(request.params.id)
+          ? await service.getApplicant(request.params.id)
+          : undefined;
         return applicant ?? reply.status(404).send({ error: `applicant ${request.params.id} not found` });
       },
     );
@@ -329,7 +355,9 @@ export async function hiringRoutes(
         const { state } = request.body;
         if (!isWorkflowState(state))
           return reply.status(400).send({ error: `unknown state "${state}" (known: ${STATES.join(', ')})` });
-        const applicant = await service.moveState(request.params.id, state);
+        const applicant = isAutoId(request.params.id)
+          ? await service.moveState(request.params.id, state)
+          : undefined;
         return applicant ?? reply.status(404).send({ error: `applicant ${request.params.id} not found` });
       },
     );
@@ -358,10 +386,7 @@ export async function hiringRoutes(
       querystring: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
       response: { 200: { type: 'object', properties: { created: { type: 'integer' } } }, 400: errorSchema },
     });
-    const seedHandler = async (
-      request: FastifyRequest<{ Params: { count: number }; Querystring: { from?: string; to?: string } }>,
-      reply: FastifyReply,
-    ) => {
+    const seedHandler = async (request: FastifyRequest<SeedRoute>, reply: FastifyReply) => {
       const { count } = request.params;
       if (count < 1 || count > MAX_HTTP_SEED) {
         return reply.status(400).send({
@@ -373,8 +398,10 @@ export async function hiringRoutes(
       return { created: await service.seed({ count, from: range.from, to: range.to }) };
     };
     admin.post('/hiring/seed_data/:count', { schema: seedSchema(false) }, seedHandler);
-    // The original API seeded with a GET; kept for compatibility, still admin-only.
-    admin.get('/instacart_shopper/seed_data/:count', { schema: seedSchema(true) }, seedHandler);
-    admin.get('/instacart_shopper/seed_data/:count/', { schema: seedSchema(true) }, seedHandler);
+    // The original API seeded with a GET; kept for compatibility, still admin-only, and refused
+    // when another site sends the admin's browser there (the Lax admin cookie goes along with a
+    // cross-site navigation, and no CSRF token guards a GET).
+    for (const url of ['/instacart_shopper/seed_data/:count', '/instacart_shopper/seed_data/:count/'])
+      admin.get<SeedRoute>(url, { schema: seedSchema(true), preHandler: refuseCrossSite }, seedHandler);
   });
 }
