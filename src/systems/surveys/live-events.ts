@@ -100,10 +100,14 @@ export async function startLiveStream(options: LiveStreamOptions): Promise<LiveS
     });
   };
 
-  const unsubscribe = await bus.subscribe(EVENTS_CHANNEL, onEvent);
-  stream.onClose(() => void unsubscribe().catch(() => undefined));
+  // The first step (where to start, and the catch-up) goes first in line, but runs only once the
+  // subscription is live, so no event falls between the two: one the bus delivers together with
+  // the subscription's confirmation is queued behind it, not handled before `last` is set.
+  let subscribed!: () => void;
+  const live = new Promise<void>((resolve) => (subscribed = resolve));
   const requested = options.lastEventId;
   enqueue(async () => {
+    await live;
     if (requested === undefined) last = await service.lastEventId();
     else if (requested < 0) await reset();
     else {
@@ -111,6 +115,12 @@ export async function startLiveStream(options: LiveStreamOptions): Promise<LiveS
       await catchUp(true);
     }
   });
+  try {
+    const unsubscribe = await bus.subscribe(EVENTS_CHANNEL, onEvent);
+    stream.onClose(() => void unsubscribe().catch(() => undefined));
+  } finally {
+    subscribed();
+  }
   await work;
   return { check: () => enqueue(() => catchUp()) };
 }
