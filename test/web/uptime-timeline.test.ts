@@ -137,11 +137,11 @@ describe('timelineOption', () => {
     };
     expect(option.xAxis.min).toBe(s.from);
     expect(option.xAxis.max).toBe(s.to);
-    expect(option.xAxis.name).toBe('Local time (America/Chicago, CST)');
+    expect(option.xAxis.name).toBe('Local time (CST)');
     const midnights = option.xAxis.axisLabel.customValues;
     expect(midnights).toHaveLength(7);
     expect(midnights.map((t) => localParts(t, 'America/Chicago').hour)).toEqual([0, 0, 0, 0, 0, 0, 0]);
-    expect(option.xAxis.axisLabel.formatter(midnights[0]!)).toBe('Thu 19');
+    expect(option.xAxis.axisLabel.formatter(midnights[0]!)).toBe('Thu\n19');
     expect(option.series.map((x) => [x.type, x.name, x.data.length])).toEqual([
       ['custom', 'Business hours', 2],
       ['custom', 'Up (interpolated)', 2],
@@ -164,7 +164,7 @@ describe('timelineOption', () => {
       '15:00',
       '18:00',
       '21:00',
-      'Wed 25',
+      'Wed\n25',
       '03:00',
       '06:00',
     ]);

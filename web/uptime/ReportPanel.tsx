@@ -149,9 +149,6 @@ function ReportBody({ report }: { report: Report }) {
     ['Stores', formatCount(report.stores), 'stores'],
     ['Polls read', formatCount(report.pollsRead), 'polls'],
     ['Duration', formatDuration(report.durationMs), 'duration'],
-    ['Created', formatDateTime(report.createdAt), 'created'],
-    ['Started', formatDateTime(report.startedAt), 'started'],
-    ['Finished', formatDateTime(report.finishedAt), 'finished'],
   ];
   return (
     <div data-testid="report-complete">
@@ -168,6 +165,10 @@ function ReportBody({ report }: { report: Report }) {
           </li>
         ))}
       </ul>
+      <p className="small-print report-times">
+        Created {formatDateTime(report.createdAt)} · started {formatDateTime(report.startedAt)} · finished{' '}
+        {formatDateTime(report.finishedAt)}
+      </p>
       {report.csvUrl !== null && (
         <div className="btn-row">
           <a className="btn btn--primary" href={report.csvUrl} download data-testid="report-csv">

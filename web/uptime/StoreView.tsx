@@ -87,7 +87,7 @@ function StoreBody({ detail }: { detail: StoreDetail }) {
     })),
   ];
   const hourColumns: Column<DayHours>[] = [
-    { key: 'day', header: 'Day', cell: (d) => d.day },
+    { key: 'day', header: 'Day', cell: (d) => <span className="nowrap">{d.day}</span> },
     {
       key: 'hours',
       header: 'Open (local time)',
@@ -157,6 +157,7 @@ function StoreBody({ detail }: { detail: StoreDetail }) {
           ) : (
             <Table
               caption={`Business hours of store ${detail.store_id}, local time (${detail.timezone})`}
+              responsive="scroll"
               columns={hourColumns}
               rows={days}
               rowKey={(d) => d.dayOfWeek}

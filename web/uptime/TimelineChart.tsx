@@ -47,7 +47,7 @@ export function TimelineChart({ detail, timeZone }: { detail: StoreDetail; timeZ
       </div>
       <TimelineLegend />
       <div data-testid="timeline-chart" data-view={view}>
-        <Chart option={option} label={summary} height={230} minWidth={300} />
+        <Chart option={option} label={summary} height={240} minWidth={320} />
       </div>
       <p className="small-print" data-testid="timeline-summary">
         {summary}

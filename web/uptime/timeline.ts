@@ -9,7 +9,7 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /** The chart's rows, top to bottom. */
-export const ROWS = ['Business hours', 'Polls', 'Up / down'] as const;
+export const ROWS = ['Open', 'Polls', 'Up/down'] as const;
 export const ROW = { business: 0, polls: 1, periods: 2 } as const;
 
 /** Okabe–Ito colours (web/ui/Chart.tsx's palette), so up and down stay apart for colour-blind readers. */
@@ -194,7 +194,8 @@ export function timelineOption(series: TimelineSeries, timeZone: string, locale?
   });
   return {
     animation: false,
-    grid: { left: 8, right: 16, top: 12, bottom: 44, containLabel: true },
+    // Fixed margins (the row names are short): the plot keeps its width on a phone.
+    grid: { left: 64, right: 16, top: 12, bottom: 70 },
     tooltip: {
       trigger: 'item',
       confine: true,
@@ -204,17 +205,20 @@ export function timelineOption(series: TimelineSeries, timeZone: string, locale?
       type: 'time',
       min: series.from,
       max: series.to,
-      name: `Local time (${timeZone}, ${zoneName(series.to, timeZone, locale)})`,
+      name: `Local time (${zoneName(series.to, timeZone, locale)})`,
       nameLocation: 'middle',
-      nameGap: 30,
+      nameGap: 48,
       nameTextStyle: { fontWeight: 600 },
       axisTick: { customValues: ticks },
       axisLabel: {
         customValues: ticks,
         hideOverlap: true,
+        lineHeight: 15,
         formatter: (value: number) => {
           const local = formatLocal(value, timeZone, 'time', locale);
-          return oneDay && local !== '00:00' ? local : formatLocal(value, timeZone, 'day', locale);
+          if (oneDay && local !== '00:00') return local;
+          // Weekday over day number: seven of them fit side by side on a phone.
+          return formatLocal(value, timeZone, 'day', locale).replace(' ', '\n');
         },
       },
       splitLine: { show: true, lineStyle: { color: '#d5dbd2' } },
