@@ -170,10 +170,12 @@ export function tooltipText(params: TooltipParams, timeZone: string, locale?: st
   return `${params.marker ?? ''}<strong>${name}</strong><br>${at(value[0] ?? 0)}`;
 }
 
-/** The chart: three rows against a time axis whose ticks are the store's midnights (3-hourly for a day). */
+/** The chart: three rows against a time axis whose ticks are the store's midnights (for a day, local hours). */
 export function timelineOption(series: TimelineSeries, timeZone: string, locale?: string): ChartOption {
   const oneDay = series.to - series.from <= DAY_MS;
   const ticks = localTicks(series.from, series.to, timeZone, oneDay ? 3 : 24);
+  // A day's labels every six hours (five of them fit on a phone); its ticks and grid every three.
+  const labels = oneDay ? localTicks(series.from, series.to, timeZone, 6) : ticks;
   const band = (name: string, data: Band[], color: string, heightShare: number, z: number) => ({
     type: 'custom',
     name,
@@ -211,7 +213,7 @@ export function timelineOption(series: TimelineSeries, timeZone: string, locale?
       nameTextStyle: { fontWeight: 600 },
       axisTick: { customValues: ticks },
       axisLabel: {
-        customValues: ticks,
+        customValues: labels,
         hideOverlap: true,
         lineHeight: 15,
         formatter: (value: number) => {
