@@ -1,7 +1,7 @@
 // One step of `npm run bench:uptime` in a process of its own, so its peak RSS is its own:
 //   import DATA_DIR STATUS HOURS TIMEZONES   load the three CSVs (quintet import uptime's code)
 //   report DATA_DIR ROUNDS                   per round: trigger a report over HTTP (the seed's
-//       /trigger_report, the in-process job queue and its worker thread), poll /get_report until
+//       /trigger_report, the in-process job queue and its worker thread), follow it until
 //       Complete; then read the same polls with one plain query (the floor). Prints one JSON line.
 import Database from 'better-sqlite3';
 
@@ -67,25 +67,48 @@ if (mode === 'import') {
       'select store_key, ts_ms, active from uptime_polls where ts_ms > ? and ts_ms <= ? order by store_key, ts_ms',
     )
     .raw(true);
-  const reports: { triggerToCompleteS: number; jobS: number; stores: number; pollsRead: number }[] = [];
+  const reports: {
+    triggerToCompleteS: number;
+    jobS: number;
+    queuedS: number;
+    attempts: number;
+    stores: number;
+    pollsRead: number;
+  }[] = [];
   const floors: { s: number; rows: number }[] = [];
   for (let round = 0; round < rounds; round++) {
     const t0 = performance.now();
     const trigger = await app.inject({ method: 'POST', url: '/trigger_report' });
     const id = trigger.json<{ report_id: string }>().report_id;
+    // The report's row (what /get_report answers from) every 10 ms: /get_report itself is rate
+    // limited to 10 a second per client. Its status and percent as they move on, for the log.
+    const steps: string[] = [];
     for (;;) {
-      const res = await app.inject({ method: 'GET', url: `/get_report?report_id=${id}` });
-      const status = res.json<{ status: string; error?: string }>();
-      if (status.status === 'Complete') break;
-      if (status.status === 'Failed') throw new Error(`report failed: ${status.error}`);
+      const report = await service.report(id);
+      const step = `${report?.status} ${report?.progress}`;
+      if (steps.at(-1)?.endsWith(step) !== true)
+        steps.push(`${((performance.now() - t0) / 1000).toFixed(2)} s ${step}`);
+      if (report?.status === 'complete') break;
+      if (report?.status !== 'queued' && report?.status !== 'running')
+        throw new Error(`report ${id}: ${JSON.stringify(report)}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     const triggerToCompleteS = (performance.now() - t0) / 1000;
+    console.error(`report ${round}: ${steps.join(', ')}`);
+    const answer = await app.inject({ method: 'GET', url: `/get_report?report_id=${id}` });
+    if (answer.json<{ status: string }>().status !== 'Complete')
+      throw new Error(`/get_report: ${answer.statusCode} ${answer.body}`);
     const view = await service.report(id);
+    const row = sqlite.prepare('select attempts from uptime_reports where id = ?').get(id) as {
+      attempts: number;
+    };
     const now = Date.parse(view!.now!);
     reports.push({
       triggerToCompleteS: Number(triggerToCompleteS.toFixed(3)),
       jobS: Number(((view!.durationMs ?? 0) / 1000).toFixed(3)),
+      // From the report's creation to its job's start: the time it waited for a worker.
+      queuedS: Number(((Date.parse(view!.startedAt!) - Date.parse(view!.createdAt)) / 1000).toFixed(3)),
+      attempts: row.attempts,
       stores: view!.stores ?? 0,
       pollsRead: view!.pollsRead ?? 0,
     });

@@ -64,6 +64,11 @@ function child(...argv: string[]): Record<string, unknown> {
     },
   );
   // The result is the child's last line (log lines, JSON too, may come before it).
+  // The child's log (warnings: retried attempts, slow jobs) is kept beside the results.
+  fs.appendFileSync(
+    path.join(root, 'bench/tmp/uptime-child.log'),
+    `--- ${argv.join(' ')}\n${out.stderr}${out.stdout}`,
+  );
   const line = out.stdout.trimEnd().split('\n').at(-1);
   if (out.status !== 0 || line === undefined)
     throw new Error(`bench child ${argv[0]} failed:\n${out.stderr}\n${out.stdout}`);
@@ -83,7 +88,14 @@ interface Result {
   generateS: number;
   importS: number;
   importPeakRssMb: number;
-  reports: { triggerToCompleteS: number; jobS: number; stores: number; pollsRead: number }[];
+  reports: {
+    triggerToCompleteS: number;
+    jobS: number;
+    queuedS: number;
+    attempts: number;
+    stores: number;
+    pollsRead: number;
+  }[];
   floors: { s: number; rows: number }[];
   triggerToCompleteMedianS: number;
   floorMedianS: number;
