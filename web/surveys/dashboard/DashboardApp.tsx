@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, errorMessage } from '../../ui/api.js';
 import { Button } from '../../ui/Button.js';
 import { Layout, Loading, Notice, PageHeading } from '../../ui/Layout.js';
+import { LogoutButton } from '../../ui/LogoutButton.js';
 import { Pager } from '../../ui/Pager.js';
 import { navigate, useLocation, withQuery } from '../../ui/router.js';
 import {
@@ -425,19 +426,5 @@ export function DashboardApp() {
         </ConfirmDialog>
       )}
     </Layout>
-  );
-}
-
-function LogoutButton() {
-  const [busy, setBusy] = useState(false);
-  const logout = async () => {
-    setBusy(true);
-    await api.post<unknown>('/api/admin/logout');
-    window.location.assign('/admin/login');
-  };
-  return (
-    <Button variant="ghost" size="small" busy={busy} onClick={() => void logout()}>
-      Log out
-    </Button>
   );
 }
