@@ -101,8 +101,12 @@ export function SurveyApp() {
   const [attempt, setAttempt] = useState(0);
 
   const idRef = useRef<string | null>(null);
+  // Kept in a ref as well, so a step change right after a save sees that save's verdict.
   const serverErrorsRef = useRef<Errors>({});
-  serverErrorsRef.current = serverErrors;
+  const updateServerErrors = useCallback((update: (errors: Errors) => Errors) => {
+    serverErrorsRef.current = update(serverErrorsRef.current);
+    setServerErrors(serverErrorsRef.current);
+  }, []);
   const answersRef = useRef<Answers>({});
   const stepRef = useRef<Step>(1);
   const headingRef = useRef<HTMLHeadingElement>(null);
@@ -113,9 +117,6 @@ export function SurveyApp() {
   const send = useCallback(async (request: SaveRequest): Promise<SaveOutcome> => {
     for (let tries = 0; ; tries++) {
       if (idRef.current === null) {
-        const created = await createResponse();
-        if (!created.ok) return { kind: 'retry', message: created.message };
-        idRef.current = created.response.id;
         if (tries > 0) {
           // The old response is gone (deleted): everything answered so far goes into the new one.
           request = {
@@ -123,10 +124,15 @@ export function SurveyApp() {
             step: stepRef.current,
           };
         }
+        // The first save starts the response, with the answers it carries.
+        const created = await createResponse(request);
+        if (!created.ok) return created.outcome;
+        idRef.current = created.response.id;
+        return { kind: 'saved' };
       }
       const outcome = saveOutcome(await patchResponse(idRef.current, request));
-      if (outcome !== 'gone') return outcome;
-      if (tries > 0) return { kind: 'retry', message: 'Could not save your answers.' };
+      if (outcome !== 'gone' || tries > 0)
+        return outcome === 'gone' ? { kind: 'retry', message: 'Could not save your answers.' } : outcome;
       idRef.current = null;
       storeRespondent(null);
     }
@@ -138,15 +144,15 @@ export function SurveyApp() {
         send,
         onStatus: (status) => setSaveStatus(status),
         onSaved: (fields) =>
-          setServerErrors((errors) => {
+          updateServerErrors((errors) => {
             const next = { ...errors };
             for (const f of fields) delete next[f];
             return next;
           }),
-        onInvalid: (fields) => setServerErrors((errors) => ({ ...errors, ...fields })),
+        onInvalid: (fields) => updateServerErrors((errors) => ({ ...errors, ...fields })),
         onStop: () => setPhase({ kind: 'submitted' }),
       }),
-    [send],
+    [send, updateServerErrors],
   );
 
   // Load (or start over): continue at the saved step with the answers filled in.
@@ -203,8 +209,6 @@ export function SurveyApp() {
     // Only when asked (after Next / Submit), not on every new message: focusKey is the only dependency.
   }, [focusKey]);
 
-  useEffect(() => () => queue.stop('left the page'), [queue]);
-
   useEffect(() => {
     // Leaving with a save still waiting: ask the browser to keep the page a moment.
     const warn = (event: BeforeUnloadEvent) => {
@@ -247,13 +251,15 @@ export function SurveyApp() {
     if (at !== stepRef.current) {
       moved.current = true;
       setStep(at);
+      queue.setStep(at);
     }
     setFocusKey((k) => k + 1);
   };
 
   const next = async () => {
     setFormError(undefined);
-    const saved = await queue.flush();
+    setBusy(true);
+    const saved = await queue.flush().finally(() => setBusy(false));
     if (saved.stopped) return;
     const definition = STEPS[step - 1];
     const fields = definition?.fields ?? [];
@@ -295,7 +301,7 @@ export function SurveyApp() {
             return;
           case 'invalid': {
             const fields = result.fields as Errors;
-            setServerErrors((e) => ({ ...e, ...fields }));
+            updateServerErrors((e) => ({ ...e, ...fields }));
             showErrors(fields, firstStepWith(Object.keys(fields)) ?? step);
             return;
           }

@@ -50,13 +50,24 @@ export async function loadCurrent(signal?: AbortSignal): Promise<Loaded> {
   return { kind: 'error', message: errorMessage(result, 'Could not load the survey.') };
 }
 
-/** Starts a new response (the server sets the cookie; the id is stored here too). */
-export async function createResponse(): Promise<
-  { ok: true; response: SurveyResponse } | { ok: false; message: string }
-> {
-  const result = await api.post<unknown>('/api/surveys/responses');
+export type Created =
+  { ok: true; response: SurveyResponse } | { ok: false; outcome: SaveOutcome; message: string };
+
+/** Starts a new response, with its first answers (the server sets the cookie; the id is stored here too). */
+export async function createResponse(first: SaveRequest = { answers: {} }): Promise<Created> {
+  const result = await api.post<unknown>('/api/surveys/responses', first);
   const response = result.ok ? readResponse(result.data) : null;
-  if (response === null) return { ok: false, message: errorMessage(result, 'Could not start the survey.') };
+  if (response === null) {
+    const outcome = saveOutcome(result);
+    return {
+      ok: false,
+      outcome:
+        outcome === 'gone' || outcome.kind === 'saved'
+          ? { kind: 'retry', message: errorMessage(result) }
+          : outcome,
+      message: errorMessage(result, 'Could not start the survey.'),
+    };
+  }
   storeRespondent(response.id);
   return { ok: true, response };
 }

@@ -1,56 +1,33 @@
-// The survey's questions, steps and answer shapes (pure), shared by the survey page and the dashboard.
+// The survey's steps and answer helpers (pure), shared by the survey page and the dashboard; the
+// questions themselves (fields, genders, colours, limits) are the system's own constants.
+import {
+  COLOURS,
+  FIELDS,
+  GENDERS,
+  MAX_AGE,
+  MIN_AGE,
+  type Answers,
+  type Field,
+  type Gender,
+} from '../../src/systems/surveys/constants.js';
 
-export const GENDERS = ['Female', 'Male', 'Non-binary', 'Prefer not to say'] as const;
-export type Gender = (typeof GENDERS)[number];
+export {
+  COLOURS,
+  FIELDS,
+  GENDERS,
+  MAX_AGE,
+  MIN_AGE,
+  MAX_LENGTH,
+  STEP_COUNT,
+} from '../../src/systems/surveys/constants.js';
+export type { Answers, Colour, Field, Gender } from '../../src/systems/surveys/constants.js';
 
-export const COLOURS = [
-  'Red',
-  'Orange',
-  'Yellow',
-  'Green',
-  'Blue',
-  'Indigo',
-  'Violet',
-  'Black',
-  'White',
-] as const;
-export type Colour = (typeof COLOURS)[number];
-
-export const MIN_AGE = 18;
-export const MAX_AGE = 100;
 export const AGES: readonly number[] = Array.from({ length: MAX_AGE - MIN_AGE + 1 }, (_, i) => MIN_AGE + i);
-
-export const MAX_LENGTH = { name: 100, about: 2000, address: 500, book: 200 } as const;
-
-/** The eight answers, as the API sends them (a field never answered is missing). */
-export interface Answers {
-  name?: string;
-  email?: string;
-  age?: number;
-  about?: string;
-  address?: string;
-  gender?: Gender;
-  book?: string;
-  colours?: Colour[];
-}
-
-export type Field = keyof Answers;
-export const FIELDS: readonly Field[] = [
-  'name',
-  'email',
-  'age',
-  'about',
-  'address',
-  'gender',
-  'book',
-  'colours',
-];
 
 /** One PATCH's answers: a value sets the field, null clears it. */
 export type AnswerPatch = { [K in Field]?: Answers[K] | null };
 
 export type Step = 1 | 2 | 3 | 4;
-export const STEP_COUNT = 4;
 
 export interface StepDefinition {
   step: Step;

@@ -135,6 +135,7 @@ export function DashboardApp() {
   const [deleteBusy, setDeleteBusy] = useState(false);
   const [deleteError, setDeleteError] = useState<string | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
+  const [streamFrom, setStreamFrom] = useState<number | null>(null);
 
   const liveRef = useRef<LiveState | null>(null);
   const incoming = useRef<LiveEvent[]>([]);
@@ -188,6 +189,7 @@ export function DashboardApp() {
         }
         setError(undefined);
         commit(fromSnapshot(q, page, summary));
+        setStreamFrom((from) => from ?? Math.min(page.eventId, summary.eventId));
       } finally {
         loadingRef.current -= 1;
         if (seq === loadSeq.current) setLoading(false);
@@ -211,32 +213,36 @@ export function DashboardApp() {
     );
   }, [load, status, sort, dir, offset]);
 
-  // The event stream: EventSource resumes with Last-Event-ID by itself; a stream that had to be
-  // opened again from scratch cannot, so then a fresh snapshot is loaded.
+  // The event stream, opened after the first snapshot and from its event id, so nothing between the
+  // two is missed. EventSource resumes with Last-Event-ID by itself; when it gives up (the server
+  // closed it for good), a new one asks for what came after the last event seen.
   useEffect(() => {
+    if (streamFrom === null) return;
     let source: EventSource | null = null;
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let lastSeen = streamFrom;
     const push = (event: LiveEvent | null) => {
       if (event === null) return;
+      if (event.id > lastSeen) lastSeen = event.id;
       if (incoming.current.length >= MAX_QUEUED) {
         overflowed.current = true;
         incoming.current = [];
       }
       incoming.current.push(event);
     };
-    const open = (fresh: boolean) => {
-      const es = new EventSource('/api/surveys/events');
+    const open = () => {
+      const es = new EventSource(
+        withQuery('/api/surveys/events', { lastEventId: lastSeen > 0 ? lastSeen : undefined }),
+      );
       source = es;
-      es.onopen = () => {
-        setConnection('live');
-        if (fresh) reloadAll();
-        fresh = false;
-      };
+      es.onopen = () => setConnection('live');
       es.onerror = () => {
         if (es.readyState === EventSource.CLOSED) {
           setConnection('offline');
           es.close();
-          retry = setTimeout(() => open(true), 5000);
+          // A lapsed admin session shows up here too: any API call then leads to the login.
+          void api.get<unknown>('/api/surveys/summary');
+          retry = setTimeout(open, 5000);
         } else {
           setConnection('reconnecting');
         }
@@ -245,12 +251,12 @@ export function DashboardApp() {
         es.addEventListener(type, (message) => push(readEvent(type, message as MessageEvent<string>)));
       }
     };
-    open(false);
+    open();
     return () => {
       source?.close();
       if (retry !== undefined) clearTimeout(retry);
     };
-  }, [reloadAll]);
+  }, [streamFrom]);
 
   // Apply what arrived, a batch at a time (a busy survey sends thousands of events a second).
   useEffect(() => {
