@@ -15,9 +15,10 @@ export function GenderChart({ gender }: { gender: Record<Gender, number> }) {
   const total = GENDERS.reduce((sum, g) => sum + gender[g], 0);
   const option = useMemo<ChartOption>(
     () => ({
-      animationDuration: 300,
+      animation: false,
       tooltip: { trigger: 'item', formatter: '{b}: {c} ({d}%)' },
-      legend: { bottom: 0, left: 'center', itemGap: 14, selectedMode: true },
+      // Wide gaps: ECharts measures the labels before the page font is applied.
+      legend: { bottom: 0, left: 'center', itemGap: 24, selectedMode: true },
       series: [
         {
           type: 'pie',
