@@ -69,10 +69,15 @@ export async function surveysRoutes(
   );
 
   // Respondents.
-  app.post<{ Body: AnswersInput | undefined }>(
+  app.post<{ Body: AnswersInput }>(
     '/api/surveys/responses',
     {
       bodyLimit: ANSWERS_BODY_LIMIT,
+      // The body is optional: the page starts a response before anything is typed.
+      preValidation: (request, _reply, done) => {
+        request.body ??= {};
+        done();
+      },
       schema: {
         tags: ['surveys'],
         summary:
@@ -82,7 +87,7 @@ export async function surveysRoutes(
       },
     },
     async (request, reply) => {
-      const response = await service.create(request.body ?? {});
+      const response = await service.create(request.body);
       setSession(reply, cookie, response.id, now());
       return reply.status(201).send(response);
     },

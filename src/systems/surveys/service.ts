@@ -11,6 +11,7 @@ import * as repo from './repository.js';
 import { csvLine } from '../../platform/csv/index.js';
 import type { Summary, SurveyResponse } from './constants.js';
 import type { SurveysSettings } from './settings.js';
+import { generateResponses } from './demo.js';
 import { countAll, countsDelta, summaryOf } from './summary.js';
 import type { SurveysDatabase, SurveysDb } from './tables.js';
 import { applyChanges, checkAnswers, checkComplete, checkStep } from './validation.js';
@@ -269,6 +270,35 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
     eventsFrom: (fromId: number, limit = 1000): Promise<StoredEvent[]> => repo.eventsFrom(db, fromId, limit),
 
     count: () => repo.countResponses(db),
+
+    /**
+     * Stores `count` generated responses over the last `days` days, in batches of 5,000 (one
+     * transaction each); emails carry a tag of this run, so seeding twice never clashes.
+     */
+    async seed(options: {
+      count: number;
+      seed?: number;
+      days?: number;
+      onProgress?: (done: number) => void;
+    }) {
+      const tag = crypto.randomBytes(3).toString('hex');
+      const seed = options.seed ?? 2017;
+      for (let done = 0, batch = 0; done < options.count; batch++) {
+        const n = Math.min(5000, options.count - done);
+        await this.insertMany(
+          generateResponses({
+            count: n,
+            seed: seed + batch,
+            now: platform.clock.now(),
+            days: options.days ?? 30,
+            emailPrefix: `s${tag}b${batch}n`,
+          }),
+        );
+        done += n;
+        options.onProgress?.(done);
+      }
+      return options.count;
+    },
 
     /** The sums counted afresh (tests compare them with the incremental row). */
     recount: () => repo.recountSummary(db),
