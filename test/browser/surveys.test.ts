@@ -146,12 +146,23 @@ describe.skipIf(!hasChromium() || !built)('surveys in the browser', () => {
     expect(await survey.getByLabel('Name', { exact: true }).inputValue()).toBe('');
     await expect.poll(() => dashboard.getByTestId('summary-in-progress').textContent()).toBe('1');
 
+    // Paused: changes wait (and are counted); resumed: they are applied.
+    await dashboard.getByRole('button', { name: 'Pause live updates' }).click();
+    await survey.getByLabel('Name', { exact: true }).fill('Paused Person');
+    await expect
+      .poll(() => dashboard.getByTestId('live-status').textContent())
+      .toMatch(/paused · \d+ waiting/);
+    expect(await row(dashboard, 'Paused Person').count()).toBe(0);
+    await dashboard.getByRole('button', { name: 'Resume live updates' }).click();
+    await expect.poll(() => row(dashboard, 'Paused Person').count()).toBe(1);
+
     if (SHOTS) {
       await dashboard.screenshot({ path: '/tmp/surveys-dashboard-desktop.png', fullPage: true });
       const phone = await admin.newPage();
       await phone.setViewportSize({ width: 390, height: 844 });
       await phone.goto(`${base}/dashboard`);
       await expect.poll(() => row(phone, 'Grace Hopper').count()).toBe(1);
+      await phone.getByTestId('gender-chart').locator('path').first().waitFor();
       await phone.screenshot({ path: '/tmp/surveys-dashboard-390.png', fullPage: true });
       await phone.close();
     }

@@ -23,8 +23,8 @@ export function GenderChart({ gender }: { gender: Record<Gender, number> }) {
         {
           type: 'pie',
           name: 'Gender',
-          radius: ['42%', '72%'],
-          center: ['50%', '44%'],
+          radius: ['38%', '62%'],
+          center: ['50%', '42%'],
           avoidLabelOverlap: true,
           label: { show: false },
           emphasis: {
@@ -45,7 +45,7 @@ export function GenderChart({ gender }: { gender: Record<Gender, number> }) {
       : `Gender ratio of ${total} answers: ` + GENDERS.map((g) => `${g} ${gender[g]}`).join(', ') + '.';
   return (
     <>
-      <Chart option={option} label={label} height={260} testId="gender-chart" />
+      <Chart option={option} label={label} height={280} testId="gender-chart" />
       <dl className="gender-figures" data-testid="gender-figures">
         {GENDERS.map((g) => (
           <div key={g} style={{ display: 'contents' }}>
