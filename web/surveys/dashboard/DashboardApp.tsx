@@ -331,13 +331,13 @@ export function DashboardApp() {
       {live !== null && summary !== null && (
         <>
           <div className="live-bar">
-            <p className="small-print" role="status" data-testid="live-status" style={{ margin: 0 }}>
+            <p className="small-print" data-testid="live-status" style={{ margin: 0 }}>
               <span className={`live-dot live-dot--${connectionState}`} aria-hidden="true" />
-              {paused
-                ? `Live updates paused${queued > 0 ? ` · ${queued.toLocaleString('en-US')} waiting` : ''}`
-                : CONNECTION_TEXT[connection]}
+              {/* Announced when the connection changes; the waiting count (which ticks) is not. */}
+              <span role="status">{paused ? 'Live updates paused' : CONNECTION_TEXT[connection]}</span>
+              {paused && queued > 0 && <span>{` · ${queued.toLocaleString('en-US')} waiting`}</span>}
             </p>
-            <Button variant="secondary" size="small" aria-pressed={paused} onClick={togglePause}>
+            <Button variant="secondary" size="small" onClick={togglePause}>
               {paused ? 'Resume live updates' : 'Pause live updates'}
             </Button>
           </div>
