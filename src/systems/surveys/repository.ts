@@ -117,15 +117,34 @@ export async function lockResponse(
   return row && toResponse(row);
 }
 
+/** Locks these responses (PostgreSQL; in the order given) until the transaction ends. */
+export async function lockResponses(db: Db, dialect: Dialect, ids: readonly string[]): Promise<void> {
+  if (dialect !== 'postgres' || ids.length === 0) return;
+  await db
+    .selectFrom('surveys_responses')
+    .select('id')
+    .where('id', 'in', ids)
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
 export async function findResponse(db: Db, id: string): Promise<SurveyResponse | undefined> {
   const row = await db.selectFrom('surveys_responses').selectAll().where('id', '=', id).executeTakeFirst();
   return row && toResponse(row);
 }
 
-/** Writes the response's answers, step and completion. */
-export async function updateResponse(db: Db, r: SurveyResponse): Promise<void> {
-  const { id, created_at: _created, ...values } = toRow(r);
-  await db.updateTable('surveys_responses').set(values).where('id', '=', id).execute();
+/**
+ * Writes what changed between two states of a response. Only the changed columns are set: SQLite
+ * rewrites the entries of every index on a column named in SET, changed or not (11 indexes here).
+ */
+export async function updateResponse(db: Db, before: SurveyResponse, after: SurveyResponse): Promise<void> {
+  const old = toRow(before);
+  const changes: Partial<ResponseTable> = {};
+  for (const [column, value] of Object.entries(toRow(after)) as [keyof ResponseTable, never][])
+    if (old[column] !== value) changes[column] = value;
+  if (!Object.keys(changes).length) return;
+  await db.updateTable('surveys_responses').set(changes).where('id', '=', after.id).execute();
 }
 
 export async function deleteResponse(db: Db, id: string): Promise<void> {

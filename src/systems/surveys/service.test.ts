@@ -125,6 +125,48 @@ describeEachDb('surveys service', (kind) => {
     expect((rejected.reason as DomainError).message).toBe(EMAIL_USED);
   });
 
+  it('keeps concurrent saves, completions and deletes consistent: every save answered, no deadlock, sums equal a recount', async () => {
+    const { service, events } = await setup(kind);
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => service.create({ answers: required(`c${i}@example.com`) })).map(
+        async (p) => (await p).id,
+      ),
+    );
+    const work = ids.flatMap((id, i) => [
+      ...Array.from({ length: 8 }, (_, n) =>
+        service.save(id, { answers: { book: `Book ${n}`, colours: n % 2 ? ['Red'] : ['Blue', 'Green'] } }),
+      ),
+      i % 3 === 0
+        ? service.complete(id)
+        : i % 3 === 1
+          ? service.remove(id)
+          : service.save(id, { answers: { age: 50 + i } }),
+    ]);
+    const settled = await Promise.allSettled(work);
+    // Refusals are domain errors (saves after a completion or a delete), never anything else.
+    for (const r of settled) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(DomainError);
+    const summary = await service.summary();
+    expect(summaryOf(await service.recount(), summary.updatedAt, summary.eventId)).toEqual(summary);
+    expect(summary.completed + summary.inProgress).toBe(8);
+    // Every event id taken was published, once (writers publish after their own commits, so
+    // the order may interleave; dashboards put it back in order, see live-events.ts).
+    await expect.poll(() => events.length).toBe(summary.eventId);
+    expect(events.map((e) => e.id).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: summary.eventId }, (_, i) => i + 1),
+    );
+  });
+
+  it('seeds generated responses in batches; seeding again never clashes on email', async () => {
+    const { service } = await setup(kind);
+    const progress: number[] = [];
+    await service.seed({ count: 30, onProgress: (done) => progress.push(done) });
+    await service.seed({ count: 20 });
+    expect(progress).toEqual([30]);
+    const summary = await service.summary();
+    expect(summary.completed + summary.inProgress).toBe(50);
+    expect(summaryOf(await service.recount(), summary.updatedAt, summary.eventId)).toEqual(summary);
+  });
+
   it('keeps the replay buffer bounded: the last SURVEYS_REPLAY_EVENTS events', async () => {
     const { service } = await setup(kind, { SURVEYS_REPLAY_EVENTS: '10' });
     const r = await service.create();

@@ -14,7 +14,8 @@ import type { SurveysSettings } from './settings.js';
 import { generateResponses } from './demo.js';
 import { countAll, countsDelta, summaryOf } from './summary.js';
 import type { SurveysDatabase, SurveysDb } from './tables.js';
-import { applyChanges, checkAnswers, checkComplete, checkStep } from './validation.js';
+import { groupCommit, type Outcome } from './group-commit.js';
+import { applyChanges, checkAnswers, checkComplete, checkStep, type AnswerChanges } from './validation.js';
 
 /** The bus channel of the surveys' live events. */
 export const EVENTS_CHANNEL = 'surveys';
@@ -30,6 +31,12 @@ export interface AnswersInput {
 export interface LiveEventData {
   payload: SurveyResponse | { id: string };
   summary: Summary;
+}
+
+interface SaveItem {
+  id: string;
+  changes: AnswerChanges;
+  step: number | undefined;
 }
 
 export interface ListPage {
@@ -147,6 +154,48 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
     return { changes: answers.value, step: step.value };
   }
 
+  /** One save inside a transaction; a refusal is thrown before anything is written. */
+  async function saveIn(
+    tx: Transaction<SurveysDatabase>,
+    { id, changes, step }: SaveItem,
+  ): Promise<{ result: SurveyResponse; event?: BusEvent<LiveEventData> }> {
+    const before = await repo.lockResponse(tx, dialect, id);
+    if (!before) throw notFound('no response');
+    if (before.completed) throw conflict(ALREADY_SUBMITTED);
+    const answers = applyChanges(before.answers, changes);
+    const nextStep = step ?? before.step;
+    if (nextStep === before.step && JSON.stringify(answers) === JSON.stringify(before.answers))
+      return { result: before };
+    const at = now();
+    const after: SurveyResponse = { ...before, answers, step: nextStep, updatedAt: at };
+    await repo.updateResponse(tx, before, after);
+    return { result: after, event: await commit(tx, before, after, at) };
+  }
+
+  const saves = groupCommit<SaveItem, { result: SurveyResponse; event?: BusEvent<LiveEventData> }>(
+    (items) =>
+      db.transaction().execute(async (tx) => {
+        // Every response of the batch locked first, in id order: nothing that holds the summary
+        // row then waits for a response, so batches and single writes never deadlock.
+        await repo.lockResponses(tx, dialect, [...new Set(items.map((i) => i.id))].sort());
+        const outcomes: Outcome<{ result: SurveyResponse; event?: BusEvent<LiveEventData> }>[] = [];
+        for (const item of items) {
+          try {
+            outcomes.push({ ok: true, value: await saveIn(tx, item) });
+          } catch (error) {
+            if (!(error instanceof DomainError)) throw error;
+            outcomes.push({ ok: false, error });
+          }
+        }
+        return outcomes;
+      }),
+    {
+      after: async (values) => {
+        for (const { event } of values) if (event) await publish(event);
+      },
+    },
+  );
+
   return {
     /** A new response (optionally with first answers), for a new respondent. */
     async create(input: AnswersInput = {}): Promise<SurveyResponse> {
@@ -179,22 +228,10 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
     /**
      * Saves answers: each field set, cleared (null) or left alone; colours replaced as a set. A
      * request that changes nothing writes nothing (same updatedAt, no event): saving is idempotent.
+     * Saves that arrive together share one transaction (group-commit.ts).
      */
     async save(id: string, input: AnswersInput): Promise<SurveyResponse> {
-      const { changes, step } = checked(input);
-      return write(async (tx) => {
-        const before = await repo.lockResponse(tx, dialect, id);
-        if (!before) throw notFound('no response');
-        if (before.completed) throw conflict(ALREADY_SUBMITTED);
-        const answers = applyChanges(before.answers, changes);
-        const nextStep = step ?? before.step;
-        if (nextStep === before.step && JSON.stringify(answers) === JSON.stringify(before.answers))
-          return { result: before };
-        const at = now();
-        const after: SurveyResponse = { ...before, answers, step: nextStep, updatedAt: at };
-        await repo.updateResponse(tx, after);
-        return { result: after, event: await commit(tx, before, after, at) };
-      });
+      return (await saves.run({ id, ...checked(input) })).result;
     },
 
     /** Completes a response: the required answers given and its email not used by a completed one. */
@@ -209,7 +246,7 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
           if (await repo.completedEmailTaken(tx, before.answers.email!, id)) throw emailUsed();
           const at = now();
           const after: SurveyResponse = { ...before, completed: true, completedAt: at, updatedAt: at };
-          await repo.updateResponse(tx, after);
+          await repo.updateResponse(tx, before, after);
           return { result: after, event: await commit(tx, before, after, at) };
         });
       } catch (err) {
