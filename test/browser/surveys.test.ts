@@ -169,13 +169,19 @@ describe.skipIf(!hasChromium() || !built)('surveys in the browser', () => {
 
     // The admin deletes Ada's response in a second dashboard; it disappears from the first one.
     const other = await openDashboard(admin);
+    // With the keyboard: Delete opens the dialog on Cancel; Tab, Enter confirms.
     await row(other, 'Ada Lovelace')
       .getByRole('button', { name: /delete/i })
-      .click();
+      .focus();
+    await other.keyboard.press('Enter');
     const dialog = other.getByRole('dialog', { name: /delete this response/i });
     await expect.poll(() => dialog.isVisible()).toBe(true);
-    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => focusedText(other)).toBe('Cancel');
+    await other.keyboard.press('Tab');
+    expect(await focusedText(other)).toBe('Delete');
+    await other.keyboard.press('Enter');
     await expect.poll(() => row(other, 'Ada Lovelace').count()).toBe(0);
+    await expect.poll(() => focusedText(other)).toBe('Responses');
     await expect.poll(() => row(dashboard, 'Ada Lovelace').count(), { timeout: 10_000 }).toBe(0);
     await expect.poll(() => dashboard.getByTestId('summary-completed').textContent()).toBe('1');
     expect(await row(dashboard, 'Grace Hopper').count()).toBe(1);

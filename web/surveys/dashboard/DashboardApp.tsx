@@ -138,6 +138,7 @@ export function DashboardApp() {
   const [streamFrom, setStreamFrom] = useState<number | null>(null);
 
   const liveRef = useRef<LiveState | null>(null);
+  const headingRef = useRef<HTMLHeadingElement>(null);
   const incoming = useRef<LiveEvent[]>([]);
   const overflowed = useRef(false);
   const pausedRef = useRef(false);
@@ -317,6 +318,8 @@ export function DashboardApp() {
     if (state !== null) commit({ ...state, rows: state.rows.filter((r) => r.id !== deleting.id) });
     setNotice(`The response of ${deleting.answers.name ?? 'an anonymous respondent'} was deleted.`);
     setDeleting(null);
+    // Its Delete button is gone with the row: keyboard users continue from the table's heading.
+    requestAnimationFrame(() => headingRef.current?.focus());
   };
 
   const summary: Summary | null = live?.summary ?? null;
@@ -344,7 +347,7 @@ export function DashboardApp() {
           <SummaryPanel summary={summary} />
           <section aria-labelledby="responses-heading">
             <div className="dash-toolbar">
-              <h2 id="responses-heading" style={{ margin: 0 }}>
+              <h2 id="responses-heading" ref={headingRef} tabIndex={-1} style={{ margin: 0 }}>
                 Responses
               </h2>
               <div className="live-bar__controls">
