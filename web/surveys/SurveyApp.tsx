@@ -54,7 +54,7 @@ const STATUS_TEXT: Record<SaveStatus, string> = {
   pending: 'Saving…',
   saving: 'Saving…',
   saved: 'All answers saved',
-  invalid: 'Not saved: check the highlighted answer',
+  invalid: 'Not saved yet',
   retrying: 'Not saved yet, trying again…',
   stopped: '',
 };

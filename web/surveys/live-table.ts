@@ -1,6 +1,9 @@
 // The dashboard's live state (pure): a page of responses and the summary, kept current by applying
 // the events of /api/surveys/events to the last snapshot.
+import { isColour, type Summary } from '../../src/systems/surveys/constants.js';
 import { GENDERS, type Gender, type SurveyResponse } from './survey.js';
+
+export type { Summary };
 
 export const STATUSES = ['all', 'completed', 'in_progress'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -25,16 +28,6 @@ export interface ListQuery {
   dir: SortDir;
   offset: number;
   limit: number;
-}
-
-export interface Summary {
-  completed: number;
-  inProgress: number;
-  averageAge: number | null;
-  gender: Record<Gender, number>;
-  topColours: { colour: string; count: number }[];
-  updatedAt: string | null;
-  eventId: number;
 }
 
 export interface ListPage {
@@ -225,7 +218,7 @@ export function readSummary(raw: unknown, eventId?: number): Summary | null {
     gender: Object.fromEntries(GENDERS.map((g) => [g, count(gender[g])])) as Record<Gender, number>,
     topColours: top.flatMap((t) => {
       const item = t as { colour?: unknown; count?: unknown } | null;
-      return item !== null && typeof item.colour === 'string'
+      return item !== null && isColour(item.colour)
         ? [{ colour: item.colour, count: count(item.count) }]
         : [];
     }),
