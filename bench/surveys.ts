@@ -65,6 +65,16 @@ const percentile = (sorted: readonly number[], p: number) =>
   sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 const round = (n: number, digits = 1) => Number(n.toFixed(digits));
 
+/** CPU seconds a process has used so far (Linux /proc; null elsewhere). */
+function cpuSeconds(pid: number | undefined): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks (100/s)
+  } catch {
+    return null;
+  }
+}
+
 // ---------- A small keep-alive HTTP client with a cookie jar ----------
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
@@ -310,6 +320,8 @@ try {
   const intervalMs = (respondents / rate) * 1000;
   const started = performance.now();
   const stopAt = started + duration * 1000;
+  const serverCpuBefore = cpuSeconds(server.pid);
+  const benchCpuBefore = process.cpuUsage();
 
   async function respondent(n: number): Promise<void> {
     const session = new Session();
@@ -350,6 +362,14 @@ try {
 
   await Promise.all(Array.from({ length: respondents }, (_, n) => respondent(n)));
   const elapsed = (performance.now() - started) / 1000;
+  const serverCpuAfter = cpuSeconds(server.pid);
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  // How busy each side was (1 = one core all the time): tells a slow server from a slow client.
+  const serverCores =
+    serverCpuBefore === null || serverCpuAfter === null
+      ? null
+      : round((serverCpuAfter - serverCpuBefore) / elapsed, 2);
+  const benchCores = round((benchCpu.user + benchCpu.system) / 1e6 / elapsed, 2);
   // Let the last events arrive.
   await new Promise((r) => setTimeout(r, 1000));
   for (const l of listeners) l.close();
@@ -386,6 +406,8 @@ try {
       errors: errorCount,
       errorsByKind: Object.fromEntries(errors),
       eventsPerDashboard: listeners.map((l) => l.count),
+      serverCores,
+      benchClientCores: benchCores,
       saveAckToEventMs: {
         samples: latencies.length,
         unmatched,
@@ -407,6 +429,7 @@ try {
     [`sort by name, median of ${repeat}`, `${sortByName.medianMs} ms (p95 ${sortByName.p95Ms} ms)`],
     ['completed sorted by age, median', `${sortByAgeCompleted.medianMs} ms`],
     [`saves/s sustained (${respondents} respondents, target ${rate})`, String(figures.live.savesPerSecond)],
+    ['CPU during the saves: server / bench client (cores)', `${serverCores ?? '?'} / ${benchCores}`],
     ['save errors', `${errorCount}${errorCount > 0 ? ` ${JSON.stringify(figures.live.errorsByKind)}` : ''}`],
     [`save ack → event, ${dashboards} dashboards: p50`, `${figures.live.saveAckToEventMs.p50} ms`],
     ['save ack → event: p95', `${figures.live.saveAckToEventMs.p95} ms`],
