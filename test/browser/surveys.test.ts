@@ -186,6 +186,16 @@ describe.skipIf(!hasChromium() || !built)('surveys in the browser', () => {
     await expect.poll(() => dashboard.getByTestId('summary-completed').textContent()).toBe('1');
     expect(await row(dashboard, 'Grace Hopper').count()).toBe(1);
 
+    // A response deleted while its respondent is still answering: the next save starts a new one
+    // with everything answered so far.
+    await row(other, 'Paused Person')
+      .getByRole('button', { name: /delete/i })
+      .click();
+    await other.getByRole('dialog').getByRole('button', { name: 'Delete', exact: true }).click();
+    await expect.poll(() => row(dashboard, 'Paused Person').count()).toBe(0);
+    await survey.getByLabel('Email', { exact: true }).fill('paused@example.com');
+    await expect.poll(() => row(dashboard, 'paused@example.com').textContent()).toContain('Paused Person');
+
     await admin.close();
     await respondentContext.close();
     await second.context().close();
