@@ -210,7 +210,7 @@ export function SurveyApp() {
   }, [focusKey]);
 
   useEffect(() => {
-    // Leaving with a save still waiting: ask the browser to keep the page a moment.
+    // Leaving with a save still waiting: send it now, and let the browser ask before the page goes.
     const warn = (event: BeforeUnloadEvent) => {
       if (!queue.busy) return;
       void queue.flush();
