@@ -3,10 +3,12 @@ import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hasRedis } from '../../../test/support/platform.js';
+import { loadConfig } from '../../config.js';
 import { DomainError } from '../errors.js';
 import { waitFor } from '../jobs/testing/recorder.js';
 import { eventBusConformance } from './conformance.js';
 import type { EventBus } from './event-bus.js';
+import { createEventBus } from './index.js';
 import { createRedisBus } from './redis.js';
 
 const silent = pino({ level: 'silent' });
@@ -76,5 +78,35 @@ describe.skipIf(!hasRedis())('Redis event bus when Redis goes away', () => {
     expect(error).toBeInstanceOf(DomainError);
     expect((error as DomainError).kind).toBe('unavailable');
     expect(performance.now() - started).toBeLessThan(1500);
+  });
+});
+
+describe('createEventBus', () => {
+  it('is in-process without REDIS_URL: publishing needs no Redis', async () => {
+    const bus = createEventBus({ config: loadConfig({ REDIS_URL: '' }, []), log: silent });
+    const got: number[] = [];
+    await bus.subscribe('local', (e) => void got.push(e.id));
+    await bus.publish('local', { id: 1, type: 't', data: null });
+    await waitFor(() => got.length === 1, 'the local event');
+    await bus.close();
+  });
+
+  it.skipIf(!hasRedis())('is Redis with REDIS_URL, under REDIS_PREFIX', async () => {
+    const prefix = `quintet-choose-${crypto.randomBytes(5).toString('hex')}`;
+    const url = process.env.TEST_REDIS_URL!;
+    const bus = createEventBus({
+      config: loadConfig({ REDIS_URL: url, REDIS_PREFIX: prefix }, []),
+      log: silent,
+    });
+    const direct = createRedisBus({ redisUrl: url, prefix, log: silent });
+    try {
+      const got: number[] = [];
+      await direct.subscribe('chosen', (e) => void got.push(e.id));
+      await bus.publish('chosen', { id: 7, type: 't', data: null });
+      await waitFor(() => got.length === 1, 'the event through Redis');
+    } finally {
+      await bus.close();
+      await direct.close();
+    }
   });
 });

@@ -17,7 +17,9 @@ import {
 import { buildApp } from '../../app.js';
 import { createPlatform } from '../../platform/platform.js';
 import { createInProcessBus } from '../../platform/events/in-process.js';
+import type { SseMessage, SseStream } from '../../platform/http/sse.js';
 import { waitFor } from '../../platform/jobs/testing/recorder.js';
+import { startLiveStream } from './live-events.js';
 import { createSurveysService } from './service.js';
 import { parseSurveysSettings } from './settings.js';
 import { surveysSystem } from './system.js';
@@ -234,3 +236,34 @@ describe.skipIf(!hasRedis() || !hasPostgres())(
     });
   },
 );
+
+describe('a live stream on its heartbeat', () => {
+  it('sends a committed event the bus never brought when check() runs (a publish lost while Redis was away)', async () => {
+    const platform = await createTestPlatform('sqlite', { systems: [surveysSystem] });
+    platforms.push(platform);
+    const settings = parseSurveysSettings({});
+    const service = createSurveysService(platform, settings);
+    const sent: SseMessage[] = [];
+    const stream: SseStream = {
+      closed: false,
+      send: async (m) => (sent.push(m), true),
+      onClose: () => undefined,
+      close: () => undefined,
+    };
+    const live = await startLiveStream({ service, bus: platform.events, stream, lastEventId: undefined });
+    // Written by an instance whose events never reach this bus.
+    const elsewhere = createSurveysService(
+      { ...platform, events: createInProcessBus({ log: platform.log }) },
+      settings,
+    );
+    const id = (await elsewhere.create({ answers: { name: 'Ann' } })).id;
+    expect(sent).toEqual([]);
+    live.check();
+    await waitFor(() => sent.length === 2, 'the missed event');
+    expect(sent.map((m) => [m.id, m.event])).toEqual([
+      [1, 'response'],
+      [1, 'summary'],
+    ]);
+    expect(JSON.parse(sent[0]!.data as string)).toMatchObject({ id, answers: { name: 'Ann' } });
+  });
+});

@@ -117,16 +117,19 @@ export async function lockResponse(
   return row && toResponse(row);
 }
 
-/** Locks these responses (PostgreSQL; in the order given) until the transaction ends. */
-export async function lockResponses(db: Db, dialect: Dialect, ids: readonly string[]): Promise<void> {
-  if (dialect !== 'postgres' || ids.length === 0) return;
-  await db
-    .selectFrom('surveys_responses')
-    .select('id')
-    .where('id', 'in', ids)
-    .orderBy('id')
-    .forUpdate()
-    .execute();
+/**
+ * These responses by id, in one query; on PostgreSQL locked until the transaction ends, in id
+ * order (so two batches never wait for each other in a cycle).
+ */
+export async function lockResponses(
+  db: Db,
+  dialect: Dialect,
+  ids: readonly string[],
+): Promise<Map<string, SurveyResponse>> {
+  if (ids.length === 0) return new Map();
+  let query = db.selectFrom('surveys_responses').selectAll().where('id', 'in', ids).orderBy('id');
+  if (dialect === 'postgres') query = query.forUpdate();
+  return new Map((await query.execute()).map((row) => [row.id, toResponse(row)]));
 }
 
 export async function findResponse(db: Db, id: string): Promise<SurveyResponse | undefined> {
@@ -235,12 +238,16 @@ export async function lastEventId(db: Db): Promise<number> {
   return Number(row.last_event_id);
 }
 
-/** Stores an event in the replay buffer and drops the ones older than the last `keep`. */
-export async function insertEvent(db: Db, event: EventTable, keep: number): Promise<void> {
+/** Stores an event in the replay buffer. */
+export async function insertEvent(db: Db, event: EventTable): Promise<void> {
   await db.insertInto('surveys_events').values(event).execute();
+}
+
+/** Drops the buffered events older than the last `keep` before `lastId` (once per transaction). */
+export async function pruneEvents(db: Db, lastId: number, keep: number): Promise<void> {
   await db
     .deleteFrom('surveys_events')
-    .where('id', '<=', event.id - keep)
+    .where('id', '<=', lastId - keep)
     .execute();
 }
 

@@ -33,6 +33,12 @@ export interface LiveEventData {
   summary: Summary;
 }
 
+/** A write's answer and, when it changed something, its event (published after commit). */
+interface Written<T> {
+  result: T;
+  event?: BusEvent<LiveEventData>;
+}
+
 interface SaveItem {
   id: string;
   changes: AnswerChanges;
@@ -92,11 +98,7 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
   const { dialect } = platform.database;
   const now = () => platform.clock.now().toISOString();
 
-  /**
-   * Commits a response change (before -> after) with its summary change and its event, then
-   * publishes the event. A failed publish is logged, not thrown: the change is saved, and every
-   * dashboard fills the gap from the replay buffer with the next event or heartbeat.
-   */
+  /** Records a response change (before -> after) in the transaction: its summary change and its event. */
   async function commit(
     tx: Transaction<SurveysDatabase>,
     before: SurveyResponse | undefined,
@@ -107,20 +109,20 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
     const summary = summaryOf(state.counts, state.updatedAt, state.lastEventId);
     const payload = after ?? { id: before!.id };
     const kind = after ? 'response' : 'deleted';
-    await repo.insertEvent(
-      tx,
-      {
-        id: state.lastEventId,
-        kind,
-        payload: JSON.stringify(payload),
-        summary: JSON.stringify(summary),
-        created_at: at,
-      },
-      settings.replayEvents,
-    );
+    await repo.insertEvent(tx, {
+      id: state.lastEventId,
+      kind,
+      payload: JSON.stringify(payload),
+      summary: JSON.stringify(summary),
+      created_at: at,
+    });
     return { id: state.lastEventId, type: kind, data: { payload, summary } };
   }
 
+  /**
+   * Publishes a committed event. A failed publish is logged, not thrown: the change is saved, and
+   * every dashboard fills the gap from the replay buffer with the next event or heartbeat.
+   */
   async function publish(event: BusEvent<LiveEventData>): Promise<void> {
     try {
       await platform.events.publish(EVENTS_CHANNEL, event);
@@ -134,9 +136,13 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
 
   /** Runs a write in a transaction and publishes its event once committed. */
   async function write<T extends SurveyResponse | undefined>(
-    fn: (tx: Transaction<SurveysDatabase>) => Promise<{ result: T; event?: BusEvent<LiveEventData> }>,
+    fn: (tx: Transaction<SurveysDatabase>) => Promise<Written<T>>,
   ): Promise<T> {
-    const { result, event } = await db.transaction().execute(fn);
+    const { result, event } = await db.transaction().execute(async (tx) => {
+      const written = await fn(tx);
+      if (written.event) await repo.pruneEvents(tx, written.event.id, settings.replayEvents);
+      return written;
+    });
     if (event) await publish(event);
     return result;
   }
@@ -154,12 +160,16 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
     return { changes: answers.value, step: step.value };
   }
 
-  /** One save inside a transaction; a refusal is thrown before anything is written. */
+  /**
+   * One save inside a batch's transaction; a refusal is thrown before anything is written.
+   * `current` holds the batch's responses, kept up to date as the batch goes.
+   */
   async function saveIn(
     tx: Transaction<SurveysDatabase>,
+    current: Map<string, SurveyResponse>,
     { id, changes, step }: SaveItem,
-  ): Promise<{ result: SurveyResponse; event?: BusEvent<LiveEventData> }> {
-    const before = await repo.lockResponse(tx, dialect, id);
+  ): Promise<Written<SurveyResponse>> {
+    const before = current.get(id);
     if (!before) throw notFound('no response');
     if (before.completed) throw conflict(ALREADY_SUBMITTED);
     const answers = applyChanges(before.answers, changes);
@@ -169,24 +179,29 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
     const at = now();
     const after: SurveyResponse = { ...before, answers, step: nextStep, updatedAt: at };
     await repo.updateResponse(tx, before, after);
+    current.set(id, after);
     return { result: after, event: await commit(tx, before, after, at) };
   }
 
-  const saves = groupCommit<SaveItem, { result: SurveyResponse; event?: BusEvent<LiveEventData> }>(
+  const saves = groupCommit<SaveItem, Written<SurveyResponse>>(
     (items) =>
       db.transaction().execute(async (tx) => {
-        // Every response of the batch locked first, in id order: nothing that holds the summary
-        // row then waits for a response, so batches and single writes never deadlock.
-        await repo.lockResponses(tx, dialect, [...new Set(items.map((i) => i.id))].sort());
-        const outcomes: Outcome<{ result: SurveyResponse; event?: BusEvent<LiveEventData> }>[] = [];
+        // Every response of the batch read (and on PostgreSQL locked) first, in id order: nothing
+        // that holds the summary row then waits for a response, so writes never deadlock.
+        const current = await repo.lockResponses(tx, dialect, [...new Set(items.map((i) => i.id))].sort());
+        const outcomes: Outcome<Written<SurveyResponse>>[] = [];
+        let lastEventId = 0;
         for (const item of items) {
           try {
-            outcomes.push({ ok: true, value: await saveIn(tx, item) });
+            const written = await saveIn(tx, current, item);
+            lastEventId = written.event?.id ?? lastEventId;
+            outcomes.push({ ok: true, value: written });
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             outcomes.push({ ok: false, error });
           }
         }
+        if (lastEventId) await repo.pruneEvents(tx, lastEventId, settings.replayEvents);
         return outcomes;
       }),
     {
