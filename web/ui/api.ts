@@ -81,8 +81,13 @@ export function apiResult<T>(status: number, data: unknown): ApiResult<T> {
   return { ok: false, status, data: asErrorBody(data) };
 }
 
-async function send(method: Method, url: string, body: unknown, signal?: AbortSignal): Promise<Response> {
-  const headers: Record<string, string> = { accept: 'application/json' };
+async function send(
+  method: Method,
+  url: string,
+  body: unknown,
+  { signal, headers: extra }: RequestOptions,
+): Promise<Response> {
+  const headers: Record<string, string> = { ...extra, accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (UNSAFE.has(method)) {
     const token = await csrfToken();
@@ -99,6 +104,8 @@ async function send(method: Method, url: string, body: unknown, signal?: AbortSi
 
 export interface RequestOptions {
   signal?: AbortSignal;
+  /** Extra request headers (e.g. the survey respondent's id). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -114,12 +121,12 @@ export async function request<T>(
   let res: Response;
   let data: unknown;
   try {
-    res = await send(method, url, body, options.signal);
+    res = await send(method, url, body, options);
     data = await parseBody(res);
     if (res.status === 403 && UNSAFE.has(method) && isCsrfError(data)) {
       // The token went stale (e.g. its cookie expired): fetch a fresh one and retry once.
       await csrfToken(true);
-      res = await send(method, url, body, options.signal);
+      res = await send(method, url, body, options);
       data = await parseBody(res);
     }
   } catch (err) {

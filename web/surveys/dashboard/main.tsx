@@ -1,0 +1,15 @@
+import { setUnauthorizedHandler } from '../../ui/api.js';
+import { mount } from '../../ui/mount.js';
+import { configureRouter } from '../../ui/router.js';
+import '../surveys.css';
+import { DashboardApp } from './DashboardApp.js';
+
+configureRouter((pathname) => pathname === '/dashboard');
+
+// An expired admin session: log in again, then come back here.
+setUnauthorizedHandler(() => {
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`/admin/login?next=${encodeURIComponent(next)}`);
+});
+
+mount(<DashboardApp />);
