@@ -2,7 +2,7 @@
 // the in-process adapter (rows in the database) or the BullMQ adapter (Redis) runs them.
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
-import type { AnyDb } from '../db/database.js';
+import type { AnyDb, NativeHandle } from '../db/database.js';
 import type { ArtifactStore } from '../storage/artifact-store.js';
 import { resolveModuleFile } from '../threads.js';
 
@@ -32,6 +32,8 @@ export interface JobContext {
    * Writes belong in the definition's hooks, which run in the main thread.
    */
   readonly db: AnyDb;
+  /** The driver under `db` (same connection or pool), for a job's measured hot reads (see Database.native). */
+  readonly native: NativeHandle;
 }
 
 /** The default export of a job's worker module. Payload and result must be JSON-serialisable. */

@@ -71,6 +71,9 @@ async function run(request: RunRequest): Promise<void> {
     get db() {
       return databaseFor(config, log).db;
     },
+    get native() {
+      return databaseFor(config, log).native;
+    },
   };
   try {
     const mod = (await import(request.moduleHref)) as { default?: unknown };

@@ -162,7 +162,7 @@ export function declareUptimeCli({ group, openPlatform }: CliContext): void {
       const started = performance.now();
       try {
         const result = await oneLine(() =>
-          runReport(platform.db as import('./tables.js').UptimeDb, {
+          runReport(platform.db as import('./tables.js').UptimeDb, platform.database.native, {
             now,
             write: async (chunk) => {
               if (!out.write(chunk)) await once(out, 'drain');

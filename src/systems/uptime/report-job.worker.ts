@@ -1,5 +1,6 @@
-// The report job's thread entry: reads the polls through the thread's read-only database handle,
-// so the event loop of the process serving requests never blocks. The contract is report-job.ts.
+// The report job's thread entry: reads the polls through the thread's read-only database handle
+// (Kysely, and its driver for the polls), so the event loop of the process serving requests never
+// blocks. The contract is report-job.ts.
 import fs from 'node:fs';
 import { once } from 'node:events';
 import { DomainError } from '../../platform/errors.js';
@@ -14,7 +15,7 @@ export default async function run(payload: ReportJobPayload, ctx: JobContext): P
   const out = fs.createWriteStream(writer.path);
   const started = performance.now();
   try {
-    const result = await runReport(ctx.db as UptimeDb, {
+    const result = await runReport(ctx.db as UptimeDb, ctx.native, {
       now: payload.now ?? undefined,
       signal: ctx.signal,
       write: async (chunk) => {

@@ -77,7 +77,7 @@ describeEachDb('uptime report from the database', (kind) => {
     for (const now of [undefined, latest - 2.5 * 86_400_000]) {
       let csv = '';
       const progress: number[] = [];
-      const result = await runReport(platform.db as UptimeDb, {
+      const result = await runReport(platform.db as UptimeDb, platform.database.native, {
         now,
         write: (chunk) => void (csv += chunk),
         onProgress: (f) => progress.push(f),

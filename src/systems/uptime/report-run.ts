@@ -1,9 +1,11 @@
 // Running a report against the database: the one engine behind the report job's thread, the CLI's
 // `quintet report uptime` and a store's timeline. Stores are taken in store_id order, a batch at a
-// time: their polls in (now - 8 d, now] (the week and a day before it, see MARGIN_MS) come in one
-// query ordered by store and time, and only a store whose figures could still depend on an older
+// time: their polls in (now - 8 d, now] (the week and a day before it, see MARGIN_MS) come through
+// the driver under Kysely (repository.ts's windowReader, the measured hot path), column by column,
+// grouped by store and in time order, and only a store whose figures could still depend on an older
 // poll (StoreAccumulator.needsEarlierObservation) looks back for the latest poll before that which
 // falls inside its business hours.
+import type { NativeHandle } from '../../platform/db/database.js';
 import { badInput } from '../../platform/errors.js';
 import { buildSchedule, type StoreSchedule, type WeeklyHours } from './business-hours.js';
 import {
@@ -17,15 +19,17 @@ import {
 import {
   hoursOf,
   latestPollAt,
+  PollColumns,
   pollsBefore,
   pollsInRange,
   storesWithPolls,
   timezonesOf,
+  windowReader,
   type StoredPoll,
 } from './repository.js';
 import type { UptimeDb } from './tables.js';
 
-/** Stores per poll query: ~500 polls a store, so ~100,000 rows a query. */
+/** Stores per batch (one PostgreSQL query; a CSV write and a progress step): ~500 polls a store, so ~100,000 polls. */
 const STORES_PER_BATCH = 200;
 /**
  * The poll query reads this far before the window too: almost every store was open, and polled,
@@ -75,21 +79,10 @@ async function schedulesOf(db: UptimeDb, keys?: readonly number[]): Promise<(key
 }
 
 /**
- * Hands the store's polls (in time order, within the window) to `acc`, then the one earlier
- * observation when it is needed; returns how many polls were read for the look-back.
+ * Hands `acc` (given the store's polls in the window) the one earlier observation when it is
+ * needed; returns how many polls were read for it.
  */
-async function feedStore(
-  db: UptimeDb,
-  acc: StoreAccumulator,
-  key: number,
-  polls: readonly StoredPoll[],
-  from: number,
-  to: number,
-): Promise<number> {
-  for (let i = from; i < to; i++) {
-    const p = polls[i] as StoredPoll;
-    acc.push(Number(p.ts_ms), p.active === 1);
-  }
+async function lookBack(db: UptimeDb, acc: StoreAccumulator, key: number): Promise<number> {
   if (!acc.needsEarlierObservation()) return 0;
   let read = 0;
   let before = acc.windowStart - MARGIN_MS;
@@ -116,8 +109,15 @@ export async function reportNow(db: UptimeDb, now?: number): Promise<number> {
   return latest;
 }
 
-/** Computes the whole report and writes it as CSV: one row per store with a poll at or before now, by store_id. */
-export async function runReport(db: UptimeDb, options: ReportRunOptions): Promise<ReportRunResult> {
+/**
+ * Computes the whole report and writes it as CSV: one row per store with a poll at or before now,
+ * by store_id. Reads the polls through the driver under Kysely (`native`, see windowReader).
+ */
+export async function runReport(
+  db: UptimeDb,
+  native: NativeHandle,
+  options: ReportRunOptions,
+): Promise<ReportRunResult> {
   const now = await reportNow(db, options.now);
   // Sorted here, by UTF-16 code units: a database's collation may order text otherwise.
   const stores = (await storesWithPolls(db, now)).sort((a, b) =>
@@ -125,32 +125,36 @@ export async function runReport(db: UptimeDb, options: ReportRunOptions): Promis
   );
   const scheduleOf = await schedulesOf(db);
   const acc = new StoreAccumulator(now);
+  const readWindow = windowReader(native);
+  const polls = new PollColumns();
   await options.write(REPORT_CSV_HEADER);
   let pollsRead = 0;
   for (let b = 0; b < stores.length; b += STORES_PER_BATCH) {
     options.signal?.throwIfAborted();
     const batch = stores.slice(b, b + STORES_PER_BATCH);
-    const polls = await pollsInRange(
-      db,
+    await readWindow(
       batch.map((s) => s.key),
       acc.windowStart - MARGIN_MS,
       now,
+      polls,
     );
     pollsRead += polls.length;
-    // Where each store's polls are in the result (ordered by store key, then time).
+    // Where each store's polls are in the batch (grouped by store, each in time order).
     const ranges = new Map<number, [number, number]>();
+    const { store, at, active } = polls;
     for (let i = 0; i < polls.length;) {
-      const key = (polls[i] as StoredPoll).store_key;
+      const key = store[i] as number;
       let j = i + 1;
-      while (j < polls.length && (polls[j] as StoredPoll).store_key === key) j++;
+      while (j < polls.length && store[j] === key) j++;
       ranges.set(key, [i, j]);
       i = j;
     }
     let text = '';
-    for (const store of batch) {
-      const [from, to] = ranges.get(store.key) ?? [0, 0];
-      acc.begin(store.storeId, scheduleOf(store.key));
-      pollsRead += await feedStore(db, acc, store.key, polls, from, to);
+    for (const s of batch) {
+      const [from, to] = ranges.get(s.key) ?? [0, 0];
+      acc.begin(s.storeId, scheduleOf(s.key));
+      for (let i = from; i < to; i++) acc.push(at[i] as number, active[i] === 1);
+      pollsRead += await lookBack(db, acc, s.key);
       text += formatReportCsvRow(toReportRow(acc.finish()));
     }
     await options.write(text);
@@ -179,8 +183,9 @@ export async function storeWeek(db: UptimeDb, key: number, storeId: string, now:
     .sort((a, b) => a.weekday - b.weekday || a.start - b.start);
   const acc = new StoreAccumulator(now);
   acc.begin(storeId, schedule);
-  const polls = await pollsInRange(db, [key], acc.windowStart - MARGIN_MS, now);
-  await feedStore(db, acc, key, polls, 0, polls.length);
+  for (const p of await pollsInRange(db, [key], acc.windowStart - MARGIN_MS, now))
+    acc.push(Number(p.ts_ms), p.active === 1);
+  await lookBack(db, acc, key);
   const timeline = acc.timeline();
   return { schedule, timezoneDefaulted: zones.length === 0, hours, timeline, figures: timeline.figures };
 }

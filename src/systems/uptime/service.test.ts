@@ -50,7 +50,7 @@ describeEachDb('uptime demo data and retention', (kind) => {
     expect(await loadDemoData(platform)).toBe(true);
     expect(await loadDemoData(platform)).toBe(false);
     let csv = '';
-    const result = await runReport(db, { write: (c) => void (csv += c) });
+    const result = await runReport(db, platform.database.native, { write: (c) => void (csv += c) });
     expect(result.stores).toBe(DEMO_STORES);
     expect(result.now).toBeLessThanOrEqual(Date.parse(NOW));
     expect(result.now).toBeGreaterThan(Date.parse(NOW) - 3_600_000);
