@@ -11,6 +11,7 @@ import { generatePolls, writePollCsv } from './generate.js';
 import { importUptimeFiles, readRowsFile } from './import.js';
 import { formatReportCsvRow, REPORT_CSV_HEADER, storeUptime, toReportRow, type Poll } from './report.js';
 import { runReport } from './report-run.js';
+import { ensureStores, PollColumns, windowReader } from './repository.js';
 import { uptimeSystem } from './system.js';
 import type { UptimeDb } from './tables.js';
 
@@ -88,5 +89,50 @@ describeEachDb('uptime report from the database', (kind) => {
       expect(progress.length).toBeGreaterThanOrEqual(3);
       expect(progress.at(-1)).toBe(1);
     }
+  });
+  it('reads each store’s polls in (from, to] in time order through the driver, before 1970 too', async () => {
+    const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
+    platforms.push(platform);
+    const db = platform.db as UptimeDb;
+    const keys = await ensureStores(db, ['a', 'b', 'c']);
+    const [a, b, c] = ['a', 'b', 'c'].map((id) => keys.get(id)!) as [number, number, number];
+    const polls = [
+      // store, ts_ms, active: out of order on purpose, with polls on and beyond each edge
+      [b, 1_728_950_118_000, 1],
+      [a, 5_000, 0],
+      [a, -3_001, 1],
+      [a, -3_000, 0],
+      [b, 1_728_950_117_999, 0],
+      [a, 1_000, 1],
+      [b, -10_000, 1],
+      [a, -20_000, 1],
+      [c, 2_000_000_000_000, 1],
+    ];
+    await db
+      .insertInto('uptime_polls')
+      .values(polls.map(([store_key, ts_ms, active]) => ({ store_key, ts_ms, active }) as never))
+      .execute();
+    const into = new PollColumns();
+    into.push(99, 1, 1); // left over from an earlier batch: cleared
+    const read = async (storeKeys: number[], from: number, to: number) => {
+      await windowReader(platform.database.native)(storeKeys, from, to, into);
+      return Array.from({ length: into.length }, (_, i) => [into.store[i], into.at[i], into.active[i]]);
+    };
+    const all = await read([a, b, c], -10_000, 1_728_950_118_000);
+    const byStore = (key: number) => all.filter((r) => r[0] === key);
+    expect(byStore(a)).toEqual([
+      [a, -3_001, 1],
+      [a, -3_000, 0],
+      [a, 1_000, 1],
+      [a, 5_000, 0],
+    ]);
+    expect(byStore(b)).toEqual([
+      [b, 1_728_950_117_999, 0],
+      [b, 1_728_950_118_000, 1],
+    ]);
+    expect(all).toHaveLength(6); // -20,000 and -10,000 are not after `from`, c's poll is after `to`
+    // each store's polls together: a's then b's, or b's then a's
+    expect(all.filter((r, i) => i > 0 && r[0] !== all[i - 1]![0])).toHaveLength(1);
+    expect(await read([c], 0, 1)).toEqual([]);
   });
 });
