@@ -1,5 +1,6 @@
 // Every SQL statement of the uptime system (the poll bulk load goes through the platform's bulkInsert).
 import type SQLite from 'better-sqlite3';
+import { to as copyTo } from 'pg-copy-streams';
 import { sql, type Insertable, type Selectable, type Updateable } from 'kysely';
 import type { NativeHandle } from '../../platform/db/database.js';
 import type { HoursRow, TimezoneRow } from './rows.js';
@@ -242,7 +243,9 @@ export type WindowReader = (
  * (store_key, ts_ms) key, plucking one number per poll (ts_ms * 2 + active, exact below 2^52) with
  * .all(): ~0.22 s for the week, against ~0.55 s for .raw().all() (an array per row), ~0.9 s for
  * .raw().iterate() and ~1.1 s for the floor's one ordered scan of the table. PostgreSQL: one
- * query a batch, rows as arrays (rowMode 'array') instead of Kysely's objects.
+ * COPY ... TO STDOUT a batch, parsed into the columns; at 1,000 stores (349,350 polls) it read
+ * them in 0.38-0.57 s, against 0.46-0.69 s for the same batches as array rows (rowMode 'array')
+ * and more for Kysely's row objects.
  */
 export function windowReader(native: NativeHandle): WindowReader {
   if (native.dialect === 'sqlite') {
@@ -265,15 +268,57 @@ export function windowReader(native: NativeHandle): WindowReader {
   }
   const { pool } = native;
   return async (storeKeys, from, to, into) => {
-    const result = await pool.query<[number, number, number]>({
-      text:
-        'select store_key, ts_ms, active from uptime_polls where store_key = any($1::int[]) ' +
-        'and ts_ms > $2 and ts_ms <= $3 order by store_key, ts_ms',
-      values: [storeKeys, from, to],
-      rowMode: 'array',
-    });
+    // COPY takes no bind parameters, so the batch's keys and the window's bounds are written into
+    // the statement: integers, checked here, so nothing but digits and commas gets in. For the
+    // integer ts_ms, `> from` and `<= to` mean the same with from and to rounded down.
+    const low = Math.floor(from);
+    const high = Math.floor(to);
+    for (const n of [low, high, ...storeKeys])
+      if (!Number.isSafeInteger(n)) throw new RangeError(`poll window: ${n} is not an integer`);
     into.length = 0;
-    for (const r of result.rows) into.push(r[0], Number(r[1]), r[2] === 1 ? 1 : 0);
+    if (storeKeys.length === 0) return;
+    const client = await pool.connect();
+    let failed: Error | undefined;
+    try {
+      const stream = client.query(
+        copyTo(
+          `copy (select store_key, ts_ms, active from uptime_polls where store_key in (${storeKeys.join(',')}) ` +
+            `and ts_ms > ${low} and ts_ms <= ${high} order by store_key, ts_ms) to stdout`,
+        ),
+      );
+      // COPY's text format here: three decimal integers a line, tab-separated (no NULLs, nothing
+      // to escape); parsed byte by byte, a line across two chunks included.
+      let field = 0;
+      let value = 0;
+      let negative = false;
+      let store = 0;
+      let at = 0;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        for (let i = 0; i < chunk.length; i++) {
+          const c = chunk[i] as number;
+          if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+          else if (c === 45) negative = true;
+          else {
+            if (negative) value = -value;
+            if (c === 9) {
+              if (field === 0) store = value;
+              else at = value;
+              field += 1;
+            } else if (c === 10) {
+              into.push(store, at, value === 1 ? 1 : 0);
+              field = 0;
+            }
+            value = 0;
+            negative = false;
+          }
+        }
+      }
+    } catch (err) {
+      failed = err as Error;
+      throw err;
+    } finally {
+      client.release(failed); // a connection whose COPY failed is not reused
+    }
   };
 }
 
