@@ -29,7 +29,7 @@ import {
 } from './repository.js';
 import type { UptimeDb } from './tables.js';
 
-/** Stores per batch (one PostgreSQL query; a CSV write and a progress step): ~500 polls a store, so ~100,000 polls. */
+/** Stores per batch (one PostgreSQL COPY; a CSV write and a progress step): ~500 polls a store, so ~100,000 polls. */
 const STORES_PER_BATCH = 200;
 /**
  * The poll query reads this far before the window too: almost every store was open, and polled,
