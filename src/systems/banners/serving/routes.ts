@@ -122,9 +122,13 @@ export async function registerBannerServing(
         unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
       if (state && state.campaignId === campaign.campaignId) {
         lastId = state.lastBannerId;
-        // A round over another universe (the collections were re-imported since) is void; the last banner still counts.
-        if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length)
+        if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length) {
           round = state.round;
+        } else {
+          // A round over another universe (re-imported since) is void; the banner shown last still counts as seen.
+          const at = campaign.universe.indexOf(lastId);
+          if (at >= 0) round = 2 ** at;
+        }
       }
     }
     const pick = nextForVisitor(served.positions, round, ids.indexOf(lastId), random);
