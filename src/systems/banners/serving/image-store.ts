@@ -1,5 +1,5 @@
 // Banner images from a folder: image_<id>.png (whose bytes may be JPEG: the type sent is that of
-// the bytes) or a placeholder image_<id>.svg. Each file is read once and kept with its type and
+// the bytes; .jpg, .jpeg, .gif and .webp too) or a placeholder image_<id>.svg. Each file is read once and kept with its type and
 // ETag; the folder is listed at start and again after each index swap (an import may add images).
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -30,7 +30,7 @@ export function sniffImageType(bytes: Uint8Array): string | undefined {
   return undefined;
 }
 
-const FILE = /^image_([1-9]\d{0,14})\.(png|svg)$/;
+const FILE = /^image_([1-9]\d{0,14})\.(png|jpe?g|gif|webp|svg)$/i;
 
 export interface ImageStore {
   /** The image of a banner, or undefined when there is none. */
@@ -72,13 +72,16 @@ export function createImageStore(dir: string | undefined, log: Logger): ImageSto
           log.warn({ err, dir }, 'banners: cannot list the images folder; no images are served');
           return [] as string[];
         });
+        const placeholders = new Map<number, string>();
         for (const name of names.sort()) {
           const m = FILE.exec(name);
           if (!m) continue;
           const id = Number(m[1]);
-          // A real .png wins over a placeholder .svg (sorted: .png comes first).
-          if (!next.has(id)) next.set(id, path.join(dir, name));
+          // A real image wins over a placeholder .svg of the same banner.
+          if (m[2]!.toLowerCase() === 'svg') placeholders.set(id, path.join(dir, name));
+          else if (!next.has(id)) next.set(id, path.join(dir, name));
         }
+        for (const [id, file] of placeholders) if (!next.has(id)) next.set(id, file);
       }
       files = next;
       cache = new Map();

@@ -1,32 +1,11 @@
 // The HTML the campaign route sends: rendered once per campaign and banner when the index is
 // built, so a request only picks a ready Buffer.
 
-/** Where a banner click goes, for deployments that set none: placeholders {campaign_id} and {banner_id}. */
-export const DEFAULT_CLICK_URL_TEMPLATE = 'https://example.com/?campaign={campaign_id}&banner={banner_id}';
-
-const PLACEHOLDER = /\{([^{}]*)\}/g;
-const KNOWN_PLACEHOLDERS = new Set(['campaign_id', 'banner_id']);
-
-/** What is wrong with a click-through URL template, or undefined when it is usable. */
-export function clickUrlTemplateProblem(template: string): string | undefined {
-  for (const [, name] of template.matchAll(PLACEHOLDER)) {
-    if (!KNOWN_PLACEHOLDERS.has(name!)) {
-      return `unknown placeholder {${name}} (use {campaign_id} and {banner_id})`;
-    }
-  }
-  const sample = fillClickUrl(template, 1, 1);
-  if (sample.startsWith('/') && !sample.startsWith('//')) return undefined;
-  try {
-    const url = new URL(sample);
-    if (url.protocol === 'http:' || url.protocol === 'https:') return undefined;
-  } catch {
-    // reported below
-  }
-  return 'must be an http(s) URL or a path starting with /';
-}
+// The template is checked where it is configured (BANNER_CLICK_URL, the system's settings).
+const PLACEHOLDER = /\{(campaign_id|banner_id)\}/g;
 
 function fillClickUrl(template: string, campaignId: number, bannerId: number): string {
-  return template.replace(PLACEHOLDER, (_, name: string) =>
+  return template.replace(PLACEHOLDER, (_: string, name: string) =>
     name === 'campaign_id' ? String(campaignId) : String(bannerId),
   );
 }
@@ -43,6 +22,7 @@ export function escapeHtml(text: string): string {
 }
 
 export interface PageOptions {
+  /** Where a click leads: `{campaign_id}` and `{banner_id}` are replaced by the ids. */
   clickUrlTemplate: string;
   /** The images' size in pixels (the real banners are 300×250). */
   imageWidth: number;

@@ -427,6 +427,8 @@ describe('GET /banners/image_:id.png', () => {
     fs.writeFileSync(path.join(dir, 'image_8.png'), 'not an image');
     fs.writeFileSync(path.join(dir, 'image_9.png'), PNG);
     fs.writeFileSync(path.join(dir, 'image_9.svg'), SVG);
+    fs.writeFileSync(path.join(dir, 'image_11.svg'), SVG);
+    fs.writeFileSync(path.join(dir, 'image_11.JPG'), JPEG);
     return dir;
   }
 
@@ -442,6 +444,7 @@ describe('GET /banners/image_:id.png', () => {
     expect(svg.body).toBe(SVG);
     // A real image wins over a placeholder of the same banner.
     expect((await app.inject('/banners/image_9.png')).headers['content-type']).toBe('image/png');
+    expect((await app.inject('/banners/image_11.png')).headers['content-type']).toBe('image/jpeg');
   });
 
   it('is cached long and revalidated by ETag (304 on If-None-Match)', async () => {
