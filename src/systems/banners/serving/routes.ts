@@ -117,6 +117,8 @@ export async function registerBannerServing(
     const cookie = request.cookies[ROTATION_COOKIE];
     if (cookie !== undefined) {
       // A cookie that fails its signature, or is not ours for this campaign: a new visitor.
+      // The platform's signer (HMAC-SHA256 with the platform secret): a hand-written MAC over
+      // crypto.hash measured no cheaper (~1.8 µs CPU a call either way).
       const unsigned = request.unsignCookie(cookie);
       const state =
         unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
