@@ -4,8 +4,9 @@ import type { AnySystemModule } from './platform/system.js';
 import { loadSystems } from './platform/system-runtime.js';
 import { prepareAdminPassword, adminAuthPlugin } from './platform/http/admin-auth.js';
 import { docsPlugin } from './platform/http/docs.js';
-import { registerErrorHandling } from './platform/http/errors.js';
+import { frameworkErrors, registerErrorHandling } from './platform/http/errors.js';
 import { registerHealth } from './platform/http/health.js';
+import { registerInputChecks } from './platform/http/input.js';
 import { metricsPlugin } from './platform/http/metrics.js';
 import { pagesPlugin } from './platform/http/pages.js';
 import { randomSecret, securityPlugin } from './platform/http/security.js';
@@ -28,6 +29,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
+    frameworkErrors,
     ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
   });
 
@@ -36,6 +38,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   const passwordHash = await prepareAdminPassword(platform);
 
   registerErrorHandling(app);
+  registerInputChecks(app);
   await app.register(metricsPlugin, { registry: platform.metrics });
   await app.register(docsPlugin);
   await app.register(securityPlugin, {
@@ -45,7 +48,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
   });
   await app.register(adminAuthPlugin, { platform, passwordHash });
   await app.register(pagesPlugin, { webDist: options.webDist });
-  registerHealth(app, platform.database);
+  registerHealth(app, platform.database, platform.jobs);
 
   app.get(
     '/api/systems',

@@ -70,4 +70,34 @@ describe('loadConfig', () => {
     const config = loadConfig({}, [plain]);
     expect(() => systemSettings(config, 'probe')).toThrow(/without the probe system/);
   });
+
+  it('reads ARTIFACT_STORE=s3://bucket/prefix with S3_ENDPOINT and the AWS region, and keeps the directory store otherwise', () => {
+    expect(loadConfig({}, []).artifactS3).toBeUndefined();
+    expect(loadConfig({ ARTIFACT_STORE: 'dir' }, []).artifactS3).toBeUndefined();
+    expect(
+      loadConfig(
+        {
+          ARTIFACT_STORE: 's3://quintet-results/prod/eu/',
+          S3_ENDPOINT: 'http://127.0.0.1:9000',
+          AWS_REGION: 'eu-west-1',
+        },
+        [],
+      ).artifactS3,
+    ).toEqual({
+      bucket: 'quintet-results',
+      prefix: 'prod/eu',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-west-1',
+    });
+    expect(loadConfig({ ARTIFACT_STORE: 's3://bucket' }, []).artifactS3).toMatchObject({
+      prefix: '',
+      region: 'us-east-1',
+    });
+    for (const bad of ['/var/artifacts', 's3://UPPER/x', 's3://b/../x', 's3://ok-bucket/a//b']) {
+      expect(configError(() => loadConfig({ ARTIFACT_STORE: bad }, [])).variable).toBe('ARTIFACT_STORE');
+    }
+    expect(
+      configError(() => loadConfig({ ARTIFACT_STORE: 's3://bucket/p', S3_ENDPOINT: 'ftp://x' }, [])).variable,
+    ).toBe('S3_ENDPOINT');
+  });
 });

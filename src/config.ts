@@ -34,12 +34,26 @@ export interface Config {
   readonly redisUrl: string | undefined;
   /** Prefix of Quintet's Redis keys (REDIS_PREFIX): several deployments can share one Redis. */
   readonly redisPrefix: string;
-  /** Where job results are stored (ARTIFACT_DIR; a shared volume when several machines run jobs). */
+  /**
+   * Where job results are stored: ARTIFACT_DIR (a shared volume when several machines run jobs),
+   * or with ARTIFACT_STORE=s3://bucket/prefix an S3 bucket, ARTIFACT_DIR then being local scratch space.
+   */
   readonly artifactDir: string;
+  readonly artifactS3: S3ArtifactConfig | undefined;
   /** Finished jobs and their artifacts are removed after this many days. */
   readonly jobRetentionDays: number;
   /** Jobs one process runs at a time (per job name with BullMQ), each in its own worker thread. */
   readonly workerConcurrency: number;
+}
+
+/** ARTIFACT_STORE=s3://bucket/prefix, with S3_ENDPOINT and the usual AWS region variables. */
+export interface S3ArtifactConfig {
+  readonly bucket: string;
+  /** Key prefix without a trailing slash ('' for the bucket's root). */
+  readonly prefix: string;
+  /** An S3-compatible endpoint (path-style requests); AWS itself when undefined. */
+  readonly endpoint: string | undefined;
+  readonly region: string;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +119,32 @@ export function urlVar(env: Env, name: string, protocols: readonly string[]): st
   return raw;
 }
 
+/** ARTIFACT_STORE: unset or `dir` for the directory store, or s3://bucket/prefix. */
+function artifactS3Var(env: Env): S3ArtifactConfig | undefined {
+  const raw = env.ARTIFACT_STORE?.trim();
+  if (!raw || raw === 'dir') return undefined;
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(raw);
+  if (!m) {
+    throw new ConfigError(
+      'ARTIFACT_STORE',
+      `must be "dir" or s3://bucket/prefix (bucket: 3-63 lowercase letters, digits, dots, hyphens), got "${raw}"`,
+    );
+  }
+  const prefix = (m[2] ?? '').replace(/\/+$/, '');
+  if (prefix && !prefix.split('/').every((seg) => /^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(seg))) {
+    throw new ConfigError(
+      'ARTIFACT_STORE',
+      `has an invalid key prefix "${prefix}" (use letters, digits, ., _, -)`,
+    );
+  }
+  return {
+    bucket: m[1]!,
+    prefix,
+    endpoint: urlVar(env, 'S3_ENDPOINT', ['http:', 'https:']),
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
+  };
+}
+
 /** SYSTEMS: a comma-separated subset of the built systems (all when unset or `all`), in build order. */
 function enabledSystems(env: Env, built: readonly string[]): string[] {
   const raw = env.SYSTEMS;
@@ -167,6 +207,7 @@ export function loadConfig(env: Env, systems: readonly SystemSettingsSource[]): 
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: redisPrefix(env),
     artifactDir: env.ARTIFACT_DIR ? path.resolve(env.ARTIFACT_DIR) : path.join(dataDir, 'artifacts'),
+    artifactS3: artifactS3Var(env),
     jobRetentionDays: intVar(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: intVar(env, 'WORKER_CONCURRENCY', 1, 1, 64),
   };

@@ -1,7 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { TestClient } from '../../test/support/client.js';
-import { createTestPlatform, describeEachDb, type TestPlatform } from '../../test/support/platform.js';
+import {
+  createTestPlatform,
+  describeEachDb,
+  hasRedis,
+  type TestPlatform,
+} from '../../test/support/platform.js';
 import { SYSTEMS } from '../systems/index.js';
 import { recordingJob, waitFor } from './jobs/testing/recorder.js';
 import { migrateAll } from './system-runtime.js';
@@ -32,6 +37,19 @@ describeEachDb('platform', (kind) => {
     const res = await app.inject('/health');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', database: kind });
+    await app.close();
+  });
+});
+
+describe.skipIf(!hasRedis())('platform /health with REDIS_URL', () => {
+  it('reports Redis beside the database', async () => {
+    const platform = await createTestPlatform('sqlite', {
+      env: { REDIS_URL: process.env.TEST_REDIS_URL!, REDIS_PREFIX: `quintet-health-app-${process.pid}` },
+    });
+    disposables.push(platform);
+    const app = await buildApp(platform);
+    const res = await app.inject('/health');
+    expect(res.json()).toEqual({ status: 'ok', database: 'sqlite', redis: 'ok' });
     await app.close();
   });
 });

@@ -5,7 +5,8 @@ import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type AnyDb, type Database } from './db/database.js';
 import { createJobQueue } from './jobs/index.js';
 import type { JobQueue } from './jobs/job-queue.js';
-import { createArtifactStore, type ArtifactStore } from './storage/artifact-store.js';
+import type { ArtifactStore } from './storage/artifact-store.js';
+import { openArtifactStore } from './storage/open-artifact-store.js';
 
 /** What every system is handed: config, database, clock, logger, job queue, artifact store. Built once per process. */
 export interface Platform {
@@ -16,7 +17,7 @@ export interface Platform {
   readonly log: Logger;
   /** In-process (rows in the database) or BullMQ (REDIS_URL); systems cannot tell which. */
   readonly jobs: JobQueue;
-  /** Job results (ARTIFACT_DIR). */
+  /** Job results (ARTIFACT_DIR, or ARTIFACT_STORE=s3://…). */
   readonly artifacts: ArtifactStore;
   /** Prometheus registry of this process, served at /metrics (requests, jobs, process). */
   readonly metrics: Registry;
@@ -39,7 +40,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     sqlitePath: config.sqlitePath,
     onIdleError: (err) => log.warn({ err }, 'an idle database connection failed; it will be replaced'),
   });
-  const artifacts = createArtifactStore(config.artifactDir);
+  const artifacts = openArtifactStore(config);
   const metrics = new Registry();
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue({ config, database, log, metrics, clock });

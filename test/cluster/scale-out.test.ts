@@ -1,125 +1,47 @@
-// Scale-out mode end to end: two app instances and a worker process on one PostgreSQL and one Redis.
-// A diff is started on one instance, run by the worker, and polled and downloaded from the other.
-import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
+// The production topology end to end: two app instances behind nginx (deploy/nginx/quintet.conf)
+// and a worker process, on PostgreSQL, Redis and an S3 stand-in for job results. Whatever one
+// instance starts or stores, the other serves.
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDiffPair } from '../../src/systems/diffing/generate.js';
-import { freshPostgresDatabase, hasPostgres, hasRedis } from '../support/platform.js';
+import { HttpSession, hasNginx, startCluster, until, type Cluster } from '../support/cluster.js';
+import { application } from '../support/hiring.js';
+import { hasPostgres, hasRedis } from '../support/platform.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-describe.skipIf(!hasPostgres() || !hasRedis())(
-  'scale-out: two app instances and a worker on PostgreSQL + Redis',
+describe.skipIf(!hasPostgres() || !hasRedis() || !hasNginx())(
+  'scale-out: two app instances behind nginx and a worker on PostgreSQL + Redis + S3',
   () => {
-    const processes: ChildProcess[] = [];
-    const output: string[] = [];
-    let dataDir: string;
-    let dropDatabase: () => Promise<void>;
-    let env: NodeJS.ProcessEnv;
+    let cluster: Cluster;
     let expected: { added: number; changed: number; deleted: number };
-
-    const quintet = (args: string[], extraEnv: Record<string, string> = {}) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
-        cwd: ROOT,
-        env: { ...env, ...extraEnv },
-      });
-      child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
-      child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
-      return child;
-    };
+    let a: string;
+    let b: string;
 
     beforeAll(async () => {
-      const database = await freshPostgresDatabase();
-      dropDatabase = database.drop;
-      dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-cluster-'));
+      cluster = await startCluster({ systems: 'hiring,diffing' });
+      [a, b] = cluster.instances as [string, string];
       const pair = await generateDiffPair({
         metric: 'revenue',
         rows: 2000,
-        outDir: path.join(dataDir, 'diffing'),
+        outDir: path.join(cluster.env.DATA_DIR!, 'diffing'),
         seed: 7,
       });
       expected = pair.expected;
-      env = {
-        ...process.env,
-        DATABASE_URL: database.url,
-        REDIS_URL: process.env.TEST_REDIS_URL,
-        REDIS_PREFIX: `quintet-test-${crypto.randomBytes(4).toString('hex')}`,
-        DATA_DIR: dataDir,
-        ADMIN_PASSWORD: 'cluster-password',
-        LOG_LEVEL: 'warn',
-        SYSTEMS: 'hiring,diffing',
-      };
-      const migrate = quintet(['migrate']);
-      const code = await new Promise<number | null>((resolve) => migrate.on('exit', resolve));
-      if (code !== 0) throw new Error(`quintet migrate failed:\n${output.join('')}`);
-    }, 60_000);
+    }, 120_000);
 
     afterAll(async () => {
-      for (const child of processes) child.kill('SIGTERM');
-      await Promise.all(
-        processes.map((child) =>
-          child.exitCode === null ? new Promise((r) => child.on('exit', r)) : undefined,
-        ),
-      );
-      await dropDatabase?.();
-      // Leave nothing in Redis: this run's keys all start with its own prefix.
-      const redis = new Redis(process.env.TEST_REDIS_URL!);
-      const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
-      if (keys.length) await redis.del(...keys);
-      await redis.quit();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+      await cluster?.stop();
     });
 
-    it('starts a diff on one instance, runs it on the worker, and serves status and result from the other', async () => {
-      const [portA, portB] = [await freePort(), await freePort()];
-      processes.push(
-        quintet(['serve'], { PORT: String(portA) }),
-        quintet(['serve'], { PORT: String(portB) }),
-        quintet(['worker']),
-      );
-      const a = `http://127.0.0.1:${portA}`;
-      const b = `http://127.0.0.1:${portB}`;
-      for (const base of [a, b])
-        await until(
-          `${base}/health`,
-          async () => ((await fetch(`${base}/health`)).ok ? true : undefined),
-          60_000,
-        );
-
-      const created = await fetch(`${a}/api/diffing/new/revenue`, { method: 'POST' });
+    it('starts a diff on one instance, runs it on the worker, keeps the result in the bucket and serves it from the other', async () => {
+      const session = new HttpSession();
+      const created = await session.post(a, '/api/diffing/new/revenue');
       expect(created.status).toBe(200);
       const { job_id } = (await created.json()) as { job_id: number };
 
       const status = await until('the job to finish', async () => {
-        const body = (await (await fetch(`${b}/api/diffing/job/${job_id}/status`)).json()) as {
+        const body = (await (await session.get(b, `/api/diffing/job/${job_id}/status`)).json()) as {
           status: string;
-          new: number;
-          changed: number;
-          deleted: number;
         };
         return body.status === 'done' || body.status === 'failed' ? body : undefined;
       });
@@ -130,13 +52,50 @@ describe.skipIf(!hasPostgres() || !hasRedis())(
         deleted: expected.deleted,
       });
 
-      const diff = await fetch(`${b}/api/diffing/job/${job_id}`);
+      const diff = await session.get(b, `/api/diffing/job/${job_id}`);
       expect(diff.status).toBe(200);
       expect(diff.headers.get('content-disposition')).toMatch(/^attachment/);
       const lines = (await diff.text()).split('\n').filter((l) => l !== '');
-      // The header plus one line per new or changed row (the generated values hold no line breaks).
       expect(lines.length).toBe(1 + expected.added + expected.changed);
-      expect(output.join('')).not.toMatch(/"level":50/); // no error logged by any process
+      // The result lives in the bucket, not on any machine's disk.
+      const artifactsOnDisk = path.join(cluster.env.DATA_DIR!, 'artifacts', 'diffing');
+      expect(fs.existsSync(artifactsOnDisk) ? fs.readdirSync(artifactsOnDisk) : []).toEqual([]);
+      expect(cluster.output()).not.toMatch(/"level":50/); // no error logged by any process
     }, 120_000);
+
+    it('keeps an admin session made on one instance valid on the other and through the load balancer', async () => {
+      const admin = new HttpSession();
+      expect((await admin.post(a, '/api/admin/login', { password: 'cluster-password' })).status).toBe(200);
+      for (const base of [b, cluster.lb]) {
+        const res = await admin.get(base, '/api/admin/session');
+        expect(await res.json()).toMatchObject({ admin: true });
+      }
+      const stranger = new HttpSession();
+      expect(await (await stranger.get(b, '/api/admin/session')).json()).toMatchObject({ admin: false });
+    });
+
+    it("counts an application made on one instance in the other instance's funnel at once", async () => {
+      const today = new Date().toISOString().slice(0, 10);
+      const funnel = async () => {
+        const res = await fetch(`${b}/hiring/funnel.json?start_date=${today}&end_date=${today}`);
+        const weeks = Object.values((await res.json()) as Record<string, { applied: number }>);
+        return weeks.reduce((sum, w) => sum + w.applied, 0);
+      };
+      const before = await funnel();
+      const applicant = new HttpSession();
+      const applied = await applicant.post(a, '/hiring/api/applications', {
+        ...application(1),
+        background_check_consent: true,
+      });
+      expect(applied.status).toBe(201);
+      expect(await funnel()).toBe(before + 1);
+    });
+
+    it('answers through nginx with the client address and scheme it forwards', async () => {
+      const res = await fetch(`${cluster.lb}/health`);
+      expect(res.status).toBe(200);
+      const page = await fetch(`${cluster.lb}/no/such/page`);
+      expect(page.status).toBe(404);
+    });
   },
 );

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isDatabaseUnavailable } from '../db/database.js';
 import { DomainError, type ErrorKind } from '../errors.js';
 
@@ -14,9 +14,29 @@ export const STATUS_OF_KIND: Readonly<Record<ErrorKind, number>> = {
   unavailable: 503,
 };
 
+/**
+ * Fastify's `frameworkErrors` option: errors it meets before any route or hook (a URL that does not
+ * decode, e.g. `/%zz`) answer in the same shape as every other error.
+ */
+export function frameworkErrors(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void reply.status(400).send({ error: `malformed request: ${error.message}` });
+}
+
 /** JSON errors everywhere; schema failures become 400 naming the field; no stack traces ever leave. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    if (!request.raw.complete) {
+      if (request.raw.destroyed || request.raw.socket?.destroyed) {
+        // The client went away mid-request (an upload cancelled): nobody reads this answer, and it
+        // is no fault of ours; 499 (nginx's "client closed request") keeps it out of the 5xx counts.
+        request.log.info({ url: request.url, reason: error.message }, 'client closed the request');
+        return reply.status(499).send({ error: 'client closed the request' });
+      }
+      // Answered before the body was read whole (a limit, a malformed upload): the client may still
+      // be sending, and the rest of its body must not be read as the next request, so the
+      // connection ends with this answer instead of waiting for bytes nobody reads.
+      reply.header('connection', 'close');
+    }
     if (error instanceof DomainError) {
       return reply.status(STATUS_OF_KIND[error.kind]).send({ error: error.message, ...error.details });
     }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
 import { jobQueueConformance } from './conformance.js';
@@ -132,7 +133,7 @@ describeEachDb('in-process job queue', (kind) => {
     const old = await platform.artifacts.writer('test/old.csv');
     await fs.promises.writeFile(old.path, 'x');
     await old.commit();
-    fs.utimesSync(platform.artifacts.pathOf('test/old.csv'), new Date(at(0)), new Date(at(0)));
+    fs.utimesSync(path.join(platform.config.artifactDir, 'test/old.csv'), new Date(at(0)), new Date(at(0)));
     const recent = await platform.artifacts.writer('test/recent.csv');
     await fs.promises.writeFile(recent.path, 'y');
     await recent.commit();

@@ -6,7 +6,8 @@ import { parentPort } from 'node:worker_threads';
 import { pino, type Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { createDatabase, type Database } from '../db/database.js';
-import { createArtifactStore, type ArtifactStore } from '../storage/artifact-store.js';
+import type { ArtifactStore } from '../storage/artifact-store.js';
+import { openArtifactStore } from '../storage/open-artifact-store.js';
 import type { JobContext, JobFunction } from './job-queue.js';
 import type { FromThread, RunRequest, ToThread } from './thread-runner.js';
 
@@ -18,8 +19,9 @@ const databases = new Map<string, Database>();
 let controller: AbortController | undefined;
 
 function artifactsFor(config: Config): ArtifactStore {
-  let store = stores.get(config.artifactDir);
-  if (!store) stores.set(config.artifactDir, (store = createArtifactStore(config.artifactDir)));
+  const key = `${config.artifactDir}|${JSON.stringify(config.artifactS3 ?? null)}`;
+  let store = stores.get(key);
+  if (!store) stores.set(key, (store = openArtifactStore(config)));
   return store;
 }
 

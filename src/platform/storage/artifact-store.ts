@@ -1,4 +1,5 @@
-// Job results on disk: a directory under DATA_DIR by default, a shared volume via ARTIFACT_DIR.
+// Job results: the ArtifactStore port, and its directory adapter (a directory under DATA_DIR by
+// default, a shared volume via ARTIFACT_DIR). The S3 adapter is s3-artifact-store.ts.
 // Kept free of platform imports so job code in worker threads can open the same store.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -16,20 +17,43 @@ export interface ArtifactWriter {
   abort(): Promise<void>;
 }
 
+/** A committed artifact as a file on this machine, for code that reads by path (the diff engine). */
+export interface LocalArtifact {
+  readonly path: string;
+  /** Done with the file: removes a downloaded copy (the directory store's own file stays). */
+  release(): Promise<void>;
+}
+
 export interface ArtifactStore {
-  readonly dir: string;
+  /** Where the artifacts are, for logs and /health: a directory or s3://bucket/prefix. */
+  readonly location: string;
   writer(key: string): Promise<ArtifactWriter>;
-  /** The absolute path of a committed artifact (whether or not it exists). */
-  pathOf(key: string): string;
   exists(key: string): Promise<boolean>;
   /** Opens a committed artifact; rejects with ArtifactNotFoundError when there is none. */
   openRead(key: string): Promise<Readable>;
   /** Size in bytes; rejects with ArtifactNotFoundError when there is none. */
   size(key: string): Promise<number>;
+  /** The artifact as a local file; rejects with ArtifactNotFoundError when there is none. */
+  localFile(key: string): Promise<LocalArtifact>;
+  /**
+   * A URL a client can download the artifact from without this process (a presigned S3 URL), or
+   * undefined when the app streams it itself (the directory store).
+   */
+  downloadUrl(
+    key: string,
+    options: { fileName: string; expiresInSeconds: number },
+  ): Promise<string | undefined>;
   /** Removes one artifact, or every artifact under a prefix such as `diffing/12`. */
   remove(keyOrPrefix: string): Promise<void>;
   /** Removes artifacts (and abandoned temporary files) last written before `date`; returns how many files. */
   removeOlderThan(date: Date): Promise<number>;
+}
+
+/** The directory adapter, which can also name a committed artifact's own path. */
+export interface DirectoryArtifactStore extends ArtifactStore {
+  readonly dir: string;
+  /** The absolute path of a committed artifact (whether or not it exists). */
+  pathOf(key: string): string;
 }
 
 export class ArtifactKeyError extends Error {
@@ -67,7 +91,7 @@ function isNotFound(err: unknown): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === 'ENOENT';
 }
 
-export function createArtifactStore(dir: string): ArtifactStore {
+export function createArtifactStore(dir: string): DirectoryArtifactStore {
   const root = path.resolve(dir);
   const tmpDir = path.join(root, TMP);
 
@@ -117,6 +141,7 @@ export function createArtifactStore(dir: string): ArtifactStore {
   }
 
   return {
+    location: root,
     dir: root,
     pathOf,
 
@@ -164,6 +189,15 @@ export function createArtifactStore(dir: string): ArtifactStore {
 
     async size(key) {
       return (await stat(key)).size;
+    },
+
+    async localFile(key) {
+      await stat(key);
+      return { path: pathOf(key), release: async () => undefined };
+    },
+
+    async downloadUrl() {
+      return undefined;
     },
 
     async remove(keyOrPrefix) {

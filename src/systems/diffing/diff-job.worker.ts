@@ -2,13 +2,35 @@
 // serving requests never blocks). The job's contract is diff-job.ts.
 import path from 'node:path';
 import type { JobContext } from '../../platform/jobs/job-queue.js';
+import type { LocalArtifact } from '../../platform/storage/artifact-store.js';
 import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
 import type { DiffJobPayload, DiffJobResult } from './diff-job.js';
 import { DiffInputError, runDiff } from './engine/index.js';
 
 export default async function run(payload: DiffJobPayload, ctx: JobContext): Promise<DiffJobResult> {
   const { artifacts } = ctx;
-  const input = (ref: string) => (payload.inputsAreArtifacts ? artifacts.pathOf(ref) : ref);
+  // Uploaded inputs are artifacts: local files in a directory store, downloaded from S3 otherwise.
+  const inputs: LocalArtifact[] = [];
+  try {
+    const input = async (ref: string) => {
+      if (!payload.inputsAreArtifacts) return ref;
+      const file = await artifacts.localFile(ref);
+      inputs.push(file);
+      return file.path;
+    };
+    return await diffFiles(payload, ctx, await input(payload.oldInput), await input(payload.newInput));
+  } finally {
+    await Promise.all(inputs.map((f) => f.release()));
+  }
+}
+
+async function diffFiles(
+  payload: DiffJobPayload,
+  ctx: JobContext,
+  oldPath: string,
+  newPath: string,
+): Promise<DiffJobResult> {
+  const { artifacts } = ctx;
   const diff = await artifacts.writer(diffArtifactKey(payload.jobId));
   const deleted = await artifacts.writer(deletedArtifactKey(payload.jobId));
   let peak = process.memoryUsage.rss();
@@ -18,8 +40,8 @@ export default async function run(payload: DiffJobPayload, ctx: JobContext): Pro
   const started = performance.now();
   try {
     const stats = await runDiff({
-      oldPath: input(payload.oldInput),
-      newPath: input(payload.newInput),
+      oldPath,
+      newPath,
       outPath: diff.path,
       deletedPath: deleted.path,
       spec: { keys: payload.keys, value: payload.value },

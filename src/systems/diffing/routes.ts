@@ -1,11 +1,11 @@
 // HTTP routes of the diffing system: the seed's API exactly, plus uploads, listing and the page.
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import { isAutoId } from '../../platform/db/schema.js';
 import type { Platform } from '../../platform/platform.js';
 import { ArtifactNotFoundError } from '../../platform/storage/artifact-store.js';
 import type { DiffingService, DiffJobView } from './service.js';
 import type { DiffingSettings } from './settings.js';
-import { receiveUpload, uploadLimits } from './upload.js';
+import { isMultipart, receiveUpload } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
@@ -60,9 +60,11 @@ const idParams = { type: 'object', properties: { id: { type: 'string' } }, requi
 
 type IdRequest = { Params: { id: string } };
 
-/** Job ids are positive integers; anything else is a job that does not exist. */
+/** Job ids are positive integers within the id column's range; anything else is a job that does not exist. */
 function parseId(raw: string): number | undefined {
-  return /^[1-9]\d{0,14}$/.test(raw) ? Number(raw) : undefined;
+  if (!/^[1-9]\d{0,9}$/.test(raw)) return undefined;
+  const id = Number(raw);
+  return isAutoId(id) ? id : undefined;
 }
 
 export async function diffingRoutes(
@@ -71,7 +73,8 @@ export async function diffingRoutes(
   settings: DiffingSettings,
   service: DiffingService,
 ): Promise<void> {
-  await app.register(fastifyMultipart, { limits: uploadLimits(settings.uploadMaxBytes) });
+  // Uploads are read as a stream by receiveUpload (upload.ts), not by a body parser.
+  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
 
   // Retention is the scheduled job diffing.retention (retention-job.ts).
 
@@ -232,7 +235,7 @@ export async function diffingRoutes(
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart())
+      if (!isMultipart(request))
         return reply.status(400).send({ error: 'send multipart/form-data with files "old" and "new"' });
       const upload = await receiveUpload(request, platform.artifacts, settings.uploadMaxBytes);
       // A request the service refuses (an unknown metric, a missing column) leaves no files behind.

@@ -6,7 +6,7 @@ import type { Clock } from '../../platform/clock.js';
 import { DomainError, type ErrorKind } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
-import type { ArtifactStore } from '../../platform/storage/artifact-store.js';
+import type { ArtifactStore, LocalArtifact } from '../../platform/storage/artifact-store.js';
 import { matchColumns, readCsvHeader } from '../../platform/csv/index.js';
 import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
 import { DIFF_JOB, type DiffJobPayload } from './diff-job.js';
@@ -185,14 +185,14 @@ export class DiffingService {
     }
     const { metric } = resolved;
     const { keys, value } = resolved.spec;
-    await this.checkColumns(
-      this.artifacts.pathOf(inputs.oldKey),
-      this.artifacts.pathOf(inputs.newKey),
-      keys,
-      value,
-      inputs.oldName,
-      inputs.newName,
-    );
+    // The stored uploads as local files (with S3, downloaded copies, released after the check).
+    const files: LocalArtifact[] = [];
+    try {
+      for (const key of [inputs.oldKey, inputs.newKey]) files.push(await this.artifacts.localFile(key));
+      await this.checkColumns(files[0]!.path, files[1]!.path, keys, value, inputs.oldName, inputs.newName);
+    } finally {
+      await Promise.all(files.map((f) => f.release()));
+    }
     return this.enqueue({
       metric: metric?.id ?? null,
       keys,

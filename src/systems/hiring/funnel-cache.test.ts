@@ -22,8 +22,8 @@ const application = (n: number) => ({
   over_21: true,
 });
 
-const hiredIn = (body: string) =>
-  Object.values(JSON.parse(body) as Record<string, { hired: number; applied: number }>);
+const hiredIn = (body: Buffer) =>
+  Object.values(JSON.parse(body.toString()) as Record<string, { hired: number; applied: number }>);
 
 describeEachDb('funnel.json answers reused across requests', (kind) => {
   it('reflects a write made by another instance in the very next answer', async () => {
@@ -56,6 +56,6 @@ describeEachDb('funnel.json answers reused across requests', (kind) => {
     const one = await service.funnelJson('2026-01-01', '2026-03-31');
     const two = await service.funnelJson('2026-01-01', '2026-03-31');
     expect(one.ok && two.ok && one.body === two.body).toBe(true);
-    expect(one.ok && Object.keys(JSON.parse(one.body)).length).toBe(14);
+    expect(one.ok && Object.keys(JSON.parse(one.body.toString())).length).toBe(14);
   });
 });

@@ -1,5 +1,6 @@
 // HTTP routes of the hiring system: validate, make one service call, shape the answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isAutoId } from '../../platform/db/schema.js';
 import type { Platform } from '../../platform/platform.js';
 import {
   clearSession,
@@ -38,6 +39,8 @@ const FUNNEL_PATHS = [
   '/funnels.json',
   '/instacart_shopper/funnel.json',
 ];
+/** Beyond this page number nothing is listed anyway (100 per page would be 100 million applicants). */
+const MAX_PAGE = 1_000_000;
 /** Seeding over HTTP is bounded so one request cannot hold the database for long; the CLI has no bound. */
 export const MAX_HTTP_SEED = 100_000;
 
@@ -257,7 +260,8 @@ export async function hiringRoutes(
 
   // Admin.
   app.register(async (admin) => {
-    admin.addHook('preHandler', app.requireAdmin);
+    // Before validation: an unauthenticated request learns nothing about the parameters (401, not 400).
+    admin.addHook('preValidation', app.requireAdmin);
 
     admin.get<{ Querystring: { q?: string; state?: string; page?: number; per_page?: number } }>(
       '/hiring/api/admin/applicants',
@@ -270,7 +274,7 @@ export async function hiringRoutes(
             properties: {
               q: { type: 'string', maxLength: 200 },
               state: { type: 'string', enum: ['', ...STATES] },
-              page: { type: 'integer', minimum: 1, default: 1 },
+              page: { type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 },
               per_page: { type: 'integer', minimum: 1, maximum: 100, default: 25 },
             },
           },
@@ -309,7 +313,9 @@ export async function hiringRoutes(
         },
       },
       async (request, reply) => {
-        const applicant = await service.getApplicant(request.params.id);
+        const applicant = isAutoId(request.params.id)
+          ? await service.getApplicant(request.params.id)
+          : undefined;
         return applicant ?? reply.status(404).send({ error: `applicant ${request.params.id} not found` });
       },
     );
@@ -329,7 +335,9 @@ export async function hiringRoutes(
         const { state } = request.body;
         if (!isWorkflowState(state))
           return reply.status(400).send({ error: `unknown state "${state}" (known: ${STATES.join(', ')})` });
-        const applicant = await service.moveState(request.params.id, state);
+        const applicant = isAutoId(request.params.id)
+          ? await service.moveState(request.params.id, state)
+          : undefined;
         return applicant ?? reply.status(404).send({ error: `applicant ${request.params.id} not found` });
       },
     );

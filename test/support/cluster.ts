@@ -1,0 +1,233 @@
+// The production topology on one machine, for cluster tests: N app instances and M workers (built
+// JS, own processes) on a fresh PostgreSQL database, Redis (own key prefix) and an S3 stand-in,
+// behind Debian's nginx running the very site file in deploy/nginx/.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { freshPostgresDatabase } from './platform.js';
+import { startTestS3, type TestS3 } from './s3.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+export const NGINX = process.env.NGINX_PATH || '/usr/sbin/nginx';
+export const hasNginx = () => fs.existsSync(NGINX);
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until `probe` gives a value (not a fixed sleep: it returns as soon as the condition holds). */
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** deploy/nginx/quintet.conf with these upstream ports and this listening port. */
+export function renderNginxSite(upstreams: number[], listen: number): string {
+  const site = fs.readFileSync(path.join(ROOT, 'deploy/nginx/quintet.conf'), 'utf8');
+  const upstreamBlock = /# QUINTET_UPSTREAMS_BEGIN\n[\s\S]*?# QUINTET_UPSTREAMS_END/;
+  const listenLine = /# QUINTET_LISTEN\n(\s*)listen [^;]+;/;
+  if (!upstreamBlock.test(site) || !listenLine.test(site))
+    throw new Error('deploy/nginx/quintet.conf lost its QUINTET_* markers');
+  return site
+    .replace(upstreamBlock, upstreams.map((p) => `server 127.0.0.1:${p};`).join('\n    '))
+    .replace(listenLine, `$1listen 127.0.0.1:${listen};`);
+}
+
+async function startNginx(dir: string, upstreams: number[]): Promise<{ url: string; process: ChildProcess }> {
+  const port = await freePort();
+  fs.writeFileSync(path.join(dir, 'site.conf'), renderNginxSite(upstreams, port));
+  fs.writeFileSync(
+    path.join(dir, 'nginx.conf'),
+    [
+      'daemon off;',
+      'worker_processes 1;',
+      `pid ${dir}/nginx.pid;`,
+      `error_log ${dir}/error.log warn;`,
+      ...(process.getuid?.() === 0 ? ['user root;'] : []),
+      'events { worker_connections 1024; }',
+      'http {',
+      '  access_log off;',
+      `  client_body_temp_path ${dir}/body;`,
+      `  proxy_temp_path ${dir}/proxy;`,
+      `  fastcgi_temp_path ${dir}/fastcgi;`,
+      `  uwsgi_temp_path ${dir}/uwsgi;`,
+      `  scgi_temp_path ${dir}/scgi;`,
+      `  include ${dir}/site.conf;`,
+      '}',
+    ].join('\n'),
+  );
+  const child = spawn(NGINX, ['-p', dir, '-c', path.join(dir, 'nginx.conf')], { stdio: 'pipe' });
+  const url = `http://127.0.0.1:${port}`;
+  await until('nginx', async () => {
+    if (child.exitCode !== null)
+      throw new Error(`nginx exited: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
+    await fetch(`${url}/health`);
+    return true;
+  });
+  return { url, process: child };
+}
+
+export interface Cluster {
+  /** Through nginx. */
+  lb: string;
+  /** Each app instance directly. */
+  instances: string[];
+  env: Record<string, string>;
+  s3: TestS3;
+  /** Everything the processes printed, for failure messages. */
+  output(): string;
+  /** Runs `quintet <args>` once against the cluster's services and waits for it. */
+  run(args: string[]): Promise<{ code: number | null; output: string }>;
+  stop(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  systems: string;
+  instances?: number;
+  workers?: number;
+  env?: Record<string, string>;
+}
+
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-cluster-'));
+  const database = await freshPostgresDatabase();
+  const s3 = await startTestS3();
+  const processes: ChildProcess[] = [];
+  const output: string[] = [];
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    DATABASE_URL: database.url,
+    REDIS_URL: process.env.TEST_REDIS_URL!,
+    REDIS_PREFIX: `quintet-test-${crypto.randomBytes(4).toString('hex')}`,
+    DATA_DIR: path.join(dir, 'data'),
+    ADMIN_PASSWORD: 'cluster-password',
+    SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    TRUST_PROXY: 'true',
+    SYSTEMS: options.systems,
+    ...s3.env('cluster'),
+    ...options.env,
+  };
+  const spawnQuintet = (args: string[], extra: Record<string, string> = {}) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/quintet.js'), ...args], {
+      cwd: ROOT,
+      env: { ...env, ...extra },
+    });
+    child.stdout?.on('data', (d: Buffer) => output.push(d.toString()));
+    child.stderr?.on('data', (d: Buffer) => output.push(d.toString()));
+    return child;
+  };
+  const run = async (args: string[]) => {
+    const start = output.length;
+    const child = spawnQuintet(args);
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    return { code, output: output.slice(start).join('') };
+  };
+  let nginx: ChildProcess | undefined;
+  const stop = async () => {
+    nginx?.kill('SIGTERM');
+    for (const child of processes) child.kill('SIGTERM');
+    await Promise.all(
+      [...processes, ...(nginx ? [nginx] : [])].map((child) =>
+        child.exitCode === null && child.signalCode === null
+          ? new Promise((r) => child.on('exit', r))
+          : undefined,
+      ),
+    );
+    await database.drop();
+    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
+    if (keys.length) await redis.del(...keys);
+    await redis.quit();
+    await s3.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const migrated = await run(['migrate']);
+    if (migrated.code !== 0) throw new Error(`quintet migrate failed:\n${migrated.output}`);
+    const ports = await Promise.all(Array.from({ length: options.instances ?? 2 }, freePort));
+    for (const port of ports) processes.push(spawnQuintet(['serve'], { PORT: String(port) }));
+    for (let i = 0; i < (options.workers ?? 1); i++) processes.push(spawnQuintet(['worker']));
+    const instances = ports.map((p) => `http://127.0.0.1:${p}`);
+    for (const base of instances) {
+      await until(
+        `${base}/health`,
+        async () => ((await fetch(`${base}/health`)).ok ? true : undefined),
+        60_000,
+      );
+    }
+    const lb = await startNginx(dir, ports);
+    nginx = lb.process;
+    return { lb: lb.url, instances, env, s3, output: () => output.join(''), run, stop };
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${output.join('')}`);
+  }
+}
+
+/** A fetch-based browser session: one cookie jar (cookies are per host, not per port) and CSRF. */
+export class HttpSession {
+  private readonly cookies = new Map<string, string>();
+  private csrf: string | undefined;
+
+  async request(
+    base: string,
+    method: string,
+    url: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) {
+    const h: Record<string, string> = { ...headers };
+    if (method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = await this.token(base);
+    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    let payload: BodyInit | undefined;
+    if (body instanceof FormData) payload = body;
+    else if (body !== undefined) {
+      payload = JSON.stringify(body);
+      h['content-type'] = 'application/json';
+    }
+    const res = await fetch(`${base}${url}`, { method, headers: h, body: payload, redirect: 'manual' });
+    for (const line of res.headers.getSetCookie()) {
+      const [pair = ''] = line.split(';');
+      const eq = pair.indexOf('=');
+      const name = pair.slice(0, eq).trim();
+      const value = pair.slice(eq + 1).trim();
+      if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+    return res;
+  }
+
+  async token(base: string): Promise<string> {
+    if (!this.csrf) {
+      const res = await this.request(base, 'GET', '/api/csrf-token');
+      this.csrf = ((await res.json()) as { token: string }).token;
+    }
+    return this.csrf;
+  }
+
+  get(base: string, url: string, headers?: Record<string, string>) {
+    return this.request(base, 'GET', url, undefined, headers);
+  }
+  post(base: string, url: string, body: unknown = {}) {
+    return this.request(base, 'POST', url, body);
+  }
+}
