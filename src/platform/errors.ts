@@ -33,3 +33,13 @@ export const conflict = (message: string, details?: Record<string, unknown>) =>
   new DomainError('conflict', message, details);
 export const tooLarge = (message: string, details?: Record<string, unknown>) =>
   new DomainError('too_large', message, details);
+
+/** Too many requests: answered 429 with `Retry-After: retryAfterSeconds` (set by the security plugin). */
+export class RateLimitedError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('rate_limited', message, { retry_after_seconds: retryAfterSeconds });
+  }
+}

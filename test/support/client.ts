@@ -24,6 +24,8 @@ export class TestClient {
         c.value === '' || c.maxAge === 0 || (c.expires !== undefined && c.expires.getTime() < Date.now());
       if (expired) this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
+      // A new CSRF secret (the admin login rotates it) makes the cached token worthless.
+      if (c.name === 'quintet_csrf') this.csrfToken = undefined;
     }
   }
 

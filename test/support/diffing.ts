@@ -1,7 +1,7 @@
 // Helpers for the diffing system's tests: tiny CSV files, multipart bodies, waiting for a job.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { waitFor } from '../../src/platform/jobs/testing/recorder.js';
 import type { DiffJobView } from '../../src/systems/diffing/service.js';
 
@@ -61,11 +61,17 @@ export async function multipart(
 }
 
 /** Polls `GET /api/diffing/job/:id/status` until the job is done or failed; returns the last status. */
-export async function waitForJob(app: FastifyInstance, id: number, timeoutMs = 20_000): Promise<DiffJobView> {
+/** Polls a job's status as the app's anonymous caller, or as a client (an upload is only its uploader's). */
+export async function waitForJob(
+  reader: FastifyInstance | { get(url: string): Promise<LightMyRequestResponse> },
+  id: number,
+  timeoutMs = 20_000,
+): Promise<DiffJobView> {
   let last: DiffJobView | undefined;
+  const get = (url: string) => ('inject' in reader ? reader.inject({ method: 'GET', url }) : reader.get(url));
   await waitFor(
     async () => {
-      const response = await app.inject({ method: 'GET', url: `/api/diffing/job/${id}/status` });
+      const response = await get(`/api/diffing/job/${id}/status`);
       if (response.statusCode !== 200) throw new Error(`status of job ${id}: HTTP ${response.statusCode}`);
       last = response.json<DiffJobView>();
       return last.status === 'done' || last.status === 'failed';

@@ -66,7 +66,8 @@ declare module 'fastify' {
     requireAdmin(request: FastifyRequest, reply: FastifyReply): Promise<void>;
     /** preHandler for admin pages: redirects to the login page unless logged in. */
     requireAdminPage(request: FastifyRequest, reply: FastifyReply): Promise<void>;
-    isAdmin(request: FastifyRequest): boolean;
+    /** Whether the request carries a live admin session (one primary-key read, once per request). */
+    isAdmin(request: FastifyRequest): Promise<boolean>;
   }
 }
 
@@ -76,22 +77,54 @@ export interface AdminAuthOptions {
 }
 
 const SESSION_HOURS = 12;
+const SUBJECT_PREFIX = 'admin:';
 
+/** The database keeps only a hash of the token the cookie carries. */
+const sessionId = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
+
+/**
+ * Admin sessions are revocable: the signed cookie carries a random token, and a session is live
+ * only while `platform_admin_sessions` holds its hash with an expiry ahead, so logout (which
+ * deletes the row) ends it on every instance at once, and a copied cookie stops working.
+ */
 export const adminAuthPlugin = fp<AdminAuthOptions>(async (app: FastifyInstance, opts) => {
   const { platform } = opts;
+  const db = platform.db;
   const cookie: SessionCookieOptions = {
     name: 'quintet_admin',
     maxAgeSeconds: SESSION_HOURS * 3600,
     secure: platform.config.cookieSecure,
   };
-  const isAdmin = (request: FastifyRequest) =>
-    readSession(request, cookie, platform.clock.now().getTime()) === 'admin';
+  const nowMs = () => platform.clock.now().getTime();
+  /** The session token of the request's signed, unexpired cookie, if any. */
+  const tokenOf = (request: FastifyRequest): string | undefined => {
+    const subject = readSession(request, cookie, nowMs());
+    return subject?.startsWith(SUBJECT_PREFIX) ? subject.slice(SUBJECT_PREFIX.length) : undefined;
+  };
+  const checked = new WeakMap<FastifyRequest, Promise<boolean>>();
+  const lookUp = async (request: FastifyRequest): Promise<boolean> => {
+    const token = tokenOf(request);
+    if (!token) return false;
+    const row = await db
+      .selectFrom('platform_admin_sessions')
+      .select('id')
+      .where('id', '=', sessionId(token))
+      .where('expires_at', '>', platform.clock.now().toISOString())
+      .executeTakeFirst();
+    return row !== undefined;
+  };
+  const isAdmin = (request: FastifyRequest): Promise<boolean> => {
+    let answer = checked.get(request);
+    if (!answer) checked.set(request, (answer = lookUp(request)));
+    return answer;
+  };
   app.decorate('isAdmin', isAdmin);
   app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!isAdmin(request)) await reply.status(401).send({ error: 'admin login required' });
+    if (!(await isAdmin(request))) await reply.status(401).send({ error: 'admin login required' });
   });
   app.decorate('requireAdminPage', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!isAdmin(request)) await reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`);
+    if (!(await isAdmin(request)))
+      await reply.redirect(`/admin/login?next=${encodeURIComponent(request.url)}`);
   });
 
   app.post<{ Body: { password: string } }>(
@@ -100,14 +133,18 @@ export const adminAuthPlugin = fp<AdminAuthOptions>(async (app: FastifyInstance,
       config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       schema: {
         tags: ['admin'],
-        summary: 'Log in as the admin (sets a signed HttpOnly session cookie)',
+        summary:
+          'Log in as the admin (sets a signed HttpOnly session cookie and a new CSRF secret: fetch a new token)',
         body: {
           type: 'object',
           required: ['password'],
           properties: { password: { type: 'string', minLength: 1, maxLength: 200 } },
         },
         response: {
-          200: { type: 'object', properties: { admin: { type: 'boolean' } } },
+          200: {
+            type: 'object',
+            properties: { admin: { type: 'boolean' }, csrf_token: { type: 'string' } },
+          },
           401: { type: 'object', properties: { error: { type: 'string' } } },
         },
       },
@@ -116,8 +153,20 @@ export const adminAuthPlugin = fp<AdminAuthOptions>(async (app: FastifyInstance,
       if (!(await verifyPassword(request.body.password, opts.passwordHash))) {
         return reply.status(401).send({ error: 'wrong password' });
       }
-      setSession(reply, cookie, 'admin', platform.clock.now().getTime());
-      return { admin: true };
+      const now = platform.clock.now();
+      const token = crypto.randomBytes(32).toString('base64url');
+      await db.deleteFrom('platform_admin_sessions').where('expires_at', '<=', now.toISOString()).execute();
+      await db
+        .insertInto('platform_admin_sessions')
+        .values({
+          id: sessionId(token),
+          created_at: now.toISOString(),
+          expires_at: new Date(now.getTime() + cookie.maxAgeSeconds * 1000).toISOString(),
+        })
+        .execute();
+      setSession(reply, cookie, `${SUBJECT_PREFIX}${token}`, now.getTime());
+      // A CSRF secret planted or read before the login is worth nothing after it.
+      return { admin: true, csrf_token: reply.rotateCsrf() };
     },
   );
 
@@ -126,11 +175,13 @@ export const adminAuthPlugin = fp<AdminAuthOptions>(async (app: FastifyInstance,
     {
       schema: {
         tags: ['admin'],
-        summary: 'Log out',
+        summary: 'Log out: ends the session on every instance (a copy of the cookie stops working too)',
         response: { 200: { type: 'object', properties: { admin: { type: 'boolean' } } } },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      const token = tokenOf(request);
+      if (token) await db.deleteFrom('platform_admin_sessions').where('id', '=', sessionId(token)).execute();
       clearSession(reply, cookie);
       return { admin: false };
     },
@@ -145,6 +196,6 @@ export const adminAuthPlugin = fp<AdminAuthOptions>(async (app: FastifyInstance,
         response: { 200: { type: 'object', properties: { admin: { type: 'boolean' } } } },
       },
     },
-    async (request) => ({ admin: isAdmin(request) }),
+    async (request) => ({ admin: await isAdmin(request) }),
   );
 });

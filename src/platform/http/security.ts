@@ -4,6 +4,7 @@ import fastifyCsrf from '@fastify/csrf-protection';
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
+import { RateLimitedError } from '../errors.js';
 import {
   securityHeaders,
   type SecurityHeaders,
@@ -24,10 +25,15 @@ declare module 'fastify' {
     /** Set at registration: the route's headers, computed once. */
     [ROUTE_HEADERS]?: SecurityHeaders;
   }
+  interface FastifyReply {
+    /** Replaces the caller's CSRF secret (cookie) with a new one; returns a token for it. */
+    rotateCsrf(): string;
+  }
 }
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const CSRF_HEADER = 'x-csrf-token';
+const CSRF_COOKIE = 'quintet_csrf';
 
 export interface SecurityOptions {
   secret: string;
@@ -84,6 +90,12 @@ export const securityPlugin = fp<SecurityOptions>(async (app, opts) => {
     }
   });
 
+  // The error handler answers the 429; the header says when to come back.
+  app.addHook('onError', (_request, reply, error, done) => {
+    if (error instanceof RateLimitedError) reply.header('retry-after', String(error.retryAfterSeconds));
+    done();
+  });
+
   app.addHook('onRequest', (request, reply, done) => {
     reply.headers(request.routeOptions.config[ROUTE_HEADERS] ?? strict);
     done();
@@ -93,12 +105,18 @@ export const securityPlugin = fp<SecurityOptions>(async (app, opts) => {
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
-    cookieKey: 'quintet_csrf',
+    cookieKey: CSRF_COOKIE,
     cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/', secure: opts.cookieSecure },
     getToken: (req) => {
       const header = req.headers[CSRF_HEADER];
       return Array.isArray(header) ? header[0] : header;
     },
+  });
+
+  app.decorateReply('rotateCsrf', function (this: FastifyReply) {
+    // generateCsrf makes a new secret, and sets its cookie, when the request carries none.
+    delete this.request.cookies[CSRF_COOKIE];
+    return this.generateCsrf();
   });
 
   app.get(

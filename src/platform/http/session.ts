@@ -2,7 +2,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**
  * Minimal signed-cookie sessions: the cookie holds `<subject>.<expiresAtSeconds>`, HMAC-signed by
- * @fastify/cookie with the platform secret. Stateless, so any app instance can read it.
+ * @fastify/cookie with the platform secret. Stateless, so any app instance can read it; the admin's
+ * subject names a session row (admin-auth.ts), so logout can end it.
  */
 export interface SessionCookieOptions {
   name: string;

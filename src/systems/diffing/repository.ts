@@ -27,8 +27,44 @@ export async function updateProgress(db: DiffingDb, id: number, progress: number
     .execute();
 }
 
-export async function recentJobs(db: DiffingDb, limit: number): Promise<DiffJobRow[]> {
-  return db.selectFrom('diffing_jobs').selectAll().orderBy('id', 'desc').limit(limit).execute();
+/** Newest first; with `owners`, only jobs without an owner or owned by one of them. */
+export async function recentJobs(
+  db: DiffingDb,
+  limit: number,
+  owners?: readonly string[],
+): Promise<DiffJobRow[]> {
+  let query = db.selectFrom('diffing_jobs').selectAll();
+  if (owners)
+    query = query.where((eb) =>
+      owners.length
+        ? eb.or([eb('owner', 'is', null), eb('owner', 'in', [...owners])])
+        : eb('owner', 'is', null),
+    );
+  return query.orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** How many jobs the client created since `since` (ISO), and the earliest of their creation times. */
+export async function jobsCreatedSince(
+  db: DiffingDb,
+  client: string,
+  since: string,
+): Promise<{ count: number; earliest: string | null }> {
+  const row = await db
+    .selectFrom('diffing_jobs')
+    .select((eb) => [eb.fn.countAll().as('count'), eb.fn.min('created_at').as('earliest')])
+    .where('client', '=', client)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), earliest: row.earliest };
+}
+
+export async function countQueued(db: DiffingDb): Promise<number> {
+  const row = await db
+    .selectFrom('diffing_jobs')
+    .select((eb) => eb.fn.countAll().as('count'))
+    .where('status', '=', 'queued')
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
 /** Finished jobs older than the cutoff (ISO time). */

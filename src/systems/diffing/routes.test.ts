@@ -13,7 +13,13 @@ import {
   waitForJob,
   writeCsv,
 } from '../../../test/support/diffing.js';
-import { createTestPlatform, type TestPlatform } from '../../../test/support/platform.js';
+import {
+  createTestPlatform,
+  describeEachDb,
+  type DbKind,
+  type TestPlatform,
+} from '../../../test/support/platform.js';
+import { loadConfig } from '../../config.js';
 import { buildApp } from '../../app.js';
 import { fixedClock } from '../../platform/clock.js';
 import { systemJobs } from '../../platform/system-runtime.js';
@@ -41,9 +47,9 @@ async function startRevenueDiff(app: FastifyInstance): Promise<number> {
     .job_id;
 }
 
-async function setup(options: { env?: Record<string, string>; startWorkers?: boolean } = {}) {
+async function setup(options: { env?: Record<string, string>; startWorkers?: boolean; kind?: DbKind } = {}) {
   const clock = fixedClock(NOW);
-  const platform = await createTestPlatform('sqlite', {
+  const platform = await createTestPlatform(options.kind ?? 'sqlite', {
     clock,
     env: options.env,
     systems: [diffingSystem],
@@ -169,13 +175,16 @@ describe('diffing API: jobs on the data directory files', () => {
     expect(response.body).toBe(csvText(REVENUE.deleted));
   });
 
-  it('starts a job by POST /api/diffing/new/:metric without a CSRF token, numbering jobs 1, 2, …', async () => {
+  it('starts a job by POST /api/diffing/new/:metric with the CSRF token (403 without), numbering jobs 1, 2, …', async () => {
     const { app, client, dataDir } = await setup();
     writeRevenuePair(dataDir);
-    const first = await client.post('/api/diffing/new/revenue', undefined, { csrf: false });
+    const refused = await client.post('/api/diffing/new/revenue', undefined, { csrf: false });
+    expect(refused.statusCode).toBe(403);
+    expect(errorOf(refused)).toMatch(/csrf/i);
+    const first = await client.post('/api/diffing/new/revenue');
     expect(first.statusCode).toBe(200);
     expect(first.json()).toEqual({ job_id: 1 });
-    const second = await app.inject({ method: 'POST', url: '/api/diffing/new/revenue' });
+    const second = await client.post('/api/diffing/new/revenue');
     expect(second.json()).toEqual({ job_id: 2 });
     for (const id of [1, 2]) expect((await waitForJob(app, id)).status).toBe('done');
     const [a, b] = await Promise.all(
@@ -219,9 +228,9 @@ describe('diffing API: jobs on the data directory files', () => {
   });
 
   it('answers 400 listing every known metric and alias for an unknown metric, and creates no job', async () => {
-    const { app } = await setup();
+    const { app, client } = await setup();
     for (const method of ['GET', 'POST'] as const) {
-      const response = await app.inject({ method, url: '/api/diffing/new/profit' });
+      const response = await client.request(method, '/api/diffing/new/profit');
       expect(response.statusCode).toBe(400);
       const error = errorOf(response);
       expect(error).toContain('"profit"');
@@ -231,7 +240,7 @@ describe('diffing API: jobs on the data directory files', () => {
   });
 
   it('answers 400 naming the file when a metric file is missing from the data directory', async () => {
-    const { app, dataDir } = await setup();
+    const { app, client, dataDir } = await setup();
     let response = await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' });
     expect(response.statusCode).toBe(400);
     expect(errorOf(response)).toMatch(/revenue_old\.csv/);
@@ -242,7 +251,7 @@ describe('diffing API: jobs on the data directory files', () => {
     expect(errorOf(response)).toMatch(/revenue_new\.csv/);
     expect(errorOf(response)).not.toContain(dataDir); // file names only, never server paths
 
-    response = await app.inject({ method: 'POST', url: '/api/diffing/new/c-revenue' });
+    response = await client.post('/api/diffing/new/c-revenue');
     expect(response.statusCode).toBe(400);
     expect(errorOf(response)).toMatch(/c_revenue_old\.csv/);
     expect((await app.inject({ method: 'GET', url: '/api/diffing/jobs' })).json()).toEqual({ jobs: [] });
@@ -434,7 +443,7 @@ describe('diffing API: listing', () => {
   it('lists jobs newest first, at most ?limit of them, and refuses a limit out of range', async () => {
     const { app, dataDir } = await setup({ startWorkers: false });
     writeRevenuePair(dataDir);
-    for (let i = 0; i < 3; i++) await app.inject({ method: 'POST', url: '/api/diffing/new/revenue' });
+    for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/api/diffing/new/revenue' });
 
     const all = await app.inject({ method: 'GET', url: '/api/diffing/jobs' });
     expect(all.statusCode).toBe(200);
@@ -501,12 +510,12 @@ describe('diffing API: uploads', () => {
   }
 
   it('answers 201 with a job id for two uploaded files and a metric, and the job serves their diff', async () => {
-    const { app, client, platform } = await setup();
+    const { client, platform } = await setup();
     const response = await upload(client, { metric: 'revenue', old: oldUpload, new: newUpload });
     expect(response.statusCode).toBe(201);
     expect(response.json()).toEqual({ job_id: 1 });
 
-    const status = await waitForJob(app, 1);
+    const status = await waitForJob(client, 1);
     expect(status).toMatchObject({
       status: 'done',
       source: 'upload',
@@ -515,17 +524,15 @@ describe('diffing API: uploads', () => {
       new_name: 'april.csv',
       rows_out: 3,
     });
-    const result = await app.inject({ method: 'GET', url: '/api/diffing/job/1' });
+    const result = await client.get('/api/diffing/job/1');
     expect(result.body).toBe(csvText(REVENUE.diff));
-    expect((await app.inject({ method: 'GET', url: '/api/diffing/job/1/deleted' })).body).toBe(
-      csvText(REVENUE.deleted),
-    );
+    expect((await client.get('/api/diffing/job/1/deleted')).body).toBe(csvText(REVENUE.deleted));
     // The uploads are kept beside the results until retention removes them.
     expect(filesUnder(platform.config.artifactDir).filter((f) => f.includes('uploads'))).toHaveLength(2);
   });
 
   it('diffs uploads on the "keys" and "value" columns given instead of a metric', async () => {
-    const { app, client } = await setup();
+    const { client } = await setup();
     const header = 'region,product,note,amount';
     const same = 'north,"widget, large",x,10';
     const changed = ['south,widget,old note,5', 'south,widget,new note,6'];
@@ -538,19 +545,17 @@ describe('diffing API: uploads', () => {
     });
     expect(response.statusCode).toBe(201);
     const { job_id } = response.json<{ job_id: number }>();
-    expect(await waitForJob(app, job_id)).toMatchObject({
+    expect(await waitForJob(client, job_id)).toMatchObject({
       status: 'done',
       metric: null,
       keys: ['region', 'product'],
       value: 'amount',
     });
-    expect((await app.inject({ method: 'GET', url: `/api/diffing/job/${job_id}` })).body).toBe(
-      csvText([header, added, changed[1]!]),
-    );
+    expect((await client.get(`/api/diffing/job/${job_id}`)).body).toBe(csvText([header, added, changed[1]!]));
   });
 
   it('accepts an upload larger than the JSON body limit (BODY_LIMIT_KB) while it is under DIFF_UPLOAD_MAX_MB', async () => {
-    const { app, client } = await setup({ env: { BODY_LIMIT_KB: '16', DIFF_UPLOAD_MAX_MB: '1' } });
+    const { client } = await setup({ env: { BODY_LIMIT_KB: '16', DIFF_UPLOAD_MAX_MB: '1' } });
     const rows = Array.from({ length: 2000 }, (_, i) => `2020-01-01,field,name,value,${i},revenue,${i}`);
     const content = csvText([REVENUE_HEADER, ...rows]);
     expect(content.length).toBeGreaterThan(32 * 1024);
@@ -560,10 +565,8 @@ describe('diffing API: uploads', () => {
       new: { filename: 'new.csv', content },
     });
     expect(response.statusCode).toBe(201);
-    expect(await waitForJob(app, 1)).toMatchObject({ status: 'done', rows_out: 0, unchanged: 2000 });
-    expect((await app.inject({ method: 'GET', url: '/api/diffing/job/1' })).body).toBe(
-      csvText([REVENUE_HEADER]),
-    );
+    expect(await waitForJob(client, 1)).toMatchObject({ status: 'done', rows_out: 0, unchanged: 2000 });
+    expect((await client.get('/api/diffing/job/1')).body).toBe(csvText([REVENUE_HEADER]));
   });
 
   it.each([
@@ -605,23 +608,23 @@ describe('diffing API: uploads', () => {
       /file "old" was sent twice/,
     ],
   ] as const)('answers 400 and keeps nothing when %s', async (_condition, parts, message) => {
-    const { app, client, platform } = await setup();
+    const { client, platform } = await setup();
     const response = await upload(client, parts as Parameters<typeof multipart>[0]);
     expect(response.statusCode).toBe(400);
     expect(errorOf(response)).toMatch(message);
     expect(filesUnder(platform.config.artifactDir)).toEqual([]);
-    expect((await app.inject({ method: 'GET', url: '/api/diffing/jobs' })).json()).toEqual({ jobs: [] });
+    expect((await client.get('/api/diffing/jobs')).json()).toEqual({ jobs: [] });
   });
 
   it('fails an upload job with a ragged row naming the uploaded file, the line and the reason', async () => {
-    const { app, client } = await setup();
+    const { client } = await setup();
     const response = await upload(client, {
       metric: 'revenue',
       old: oldUpload,
       new: { filename: 'april.csv', content: csvText([REVENUE_HEADER, addedDate, '2020-01-02,,,revenue,1']) },
     });
     expect(response.statusCode).toBe(201);
-    const status = await waitForJob(app, response.json<{ job_id: number }>().job_id);
+    const status = await waitForJob(client, response.json<{ job_id: number }>().job_id);
     expect(status).toMatchObject({ status: 'failed', attempts: 1 });
     expect(status.error).toMatch(/^new file april\.csv, line 3: wrong number of fields: expected 7 .*got 5/);
   });
@@ -634,7 +637,7 @@ describe('diffing API: uploads', () => {
   });
 
   it('answers 413 naming DIFF_UPLOAD_MAX_MB when a file is over the limit, and keeps nothing', async () => {
-    const { app, client, platform } = await setup({ env: { DIFF_UPLOAD_MAX_MB: '1' } });
+    const { client, platform } = await setup({ env: { DIFF_UPLOAD_MAX_MB: '1' } });
     const row = '2020-01-01,field,name,value,id,revenue,1\n';
     const big = REVENUE_HEADER + '\n' + row.repeat(Math.ceil((1.2 * 2 ** 20) / row.length));
     for (const parts of [
@@ -646,11 +649,11 @@ describe('diffing API: uploads', () => {
       expect(errorOf(response)).toMatch(/larger than 1 MB \(DIFF_UPLOAD_MAX_MB\)/);
       expect(filesUnder(platform.config.artifactDir)).toEqual([]);
     }
-    expect((await app.inject({ method: 'GET', url: '/api/diffing/jobs' })).json()).toEqual({ jobs: [] });
+    expect((await client.get('/api/diffing/jobs')).json()).toEqual({ jobs: [] });
   });
 
   it('answers 403 without a CSRF token, and keeps nothing', async () => {
-    const { app, client, platform } = await setup();
+    const { client, platform } = await setup();
     const response = await upload(
       client,
       { metric: 'revenue', old: oldUpload, new: newUpload },
@@ -658,13 +661,13 @@ describe('diffing API: uploads', () => {
     );
     expect(response.statusCode).toBe(403);
     expect(filesUnder(platform.config.artifactDir)).toEqual([]);
-    expect((await app.inject({ method: 'GET', url: '/api/diffing/jobs' })).json()).toEqual({ jobs: [] });
+    expect((await client.get('/api/diffing/jobs')).json()).toEqual({ jobs: [] });
   });
 });
 
 describe('diffing API: retention', () => {
   it('removes a finished job older than JOB_RETENTION_DAYS with its results and uploads, so /status answers 404, and keeps a recent one', async () => {
-    const { app, client, clock, platform, service } = await setup({ env: { JOB_RETENTION_DAYS: '3' } });
+    const { client, clock, platform, service } = await setup({ env: { JOB_RETENTION_DAYS: '3' } });
     const files = {
       old: { filename: 'o.csv', content: csvText(REVENUE.old) },
       new: { filename: 'n.csv', content: csvText(REVENUE.new) },
@@ -674,7 +677,7 @@ describe('diffing API: retention', () => {
       ...(await bodyAndHeaders({ metric: 'revenue', ...files })),
     );
     expect(first.statusCode).toBe(201);
-    await waitForJob(app, 1); // finished at NOW
+    await waitForJob(client, 1); // finished at NOW
 
     clock.set(new Date(Date.parse(NOW) + 2 * DAY_MS));
     const second = await client.post(
@@ -682,7 +685,7 @@ describe('diffing API: retention', () => {
       ...(await bodyAndHeaders({ metric: 'revenue', ...files })),
     );
     expect(second.statusCode).toBe(201);
-    await waitForJob(app, 2); // finished two days later
+    await waitForJob(client, 2); // finished two days later
     const uploads = () =>
       filesUnder(platform.config.artifactDir).filter((f) =>
         f.startsWith(path.join('diffing', 'uploads', '')),
@@ -697,11 +700,11 @@ describe('diffing API: retention', () => {
     expect(await service.removeExpired()).toBe(1);
 
     for (const suffix of ['', '/status', '/deleted']) {
-      const gone = await app.inject({ method: 'GET', url: `/api/diffing/job/1${suffix}` });
+      const gone = await client.get(`/api/diffing/job/1${suffix}`);
       expect(gone.statusCode).toBe(404);
       expect(gone.json()).toEqual({ error: 'job not found' });
     }
-    const kept = await app.inject({ method: 'GET', url: '/api/diffing/job/2' });
+    const kept = await client.get('/api/diffing/job/2');
     expect(kept.statusCode).toBe(200);
     expect(kept.body).toBe(csvText(REVENUE.diff));
     const remaining = filesUnder(platform.config.artifactDir);
@@ -710,9 +713,7 @@ describe('diffing API: retention', () => {
     expect(remaining.filter((f) => f.startsWith(path.join('diffing', '1', '')))).toEqual([]);
     expect(remaining.filter((f) => f.startsWith(path.join('diffing', '2', '')))).toHaveLength(2);
     expect(
-      (await app.inject({ method: 'GET', url: '/api/diffing/jobs' }))
-        .json<{ jobs: DiffJobView[] }>()
-        .jobs.map((j) => j.job_id),
+      (await client.get('/api/diffing/jobs')).json<{ jobs: DiffJobView[] }>().jobs.map((j) => j.job_id),
     ).toEqual([2]);
   });
 
@@ -757,3 +758,169 @@ async function bodyAndHeaders(parts: Parameters<typeof multipart>[0]) {
   const { body, headers } = await multipart(parts);
   return [body, { headers }] as const;
 }
+
+const TOKEN_A = 'token-a-0123456789abcdef';
+const TOKEN_B = 'token-b-0123456789abcdef';
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+describeEachDb('diffing API: who may start and read jobs', (kind) => {
+  const files = {
+    metric: 'revenue',
+    old: { filename: 'o.csv', content: csvText(REVENUE.old) },
+    new: { filename: 'n.csv', content: csvText(REVENUE.new) },
+  };
+
+  it('answers the 4th job a minute from one client with 429 and Retry-After when DIFF_JOBS_PER_MINUTE is 3, uploads included, before receiving them', async () => {
+    const { app, clock, dataDir, platform, client } = await setup({
+      kind,
+      startWorkers: false,
+      env: { DIFF_JOBS_PER_MINUTE: '3' },
+    });
+    writeRevenuePair(dataDir);
+    expect((await client.get('/api/diffing/new/revenue')).statusCode).toBe(200);
+    clock.set(new Date(Date.parse(NOW) + 20_000));
+    expect((await client.post('/api/diffing/new/revenue')).statusCode).toBe(200);
+    expect((await client.post('/api/diffing/jobs', ...(await bodyAndHeaders(files)))).statusCode).toBe(201);
+    const uploadsBefore = filesUnder(platform.config.artifactDir).length;
+    clock.set(new Date(Date.parse(NOW) + 45_000));
+    for (const refused of [
+      await client.get('/api/diffing/new/revenue'),
+      await client.post('/api/diffing/new/revenue'),
+      await client.post('/api/diffing/jobs', ...(await bodyAndHeaders(files))),
+    ]) {
+      expect(refused.statusCode).toBe(429);
+      expect(refused.headers['retry-after']).toBe('15'); // the first job leaves the window at +60 s
+      expect(errorOf(refused)).toMatch(/at most 3 a minute per client \(DIFF_JOBS_PER_MINUTE\)/);
+    }
+    expect(filesUnder(platform.config.artifactDir)).toHaveLength(uploadsBefore);
+    // Another address is another client.
+    const other = await app.inject({ url: '/api/diffing/new/revenue', remoteAddress: '192.0.2.9' });
+    expect(other.statusCode).toBe(200);
+    clock.set(new Date(Date.parse(NOW) + 60_001));
+    expect((await client.get('/api/diffing/new/revenue')).statusCode).toBe(200);
+  });
+
+  it('refuses new jobs with 429 while DIFF_MAX_QUEUED_JOBS jobs are queued, whoever asks', async () => {
+    const { app, dataDir, startWorkers } = await setup({
+      kind,
+      startWorkers: false,
+      env: { DIFF_MAX_QUEUED_JOBS: '2' },
+    });
+    writeRevenuePair(dataDir);
+    for (const address of ['192.0.2.1', '192.0.2.2'])
+      expect((await app.inject({ url: '/api/diffing/new/revenue', remoteAddress: address })).statusCode).toBe(
+        200,
+      );
+    const full = await app.inject({ url: '/api/diffing/new/revenue', remoteAddress: '192.0.2.3' });
+    expect(full.statusCode).toBe(429);
+    expect(full.headers['retry-after']).toBe('10');
+    expect(errorOf(full)).toMatch(/queue is full: 2 jobs are waiting \(DIFF_MAX_QUEUED_JOBS\)/);
+    await startWorkers();
+    for (const id of [1, 2]) await waitForJob(app, id);
+    expect(
+      (await app.inject({ url: '/api/diffing/new/revenue', remoteAddress: '192.0.2.3' })).statusCode,
+    ).toBe(200);
+  });
+
+  it('serves an uploaded diff only to the browser session that uploaded it and to the admin; others get 404 and do not see it listed', async () => {
+    const { app, client, dataDir } = await setup({ kind });
+    writeRevenuePair(dataDir);
+    const created = await client.post('/api/diffing/jobs', ...(await bodyAndHeaders(files)));
+    expect(created.statusCode).toBe(201);
+    expect(client.hasCookie('quintet_diffing')).toBe(true);
+    const metricJob = (await app.inject({ url: '/api/diffing/new/revenue' })).json<{ job_id: number }>()
+      .job_id;
+    await waitForJob(client, 1);
+    await waitForJob(app, metricJob);
+
+    const stranger = new TestClient(app);
+    await stranger.post('/api/diffing/jobs', ...(await bodyAndHeaders(files))); // a session of its own: job 3
+    for (const suffix of ['', '/status', '/deleted']) {
+      expect((await client.get(`/api/diffing/job/1${suffix}`)).statusCode, suffix).toBe(200);
+      for (const other of [
+        await stranger.get(`/api/diffing/job/1${suffix}`),
+        await app.inject({ url: `/api/diffing/job/1${suffix}` }),
+      ]) {
+        expect(other.statusCode, suffix).toBe(404);
+        expect(other.json()).toEqual({ error: 'job not found' });
+      }
+    }
+    const listed = async (c: TestClient) =>
+      (await c.get('/api/diffing/jobs')).json<{ jobs: DiffJobView[] }>().jobs.map((j) => j.job_id);
+    expect(await listed(client)).toEqual([2, 1]);
+    expect(await listed(stranger)).toEqual([3, 2]);
+    // The metric job (the seed's API) stays readable by anyone.
+    expect((await app.inject({ url: `/api/diffing/job/${metricJob}` })).statusCode).toBe(200);
+
+    const admin = new TestClient(app);
+    await admin.loginAsAdmin();
+    expect((await admin.get('/api/diffing/job/1')).body).toBe(csvText(REVENUE.diff));
+    expect(await listed(admin)).toEqual([3, 2, 1]);
+  });
+
+  it("with API_TOKENS, needs a Bearer token (or the admin session) on every job API, skips CSRF for it, and keeps each token's uploads its own", async () => {
+    const { app, client, dataDir } = await setup({ kind, env: { API_TOKENS: ` ${TOKEN_A}, ${TOKEN_B} ` } });
+    writeRevenuePair(dataDir);
+    for (const url of ['/api/diffing/new/revenue', '/api/diffing/jobs', '/api/diffing/job/1/status']) {
+      const anonymous = await app.inject({ url });
+      expect(anonymous.statusCode, url).toBe(401);
+      expect(errorOf(anonymous)).toMatch(/needs an API token: send Authorization: Bearer <token>/);
+    }
+    expect((await client.post('/api/diffing/new/revenue')).statusCode).toBe(401); // CSRF token, no API token
+    const unknown = await app.inject({ url: '/api/diffing/new/revenue', headers: bearer('x'.repeat(24)) });
+    expect(unknown.statusCode).toBe(401);
+    expect(errorOf(unknown)).toMatch(/unknown API token/);
+    expect((await app.inject({ url: '/api/diffing/metrics' })).statusCode).toBe(200);
+
+    // The seed's GET with a token; a POST with a token needs no CSRF token.
+    expect((await app.inject({ url: '/api/diffing/new/revenue', headers: bearer(TOKEN_A) })).json()).toEqual({
+      job_id: 1,
+    });
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/api/diffing/new/revenue',
+      headers: bearer(TOKEN_B),
+    });
+    expect(posted.json()).toEqual({ job_id: 2 });
+    const { body, headers } = await multipart(files);
+    const uploaded = await app.inject({
+      method: 'POST',
+      url: '/api/diffing/jobs',
+      payload: body,
+      headers: { ...headers, ...bearer(TOKEN_A) },
+    });
+    expect(uploaded.statusCode).toBe(201);
+    expect(uploaded.cookies).toEqual([]);
+    const asA = { get: (url: string) => app.inject({ url, headers: bearer(TOKEN_A) }) };
+    const asB = { get: (url: string) => app.inject({ url, headers: bearer(TOKEN_B) }) };
+    await waitForJob(asA, 3);
+    expect((await asA.get('/api/diffing/job/3')).body).toBe(csvText(REVENUE.diff));
+    expect((await asB.get('/api/diffing/job/3')).statusCode).toBe(404);
+    expect((await asB.get('/api/diffing/job/1/status')).statusCode).toBe(200); // a metric job: anyone with a token
+
+    const admin = new TestClient(app);
+    await admin.loginAsAdmin();
+    expect((await admin.get('/api/diffing/job/3')).statusCode).toBe(200);
+    expect((await admin.post('/api/diffing/new/revenue')).statusCode).toBe(200);
+  });
+
+  it("refuses the seed's GET /api/diffing/new/:metric with 403 when another site sent the browser", async () => {
+    const { app, dataDir } = await setup({ kind, startWorkers: false });
+    writeRevenuePair(dataDir);
+    const res = await app.inject({
+      url: '/api/diffing/new/revenue',
+      headers: { 'sec-fetch-site': 'cross-site', referer: 'https://elsewhere.example/' },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(errorOf(res)).toMatch(/requested from another site/);
+    expect((await app.inject({ url: '/api/diffing/jobs' })).json()).toEqual({ jobs: [] });
+  });
+});
+
+describe('diffing settings', () => {
+  it('stops the start naming API_TOKENS when a token is shorter than 16 characters', () => {
+    expect(() => loadConfig({ API_TOKENS: `${TOKEN_A},short` }, [diffingSystem])).toThrow(
+      /API_TOKENS token 2 must be at least 16 characters/,
+    );
+  });
+});

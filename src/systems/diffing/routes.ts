@@ -1,11 +1,14 @@
 // HTTP routes of the diffing system: the seed's API exactly, plus uploads, listing and the page.
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAutoId } from '../../platform/db/schema.js';
+import { isCrossSite } from '../../platform/http/cross-site.js';
 import type { Platform } from '../../platform/platform.js';
 import { ArtifactNotFoundError } from '../../platform/storage/artifact-store.js';
-import type { DiffingService, DiffJobView } from './service.js';
+import { DiffingAccess } from './access.js';
+import type { DiffingService, DiffJobView, JobReader } from './service.js';
 import type { DiffingSettings } from './settings.js';
-import { isMultipart, receiveUpload } from './upload.js';
+import { acceptMultipartStreams, isMultipart } from '../../platform/http/multipart.js';
+import { receiveUpload } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
@@ -74,7 +77,23 @@ export async function diffingRoutes(
   service: DiffingService,
 ): Promise<void> {
   // Uploads are read as a stream by receiveUpload (upload.ts), not by a body parser.
-  app.addContentTypeParser('multipart/form-data', (_request, _payload, done) => done(null));
+  acceptMultipartStreams(app);
+  const access = new DiffingAccess(app, settings.apiTokens, {
+    secure: platform.config.cookieSecure,
+    maxAgeSeconds: platform.config.jobRetentionDays * 86_400,
+  });
+  const guard = access.guard;
+  /** Rate limit and queue cap, before anything is read or received. */
+  const admit = async (request: FastifyRequest) => service.admit((await access.caller(request)).client);
+  /** The seed's GET starts a job: refused when another site sends a browser there (no CSRF token guards a GET). */
+  const refuseCrossSite = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (isCrossSite(request))
+      await reply.status(403).send({
+        error: 'refused: a diff was requested from another site. Open the link directly, or POST it',
+      });
+  };
+  /** Posted with a valid API token, or with the CSRF token like every other browser write. */
+  const postConfig = { config: { csrf: false }, preValidation: access.csrfUnlessToken };
 
   // Retention is the scheduled job diffing.retention (retention-job.ts).
 
@@ -119,8 +138,9 @@ export async function diffingRoutes(
     async () => ({ metrics: service.listMetrics() }),
   );
 
-  const createFromMetric = async (request: { params: { metric_id: string } }) => {
-    const job = await service.createMetricJob(request.params.metric_id);
+  const createFromMetric = async (request: FastifyRequest<{ Params: { metric_id: string } }>) => {
+    const { client } = await access.caller(request);
+    const job = await service.createMetricJob(request.params.metric_id, { client, owner: null });
     return { job_id: job.job_id };
   };
   const newJobSchema = (method: string) => ({
@@ -131,23 +151,27 @@ export async function diffingRoutes(
       properties: { metric_id: { type: 'string', maxLength: 100 } },
       required: ['metric_id'],
     },
-    response: { 200: jobIdSchema, 400: errorSchema },
+    response: { 200: jobIdSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 429: errorSchema },
   });
   app.get<{ Params: { metric_id: string } }>(
     '/api/diffing/new/:metric_id',
-    { schema: newJobSchema('GET, as in the original API') },
+    { schema: newJobSchema('GET, as in the original API'), preHandler: [guard, refuseCrossSite, admit] },
     createFromMetric,
   );
-  // A machine API without cookies: no CSRF token needed.
   app.post<{ Params: { metric_id: string } }>(
     '/api/diffing/new/:metric_id',
-    { config: { csrf: false }, schema: newJobSchema('POST') },
+    {
+      ...postConfig,
+      schema: newJobSchema('POST, with the CSRF token or an API token'),
+      preHandler: [guard, admit],
+    },
     createFromMetric,
   );
 
   app.get<IdRequest>(
     '/api/diffing/job/:id',
     {
+      preHandler: guard,
       schema: {
         tags: ['diffing'],
         summary: 'The diff as CSV once done; 404 with the status while queued or processing; 500 when failed',
@@ -161,7 +185,7 @@ export async function diffingRoutes(
       },
     },
     async (request, reply) => {
-      const job = await findOr404(request.params.id, reply);
+      const job = await findOr404(request, reply);
       if (!job) return reply;
       return sendResult(job, 'diff', reply);
     },
@@ -170,6 +194,7 @@ export async function diffingRoutes(
   app.get<IdRequest>(
     '/api/diffing/job/:id/deleted',
     {
+      preHandler: guard,
       schema: {
         tags: ['diffing'],
         summary: 'The rows only in the old file, as CSV (same statuses as the diff)',
@@ -179,7 +204,7 @@ export async function diffingRoutes(
       },
     },
     async (request, reply) => {
-      const job = await findOr404(request.params.id, reply);
+      const job = await findOr404(request, reply);
       if (!job) return reply;
       return sendResult(job, 'deleted', reply);
     },
@@ -188,6 +213,7 @@ export async function diffingRoutes(
   app.get<IdRequest>(
     '/api/diffing/job/:id/status',
     {
+      preHandler: guard,
       schema: {
         tags: ['diffing'],
         summary: 'Status, progress and figures of a job (always JSON)',
@@ -196,7 +222,7 @@ export async function diffingRoutes(
       },
     },
     async (request, reply) => {
-      const job = await findOr404(request.params.id, reply);
+      const job = await findOr404(request, reply);
       if (!job) return reply;
       reply.header('cache-control', 'no-store');
       return job;
@@ -206,6 +232,7 @@ export async function diffingRoutes(
   app.get<{ Querystring: { limit?: number } }>(
     '/api/diffing/jobs',
     {
+      preHandler: guard,
       schema: {
         tags: ['diffing'],
         summary: 'Recent jobs, newest first',
@@ -220,18 +247,26 @@ export async function diffingRoutes(
     },
     async (request, reply) => {
       reply.header('cache-control', 'no-store');
-      return { jobs: await service.recent(request.query.limit ?? 20) };
+      return { jobs: await service.recent(request.query.limit ?? 20, await access.caller(request)) };
     },
   );
 
   app.post(
     '/api/diffing/jobs',
     {
+      ...postConfig,
+      preHandler: [guard, admit],
       schema: {
         tags: ['diffing'],
         summary: `Upload two CSV files (multipart fields "old" and "new", at most ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB each) with "metric", or "keys" (comma-separated) and "value"`,
         consumes: ['multipart/form-data'],
-        response: { 201: jobIdSchema, 400: errorSchema, 413: errorSchema },
+        response: {
+          201: jobIdSchema,
+          400: errorSchema,
+          401: errorSchema,
+          413: errorSchema,
+          429: errorSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -239,17 +274,25 @@ export async function diffingRoutes(
         return reply.status(400).send({ error: 'send multipart/form-data with files "old" and "new"' });
       const upload = await receiveUpload(request, platform.artifacts, settings.uploadMaxBytes);
       // A request the service refuses (an unknown metric, a missing column) leaves no files behind.
-      const job = await service.createUploadJob(upload.inputs, upload.spec).catch(async (err: unknown) => {
-        await upload.remove();
-        throw err;
-      });
+      const origin = access.uploadOrigin(request, reply, await access.caller(request));
+      const job = await service
+        .createUploadJob(upload.inputs, upload.spec, origin)
+        .catch(async (err: unknown) => {
+          await upload.remove();
+          throw err;
+        });
       return reply.status(201).send({ job_id: job.job_id });
     },
   );
 
-  async function findOr404(raw: string, reply: FastifyReply): Promise<DiffJobView | undefined> {
-    const id = parseId(raw);
-    const job = id === undefined ? undefined : await service.status(id);
+  /** The job, or a 404 when there is none or it is another caller's upload (so ids tell nothing). */
+  async function findOr404(
+    request: FastifyRequest<IdRequest>,
+    reply: FastifyReply,
+  ): Promise<DiffJobView | undefined> {
+    const id = parseId(request.params.id);
+    const reader: JobReader = await access.caller(request);
+    const job = id === undefined ? undefined : await service.status(id, reader);
     if (!job) await reply.status(404).send({ error: 'job not found' });
     return job;
   }

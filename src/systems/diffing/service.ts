@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../platform/clock.js';
-import { DomainError, type ErrorKind } from '../../platform/errors.js';
+import { DomainError, RateLimitedError, type ErrorKind } from '../../platform/errors.js';
 import type { JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ArtifactStore, LocalArtifact } from '../../platform/storage/artifact-store.js';
@@ -12,7 +12,15 @@ import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
 import { DIFF_JOB, type DiffJobPayload } from './diff-job.js';
 import { diffSpecFrom, metricOrThrow, UnknownMetricError, type DiffRequest } from './diff-spec.js';
 import { METRICS, metricFiles, type MetricDefinition } from './metric-definitions.js';
-import { deleteJobs, findJob, insertJob, recentJobs, type DiffJobRow } from './repository.js';
+import {
+  countQueued,
+  deleteJobs,
+  findJob,
+  insertJob,
+  jobsCreatedSince,
+  recentJobs,
+  type DiffJobRow,
+} from './repository.js';
 import { removeExpiredFiles, retentionCutoff } from './retention.js';
 import type { DiffingSettings } from './settings.js';
 import type { DiffJobStatus, DiffingDb } from './tables.js';
@@ -111,14 +119,64 @@ export interface UploadedInputs {
   newName: string;
 }
 
+/** Who creates a job: the client it counts against, and the owner of an upload's results. */
+export interface JobOrigin {
+  client: string;
+  /** `session:…` or `token:…`; only an upload has one. */
+  owner: string | null;
+}
+
+/** Who reads: the admin reads every job; others, jobs without an owner and their own. */
+export interface JobReader {
+  admin: boolean;
+  owners: readonly string[];
+}
+
+const RATE_WINDOW_MS = 60_000;
+/** When the queue is full, when to ask again: about the time a small diff takes. */
+const QUEUE_FULL_RETRY_SECONDS = 10;
+
 export class DiffingService {
   constructor(
     private readonly db: DiffingDb,
     private readonly jobs: JobQueue,
     private readonly artifacts: ArtifactStore,
     private readonly clock: Clock,
-    private readonly options: { dataDir: string; memoryBytes: number; retentionDays: number },
+    private readonly options: {
+      dataDir: string;
+      memoryBytes: number;
+      retentionDays: number;
+      jobsPerMinute?: number;
+      maxQueuedJobs?: number;
+    },
   ) {}
+
+  /**
+   * Refuses a new job (RateLimitedError: 429 with Retry-After) when the client created
+   * DIFF_JOBS_PER_MINUTE jobs in the last minute, or DIFF_MAX_QUEUED_JOBS jobs wait already. Counted
+   * from diffing_jobs, so it holds across instances; called before an upload is received.
+   */
+  async admit(client: string): Promise<void> {
+    const { jobsPerMinute, maxQueuedJobs } = this.options;
+    const now = this.clock.now().getTime();
+    if (jobsPerMinute !== undefined) {
+      const since = new Date(now - RATE_WINDOW_MS).toISOString();
+      const { count, earliest } = await jobsCreatedSince(this.db, client, since);
+      if (count >= jobsPerMinute) {
+        const seconds = Math.max(1, Math.ceil((Date.parse(earliest!) + RATE_WINDOW_MS - now) / 1000));
+        throw new RateLimitedError(
+          `too many diff jobs: at most ${jobsPerMinute} a minute per client (DIFF_JOBS_PER_MINUTE); try again in ${seconds} s`,
+          seconds,
+        );
+      }
+    }
+    if (maxQueuedJobs !== undefined && (await countQueued(this.db)) >= maxQueuedJobs) {
+      throw new RateLimitedError(
+        `the diff queue is full: ${maxQueuedJobs} jobs are waiting (DIFF_MAX_QUEUED_JOBS); try again when some have run`,
+        QUEUE_FULL_RETRY_SECONDS,
+      );
+    }
+  }
 
   metricFiles(metric: MetricDefinition): { old: string; new: string } {
     return metricFiles(metric, this.options.dataDir);
@@ -146,7 +204,7 @@ export class DiffingService {
   }
 
   /** The seed's API: diff `<metric>_old.csv` against `<metric>_new.csv` from the data directory. */
-  async createMetricJob(metricId: string): Promise<DiffJobView> {
+  async createMetricJob(metricId: string, origin?: JobOrigin): Promise<DiffJobView> {
     const metric = this.resolveMetric(metricId);
     const files = this.metricFiles(metric);
     for (const file of [files.old, files.new]) {
@@ -172,11 +230,17 @@ export class DiffingService {
       newInput: files.new,
       oldName: path.basename(files.old),
       newName: path.basename(files.new),
+      client: origin?.client ?? '',
+      owner: null,
     });
   }
 
   /** A diff of two uploaded files (already committed to the artifact store). */
-  async createUploadJob(inputs: UploadedInputs, request: DiffRequest): Promise<DiffJobView> {
+  async createUploadJob(
+    inputs: UploadedInputs,
+    request: DiffRequest,
+    origin?: JobOrigin,
+  ): Promise<DiffJobView> {
     const resolved = asRequestError(() => diffSpecFrom(request));
     if (!resolved) {
       throw new DiffRequestError(
@@ -202,6 +266,8 @@ export class DiffingService {
       newInput: inputs.newKey,
       oldName: inputs.oldName,
       newName: inputs.newName,
+      client: origin?.client ?? '',
+      owner: origin?.owner ?? null,
     });
   }
 
@@ -239,8 +305,12 @@ export class DiffingService {
     newInput: string;
     oldName: string;
     newName: string;
+    client: string;
+    owner: string | null;
   }): Promise<DiffJobView> {
     const row = await insertJob(this.db, {
+      client: job.client,
+      owner: job.owner,
       metric: job.metric,
       keys: JSON.stringify(job.keys),
       value_column: job.value,
@@ -272,13 +342,17 @@ export class DiffingService {
     return toView(row);
   }
 
-  async status(id: number): Promise<DiffJobView | undefined> {
+  /** The job, unless `reader` may not see it (then it does not exist for them). */
+  async status(id: number, reader?: JobReader): Promise<DiffJobView | undefined> {
     const row = await findJob(this.db, id);
-    return row && toView(row);
+    if (!row) return undefined;
+    if (reader && !reader.admin && row.owner !== null && !reader.owners.includes(row.owner)) return undefined;
+    return toView(row);
   }
 
-  async recent(limit: number): Promise<DiffJobView[]> {
-    return (await recentJobs(this.db, limit)).map(toView);
+  async recent(limit: number, reader?: JobReader): Promise<DiffJobView[]> {
+    const owners = reader && !reader.admin ? reader.owners : undefined;
+    return (await recentJobs(this.db, limit, owners)).map(toView);
   }
 
   /** The diff (or the deleted rows) of a finished job, as a stream. */
@@ -307,5 +381,7 @@ export function createDiffingService(platform: Platform, settings: DiffingSettin
     dataDir: settings.dataDir,
     memoryBytes: settings.memoryBytes,
     retentionDays: platform.config.jobRetentionDays,
+    jobsPerMinute: settings.jobsPerMinute,
+    maxQueuedJobs: settings.maxQueuedJobs,
   });
 }

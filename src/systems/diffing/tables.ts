@@ -35,6 +35,13 @@ export interface DiffJobTable {
   partitions: number | null;
   duration_ms: number | null;
   peak_memory_bytes: number | null;
+  /**
+   * Who may read an uploaded job: `session:<hash>` or `token:<hash>`; null for a job on the data
+   * directory's files, which anyone may read (the seed's API).
+   */
+  owner: string | null;
+  /** The client that created the job (an API token's label or an address), for its rate limit. */
+  client: Generated<string>;
   /** ISO 8601 UTC. */
   created_at: string;
   started_at: string | null;

@@ -290,3 +290,42 @@ export function uniqueViolation(err: unknown): 'email' | 'phone' | undefined {
   if (where.includes('phone_key')) return 'phone';
   return undefined;
 }
+
+/**
+ * Counts one attempt of (scope, key) and returns the window's count so far and its start: a new
+ * window begins when the stored one started at or before `staleBefore`. One statement, so
+ * concurrent attempts on any instance are all counted.
+ */
+export async function countAttempt(
+  db: Tx,
+  scope: string,
+  key: string,
+  now: string,
+  staleBefore: string,
+): Promise<{ attempts: number; window_start: string }> {
+  const stale = sql<boolean>`hiring_attempts.window_start <= ${staleBefore}`;
+  return db
+    .insertInto('hiring_attempts')
+    .values({ scope, key, window_start: now, attempts: 1 })
+    .onConflict((oc) =>
+      oc.columns(['scope', 'key']).doUpdateSet({
+        attempts: sql<number>`case when ${stale} then 1 else hiring_attempts.attempts + 1 end`,
+        window_start: sql<string>`case when ${stale} then ${now} else hiring_attempts.window_start end`,
+      }),
+    )
+    .returning(['attempts', 'window_start'])
+    .executeTakeFirstOrThrow();
+}
+
+export async function clearAttempts(db: Tx, scope: string, key: string): Promise<void> {
+  await db.deleteFrom('hiring_attempts').where('scope', '=', scope).where('key', '=', key).execute();
+}
+
+/** Drops the scope's windows that have ended (an index range; keeps the table as small as the traffic). */
+export async function pruneAttempts(db: Tx, scope: string, staleBefore: string): Promise<void> {
+  await db
+    .deleteFrom('hiring_attempts')
+    .where('scope', '=', scope)
+    .where('window_start', '<=', staleBefore)
+    .execute();
+}

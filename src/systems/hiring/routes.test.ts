@@ -444,6 +444,110 @@ describe('hiring application API', () => {
   });
 });
 
+describeEachDb('hiring limits on what a caller may learn', (kind) => {
+  /** POSTs as `client` (its cookies and CSRF token) from another client address. */
+  const from =
+    (app: FastifyInstance, client: TestClient, remoteAddress: string) =>
+    async (url: string, body: unknown) => {
+      const token = await client.token();
+      return app.inject({
+        method: 'POST',
+        url,
+        payload: body as Record<string, unknown>,
+        remoteAddress,
+        headers: { cookie: client.cookieHeader(), 'x-csrf-token': token },
+      });
+    };
+
+  it('answers the 11th validate-or-apply from one address within 10 minutes with 429 and Retry-After, far below the write limit', async () => {
+    const { app, client, clock } = await setup({ kind });
+    const post = from(app, client, '203.0.113.7');
+    for (let i = 0; i < 5; i++) {
+      expect((await post('/hiring/api/applications/validate', application(i))).statusCode).toBe(200);
+      expect((await post('/hiring/api/applications', application(i))).statusCode).toBe(201);
+    }
+    clock.set(new Date(Date.parse(NOW) + 4 * 60_000));
+    const limited = await post('/hiring/api/applications/validate', application(1));
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe(String(6 * 60));
+    expect(limited.json().error).toMatch(/too many application checks from your network.*6 minutes/i);
+    // The registered-email answer is still given, but not to this address for now.
+    expect((await post('/hiring/api/applications', application(9))).statusCode).toBe(429);
+    // Another address is not affected; the first is served again once its window has passed.
+    expect(
+      (await from(app, client, '203.0.113.8')('/hiring/api/applications/validate', application(1))).json(),
+    ).toEqual({
+      error: 'validation failed',
+      fields: { email: 'This email is already registered', phone: 'This phone number is already registered' },
+    });
+    clock.set(new Date(Date.parse(NOW) + 10 * 60_000));
+    expect((await post('/hiring/api/applications/validate', application(20))).statusCode).toBe(200);
+  });
+
+  it('refuses tracking an email after 5 wrong codes in an hour, the right code too, from any address and instance', async () => {
+    const { app, client, clock, platform, service } = await setup({ kind });
+    const applied = await service.apply(application(1), true);
+    expect(applied.ok).toBe(true);
+    // A second app instance on the same database.
+    const other = await buildApp(platform);
+    apps.push(other);
+    const track = (instance: FastifyInstance, address: string, digits: string) =>
+      from(
+        instance,
+        client,
+        address,
+      )('/hiring/api/session', { email: 'person1@example.com', phone_last4: digits });
+    for (let i = 0; i < 5; i++) {
+      const res = await track(i % 2 ? app : other, `198.51.100.${i}`, String(1000 + i));
+      expect(res.statusCode).toBe(400);
+    }
+    clock.set(new Date(Date.parse(NOW) + 30 * 60_000));
+    const refused = await track(other, '198.51.100.99', '0101');
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['retry-after']).toBe(String(30 * 60));
+    expect(refused.json().error).toMatch(/too many wrong tries for this email.*30 minutes/i);
+    expect(refused.cookies.some((c) => c.name === 'quintet_applicant')).toBe(false);
+    // An unknown email is counted the same way, so the refusal tells nothing about who applied.
+    for (let i = 0; i < 5; i++)
+      expect(
+        (
+          await from(
+            app,
+            client,
+            '198.51.100.1',
+          )('/hiring/api/session', { email: 'nobody@example.com', phone_last4: '1111' })
+        ).statusCode,
+      ).toBe(400);
+    expect(
+      (
+        await from(
+          app,
+          client,
+          '198.51.100.1',
+        )('/hiring/api/session', { email: 'Nobody@example.com ', phone_last4: '1111' })
+      ).statusCode,
+    ).toBe(429);
+    clock.set(new Date(Date.parse(NOW) + 60 * 60_000));
+    const res = await track(app, '198.51.100.99', '0101');
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('starts the count afresh after the right code', async () => {
+    const { app, client, service } = await setup({ kind });
+    expect((await service.apply(application(1), true)).ok).toBe(true);
+    const track = (digits: string) =>
+      from(
+        app,
+        client,
+        '192.0.2.1',
+      )('/hiring/api/session', { email: 'person1@example.com', phone_last4: digits });
+    for (let i = 0; i < 4; i++) expect((await track('9999')).statusCode).toBe(400);
+    expect((await track('0101')).statusCode).toBe(200);
+    for (let i = 0; i < 5; i++) expect((await track('9999')).statusCode).toBe(400);
+    expect((await track('0101')).statusCode).toBe(429);
+  });
+});
+
 describe('hiring applicant session', () => {
   async function withApplicant() {
     const ctx = await setup();
@@ -790,6 +894,39 @@ describe('hiring seed endpoints', () => {
     expect((await client.get('/instacart_shopper/seed_data/30/')).json()).toEqual({ created: 30 });
     expect((await client.get('/instacart_shopper/seed_data/12')).json()).toEqual({ created: 12 });
     expect(await service.count()).toBe(42);
+  });
+
+  it('refuses the GET seed route with 403 when another site sends the admin there, and seeds nothing', async () => {
+    const { client, service } = await setup();
+    await client.loginAsAdmin();
+    for (const headers of <Record<string, string>[]>[
+      { 'sec-fetch-site': 'cross-site' },
+      { 'sec-fetch-site': 'same-site' },
+      { origin: 'https://evil.example' },
+      { origin: 'null' },
+      { referer: 'https://evil.example/page.html' },
+      { 'sec-fetch-site': 'none', referer: 'http://evil.example/' },
+    ]) {
+      const res = await client.get('/instacart_shopper/seed_data/5/', headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(403);
+      expect(res.json().error).toMatch(/opened from another site.*POST \/hiring\/seed_data/);
+    }
+    expect(await service.count()).toBe(0);
+  });
+
+  it('seeds with the GET route from this site, typed in, or without any browser headers', async () => {
+    const { client, service } = await setup();
+    await client.loginAsAdmin();
+    for (const headers of <Record<string, string>[]>[
+      {},
+      { 'sec-fetch-site': 'none' },
+      { 'sec-fetch-site': 'same-origin', referer: 'http://localhost:80/hiring/admin' },
+      { origin: 'http://localhost:80' },
+    ]) {
+      const res = await client.get('/instacart_shopper/seed_data/2', headers);
+      expect(res.statusCode, JSON.stringify(headers)).toBe(200);
+    }
+    expect(await service.count()).toBe(8);
   });
 
   it('seeds between from and to, inclusive, and shows them in the funnel', async () => {

@@ -1,6 +1,7 @@
 // HTTP routes of the hiring system: validate, make one service call, shape the answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { isAutoId } from '../../platform/db/schema.js';
+import { isCrossSite } from '../../platform/http/cross-site.js';
 import type { Platform } from '../../platform/platform.js';
 import {
   clearSession,
@@ -33,6 +34,11 @@ const PUBLIC_PAGES = [
   '/instacart_shopper',
   '/instacart_shopper/',
 ];
+const rateLimitedSchema = {
+  description: 'Too many tries: the Retry-After header says when to try again',
+  type: 'object',
+  properties: { error: { type: 'string' }, retry_after_seconds: { type: 'integer' } },
+} as const;
 const FUNNEL_PATHS = [
   '/hiring/funnel.json',
   '/funnel.json',
@@ -45,6 +51,17 @@ const MAX_PAGE = 1_000_000;
 export const MAX_HTTP_SEED = 100_000;
 
 type Id = { Params: { id: number } };
+type SeedRoute = { Params: { count: number }; Querystring: { from?: string; to?: string } };
+
+/** 403 when another site sent the request (see isCrossSite). */
+async function refuseCrossSite(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (isCrossSite(request)) {
+    await reply.status(403).send({
+      error:
+        'refused: this seeding link was opened from another site. Open it directly, or use POST /hiring/seed_data/:count',
+    });
+  }
+}
 
 export async function hiringRoutes(
   app: FastifyInstance,
@@ -133,11 +150,12 @@ export async function hiringRoutes(
         response: {
           200: { type: 'object', properties: { ok: { type: 'boolean' } } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
     async (request, reply) => {
-      const result = await service.checkApplication(request.body);
+      const result = await service.validateFor(request.ip, request.body);
       return result.ok ? { ok: true } : invalid(reply, result.fields);
     },
   );
@@ -156,11 +174,12 @@ export async function hiringRoutes(
         response: {
           201: { type: 'object', properties: { applicant: applicantSchema } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
     async (request, reply) => {
-      const result = await service.apply(request.body, request.body.background_check_consent);
+      const result = await service.applyFor(request.ip, request.body, request.body.background_check_consent);
       if (!result.ok) return invalid(reply, result.fields);
       setSession(reply, session, `applicant:${result.value.id}`, now());
       return reply.status(201).send({ applicant: result.value });
@@ -185,6 +204,7 @@ export async function hiringRoutes(
         response: {
           200: { type: 'object', properties: { applicant: applicantSchema } },
           400: fieldErrorsSchema,
+          429: rateLimitedSchema,
         },
       },
     },
@@ -366,10 +386,7 @@ export async function hiringRoutes(
       querystring: { type: 'object', properties: { from: { type: 'string' }, to: { type: 'string' } } },
       response: { 200: { type: 'object', properties: { created: { type: 'integer' } } }, 400: errorSchema },
     });
-    const seedHandler = async (
-      request: FastifyRequest<{ Params: { count: number }; Querystring: { from?: string; to?: string } }>,
-      reply: FastifyReply,
-    ) => {
+    const seedHandler = async (request: FastifyRequest<SeedRoute>, reply: FastifyReply) => {
       const { count } = request.params;
       if (count < 1 || count > MAX_HTTP_SEED) {
         return reply.status(400).send({
@@ -381,8 +398,10 @@ export async function hiringRoutes(
       return { created: await service.seed({ count, from: range.from, to: range.to }) };
     };
     admin.post('/hiring/seed_data/:count', { schema: seedSchema(false) }, seedHandler);
-    // The original API seeded with a GET; kept for compatibility, still admin-only.
-    admin.get('/instacart_shopper/seed_data/:count', { schema: seedSchema(true) }, seedHandler);
-    admin.get('/instacart_shopper/seed_data/:count/', { schema: seedSchema(true) }, seedHandler);
+    // The original API seeded with a GET; kept for compatibility, still admin-only, and refused
+    // when another site sends the admin's browser there (the Lax admin cookie goes along with a
+    // cross-site navigation, and no CSRF token guards a GET).
+    for (const url of ['/instacart_shopper/seed_data/:count', '/instacart_shopper/seed_data/:count/'])
+      admin.get<SeedRoute>(url, { schema: seedSchema(true), preHandler: refuseCrossSite }, seedHandler);
   });
 }

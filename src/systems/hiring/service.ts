@@ -2,6 +2,7 @@
 import type { Dialect, NativeHandle } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Platform } from '../../platform/platform.js';
+import { APPLY_CHECKS, AttemptLimiter, TRACKING_TRIES } from './attempt-limits.js';
 import type { WorkflowState } from './constants.js';
 import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
 import {
@@ -139,6 +140,7 @@ export class HiringService {
   private readonly countsVersion: () => Promise<number>;
   /** range -> the funnel.json body rendered at a counts version. */
   private readonly funnelBodies = new Map<string, { version: number; body: Buffer }>();
+  private readonly limiter: AttemptLimiter;
 
   constructor(
     private readonly db: HiringDb,
@@ -147,6 +149,26 @@ export class HiringService {
     native: NativeHandle,
   ) {
     this.countsVersion = countsVersionReader(db, native);
+    this.limiter = new AttemptLimiter(db, clock);
+  }
+
+  /**
+   * The apply form's check, for a client address: each answer may say that an email or phone is
+   * registered, so checks and applications from one address share a tight limit (APPLY_CHECKS).
+   */
+  async validateFor(client: string, input: ApplicationInput): Promise<Validated<Application>> {
+    await this.limiter.hit(APPLY_CHECKS, client);
+    return this.checkApplication(input);
+  }
+
+  /** An application from a client address, under the same limit as its checks. */
+  async applyFor(
+    client: string,
+    input: ApplicationInput,
+    backgroundCheckConsent: unknown,
+  ): Promise<Validated<Applicant>> {
+    await this.limiter.hit(APPLY_CHECKS, client);
+    return this.apply(input, backgroundCheckConsent);
   }
 
   /** Validation plus uniqueness of email and phone (ignoring the applicant `exceptId`). */
@@ -191,12 +213,19 @@ export class HiringService {
     }
   }
 
-  /** The applicant whose email and phone's last four digits match; one answer for every mismatch. */
+  /**
+   * The applicant whose email and phone's last four digits match; one answer for every mismatch.
+   * Every try counts against the email (known or not, so the limit reveals nothing): past 5 in an
+   * hour, tries are refused, the right code included, until the hour ends; a match starts afresh.
+   */
   async findForTracking(email: string, phoneLast4: string): Promise<Validated<Applicant>> {
-    const row = await findApplicantByEmail(this.db, email.trim().toLowerCase());
+    const key = email.trim().toLowerCase();
+    await this.limiter.hit(TRACKING_TRIES, key);
+    const row = await findApplicantByEmail(this.db, key);
     if (!row || !/^\d{4}$/.test(phoneLast4.trim()) || lastFourDigits(row.phone) !== phoneLast4.trim()) {
       return { ok: false, fields: { form: TRACKING_MISMATCH } };
     }
+    await this.limiter.clear(TRACKING_TRIES, key);
     return { ok: true, value: toApplicant(row) };
   }
 

@@ -38,7 +38,17 @@ export interface CountsVersionTable {
   version: number;
 }
 
+/** Attempts of one kind (`scope`) by one caller (`key`: an address or an email) in a fixed window. */
+export interface AttemptTable {
+  scope: string;
+  key: string;
+  /** ISO 8601 UTC: when the current window began. */
+  window_start: string;
+  attempts: number;
+}
+
 export interface HiringDatabase {
+  hiring_attempts: AttemptTable;
   hiring_applicants: ApplicantTable;
   hiring_daily_counts: DailyCountTable;
   hiring_counts_version: CountsVersionTable;

@@ -4,7 +4,6 @@
 // to whoever triggered one, so a report's status, CSV and rows need no login; listing reports,
 // stores, imports and triggering through /api/uptime are the admin's.
 import crypto from 'node:crypto';
-import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Platform } from '../../platform/platform.js';
 import { reportCsvKey } from './artifact-keys.js';
@@ -17,7 +16,8 @@ import {
   type UptimeService,
 } from './service.js';
 import type { UptimeSettings } from './settings.js';
-import { receiveImport, uploadLimits } from './upload.js';
+import { acceptMultipartStreams, isMultipart } from '../../platform/http/multipart.js';
+import { receiveImport } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
 const nullableString = { type: ['string', 'null'] } as const;
@@ -120,7 +120,7 @@ export async function uptimeRoutes(
   settings: UptimeSettings,
   service: UptimeService,
 ): Promise<void> {
-  await app.register(fastifyMultipart, { limits: uploadLimits(settings.uploadMaxBytes) });
+  acceptMultipartStreams(app); // imports are read as streams (upload.ts)
   const machineRate = { max: platform.config.publicWriteRateLimit, timeWindow: '1 minute' };
   // Polled while a report runs: more generous than triggering one.
   const pollRate = { max: platform.config.publicWriteRateLimit * 10, timeWindow: '1 minute' };
@@ -360,7 +360,7 @@ export async function uptimeRoutes(
       },
     },
     async (request, reply) => {
-      if (!request.isMultipart())
+      if (!isMultipart(request))
         return reply
           .status(400)
           .send({ error: 'send multipart/form-data with files status, hours, timezones' });
