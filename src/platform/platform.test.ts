@@ -63,6 +63,30 @@ describe('platform http', () => {
     await app.close();
   });
 
+  it('answers an unknown page opened in a browser with the HTML 404 page, and API paths and JSON clients with JSON', async () => {
+    const app = await buildApp(await platformOn('sqlite'));
+    const browser = { accept: 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8' };
+    const page = await app.inject({ url: '/no/such/page?x=1', headers: browser });
+    expect(page.statusCode).toBe(404);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toMatch(/script-src 'self'/);
+    expect(page.body).toContain('<title>Page not found · Quintet</title>');
+    for (const [url, headers] of [
+      ['/api/no/such', browser],
+      ['/hiring/api/no/such', browser],
+      ['/no/such/page', { accept: 'application/json' }],
+      ['/no/such/page', { accept: 'application/json, text/html;q=0.5' }],
+      ['/no/such/page', { accept: '*/*' }],
+    ] as const) {
+      const res = await app.inject({ url, headers });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({ error: `no route for GET ${url}` });
+    }
+    const post = await app.inject({ method: 'POST', url: '/no/such/page', headers: browser });
+    expect(post.json()).toEqual({ error: 'no route for POST /no/such/page' });
+    await app.close();
+  });
+
   it('refuses a state-changing request without a CSRF token', async () => {
     const app = await buildApp(await platformOn('sqlite'));
     const client = new TestClient(app);

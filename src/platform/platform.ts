@@ -3,12 +3,13 @@ import { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type AnyDb, type Database } from './db/database.js';
+import { createEventBus, type EventBus } from './events/index.js';
 import { createJobQueue } from './jobs/index.js';
 import type { JobQueue } from './jobs/job-queue.js';
 import type { ArtifactStore } from './storage/artifact-store.js';
 import { openArtifactStore } from './storage/open-artifact-store.js';
 
-/** What every system is handed: config, database, clock, logger, job queue, artifact store. Built once per process. */
+/** What every system is handed: config, database, clock, logger, job queue, event bus, artifact store. Built once per process. */
 export interface Platform {
   readonly config: Config;
   readonly database: Database;
@@ -17,6 +18,8 @@ export interface Platform {
   readonly log: Logger;
   /** In-process (rows in the database) or BullMQ (REDIS_URL); systems cannot tell which. */
   readonly jobs: JobQueue;
+  /** Live events between instances: in-process or Redis pub/sub (REDIS_URL), chosen like the job queue. */
+  readonly events: EventBus;
   /** Job results (ARTIFACT_DIR, or ARTIFACT_STORE=s3://…). */
   readonly artifacts: ArtifactStore;
   /** Prometheus registry of this process, served at /metrics (requests, jobs, process). */
@@ -44,6 +47,7 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
   const metrics = new Registry();
   const clock = options.clock ?? systemClock;
   const jobs = createJobQueue({ config, database, log, metrics, clock });
+  const events = createEventBus({ config, log });
   return {
     config,
     database,
@@ -51,9 +55,11 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     clock,
     log,
     jobs,
+    events,
     artifacts,
     metrics,
     close: async () => {
+      await events.close();
       await jobs.close(); // running jobs still write their outcome to the database
       await database.destroy();
     },

@@ -1,5 +1,5 @@
-import { useState, type FormEvent } from 'react';
-import { api, errorMessage } from '../ui/api.js';
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, errorMessage, isAbort } from '../ui/api.js';
 import { Button } from '../ui/Button.js';
 import { fieldId, FormAlert, TextField } from '../ui/fields.js';
 import { Layout, PageHeading } from '../ui/Layout.js';
@@ -24,7 +24,26 @@ export function AdminLogin() {
   const [error, setError] = useState<string | undefined>();
   const [formError, setFormError] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  // Already logged in: straight on to the admin pages (or where `next` points) instead of the form.
+  const [checking, setChecking] = useState(true);
   const focusPassword = () => document.getElementById(fieldId('password'))?.focus();
+
+  useEffect(() => {
+    const controller = new AbortController();
+    api
+      .get<{ admin?: boolean }>('/api/admin/session', { signal: controller.signal })
+      .then((result) => {
+        if (result.ok && result.data.admin === true) {
+          window.location.replace(safeNext(new URLSearchParams(window.location.search).get('next')));
+          return;
+        }
+        setChecking(false);
+      })
+      .catch((err: unknown) => {
+        if (!isAbort(err)) setChecking(false);
+      });
+    return () => controller.abort();
+  }, []);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -53,6 +72,15 @@ export function AdminLogin() {
     }
     focusPassword();
   };
+
+  if (checking)
+    return (
+      <Layout section="Admin" width="narrow">
+        <p className="notice" role="status">
+          Checking your session…
+        </p>
+      </Layout>
+    );
 
   return (
     <Layout section="Admin" width="narrow">

@@ -1,7 +1,7 @@
 // Reads a CSV file's header line in the browser, with the dialect of the server's scanner
 // (src/platform/csv/csv-reader.ts): ',' between fields, '\n', '\r\n' or '\r' after a record, a field
 // that starts with '"' is quoted ('""' is one quote, ',' and line breaks are data), a UTF-8 BOM skipped.
-import { HEADER_BYTES, parseFirstRecord } from '../../src/platform/csv/header-line.js';
+import { HEADER_BYTES, MAX_HEADER_BYTES, parseFirstRecord } from '../../src/platform/csv/header-line.js';
 
 export type HeaderResult = { ok: true; columns: string[] } | { ok: false; error: string };
 
@@ -18,24 +18,28 @@ export function checkColumns(columns: readonly string[]): string | null {
   return null;
 }
 
-/** Reads the first 64 KiB of `file` and parses its header line. */
+/**
+ * Reads the header line of `file`: its first 64 KiB, then more (four times as much each time) while
+ * the header record goes on, up to 64 MiB, as the server's check reads it (read-csv-header.ts).
+ */
 export async function readHeader(file: Blob): Promise<HeaderResult> {
-  let text: string;
-  try {
-    text = await file.slice(0, HEADER_BYTES).text();
-  } catch {
-    return { ok: false, error: 'Could not read the file.' };
+  let size = Math.min(HEADER_BYTES, MAX_HEADER_BYTES);
+  for (;;) {
+    let text: string;
+    try {
+      text = await file.slice(0, size).text();
+    } catch {
+      return { ok: false, error: 'Could not read the file.' };
+    }
+    const complete = file.size <= size;
+    const columns = parseFirstRecord(text, complete);
+    if (columns !== null) {
+      const problem = checkColumns(columns);
+      return problem === null ? { ok: true, columns } : { ok: false, error: problem };
+    }
+    if (complete) return { ok: false, error: 'The header line has a quote that is never closed.' };
+    if (size >= MAX_HEADER_BYTES)
+      return { ok: false, error: 'No header line found in the first 64 MiB: is this a CSV file?' };
+    size = Math.min(size * 4, MAX_HEADER_BYTES);
   }
-  const columns = parseFirstRecord(text, file.size <= HEADER_BYTES);
-  if (columns === null) {
-    return {
-      ok: false,
-      error:
-        file.size <= HEADER_BYTES
-          ? 'The header line has a quote that is never closed.'
-          : 'No header line found in the first 64 KiB: is this a CSV file?',
-    };
-  }
-  const problem = checkColumns(columns);
-  return problem === null ? { ok: true, columns } : { ok: false, error: problem };
 }

@@ -2,8 +2,10 @@
 // pages), with the dialect of the scanner (csv-reader.ts): ',' between fields, '\n', '\r\n' or '\r' after a record, a field
 // that starts with '"' is quoted ('""' is one quote, ',' and line breaks are data), a UTF-8 BOM skipped.
 
-/** How much of the file is read to find the header. */
+/** How much of the file is read first to find the header (more is read while the header goes on). */
 export const HEADER_BYTES = 64 * 1024;
+/** The longest header read (the diff engine reads any length; this bounds a header check's memory). */
+export const MAX_HEADER_BYTES = 64 * 2 ** 20;
 
 /**
  * The first CSV record of `text`, or null when it does not end within the text (its quote or its

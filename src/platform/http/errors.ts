@@ -68,6 +68,22 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    return reply.status(404).send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` });
+    reply.status(404);
+    if (wantsPage(request) && request.server.hasPage?.('not-found')) return reply.sendPage('not-found');
+    return reply.send({ error: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
+}
+
+const API_PATH = /(^|\/)api(\/|$)/;
+
+/**
+ * A browser opening an address (GET, Accept naming text/html) outside the APIs gets the 404 page in
+ * the site's look; API paths, and clients that do not ask for HTML or also accept JSON (fetch,
+ * curl), get JSON.
+ */
+function wantsPage(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const accept = request.headers.accept ?? '';
+  if (!accept.includes('text/html') || accept.includes('application/json')) return false;
+  return !API_PATH.test(request.url.split('?')[0]!);
 }

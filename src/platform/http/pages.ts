@@ -10,6 +10,10 @@ declare module 'fastify' {
     /** Sends one of the built React pages (web/<entry>/index.html). */
     sendPage(entry: string): FastifyReply;
   }
+  interface FastifyInstance {
+    /** Whether a page was built (the 404 page falls back to JSON without it). */
+    hasPage?(entry: string): boolean;
+  }
 }
 
 /** dist/web, next to dist/ whether we run from src/ (tests, tsx) or dist/ (production). */
@@ -37,6 +41,7 @@ export const pagesPlugin = fp<{ webDist?: string }>(async (app: FastifyInstance,
     });
   }
 
+  app.decorate('hasPage', (entry: string) => load(entry) !== null);
   app.decorateReply('sendPage', function (this: FastifyReply, entry: string) {
     const html = load(entry);
     if (html === null) {

@@ -616,6 +616,24 @@ describe('diffing API: uploads', () => {
     expect((await client.get('/api/diffing/jobs')).json()).toEqual({ jobs: [] });
   });
 
+  it('accepts an upload whose header is longer than 64 KiB, as the CLI does, and diffs it', async () => {
+    const { client } = await setup();
+    const extra = Array.from({ length: 12_000 }, (_, i) => `extra_column_${i}`);
+    const header = ['region', 'amount', ...extra].join(',');
+    expect(header.length).toBeGreaterThan(64 * 1024);
+    const row = (region: string, amount: number) => [region, amount, ...extra.map(() => '')].join(',');
+    const response = await upload(client, {
+      old: { filename: 'wide-old.csv', content: csvText([header, row('north', 1), row('south', 2)]) },
+      new: { filename: 'wide-new.csv', content: csvText([header, row('north', 1), row('south', 3)]) },
+      keys: 'region',
+      value: 'amount',
+    });
+    expect(response.statusCode).toBe(201);
+    const { job_id } = response.json<{ job_id: number }>();
+    expect(await waitForJob(client, job_id)).toMatchObject({ status: 'done', changed: 1, unchanged: 1 });
+    expect((await client.get(`/api/diffing/job/${job_id}`)).body).toBe(csvText([header, row('south', 3)]));
+  });
+
   it('fails an upload job with a ragged row naming the uploaded file, the line and the reason', async () => {
     const { client } = await setup();
     const response = await upload(client, {
@@ -861,9 +879,17 @@ describeEachDb('diffing API: who may start and read jobs', (kind) => {
   it("with API_TOKENS, needs a Bearer token (or the admin session) on every job API, skips CSRF for it, and keeps each token's uploads its own", async () => {
     const { app, client, dataDir } = await setup({ kind, env: { API_TOKENS: ` ${TOKEN_A}, ${TOKEN_B} ` } });
     writeRevenuePair(dataDir);
-    for (const url of ['/api/diffing/new/revenue', '/api/diffing/jobs', '/api/diffing/job/1/status']) {
+    for (const url of [
+      '/api/diffing/new/revenue',
+      '/api/diffing/jobs',
+      '/api/diffing/job/1/status',
+      // Access is checked before the parameters: 401 even when they are bad.
+      '/api/diffing/jobs?limit=Infinity',
+      '/api/diffing/jobs?limit=0',
+      '/api/diffing/jobs?limit=5%00',
+    ]) {
       const anonymous = await app.inject({ url });
-      expect(anonymous.statusCode, url).toBe(401);
+      expect(anonymous.statusCode, `${url} ${anonymous.body}`).toBe(401);
       expect(errorOf(anonymous)).toMatch(/needs an API token: send Authorization: Bearer <token>/);
     }
     expect((await client.post('/api/diffing/new/revenue')).statusCode).toBe(401); // CSRF token, no API token

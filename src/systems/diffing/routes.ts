@@ -93,7 +93,9 @@ export async function diffingRoutes(
       });
   };
   /** Posted with a valid API token, or with the CSRF token like every other browser write. */
-  const postConfig = { config: { csrf: false }, preValidation: access.csrfUnlessToken };
+  // The guard (API token or session) runs before validation, so a caller without access learns
+  // nothing about the parameters (401, not 400).
+  const postConfig = { config: { csrf: false }, preValidation: [guard, access.csrfUnlessToken] };
 
   // Retention is the scheduled job diffing.retention (retention-job.ts).
 
@@ -155,7 +157,11 @@ export async function diffingRoutes(
   });
   app.get<{ Params: { metric_id: string } }>(
     '/api/diffing/new/:metric_id',
-    { schema: newJobSchema('GET, as in the original API'), preHandler: [guard, refuseCrossSite, admit] },
+    {
+      schema: newJobSchema('GET, as in the original API'),
+      preValidation: guard,
+      preHandler: [refuseCrossSite, admit],
+    },
     createFromMetric,
   );
   app.post<{ Params: { metric_id: string } }>(
@@ -163,7 +169,7 @@ export async function diffingRoutes(
     {
       ...postConfig,
       schema: newJobSchema('POST, with the CSRF token or an API token'),
-      preHandler: [guard, admit],
+      preHandler: admit,
     },
     createFromMetric,
   );
@@ -171,7 +177,7 @@ export async function diffingRoutes(
   app.get<IdRequest>(
     '/api/diffing/job/:id',
     {
-      preHandler: guard,
+      preValidation: guard,
       schema: {
         tags: ['diffing'],
         summary: 'The diff as CSV once done; 404 with the status while queued or processing; 500 when failed',
@@ -194,7 +200,7 @@ export async function diffingRoutes(
   app.get<IdRequest>(
     '/api/diffing/job/:id/deleted',
     {
-      preHandler: guard,
+      preValidation: guard,
       schema: {
         tags: ['diffing'],
         summary: 'The rows only in the old file, as CSV (same statuses as the diff)',
@@ -213,7 +219,7 @@ export async function diffingRoutes(
   app.get<IdRequest>(
     '/api/diffing/job/:id/status',
     {
-      preHandler: guard,
+      preValidation: guard,
       schema: {
         tags: ['diffing'],
         summary: 'Status, progress and figures of a job (always JSON)',
@@ -232,7 +238,7 @@ export async function diffingRoutes(
   app.get<{ Querystring: { limit?: number } }>(
     '/api/diffing/jobs',
     {
-      preHandler: guard,
+      preValidation: guard,
       schema: {
         tags: ['diffing'],
         summary: 'Recent jobs, newest first',
@@ -255,7 +261,7 @@ export async function diffingRoutes(
     '/api/diffing/jobs',
     {
       ...postConfig,
-      preHandler: [guard, admit],
+      preHandler: admit,
       schema: {
         tags: ['diffing'],
         summary: `Upload two CSV files (multipart fields "old" and "new", at most ${Math.round(settings.uploadMaxBytes / 2 ** 20)} MB each) with "metric", or "keys" (comma-separated) and "value"`,

@@ -284,7 +284,10 @@ export class DiffingService {
       [oldPath, oldName, 'old'],
       [newPath, newName, 'new'],
     ] as const) {
-      const header = await readCsvHeader(file);
+      const header = await readCsvHeader(file).catch((err: unknown) => {
+        if (err instanceof DomainError) throw new DiffRequestError(`${which} file ${name}: ${err.message}`);
+        throw err;
+      });
       if (header === undefined) throw new DiffRequestError(`${which} file ${name} is empty`);
       const match = matchColumns(header, [...keys, value]);
       const missing = match.ok ? [] : match.missing;

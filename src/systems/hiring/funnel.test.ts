@@ -40,9 +40,14 @@ describe('parseIsoDate', () => {
     expect(parseIsoDate('2100-02-29')).toBeUndefined();
   });
 
-  it('reads years 0000-0099 as written, not as 1900-1999', () => {
+  it('reads years 0001-0099 as written, not as 1900-1999', () => {
     expect(formatDay(parseIsoDate('0099-12-31')!)).toBe('0099-12-31');
-    expect(formatDay(parseIsoDate('0000-01-01')!)).toBe('0000-01-01');
+    expect(formatDay(parseIsoDate('0001-01-01')!)).toBe('0001-01-01');
+  });
+
+  it('refuses year 0000, which has no four-digit ISO week key', () => {
+    expect(parseIsoDate('0000-01-01')).toBeUndefined();
+    expect(parseIsoDate('0000-12-31')).toBeUndefined();
   });
 
   it.each(['2015-02-30', '2015-04-31', '2015-13-01', '2015-00-10', '2015-01-00', '2015-01-32'])(
@@ -242,6 +247,38 @@ describe('checkRange', () => {
   it('says start_date is after end_date when they are reversed', () => {
     const result = checkRange('2015-01-02', '2015-01-01');
     expect(result).toEqual({ ok: false, error: 'start_date 2015-01-02 is after end_date 2015-01-01' });
+  });
+
+  it('covers the first week of year 0001 (0001-01-01 was a Monday) with well-formed keys', () => {
+    const result = checkRange('0001-01-01', '0001-01-10');
+    expect(result.ok).toBe(true);
+    if (result.ok)
+      expect(weeksCovering(result.range.start, result.range.end).map((w) => w.key)).toEqual([
+        '0001-01-01-0001-01-07',
+        '0001-01-08-0001-01-14',
+      ]);
+  });
+
+  it('refuses year 0000 naming the parameter and the years allowed', () => {
+    expect(checkRange('0000-01-01', '0001-01-10')).toEqual({
+      ok: false,
+      error: 'start_date "0000-01-01" is not a real calendar date in YYYY-MM-DD format (years 0001–9999)',
+    });
+  });
+
+  it('accepts an end_date whose week ends in 9999 and refuses a later one, whose week key would name year 10000', () => {
+    const last = checkRange('9999-12-01', '9999-12-26');
+    expect(last.ok).toBe(true);
+    if (last.ok) {
+      const keys = weeksCovering(last.range.start, last.range.end).map((w) => w.key);
+      expect(keys.at(-1)).toBe('9999-12-20-9999-12-26');
+      expect(keys.every((k) => /^\d{4}-\d{2}-\d{2}-\d{4}-\d{2}-\d{2}$/.test(k))).toBe(true);
+    }
+    expect(checkRange('9999-12-01', '9999-12-27')).toEqual({
+      ok: false,
+      error:
+        'end_date 9999-12-27 is too late: its week would end after 9999-12-31 (the last whole week ends 9999-12-26)',
+    });
   });
 
   it('accepts exactly ten years and refuses one day more', () => {

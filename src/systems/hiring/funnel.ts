@@ -7,11 +7,15 @@ export type DayNumber = number;
 const DAY_MS = 86_400_000;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** Parses `YYYY-MM-DD`; undefined unless it is a real calendar date (2015-02-29 is not). */
+/**
+ * Parses `YYYY-MM-DD`; undefined unless it is a real calendar date (2015-02-29 is not) of the years
+ * 0001–9999 (year 0000 and beyond 9999 print as "-000001" and "+010000" in ISO form).
+ */
 export function parseIsoDate(value: string): DayNumber | undefined {
   const m = ISO_DATE.exec(value);
   if (!m) return undefined;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (year < 1) return undefined;
   // Not Date.UTC: it reads years 0–99 as 1900–1999.
   const d = new Date(0);
   d.setUTCFullYear(year, month - 1, day);
@@ -80,6 +84,9 @@ export interface FunnelRange {
 export type RangeCheck = { ok: true; range: FunnelRange } | { ok: false; error: string };
 
 const MAX_YEARS = 10;
+/** 9999-12-31, the last day a week key can name; the last whole week ends on the Sunday before it. */
+const LAST_DAY: DayNumber = Date.UTC(9999, 11, 31) / DAY_MS;
+const LAST_WEEK_END: DayNumber = mondayOnOrBefore(LAST_DAY) - 1;
 
 /** Validates the funnel's query parameters; the error names what is wrong. */
 export function checkRange(startDate: string | undefined, endDate: string | undefined): RangeCheck {
@@ -91,11 +98,22 @@ export function checkRange(startDate: string | undefined, endDate: string | unde
     };
   const start = parseIsoDate(startDate!);
   if (start === undefined)
-    return { ok: false, error: `start_date "${startDate}" is not a real calendar date in YYYY-MM-DD format` };
+    return {
+      ok: false,
+      error: `start_date "${startDate}" is not a real calendar date in YYYY-MM-DD format (years 0001–9999)`,
+    };
   const end = parseIsoDate(endDate!);
   if (end === undefined)
-    return { ok: false, error: `end_date "${endDate}" is not a real calendar date in YYYY-MM-DD format` };
+    return {
+      ok: false,
+      error: `end_date "${endDate}" is not a real calendar date in YYYY-MM-DD format (years 0001–9999)`,
+    };
   if (start > end) return { ok: false, error: `start_date ${startDate} is after end_date ${endDate}` };
+  if (sundayOnOrAfter(end) > LAST_DAY)
+    return {
+      ok: false,
+      error: `end_date ${endDate} is too late: its week would end after 9999-12-31 (the last whole week ends ${formatDay(LAST_WEEK_END)})`,
+    };
   const limit = new Date(start * DAY_MS);
   limit.setUTCFullYear(limit.getUTCFullYear() + MAX_YEARS);
   if (end * DAY_MS > limit.getTime())

@@ -386,7 +386,7 @@ export async function uptimeRoutes(
         return reply.status(401).send({ error: 'wrong or unknown ingest token' });
       return;
     }
-    if (!app.isAdmin(request))
+    if (!(await app.isAdmin(request)))
       return reply
         .status(401)
         .send({ error: 'admin login or an Authorization: Bearer token (UPTIME_INGEST_TOKEN) required' });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isClose, parsePyFloat, plainDecimal, valueBytesEqual, valuesEqual } from './compare.js';
+import { isClose, isPyDecimal, parsePyFloat, plainDecimal, valueBytesEqual, valuesEqual } from './compare.js';
 
 // Expected results below were checked against CPython 3 float() / math.isclose().
 describe('parsePyFloat', () => {
@@ -166,5 +166,39 @@ describe('valuesEqual (full comparison rule)', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('isPyDecimal', () => {
+  // The regular expression it replaces, which overflowed V8's stack on ~9 million digits.
+  const DECIMAL_RE = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
+
+  it('agrees with the Python float() decimal grammar on any short text of its characters', () => {
+    fc.assert(
+      fc.property(
+        fc.string({
+          unit: fc.constantFrom('0', '1', '9', '_', '.', 'e', 'E', '+', '-', 'x', ' '),
+          maxLength: 12,
+        }),
+        (text) => isPyDecimal(text) === DECIMAL_RE.test(text),
+      ),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it.each(['1', '-1', '+.5', '5.', '1_000.000_1e-1_0', '0e0'])('accepts %j', (text) => {
+    expect(isPyDecimal(text)).toBe(true);
+  });
+
+  it.each(['', '.', '+', '1e', '1_', '_1', '1__0', '1._5', 'e5', '1e+', '--1'])('refuses %j', (text) => {
+    expect(isPyDecimal(text)).toBe(false);
+  });
+
+  it('reads a value of 9 million digits without overflowing the stack, as Python does (inf)', () => {
+    const huge = '9'.repeat(9_000_000);
+    expect(parsePyFloat(huge)).toBe(Infinity);
+    expect(parsePyFloat(`${huge}x`)).toBeUndefined();
+    expect(valuesEqual(huge, `${huge.slice(1)}8`)).toBe(true); // both inf
+    expect(valuesEqual(`1${huge}x`, `2${huge}x`)).toBe(false); // text, and different
   });
 });

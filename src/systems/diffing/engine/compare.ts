@@ -15,14 +15,55 @@
  * Non-ASCII digits (which Python also accepts) are treated as text.
  */
 
-const DECIMAL_RE = /^[+-]?(?:\d(?:_?\d)*(?:\.(?:\d(?:_?\d)*)?)?|\.\d(?:_?\d)*)(?:[eE][+-]?\d(?:_?\d)*)?$/;
 const SPECIAL_RE = /^([+-]?)(inf|infinity|nan)$/i;
+
+const isDigitAt = (s: string, i: number) => {
+  const c = s.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/** The end of the digit run at `i` (digits, single underscores between digits), or -1 when there is no digit at `i`. */
+function digitRunEnd(s: string, i: number): number {
+  if (!isDigitAt(s, i)) return -1;
+  let j = i + 1;
+  for (;;) {
+    if (isDigitAt(s, j)) j++;
+    else if (s.charCodeAt(j) === 95 && isDigitAt(s, j + 1))
+      j += 2; // "_" between two digits
+    else return j;
+  }
+}
+
+/**
+ * Whether `s` is a decimal in Python float() syntax: [+-] digits [. [digits]] | [+-] . digits, then
+ * an optional exponent [eE][+-]digits. A loop, not a regular expression: V8's backtracking engine
+ * recurses per repetition and overflowed its stack on a value of ~9 million digits.
+ */
+export function isPyDecimal(s: string): boolean {
+  let i = s.charCodeAt(0) === 43 || s.charCodeAt(0) === 45 ? 1 : 0;
+  const intEnd = digitRunEnd(s, i);
+  if (intEnd >= 0) {
+    i = intEnd;
+    if (s.charCodeAt(i) === 46) i = Math.max(i + 1, digitRunEnd(s, i + 1));
+  } else {
+    if (s.charCodeAt(i) !== 46) return false;
+    i = digitRunEnd(s, i + 1);
+    if (i < 0) return false;
+  }
+  if (s.charCodeAt(i) === 101 || s.charCodeAt(i) === 69) {
+    i++;
+    if (s.charCodeAt(i) === 43 || s.charCodeAt(i) === 45) i++;
+    i = digitRunEnd(s, i);
+    if (i < 0) return false;
+  }
+  return i === s.length;
+}
 
 /** Parses like Python's float(); returns undefined where Python would raise ValueError. */
 export function parsePyFloat(text: string): number | undefined {
   const s = text.trim();
   if (s.length === 0) return undefined;
-  if (DECIMAL_RE.test(s)) return Number(s.includes('_') ? s.replace(/_/g, '') : s);
+  if (isPyDecimal(s)) return Number(s.includes('_') ? s.replace(/_/g, '') : s);
   const m = SPECIAL_RE.exec(s);
   if (m) {
     if ((m[2] as string).toLowerCase() === 'nan') return NaN;

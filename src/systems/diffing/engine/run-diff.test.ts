@@ -166,6 +166,21 @@ describe('runDiff long headers and long fields', () => {
     expect(r.deleted).toBe(`${H}d1,c,3\n`);
     expect(r.stats).toMatchObject({ changed: 1, unchanged: 1, deleted: 1 });
   });
+
+  it.each([{ name: 'native kernel' }, { name: 'no native kernel', tuning: { native: false } }])(
+    'compares values of 9 million digits without overflowing the stack ($name)',
+    async (mode) => {
+      const digits = '9'.repeat(9_000_000);
+      const r = await diff(
+        `${H}d1,a,${digits}\nd1,b,${digits}x\n`,
+        // a: another spelling of the same (infinite) number; b: text that differs.
+        `${H}d1,a,${digits.slice(1)}8\nd1,b,${digits}y\n`,
+        mode,
+      );
+      expect(r.stats).toMatchObject({ changed: 1, unchanged: 1, deleted: 0 });
+      expect(r.out).toBe(`${H}d1,b,${digits}y\n`);
+    },
+  );
 });
 
 describe('runDiff input errors', () => {
