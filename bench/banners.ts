@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { quarterOf } from '../src/systems/banners/serving/quarter.js';
+import { quarterAt } from '../src/systems/banners/quarter.js';
 import { rotationViolation, type Shown } from '../src/systems/banners/serving/rotation-rule.js';
 import { machineInfo } from './machine.js';
 import { ensureWrk, freePort, median, runAutocannon, runWrk, waitFor, type LoadFigures } from './wrk.js';
@@ -96,7 +96,7 @@ try {
 
   // The rule holds on the real collections too: one visitor, three rounds of each of a few campaigns.
   for (let attempt = 0; ; attempt++) {
-    const quarter = quarterOf(new Date());
+    const quarter = quarterAt(new Date());
     const violations: string[] = [];
     for (const campaignId of campaigns.slice(0, 5)) {
       const res = await fetch(`${base}/api/banners/campaigns/${campaignId}/collection?quarter=${quarter}`);
@@ -113,7 +113,7 @@ try {
       const problem = rotationViolation(shown);
       if (problem) violations.push(`campaign ${campaignId}: ${problem}`);
     }
-    if (quarterOf(new Date()) !== quarter && attempt < 2) continue; // the quarter turned meanwhile
+    if (quarterAt(new Date()) !== quarter && attempt < 2) continue; // the quarter turned meanwhile
     if (violations.length) throw new Error(`rotation broken:\n${violations.join('\n')}`);
     console.log('rotation checked on 5 campaigns (3 rounds each)');
     break;

@@ -1,14 +1,6 @@
 // The HTML the campaign route sends: rendered once per campaign and banner when the index is
 // built, so a request only picks a ready Buffer.
-
-// The template is checked where it is configured (BANNER_CLICK_URL, the system's settings).
-const PLACEHOLDER = /\{(campaign_id|banner_id)\}/g;
-
-function fillClickUrl(template: string, campaignId: number, bannerId: number): string {
-  return template.replace(PLACEHOLDER, (_: string, name: string) =>
-    name === 'campaign_id' ? String(campaignId) : String(bannerId),
-  );
-}
+import { clickUrl } from '../settings.js';
 
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
@@ -36,7 +28,7 @@ const STYLE = '<style>body{margin:0}a,img{display:block;border:0}</style>';
 
 /** The campaign page showing one banner. */
 export function renderBannerPage(options: PageOptions, campaignId: number, bannerId: number): string {
-  const href = escapeHtml(fillClickUrl(options.clickUrlTemplate, campaignId, bannerId));
+  const href = escapeHtml(clickUrl(options.clickUrlTemplate, campaignId, bannerId));
   return (
     `${HEAD}<title>Campaign ${campaignId}</title>${STYLE}</head><body>` +
     `<a href="${href}" target="_blank" rel="noopener">` +

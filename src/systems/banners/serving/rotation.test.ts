@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../platform/random.js';
-import { quarterOf } from './quarter.js';
 import { rotationViolation } from './rotation-rule.js';
 import { fullSet, hasBit, MAX_COLLECTION_SIZE, nextBanner, nextForVisitor } from './rotation.js';
 import { bannersFingerprint, decodeVisitorState, encodeVisitorState } from './visitor-state.js';
@@ -204,20 +203,5 @@ describe('visitor state', () => {
     expect(bannersFingerprint([1, 2, 3])).not.toBe(bannersFingerprint([1, 3, 2]));
     expect(bannersFingerprint([1, 2])).not.toBe(bannersFingerprint([1, 2, 0]));
     expect(bannersFingerprint([256])).not.toBe(bannersFingerprint([1]));
-  });
-});
-
-describe('quarterOf', () => {
-  it('splits the hour at minutes 15, 30 and 45 by the UTC clock', () => {
-    expect(quarterOf(new Date('2026-01-01T10:00:00.000Z'))).toBe(1);
-    expect(quarterOf(new Date('2026-01-01T10:14:59.999Z'))).toBe(1);
-    expect(quarterOf(new Date('2026-01-01T10:15:00.000Z'))).toBe(2);
-    expect(quarterOf(new Date('2026-01-01T10:29:59.999Z'))).toBe(2);
-    expect(quarterOf(new Date('2026-01-01T10:30:00.000Z'))).toBe(3);
-    expect(quarterOf(new Date('2026-01-01T10:44:59.999Z'))).toBe(3);
-    expect(quarterOf(new Date('2026-01-01T10:45:00.000Z'))).toBe(4);
-    expect(quarterOf(new Date('2026-01-01T10:59:59.999Z'))).toBe(4);
-    // A zone with a half-hour offset does not shift it: the UTC minute counts.
-    expect(quarterOf(new Date('2026-01-01T15:50:00.000+05:30'))).toBe(2);
   });
 });

@@ -11,7 +11,7 @@ import { createImpressionCounter } from './impressions.js';
 import { createLiveIndex, type LiveIndex } from './live-index.js';
 import { NOT_FOUND_PAGE, type PageOptions } from './page.js';
 import type { CollectionsSource, ImpressionSink } from './ports.js';
-import { quarterOf } from './quarter.js';
+import { quarterAt } from '../quarter.js';
 import { nextForVisitor } from './rotation.js';
 import { decodeVisitorState, encodeVisitorState } from './visitor-state.js';
 
@@ -103,7 +103,7 @@ export async function registerBannerServing(
   ) => {
     const raw = request.params.campaign_id;
     const campaign = CAMPAIGN_ID.test(raw) ? live.current.campaigns.get(Number(raw)) : undefined;
-    const served = campaign?.quarters[quarterOf(clock.now()) - 1];
+    const served = campaign?.quarters[quarterAt(clock.now()) - 1];
     if (!campaign || !served) {
       return reply
         .code(404)
