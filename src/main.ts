@@ -23,6 +23,9 @@ async function openPlatform(cfg: Config): Promise<Platform> {
   const platform = createPlatform(cfg);
   try {
     await migrateAll(platform, systemsNamed(cfg.systems));
+    // Before any worker starts: what processes killed mid-job (kill -9) left in the scratch space.
+    const cleaned = await platform.artifacts.cleanScratch();
+    if (cleaned) platform.log.info(`removed the scratch space of ${cleaned} stopped process(es)`);
   } catch (err) {
     await platform.close();
     throw err;

@@ -169,6 +169,9 @@ describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
     expect(await stat('rows-old')).toBe(String(OLD_ROWS.length));
     expect(await stat('rows-new')).toBe(String(NEW_ROWS.length));
     expect(await stat('rows-out')).toBe('2');
+    expect(await page.getByTestId('result-files').textContent()).toMatch(
+      /the 2 new or changed rows; .* the 1 row that is only in the old file\./,
+    );
     expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
 
     expect(await download(page, 'Download diff')).toBe(EXPECTED_DIFF);
@@ -176,6 +179,10 @@ describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
 
     // The job is listed as done, and a reload keeps it shown.
     const table = page.getByTestId('jobs-table');
+    // Its row says what the panel says.
+    await expect
+      .poll(() => table.locator(`[data-status]`).first().getAttribute('data-status'))
+      .toBe(await page.getByTestId('job-panel').locator('[data-status]').first().getAttribute('data-status'));
     await expect.poll(() => table.getByRole('link', { name: `View job ${jobId}` }).count()).toBe(1);
     await expect.poll(() => table.getByText('Done').count()).toBe(1);
     await page.reload();

@@ -27,6 +27,16 @@ describe.skipIf(!hasChromium() || !built)('hiring in the browser', () => {
     return Number((text ?? '').replace(/\D/g, ''));
   }
 
+  it('does not thank a visitor who opens the confirmation page without having applied', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/hiring/apply/confirmation`);
+    await page.getByTestId('no-application').waitFor();
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/no application yet/i);
+    expect(await page.content()).not.toMatch(/thanks for applying/i);
+    await context.close();
+  });
+
   it('applies, fixes an error without retyping, tracks, edits; the admin hires and the funnel changes', async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
     const page = await context.newPage();

@@ -61,7 +61,10 @@ export function DiffingApp() {
     navigate(jobHref(id));
   };
 
+  /** The shown job as its panel last polled it: its row in the list shows the same. */
+  const [live, setLive] = useState<JobStatus | null>(null);
   const onStatus = useCallback((job: JobStatus) => {
+    setLive(job);
     setReloadKey(`${job.job_id}-${job.status}`);
   }, []);
 
@@ -95,7 +98,12 @@ export function DiffingApp() {
           />
         )}
       </div>
-      <RecentJobs selected={jobId} hrefFor={jobHref} reloadKey={reloadKey} />
+      <RecentJobs
+        selected={jobId}
+        hrefFor={jobHref}
+        reloadKey={reloadKey}
+        live={live !== null && live.job_id === jobId ? live : null}
+      />
     </Layout>
   );
 }

@@ -1,10 +1,10 @@
 // One job: live progress while it runs (polling /status), then its numbers and downloads, or its error.
-import { useEffect, useRef, useState, type Ref } from 'react';
-import { api, errorMessage, isAbort } from '../ui/api.js';
+import { useEffect, useRef, type Ref } from 'react';
 import { formatDateTime } from '../ui/format.js';
 import { Loading, Notice } from '../ui/Layout.js';
-import { formatCount, formatDuration, formatMegabytes } from './format.js';
-import { ProgressBar } from './ProgressBar.js';
+import { usePolled, type Polled } from '../ui/polling.js';
+import { countOf, formatCount, formatDuration, formatMegabytes } from './format.js';
+import { ProgressBar } from '../ui/ProgressBar.js';
 import {
   deletedHref,
   describeColumns,
@@ -19,62 +19,18 @@ import {
 
 /** How often a running job is polled. */
 export const POLL_MS = 500;
-/** After a failed poll (network, 5xx), wait longer before the next one. */
-const RETRY_MS = 2000;
 
-type View =
-  | { kind: 'loading' }
-  | { kind: 'missing' }
-  | { kind: 'error'; message: string }
-  | { kind: 'ready'; job: JobStatus; stale: boolean };
+const isJob = (data: unknown): data is JobStatus =>
+  data !== null && typeof data === 'object' && typeof (data as { status?: unknown }).status === 'string';
 
 /** Polls a job's status every POLL_MS while it is queued or processing; stops when it ends or on unmount. */
-export function useJobStatus(jobId: number): View {
-  const [view, setView] = useState<View>({ kind: 'loading' });
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: number | undefined;
-    let stopped = false;
-    setView({ kind: 'loading' });
-
-    const poll = async () => {
-      let next = POLL_MS;
-      try {
-        const res = await api.get<JobStatus>(statusUrl(jobId), { signal: controller.signal });
-        if (stopped) return;
-        if (res.ok && res.data !== null && typeof res.data.status === 'string') {
-          setView({ kind: 'ready', job: res.data, stale: false });
-          if (!isRunning(res.data.status)) return;
-        } else if (res.status === 404) {
-          setView({ kind: 'missing' });
-          return;
-        } else if (res.status === 400 || res.status === 401 || res.status === 403) {
-          setView({ kind: 'error', message: errorMessage(res, 'Could not load the job.') });
-          return;
-        } else {
-          // Network trouble or a server error: keep the last numbers, say so, try again a bit later.
-          next = RETRY_MS;
-          setView((v) =>
-            v.kind === 'ready'
-              ? { ...v, stale: true }
-              : { kind: 'error', message: errorMessage(res, 'Could not load the job.') },
-          );
-        }
-      } catch (err) {
-        if (isAbort(err) || stopped) return;
-        next = RETRY_MS;
-      }
-      timer = window.setTimeout(() => void poll(), next);
-    };
-    void poll();
-
-    return () => {
-      stopped = true;
-      controller.abort();
-      if (timer !== undefined) window.clearTimeout(timer);
-    };
-  }, [jobId]);
-  return view;
+export function useJobStatus(jobId: number): Polled<JobStatus> {
+  return usePolled(statusUrl(jobId), {
+    accept: isJob,
+    keepPolling: (job) => isRunning(job.status),
+    intervalMs: POLL_MS,
+    fallback: 'Could not load the job.',
+  });
 }
 
 export function StatusBadge({ status, progress }: { status: JobState; progress?: number }) {
@@ -101,7 +57,7 @@ export function JobPanel({
   headingRef?: Ref<HTMLHeadingElement>;
 }) {
   const view = useJobStatus(jobId);
-  const job = view.kind === 'ready' ? view.job : null;
+  const job = view.kind === 'ready' ? view.data : null;
   const state = job?.status;
   const pct = job?.progress;
 
@@ -252,10 +208,10 @@ function JobBody({ job }: { job: JobStatus }) {
           Download deleted rows
         </a>
       </div>
-      <p className="small-print">
-        The diff has the new file’s header and the {formatCount(job.rows_out)} new or changed rows; the
-        deleted rows file has the old file’s header and the {formatCount(job.deleted)} rows that are only in
-        the old file. Finished {formatDateTime(job.finished_at)}.
+      <p className="small-print" data-testid="result-files">
+        The diff has the new file’s header and the {countOf(job.rows_out, 'new or changed row')}; the deleted
+        rows file has the old file’s header and the {countOf(job.deleted, 'row')} that{' '}
+        {job.deleted === 1 ? 'is' : 'are'} only in the old file. Finished {formatDateTime(job.finished_at)}.
       </p>
     </div>
   );

@@ -6,7 +6,7 @@ import { FieldError, FormAlert, RadioGroupField, SelectField } from '../ui/field
 import { readHeader, type HeaderResult } from './csv-header.js';
 import { FileField } from './FileField.js';
 import { formatFileSize, listWords } from './format.js';
-import { ProgressBar } from './ProgressBar.js';
+import { ProgressBar } from '../ui/ProgressBar.js';
 import type { Metric } from './types.js';
 import { upload } from './upload.js';
 

@@ -1,18 +1,12 @@
 // Display helpers for job numbers.
 
-/** "1,234" or "—" when the count is not known yet. */
-export function formatCount(n: number | null | undefined): string {
-  return typeof n === 'number' && Number.isFinite(n) ? n.toLocaleString() : '—';
-}
+import { formatCount } from '../ui/format.js';
 
-/** "850 ms", "1.25 s", "2 min 5 s". */
-export function formatDuration(ms: number | null | undefined): string {
-  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
-  const minutes = Math.floor(ms / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  return `${minutes} min ${seconds} s`;
+export { formatCount, formatDuration } from '../ui/format.js';
+
+/** "1 row", "2 rows", "— rows": a count with its noun in the right number. */
+export function countOf(n: number | null | undefined, singular: string, plural = `${singular}s`): string {
+  return `${formatCount(n)} ${n === 1 ? singular : plural}`;
 }
 
 /** Bytes as megabytes (2²⁰ bytes), one decimal: "187.4 MB". */

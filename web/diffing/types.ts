@@ -25,8 +25,4 @@ export function describeColumns(job: Pick<JobStatus, 'metric' | 'keys' | 'value'
   return `key ${job.keys.join(', ')} · value ${job.value}`;
 }
 
-/** Clamped whole percent. */
-export function percent(progress: number | null | undefined): number {
-  if (typeof progress !== 'number' || !Number.isFinite(progress)) return 0;
-  return Math.max(0, Math.min(100, Math.round(progress)));
-}
+export { percent } from '../ui/ProgressBar.js';

@@ -115,7 +115,7 @@ function MoveState({
       </p>
       <form onSubmit={submit} noValidate>
         <SelectField name="state" label="State" options={STATE_OPTIONS} value={state} onChange={setState} />
-        <Button type="submit" busy={busy}>
+        <Button type="submit" busy={busy} disabled={state === applicant.workflow_state}>
           Move
         </Button>
       </form>

@@ -1,5 +1,5 @@
 // Applicants: search (name/email/phone), state filter and paging, all kept in the URL.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { STATE_LABELS, STATES, isWorkflowState } from '../../src/systems/hiring/constants.js';
 import { api, errorMessage, isAbort } from '../ui/api.js';
 import { Button } from '../ui/Button.js';
@@ -8,6 +8,7 @@ import { formatDate, formatPhone } from '../ui/format.js';
 import { Loading, Notice } from '../ui/Layout.js';
 import { Pager } from '../ui/Pager.js';
 import { Link, navigate, useLocation, withQuery } from '../ui/router.js';
+import { useUrlSearch } from '../ui/search.js';
 import { Table, type Column } from '../ui/Table.js';
 import type { Applicant } from '../hiring/applicant.js';
 import { StateBadge } from '../hiring/ApplicantDetails.js';
@@ -82,31 +83,10 @@ export function ApplicantsPanel() {
   const { query: params } = useLocation();
   const query = readQuery(params);
   const { q, state, page } = query;
-  const [search, setSearch] = useState(q);
+  const { search, setSearch, commit } = useUrlSearch(q, (text) => hrefFor({ q: text, state, page: 1 }));
   const [result, setResult] = useState<Result>({ kind: 'loading' });
   const [loading, setLoading] = useState(true);
-  /** The q this page last put in the URL while typing (so the box is not overwritten mid-typing). */
-  const typedQ = useRef(q);
-
   lastList = hrefFor(query);
-
-  // Back/forward or a link changed the URL: show its search in the box.
-  useEffect(() => {
-    if (q !== typedQ.current) {
-      typedQ.current = q;
-      setSearch(q);
-    }
-  }, [q]);
-
-  // Search as you type (debounced): the URL is replaced, not pushed, to keep history short.
-  useEffect(() => {
-    if (search === typedQ.current) return;
-    const timer = window.setTimeout(() => {
-      typedQ.current = search;
-      navigate(hrefFor({ q: search, state, page: 1 }), { replace: true });
-    }, 350);
-    return () => window.clearTimeout(timer);
-  }, [search, state]);
 
   useEffect(() => {
     const controller = new AbortController();
@@ -128,8 +108,7 @@ export function ApplicantsPanel() {
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    typedQ.current = search;
-    navigate(hrefFor({ q: search, state, page: 1 }));
+    navigate(hrefFor({ q: commit(), state, page: 1 }));
   };
 
   const data = result.kind === 'ready' ? result.data : null;
@@ -157,8 +136,7 @@ export function ApplicantsPanel() {
           options={STATE_OPTIONS}
           value={state}
           onChange={(next) => {
-            typedQ.current = search;
-            navigate(hrefFor({ q: search, state: next, page: 1 }));
+            navigate(hrefFor({ q: commit(), state: next, page: 1 }));
           }}
         />
         <Button type="submit" variant="secondary">

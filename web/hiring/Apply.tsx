@@ -207,18 +207,27 @@ export function ConfirmationPage({ flow }: { flow: ApplyFlow }) {
     return () => controller.abort();
   }, [created, setCreated]);
 
+  // Thanks only for an application this browser really sent (just now, or its session after a reload).
+  if (created === null && status === 'missing') {
+    return (
+      <HiringLayout width="narrow">
+        <PageHeading title="No application sent" lead="This page confirms an application once you send one.">
+          No application yet
+        </PageHeading>
+        <div className="card" data-testid="no-application">
+          <NoApplicant />
+        </div>
+      </HiringLayout>
+    );
+  }
   return (
     <HiringLayout width="narrow">
-      <PageHeading title="Application received">Thanks for applying!</PageHeading>
+      <PageHeading title="Application received">
+        {created !== null ? 'Thanks for applying!' : 'Your application'}
+      </PageHeading>
       <Steps current={2} />
       <div className="card" data-testid="confirmation">
-        {created !== null ? (
-          <Confirmation applicant={created} />
-        ) : status === 'loading' ? (
-          <Loading />
-        ) : (
-          <NoApplicant />
-        )}
+        {created !== null ? <Confirmation applicant={created} /> : <Loading />}
       </div>
     </HiringLayout>
   );
@@ -250,9 +259,10 @@ function Confirmation({ applicant }: { applicant: Applicant }) {
 function NoApplicant() {
   return (
     <>
-      <p>Your application was sent. You can check on it at any time with your email and phone number.</p>
       <p>
-        <Link href="/hiring/application">View my application</Link>
+        No application was sent from this browser. To become a shopper,{' '}
+        <Link href="/hiring/apply">apply now</Link>; if you applied before,{' '}
+        <Link href="/hiring/track">track your application</Link> with your email and phone number.
       </p>
     </>
   );

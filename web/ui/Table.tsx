@@ -7,6 +7,8 @@ export interface Column<T> {
   label?: string;
   cell: (row: T) => ReactNode;
   numeric?: boolean;
+  /** For a sortable column: its aria-sort (the header then holds the button that sorts by it). */
+  sort?: 'ascending' | 'descending' | 'none';
 }
 
 export interface TableProps<T> {
@@ -44,7 +46,7 @@ export function Table<T>({
         <thead>
           <tr>
             {columns.map((c) => (
-              <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined}>
+              <th key={c.key} scope="col" className={c.numeric ? 'num' : undefined} aria-sort={c.sort}>
                 {c.header}
               </th>
             ))}

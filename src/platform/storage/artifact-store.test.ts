@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,5 +89,40 @@ describe('directory artifact store', () => {
     expect(await s.exists('diffing/2/old.csv')).toBe(false);
     expect(await s.exists('diffing/2/new.csv')).toBe(true);
     expect(fs.existsSync(abandoned.path)).toBe(false);
+  });
+
+  it('sweeps a store that was never written to', async () => {
+    expect(await store().removeOlderThan(new Date())).toBe(0);
+  });
+
+  it("removes at start the scratch space of this host's processes that are gone, and keeps live and other hosts' scratch", async () => {
+    const s = store();
+    const w = await s.writer('diffing/1/diff.csv');
+    await fs.promises.writeFile(w.path, 'partial');
+    const own = path.dirname(w.path);
+    const host = path.basename(own).replace(/\.\d+$/, '');
+    expect(path.basename(own)).toBe(`${host}.${process.pid}`);
+    // A process that has exited, as after kill -9: its temporary files and a diff's partitions.
+    const deadPid = spawnSync(process.execPath, ['-e', 'process.pid']).pid!;
+    const dead = path.join(s.dir, '.tmp', `${host}.${deadPid}`);
+    fs.mkdirSync(path.join(dead, '.diff-parts-x-1'), { recursive: true });
+    fs.writeFileSync(path.join(dead, '.diff-parts-x-1', 'p0.new'), 'x'.repeat(1000));
+    fs.writeFileSync(path.join(dead, 'abc-diff.csv'), 'partial');
+    const live = path.join(s.dir, '.tmp', `${host}.${process.ppid}`);
+    const otherHost = path.join(s.dir, '.tmp', `elsewhere.${deadPid}`);
+    for (const d of [live, otherHost]) fs.mkdirSync(d, { recursive: true });
+
+    expect(await s.cleanScratch()).toBe(2); // the dead process's and this (starting) process's own
+    expect(fs.existsSync(dead)).toBe(false);
+    expect(fs.existsSync(own)).toBe(false);
+    expect(fs.existsSync(live)).toBe(true);
+    expect(fs.existsSync(otherHost)).toBe(true);
+    // Writing goes on afterwards.
+    await put(s, 'diffing/2/diff.csv', 'done');
+    expect(await s.exists('diffing/2/diff.csv')).toBe(true);
+  });
+
+  it('cleans the scratch space of a store that was never written to', async () => {
+    expect(await store().cleanScratch()).toBe(0);
   });
 });

@@ -3,6 +3,7 @@
 // Kept free of platform imports so job code in worker threads can open the same store.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -47,6 +48,13 @@ export interface ArtifactStore {
   remove(keyOrPrefix: string): Promise<void>;
   /** Removes artifacts (and abandoned temporary files) last written before `date`; returns how many files. */
   removeOlderThan(date: Date): Promise<number>;
+  /**
+   * Removes the scratch space (temporary files, a diff's partitions) of processes of this host
+   * that are gone, such as one killed with -9, and this process's own; returns how many
+   * directories. Run at start, before workers start. Other hosts' scratch (a shared volume) is
+   * left to the retention sweep.
+   */
+  cleanScratch(): Promise<number>;
 }
 
 /** The directory adapter, which can also name a committed artifact's own path. */
@@ -68,6 +76,51 @@ export class ArtifactNotFoundError extends Error {
 }
 
 const TMP = '.tmp';
+/** This host's part of a scratch directory's name: `<host>.<pid>`. */
+const HOST =
+  os
+    .hostname()
+    .replace(/[^A-Za-z0-9_-]/g, '_')
+    .slice(0, 64) || 'host';
+
+/** Whether a process of this host is running (EPERM: it is, under another user). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+/** The scratch directory of this process under `tmpDir`: `<host>.<pid>`. */
+export function processScratchDir(tmpDir: string): string {
+  return path.join(tmpDir, `${HOST}.${process.pid}`);
+}
+
+/**
+ * Removes, under `tmpDir`, the scratch directories of this host's processes that are gone and this
+ * process's own; returns how many. Other hosts' (a shared volume) are left alone.
+ */
+export async function cleanProcessScratch(tmpDir: string): Promise<number> {
+  let entries: fs.Dirent[];
+  try {
+    entries = await fs.promises.readdir(tmpDir, { withFileTypes: true });
+  } catch (err) {
+    if (isNotFound(err)) return 0;
+    throw err;
+  }
+  let removed = 0;
+  for (const entry of entries) {
+    const match = /^(.+)\.(\d+)$/.exec(entry.name);
+    if (!entry.isDirectory() || !match || match[1] !== HOST) continue;
+    const pid = Number(match[2]);
+    if (pid !== process.pid && isRunning(pid)) continue;
+    await fs.promises.rm(path.join(tmpDir, entry.name), { recursive: true, force: true });
+    removed++;
+  }
+  return removed;
+}
+
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._-]*$/;
 
 /** Checks a key such as `diffing/12/diff.csv`: relative, `/`-separated, no `.`/`..` or hidden segments. */
@@ -94,6 +147,9 @@ function isNotFound(err: unknown): boolean {
 export function createArtifactStore(dir: string): DirectoryArtifactStore {
   const root = path.resolve(dir);
   const tmpDir = path.join(root, TMP);
+  // Each process writes its temporary files in a directory of its own, so what a killed process
+  // leaves can be told from what a live one is writing, even on a volume several machines share.
+  const scratchDir = processScratchDir(tmpDir);
 
   function pathOf(key: string): string {
     const full = path.join(root, validateArtifactKey(key));
@@ -128,7 +184,10 @@ export function createArtifactStore(dir: string): DirectoryArtifactStore {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) {
         removed += await sweep(full, cutoffMs);
-        if (full !== tmpDir) await fs.promises.rmdir(full).catch(() => undefined); // fails while not empty
+        // A process's scratch directory goes only once it has been idle past the cutoff.
+        const idle =
+          dir !== tmpDir || ((await fs.promises.stat(full).catch(() => undefined))?.mtimeMs ?? 0) < cutoffMs;
+        if (full !== tmpDir && idle) await fs.promises.rmdir(full).catch(() => undefined); // fails while not empty
       } else {
         const s = await fs.promises.stat(full).catch(() => undefined);
         if (s && s.mtimeMs < cutoffMs) {
@@ -147,8 +206,8 @@ export function createArtifactStore(dir: string): DirectoryArtifactStore {
 
     async writer(key) {
       const target = pathOf(key);
-      await fs.promises.mkdir(tmpDir, { recursive: true });
-      const tmp = path.join(tmpDir, `${crypto.randomUUID()}-${path.basename(target)}`);
+      await fs.promises.mkdir(scratchDir, { recursive: true });
+      const tmp = path.join(scratchDir, `${crypto.randomUUID()}-${path.basename(target)}`);
       let done = false;
       return {
         key,
@@ -207,5 +266,7 @@ export function createArtifactStore(dir: string): DirectoryArtifactStore {
     removeOlderThan(date) {
       return sweep(root, date.getTime());
     },
+
+    cleanScratch: () => cleanProcessScratch(tmpDir),
   };
 }

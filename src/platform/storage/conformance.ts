@@ -116,6 +116,16 @@ export function artifactStoreConformance(name: string, open: () => Promise<Store
       expect(fs.existsSync(abandoned.path)).toBe(false);
     });
 
+    it("cleans, at start, the scratch files this process's writers left", async () => {
+      const s = await store();
+      const w = await s.writer('diffing/4/diff.csv');
+      await fs.promises.writeFile(w.path, 'partial');
+      expect(await s.cleanScratch()).toBeGreaterThanOrEqual(1);
+      expect(fs.existsSync(w.path)).toBe(false);
+      await put(s, 'diffing/5/diff.csv', 'after');
+      expect(await s.exists('diffing/5/diff.csv')).toBe(true);
+    });
+
     it('hands out a committed artifact as a local file until released', async () => {
       const s = await store();
       await put(s, 'uptime/7/report.csv', 'store_id\n1\n');

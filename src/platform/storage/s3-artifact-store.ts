@@ -10,7 +10,13 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ListObjectsV2CommandOutput, S3Client } from '@aws-sdk/client-s3';
 import type { S3ArtifactConfig } from '../../config.js';
-import { ArtifactNotFoundError, validateArtifactKey, type ArtifactStore } from './artifact-store.js';
+import {
+  ArtifactNotFoundError,
+  cleanProcessScratch,
+  processScratchDir,
+  validateArtifactKey,
+  type ArtifactStore,
+} from './artifact-store.js';
 
 export interface S3StoreOptions extends S3ArtifactConfig {
   /** Local scratch space for files being written or read by path. */
@@ -53,9 +59,11 @@ export function createS3ArtifactStore(options: S3StoreOptions): ArtifactStore {
   const objectKey = (key: string) =>
     prefix ? `${prefix}/${validateArtifactKey(key)}` : validateArtifactKey(key);
 
+  // Per process (`<host>.<pid>`), like the directory store's, so a start can clean what a killed one left.
+  const ownScratch = processScratchDir(scratchDir);
   async function scratchFile(key: string): Promise<string> {
-    await fs.promises.mkdir(scratchDir, { recursive: true });
-    return path.join(scratchDir, `${crypto.randomUUID()}-${path.basename(key)}`);
+    await fs.promises.mkdir(ownScratch, { recursive: true });
+    return path.join(ownScratch, `${crypto.randomUUID()}-${path.basename(key)}`);
   }
 
   async function head(key: string): Promise<{ size: number } | undefined> {
@@ -107,17 +115,21 @@ export function createS3ArtifactStore(options: S3StoreOptions): ArtifactStore {
     }
   }
 
-  /** Scratch files older than the cutoff (abandoned by a crashed writer). */
-  async function sweepScratch(cutoffMs: number): Promise<number> {
-    let names: string[];
+  /** Scratch files older than the cutoff (abandoned by a crashed writer), in every process's directory. */
+  async function sweepScratch(dir: string, cutoffMs: number): Promise<number> {
+    let entries: fs.Dirent[];
     try {
-      names = await fs.promises.readdir(scratchDir);
+      entries = await fs.promises.readdir(dir, { withFileTypes: true });
     } catch {
       return 0;
     }
     let removed = 0;
-    for (const name of names) {
-      const full = path.join(scratchDir, name);
+    for (const entry of entries) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) {
+        removed += await sweepScratch(full, cutoffMs);
+        continue;
+      }
       const s = await fs.promises.stat(full).catch(() => undefined);
       if (s?.isFile() && s.mtimeMs < cutoffMs) {
         await fs.promises.rm(full, { force: true });
@@ -202,13 +214,15 @@ export function createS3ArtifactStore(options: S3StoreOptions): ArtifactStore {
       await deleteAll(keys);
     },
 
+    cleanScratch: () => cleanProcessScratch(scratchDir),
+
     async removeOlderThan(date) {
       const cutoff = date.getTime();
       const old: string[] = [];
       for await (const o of listed(prefix ? `${prefix}/` : ''))
         if (o.modified.getTime() < cutoff) old.push(o.key);
       await deleteAll(old);
-      return old.length + (await sweepScratch(cutoff));
+      return old.length + (await sweepScratch(scratchDir, cutoff));
     },
   };
 }

@@ -132,7 +132,9 @@ describe('quintet diff', () => {
       '--out',
       out,
     );
-    expect(stderr).toMatch(/^warning: new file: 1 duplicate key, last occurrence kept \(first at line 3\)$/m);
+    expect(stderr).toMatch(
+      /^warning: new file: 1 duplicate key, last occurrence kept \(first repeat at line 3\)$/m,
+    );
     expect(fs.readFileSync(out, 'utf8')).toBe(csvText([REVENUE_HEADER, changedNew]));
   });
 });

@@ -50,6 +50,9 @@ export function diffJobDefinition(platform: Platform): JobDefinition<DiffJobPayl
       });
     },
     async onProgress(payload, pct) {
+      // The queue reports 100 when the thread returns, also for bad input (a failed job); only a
+      // finished diff says 100 (onCompleted), so a failed job keeps the progress it failed at.
+      if (pct >= 100) return;
       await updateProgress(db, payload.jobId, pct);
     },
     async onCompleted(payload, result) {

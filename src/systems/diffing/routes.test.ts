@@ -343,6 +343,7 @@ describe('diffing API: jobs on the data directory files', () => {
     const job_id = await startRevenueDiff(app);
     const status = await waitForJob(app, job_id);
     expect(status).toMatchObject({ status: 'failed', attempts: 1, rows_out: null, finished_at: NOW });
+    expect(status.progress).toBeLessThan(100); // the queue's own 100 (attempt returned) is not the diff's
     expect(status.error).toMatch(
       /^new file revenue_new\.csv, line 3: wrong number of fields: expected 7 .*got 8/,
     );

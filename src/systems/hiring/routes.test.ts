@@ -765,7 +765,7 @@ describe('hiring admin API', () => {
     expect((await client.get('/hiring/api/admin/applicants/0')).statusCode).toBe(400);
   });
 
-  it('moves an applicant to another state with 200, and refuses an unknown state (400) or applicant (404)', async () => {
+  it('moves an applicant to another state with 200, and refuses its current state (409), an unknown state (400) or applicant (404)', async () => {
     const { client, ids, service } = await withApplicants(1);
     await client.loginAsAdmin();
     const moved = await client.post(`/hiring/api/admin/applicants/${ids[0]}/state`, {
@@ -779,6 +779,13 @@ describe('hiring admin API', () => {
     });
     expect((await service.getApplicant(ids[0]!))?.workflow_state).toBe('onboarding_requested');
 
+    const same = await client.post(`/hiring/api/admin/applicants/${ids[0]}/state`, {
+      state: 'onboarding_requested',
+    });
+    expect(same.statusCode).toBe(409);
+    expect(same.json()).toEqual({
+      error: `applicant ${ids[0]} is already Onboarding requested: nothing to change`,
+    });
     const unknownState = await client.post(`/hiring/api/admin/applicants/${ids[0]}/state`, {
       state: 'archived',
     });

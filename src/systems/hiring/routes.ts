@@ -348,7 +348,7 @@ export async function hiringRoutes(
           summary: 'Move an applicant to another workflow state',
           params: { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] },
           body: { type: 'object', required: ['state'], properties: { state: { type: 'string' } } },
-          response: { 200: applicantSchema, 400: errorSchema, 404: errorSchema },
+          response: { 200: applicantSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
         },
       },
       async (request, reply) => {

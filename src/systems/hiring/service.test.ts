@@ -167,10 +167,14 @@ describeEachDb('hiring service', (kind) => {
     expect((await service.getApplicant(a.id))?.workflow_state).toBe('quiz_started');
   });
 
-  it('changes nothing when an applicant is moved to the state it is already in', async () => {
+  it('refuses, and changes nothing, when an applicant is moved to the state it is already in', async () => {
     const a = await applyOk(application(1));
     clock.set('2015-01-20T08:00:00.000Z');
-    expect(await service.moveState(a.id, 'applied')).toEqual(a);
+    await expect(service.moveState(a.id, 'applied')).rejects.toMatchObject({
+      kind: 'conflict',
+      message: `applicant ${a.id} is already Applied: nothing to change`,
+    });
+    expect(await service.getApplicant(a.id)).toEqual(a);
     expect(Object.fromEntries(await dailyCounts(db))).toEqual({ '2015-01-07|applied': 1 });
   });
 

@@ -3,7 +3,8 @@ import type { Dialect, NativeHandle } from '../../platform/db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Platform } from '../../platform/platform.js';
 import { APPLY_CHECKS, AttemptLimiter, TRACKING_TRIES } from './attempt-limits.js';
-import type { WorkflowState } from './constants.js';
+import { conflict } from '../../platform/errors.js';
+import { STATE_LABELS, type WorkflowState } from './constants.js';
 import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
 import {
   buildFunnel,
@@ -251,14 +252,19 @@ export class HiringService {
     }
   }
 
-  /** Moves an applicant to another state, moving its count between states in the same transaction. */
+  /**
+   * Moves an applicant to another state, moving its count between states in the same transaction.
+   * A move to the state it is in changes nothing and is refused (conflict), so nobody is told it moved.
+   */
   async moveState(id: number, state: WorkflowState): Promise<Applicant | undefined> {
     const row = await this.db.transaction().execute(async (tx) => {
       let query = tx.selectFrom('hiring_applicants').selectAll().where('id', '=', id);
       // SQLite serialises writers already; PostgreSQL needs the row lock against a concurrent move.
       if (this.dialect === 'postgres') query = query.forUpdate();
       const current = await query.executeTakeFirst();
-      if (!current || current.workflow_state === state) return current;
+      if (!current) return undefined;
+      if (current.workflow_state === state)
+        throw conflict(`applicant ${id} is already ${STATE_LABELS[state]}: nothing to change`);
       const updated = await updateApplicant(tx, id, {
         workflow_state: state,
         updated_at: this.clock.now().toISOString(),

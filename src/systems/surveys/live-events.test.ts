@@ -17,6 +17,7 @@ import {
 import { buildApp } from '../../app.js';
 import { createPlatform } from '../../platform/platform.js';
 import { createInProcessBus } from '../../platform/events/in-process.js';
+import type { EventBus } from '../../platform/events/index.js';
 import type { SseMessage, SseStream } from '../../platform/http/sse.js';
 import { waitFor } from '../../platform/jobs/testing/recorder.js';
 import { startLiveStream } from './live-events.js';
@@ -265,5 +266,66 @@ describe('a live stream on its heartbeat', () => {
       [1, 'summary'],
     ]);
     expect(JSON.parse(sent[0]!.data as string)).toMatchObject({ id, answers: { name: 'Ann' } });
+  });
+
+  it('closes the stream of a client that stopped reading once 1,000 events wait for it', async () => {
+    const platform = await createTestPlatform('sqlite', { systems: [surveysSystem] });
+    platforms.push(platform);
+    const service = createSurveysService(platform, parseSurveysSettings({}));
+    let closed = false;
+    const stream: SseStream = {
+      get closed() {
+        return closed;
+      },
+      send: () => new Promise<boolean>(() => undefined), // the socket never drains
+      onClose: () => undefined,
+      close: () => void (closed = true),
+    };
+    await startLiveStream({ service, bus: platform.events, stream, lastEventId: undefined });
+    const data = { payload: { id: 'x' }, summary: {} };
+    // The first is being sent (forever); the next 1,000 wait.
+    for (let id = 1; id <= 1001; id++)
+      await platform.events.publish('surveys', { id, type: 'deleted', data });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(closed).toBe(false);
+    await platform.events.publish('surveys', { id: 1002, type: 'deleted', data });
+    await waitFor(() => closed, 'the stream closed');
+  });
+
+  it('sends an event once when the bus delivers it together with the subscription (Redis can, in one read)', async () => {
+    const platform = await createTestPlatform('sqlite', { systems: [surveysSystem] });
+    platforms.push(platform);
+    const settings = parseSurveysSettings({});
+    const quiet = createSurveysService(
+      { ...platform, events: createInProcessBus({ log: platform.log }) },
+      settings,
+    );
+    await quiet.create({ answers: { name: 'Ann' } }); // event 1, committed
+    const [stored] = await quiet.eventsFrom(1);
+    const event1 = {
+      id: 1,
+      type: 'response',
+      data: { payload: JSON.parse(stored!.payload), summary: JSON.parse(stored!.summary) },
+    };
+    const bus: EventBus = {
+      publish: async () => undefined,
+      // Hands over event 1 before the subscription's promise settles, as a Redis read holding the
+      // SUBSCRIBE reply and a message does.
+      subscribe: async (_channel, handler) => {
+        handler(event1);
+        return async () => undefined;
+      },
+      close: async () => undefined,
+    };
+    const sent: SseMessage[] = [];
+    const stream: SseStream = {
+      closed: false,
+      send: async (m) => (sent.push(m), true),
+      onClose: () => undefined,
+      close: () => undefined,
+    };
+    await startLiveStream({ service: quiet, bus, stream, lastEventId: 0 });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent.map((m) => `${m.id}:${m.event}`)).toEqual(['1:response', '1:summary']);
   });
 });

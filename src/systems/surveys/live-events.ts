@@ -21,6 +21,7 @@ export interface LiveStream {
 }
 
 const BATCH = 500;
+const MAX_QUEUED = 1000;
 
 /** Parses a Last-Event-ID; anything but a whole number counts as too old (-1 gets `reset`). */
 export function parseEventId(raw: string | undefined): number | undefined {
@@ -31,10 +32,15 @@ export function parseEventId(raw: string | undefined): number | undefined {
 export async function startLiveStream(options: LiveStreamOptions): Promise<LiveStream> {
   const { service, bus, stream } = options;
   let last = 0;
-  // One step at a time, in order: the first catch-up, then each bus event or check.
+  // One step at a time, in order: the first catch-up, then each bus event or check. A client
+  // that stops reading holds its steps back (sends wait for drain); past MAX_QUEUED it is closed
+  // and comes back with its Last-Event-ID, instead of holding events in memory without bound.
   let work: Promise<void> = Promise.resolve();
+  let queued = 0;
   const enqueue = (step: () => Promise<void>) => {
+    if (++queued > MAX_QUEUED) return stream.close();
     work = work.then(async () => {
+      queued--;
       if (stream.closed) return;
       try {
         await step();
@@ -94,10 +100,14 @@ export async function startLiveStream(options: LiveStreamOptions): Promise<LiveS
     });
   };
 
-  const unsubscribe = await bus.subscribe(EVENTS_CHANNEL, onEvent);
-  stream.onClose(() => void unsubscribe().catch(() => undefined));
+  // The first step (where to start, and the catch-up) goes first in line, but runs only once the
+  // subscription is live, so no event falls between the two: one the bus delivers together with
+  // the subscription's confirmation is queued behind it, not handled before `last` is set.
+  let subscribed!: () => void;
+  const live = new Promise<void>((resolve) => (subscribed = resolve));
   const requested = options.lastEventId;
   enqueue(async () => {
+    await live;
     if (requested === undefined) last = await service.lastEventId();
     else if (requested < 0) await reset();
     else {
@@ -105,6 +115,12 @@ export async function startLiveStream(options: LiveStreamOptions): Promise<LiveS
       await catchUp(true);
     }
   });
+  try {
+    const unsubscribe = await bus.subscribe(EVENTS_CHANNEL, onEvent);
+    stream.onClose(() => void unsubscribe().catch(() => undefined));
+  } finally {
+    subscribed();
+  }
   await work;
   return { check: () => enqueue(() => catchUp()) };
 }

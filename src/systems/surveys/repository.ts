@@ -238,9 +238,13 @@ export async function lastEventId(db: Db): Promise<number> {
   return Number(row.last_event_id);
 }
 
-/** Stores an event in the replay buffer. */
-export async function insertEvent(db: Db, event: EventTable): Promise<void> {
-  await db.insertInto('surveys_events').values(event).execute();
+/** Stores events in the replay buffer (500 a statement: 5 columns each, under SQLite's parameter limit). */
+export async function insertEvents(db: Db, events: readonly EventTable[]): Promise<void> {
+  for (let i = 0; i < events.length; i += 500)
+    await db
+      .insertInto('surveys_events')
+      .values(events.slice(i, i + 500))
+      .execute();
 }
 
 /** Drops the buffered events older than the last `keep` before `lastId` (once per transaction). */

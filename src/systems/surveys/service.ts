@@ -98,7 +98,10 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
   const { dialect } = platform.database;
   const now = () => platform.clock.now().toISOString();
 
-  /** Records a response change (before -> after) in the transaction: its summary change and its event. */
+  /**
+   * Records a response change (before -> after) in the transaction: its summary change and its
+   * event id. The event goes into the replay buffer with the others of the transaction (storeEvents).
+   */
   async function commit(
     tx: Transaction<SurveysDatabase>,
     before: SurveyResponse | undefined,
@@ -108,15 +111,23 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
     const state = await repo.applySummaryDelta(tx, countsDelta(before, after), at);
     const summary = summaryOf(state.counts, state.updatedAt, state.lastEventId);
     const payload = after ?? { id: before!.id };
-    const kind = after ? 'response' : 'deleted';
-    await repo.insertEvent(tx, {
-      id: state.lastEventId,
-      kind,
-      payload: JSON.stringify(payload),
-      summary: JSON.stringify(summary),
-      created_at: at,
-    });
-    return { id: state.lastEventId, type: kind, data: { payload, summary } };
+    return { id: state.lastEventId, type: after ? 'response' : 'deleted', data: { payload, summary } };
+  }
+
+  /** Stores a transaction's events in the replay buffer (one insert) and drops the oldest. */
+  async function storeEvents(tx: Transaction<SurveysDatabase>, events: readonly BusEvent<LiveEventData>[]) {
+    if (!events.length) return;
+    await repo.insertEvents(
+      tx,
+      events.map((e) => ({
+        id: e.id,
+        kind: e.type,
+        payload: JSON.stringify(e.data.payload),
+        summary: JSON.stringify(e.data.summary),
+        created_at: e.data.summary.updatedAt!,
+      })),
+    );
+    await repo.pruneEvents(tx, events.at(-1)!.id, settings.replayEvents);
   }
 
   /**
@@ -140,7 +151,7 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
   ): Promise<T> {
     const { result, event } = await db.transaction().execute(async (tx) => {
       const written = await fn(tx);
-      if (written.event) await repo.pruneEvents(tx, written.event.id, settings.replayEvents);
+      if (written.event) await storeEvents(tx, [written.event]);
       return written;
     });
     if (event) await publish(event);
@@ -190,18 +201,18 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
         // that holds the summary row then waits for a response, so writes never deadlock.
         const current = await repo.lockResponses(tx, dialect, [...new Set(items.map((i) => i.id))].sort());
         const outcomes: Outcome<Written<SurveyResponse>>[] = [];
-        let lastEventId = 0;
+        const events: BusEvent<LiveEventData>[] = [];
         for (const item of items) {
           try {
             const written = await saveIn(tx, current, item);
-            lastEventId = written.event?.id ?? lastEventId;
+            if (written.event) events.push(written.event);
             outcomes.push({ ok: true, value: written });
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
             outcomes.push({ ok: false, error });
           }
         }
-        if (lastEventId) await repo.pruneEvents(tx, lastEventId, settings.replayEvents);
+        await storeEvents(tx, events);
         return outcomes;
       }),
     {

@@ -176,6 +176,13 @@ export function declareUptimeCli({ group, openPlatform }: CliContext): void {
           `report at ${new Date(result.now).toISOString()}: ${result.stores} stores, ${result.pollsRead} polls read, ` +
             `${((performance.now() - started) / 1000).toFixed(2)} s${opts.out ? ` -> ${opts.out}` : ''}\n`,
         );
+      } catch (err) {
+        if (opts.out) {
+          // no half-written report left behind
+          out.destroy();
+          fs.rmSync(path.resolve(opts.out), { force: true });
+        }
+        throw err;
       } finally {
         bar.stop();
         await platform.close();

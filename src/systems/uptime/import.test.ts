@@ -180,6 +180,28 @@ describeEachDb('uptime import', (kind) => {
     ]);
   });
 
+  it('reads a hand-edited file: BOM, CRLF, quoted fields, padding, no final newline', async () => {
+    const { platform, db, dir } = await setup(kind);
+    const file = path.join(dir, 'edited.csv');
+    fs.writeFileSync(
+      file,
+      '\ufeffStore_ID , Status,timestamp_utc\r\n"a,1", active ,2024-01-01 10:00:00 UTC\r\n' +
+        '"b""2",inactive,"2024-01-01T11:00:00+01:00"',
+    );
+    const summary = await importUptimeFiles(platform.database, { status: { path: file } });
+    expect(fileOf(summary, 'status')).toMatchObject({ rows: 2, loaded: 2, rejected: 0, stores: 2 });
+    const rows = await db
+      .selectFrom('uptime_polls as p')
+      .innerJoin('uptime_stores as s', 's.id', 'p.store_key')
+      .select(['s.store_id', 'p.ts_ms', 'p.active'])
+      .orderBy('s.store_id')
+      .execute();
+    expect(rows.map((r) => [r.store_id, Number(r.ts_ms), r.active])).toEqual([
+      ['a,1', Date.parse('2024-01-01T10:00:00Z'), 1],
+      ['b"2', Date.parse('2024-01-01T10:00:00Z'), 0],
+    ]);
+  });
+
   it('lists the first rejections and counts the rest', async () => {
     const { platform, dir } = await setup(kind);
     const lines = ['store_id,status,timestamp_utc'];

@@ -1,8 +1,9 @@
 // Running a report against the database: the one engine behind the report job's thread, the CLI's
 // `quintet report uptime` and a store's timeline. Stores are taken in store_id order, a batch at a
-// time: their polls in (now - 7 d, now] come in one query ordered by store and time, and only a store
-// whose figures could depend on an older poll (StoreAccumulator.needsEarlierObservation) looks back
-// for the latest poll before the window that falls inside its business hours.
+// time: their polls in (now - 8 d, now] (the week and a day before it, see MARGIN_MS) come in one
+// query ordered by store and time, and only a store whose figures could still depend on an older
+// poll (StoreAccumulator.needsEarlierObservation) looks back for the latest poll before that which
+// falls inside its business hours.
 import { badInput } from '../../platform/errors.js';
 import { buildSchedule, type StoreSchedule, type WeeklyHours } from './business-hours.js';
 import {
@@ -26,8 +27,15 @@ import type { UptimeDb } from './tables.js';
 
 /** Stores per poll query: ~500 polls a store, so ~100,000 rows a query. */
 const STORES_PER_BATCH = 200;
-/** Polls per look-back query. */
-const LOOK_BACK_PAGE = 256;
+/**
+ * The poll query reads this far before the window too: almost every store was open, and polled,
+ * in the day before, so its one earlier observation comes with its other polls (the accumulator
+ * ignores the older ones) instead of a look-back query of its own; measured on 1.85M polls of
+ * 4,557 stores, the per-store look-back read every poll of the file in 4,557 extra queries.
+ */
+const MARGIN_MS = 24 * 3_600_000;
+/** Polls per look-back query, for the few stores with no observation in the margin either. */
+const LOOK_BACK_PAGE = 64;
 
 export interface ReportRunOptions {
   /** The instant to report at (epoch ms); default: the latest poll's time. */
@@ -84,7 +92,7 @@ async function feedStore(
   }
   if (!acc.needsEarlierObservation()) return 0;
   let read = 0;
-  let before = acc.windowStart;
+  let before = acc.windowStart - MARGIN_MS;
   for (;;) {
     const page = await pollsBefore(db, key, before, LOOK_BACK_PAGE);
     read += page.length;
@@ -125,7 +133,7 @@ export async function runReport(db: UptimeDb, options: ReportRunOptions): Promis
     const polls = await pollsInRange(
       db,
       batch.map((s) => s.key),
-      acc.windowStart,
+      acc.windowStart - MARGIN_MS,
       now,
     );
     pollsRead += polls.length;
@@ -171,7 +179,7 @@ export async function storeWeek(db: UptimeDb, key: number, storeId: string, now:
     .sort((a, b) => a.weekday - b.weekday || a.start - b.start);
   const acc = new StoreAccumulator(now);
   acc.begin(storeId, schedule);
-  const polls = await pollsInRange(db, [key], acc.windowStart, now);
+  const polls = await pollsInRange(db, [key], acc.windowStart - MARGIN_MS, now);
   await feedStore(db, acc, key, polls, 0, polls.length);
   const timeline = acc.timeline();
   return { schedule, timezoneDefaulted: zones.length === 0, hours, timeline, figures: timeline.figures };

@@ -105,9 +105,20 @@ export async function countStores(db: UptimeDb): Promise<number> {
 
 /** The latest poll's time (epoch ms), or undefined when there is no poll. */
 export async function latestPollAt(db: UptimeDb): Promise<number | undefined> {
+  // Each store's latest is one seek at the end of its range of the (store_key, ts_ms) key; a plain
+  // max(ts_ms) would read every poll, as ts_ms is not the key's first column.
   const row = await db
-    .selectFrom('uptime_polls')
-    .select((eb) => eb.fn.max('ts_ms').as('latest'))
+    .selectFrom('uptime_stores as s')
+    .select((eb) =>
+      eb.fn
+        .max(
+          eb
+            .selectFrom('uptime_polls as p')
+            .select((e) => e.fn.max('p.ts_ms').as('m'))
+            .whereRef('p.store_key', '=', 's.id'),
+        )
+        .as('latest'),
+    )
     .executeTakeFirst();
   return row?.latest === null || row?.latest === undefined ? undefined : Number(row.latest);
 }

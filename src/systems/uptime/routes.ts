@@ -5,6 +5,8 @@
 // stores, imports and triggering through /api/uptime are the admin's.
 import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { badInput } from '../../platform/errors.js';
+import { isCrossSite } from '../../platform/http/cross-site.js';
 import type { Platform } from '../../platform/platform.js';
 import { reportCsvKey } from './artifact-keys.js';
 import { MAX_POLLS_PER_REQUEST } from './import.js';
@@ -108,6 +110,14 @@ const idParams = { type: 'object', properties: { id: { type: 'string' } }, requi
 /** Bytes a poll takes as JSON, generously: the body limit of `POST /api/uptime/polls`. */
 const POLL_JSON_BYTES = 300;
 
+/** The polls of a `POST /api/uptime/polls` body: an array, or an object with an array `polls`. */
+function pollsOf(body: unknown): unknown[] {
+  if (Array.isArray(body)) return body;
+  const polls = (body as { polls?: unknown } | null)?.polls;
+  if (Array.isArray(polls)) return polls;
+  throw badInput('send a JSON array of polls, or {"polls": [...]}, each {store_id, status, timestamp_utc}');
+}
+
 function safeEqual(a: string, b: string): boolean {
   const x = crypto.createHash('sha256').update(a).digest();
   const y = crypto.createHash('sha256').update(b).digest();
@@ -149,10 +159,19 @@ export async function uptimeRoutes(
     url: '/trigger_report',
     // A machine API without cookies: no CSRF token; rate-limited per client address.
     config: { csrf: false, rateLimit: machineRate },
+    // It uses no cookie, but a page on another site must not make its visitors' browsers start
+    // reports (the seed's GET cannot carry a token): refused as diffing's seed GET is.
+    preHandler: async (request, reply) => {
+      if (isCrossSite(request))
+        await reply.status(403).send({
+          error:
+            'refused: a report was requested from another site. Open the link directly, or call it from a script',
+        });
+    },
     schema: {
       tags: ['uptime (seed API)'],
       summary: 'Start a report at the latest poll; poll /get_report with the id',
-      response: { 200: { type: 'object', properties: { report_id: { type: 'string' } } } },
+      response: { 200: { type: 'object', properties: { report_id: { type: 'string' } } }, 403: errorSchema },
     },
     handler: async () => ({ report_id: (await service.createReport()).id }),
   });
@@ -394,7 +413,7 @@ export async function uptimeRoutes(
       app.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())),
     );
   };
-  app.post<{ Body: unknown[] | { polls: unknown[] } }>(
+  app.post<{ Body: unknown }>(
     '/api/uptime/polls',
     {
       config: { csrf: false }, // checked in ingestAuth for the cookie path
@@ -403,16 +422,8 @@ export async function uptimeRoutes(
       schema: {
         tags: ['uptime'],
         summary: `Append up to ${MAX_POLLS_PER_REQUEST} polls ({store_id, status, timestamp_utc}), as an array or {"polls": [...]}`,
-        body: {
-          oneOf: [
-            { type: 'array', maxItems: MAX_POLLS_PER_REQUEST },
-            {
-              type: 'object',
-              required: ['polls'],
-              properties: { polls: { type: 'array', maxItems: MAX_POLLS_PER_REQUEST } },
-            },
-          ],
-        },
+        // Checked by pollsOf and the service (not here), so that a refusal names what is wrong in words.
+        body: { type: ['array', 'object'] },
         response: {
           200: ingestSchema,
           400: errorSchema,
@@ -422,7 +433,7 @@ export async function uptimeRoutes(
         },
       },
     },
-    async (request) => service.ingest(Array.isArray(request.body) ? request.body : request.body.polls),
+    async (request) => service.ingest(pollsOf(request.body)),
   );
 
   function wantsCsv(request: FastifyRequest): boolean {

@@ -19,8 +19,8 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     const { firstDuplicateLineOld, firstDuplicateLineNew, ...counts } = ref.stats;
     expect(got.stats).toMatchObject({ ...counts, duplicateKeysOld: 3, duplicateKeysNew: 1 });
     expect(got.stats.warnings).toEqual([
-      expect.stringContaining(`(first at line ${firstDuplicateLineOld})`),
-      expect.stringContaining(`(first at line ${firstDuplicateLineNew})`),
+      expect.stringContaining(`(first repeat at line ${firstDuplicateLineOld})`),
+      expect.stringContaining(`(first repeat at line ${firstDuplicateLineNew})`),
     ]);
     expect(got.stats.identicalRows).toBeGreaterThan(10_000);
     expect(got.stats.table).toBe('fingerprints');
@@ -181,7 +181,7 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     for (const mode of [{}, { tuning: { native: false } }, { tuning: { keyless: false } }]) {
       const got = await diff(oldText, newText, mode, SPEC);
       expect(got.stats.warnings).toEqual([
-        `old file: 1 duplicate key, last occurrence kept (first at line ${ref.stats.firstDuplicateLineOld})`,
+        `old file: 1 duplicate key, last occurrence kept (first repeat at line ${ref.stats.firstDuplicateLineOld})`,
       ]);
       expect(got.deleted).toBe(ref.deleted);
     }

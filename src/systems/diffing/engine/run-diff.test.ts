@@ -135,8 +135,8 @@ describe.each(MODES)('runDiff ($name)', (mode) => {
       duplicateKeysNew: 3,
     });
     expect(r.stats.warnings).toEqual([
-      'old file: 1 duplicate key, last occurrence kept (first at line 4)',
-      'new file: 3 duplicate keys, last occurrence kept (first at line 5)',
+      'old file: 1 duplicate key, last occurrence kept (first repeat at line 4)',
+      'new file: 3 duplicate keys, last occurrence kept (first repeat at line 5)',
     ]);
   });
 

@@ -182,12 +182,12 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     const warnings: string[] = [];
     if (c.dupOld > 0) {
       warnings.push(
-        `old file: ${c.dupOld} duplicate key${c.dupOld === 1 ? '' : 's'}, last occurrence kept (first at line ${c.firstDupOld})`,
+        `old file: ${c.dupOld} duplicate key${c.dupOld === 1 ? '' : 's'}, last occurrence kept (first repeat at line ${c.firstDupOld})`,
       );
     }
     if (c.dupNew > 0) {
       warnings.push(
-        `new file: ${c.dupNew} duplicate key${c.dupNew === 1 ? '' : 's'}, last occurrence kept (first at line ${c.firstDupNew})`,
+        `new file: ${c.dupNew} duplicate key${c.dupNew === 1 ? '' : 's'}, last occurrence kept (first repeat at line ${c.firstDupNew})`,
       );
     }
     return {

@@ -222,9 +222,9 @@ export async function expectReferenceResult(
   expect(got.stats).toMatchObject(counts);
   const warnings: string[] = [];
   if (counts.duplicateKeysOld > 0)
-    warnings.push(expect.stringContaining(`(first at line ${firstDuplicateLineOld})`));
+    warnings.push(expect.stringContaining(`(first repeat at line ${firstDuplicateLineOld})`));
   if (counts.duplicateKeysNew > 0)
-    warnings.push(expect.stringContaining(`(first at line ${firstDuplicateLineNew})`));
+    warnings.push(expect.stringContaining(`(first repeat at line ${firstDuplicateLineNew})`));
   expect(got.stats.warnings).toEqual(warnings);
   rmSync(got.dir, { recursive: true, force: true });
   return got.stats;

@@ -1,4 +1,10 @@
-import { percent } from './types.js';
+// A determinate progress bar (the diff jobs, the uptime reports, uploads).
+
+/** Clamped whole percent. */
+export function percent(progress: number | null | undefined): number {
+  if (typeof progress !== 'number' || !Number.isFinite(progress)) return 0;
+  return Math.max(0, Math.min(100, Math.round(progress)));
+}
 
 /** A determinate progress bar with its percentage written next to it. */
 export function ProgressBar({
