@@ -96,6 +96,10 @@ export interface Cluster {
   output(): string;
   /** Runs `quintet <args>` once against the cluster's services and waits for it. */
   run(args: string[]): Promise<{ code: number | null; output: string }>;
+  /** The `quintet worker` processes, in start order (killed ones stay listed). */
+  workers: ChildProcess[];
+  /** Starts one more `quintet worker` and waits until it has started its job workers. */
+  startWorker(): Promise<ChildProcess>;
   stop(): Promise<void>;
 }
 
@@ -141,6 +145,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     return { code, output: output.slice(start).join('') };
   };
+  const workers: ChildProcess[] = [];
+  const startWorker = async () => {
+    const start = output.length;
+    // LOG_LEVEL info for this process only: its "job workers started" line says it is ready.
+    const child = spawnQuintet(['worker'], { LOG_LEVEL: 'info' });
+    processes.push(child);
+    workers.push(child);
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+    await until(
+      'a worker to start',
+      async () => {
+        if (child.exitCode !== null) throw new Error(output.slice(start).join(''));
+        return text.includes('job workers started') ? true : undefined;
+      },
+      60_000,
+    );
+    return child;
+  };
   let nginx: ChildProcess | undefined;
   const stop = async () => {
     nginx?.kill('SIGTERM');
@@ -165,7 +188,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     if (migrated.code !== 0) throw new Error(`quintet migrate failed:\n${migrated.output}`);
     const ports = await Promise.all(Array.from({ length: options.instances ?? 2 }, freePort));
     for (const port of ports) processes.push(spawnQuintet(['serve'], { PORT: String(port) }));
-    for (let i = 0; i < (options.workers ?? 1); i++) processes.push(spawnQuintet(['worker']));
+    const starting = Array.from({ length: options.workers ?? 1 }, startWorker);
     const instances = ports.map((p) => `http://127.0.0.1:${p}`);
     for (const base of instances) {
       await until(
@@ -174,9 +197,20 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         60_000,
       );
     }
+    await Promise.all(starting);
     const lb = await startNginx(dir, ports);
     nginx = lb.process;
-    return { lb: lb.url, instances, env, s3, output: () => output.join(''), run, stop };
+    return {
+      lb: lb.url,
+      instances,
+      env,
+      s3,
+      output: () => output.join(''),
+      run,
+      workers,
+      startWorker,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${output.join('')}`);
@@ -197,7 +231,7 @@ export class HttpSession {
   ) {
     const h: Record<string, string> = { ...headers };
     if (method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = await this.token(base);
-    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    Object.assign(h, this.cookieHeader());
     let payload: BodyInit | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
@@ -224,10 +258,18 @@ export class HttpSession {
     return this.csrf;
   }
 
+  /** The Cookie header this session sends (for clients other than request(), e.g. an SSE reader). */
+  cookieHeader(): Record<string, string> {
+    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+  }
+
   get(base: string, url: string, headers?: Record<string, string>) {
     return this.request(base, 'GET', url, undefined, headers);
   }
   post(base: string, url: string, body: unknown = {}) {
     return this.request(base, 'POST', url, body);
+  }
+  patch(base: string, url: string, body: unknown) {
+    return this.request(base, 'PATCH', url, body);
   }
 }
