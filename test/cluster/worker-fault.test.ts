@@ -1,0 +1,125 @@
+// A worker killed (SIGKILL) in the middle of a diff: BullMQ's lock on the job lapses, another
+// worker picks it up again, and the result is the one a clean run gives, byte for byte.
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDiffPair } from '../../src/systems/diffing/generate.js';
+import { HttpSession, hasNginx, startCluster, until, type Cluster } from '../support/cluster.js';
+import { hasPostgres, hasRedis } from '../support/platform.js';
+
+/**
+ * JOB_LOCK_SECONDS for this cluster (default 30): BullMQ's job lock, renewed at half of it while
+ * the job runs, and the interval of the stalled-job check that hands a lapsed job to another
+ * worker. The check runs once per interval across all workers (and marks before it moves), so a
+ * dead worker's job is handed over within about two lock durations.
+ */
+const LOCK_MS = 5000;
+/** Enough for the diff to run for about a second here (progress is saved every 250 ms), so the kill lands in it. */
+const ROWS = 300_000;
+
+interface Status {
+  status: string;
+  progress: number;
+  attempts: number;
+  duration_ms: number | null;
+  new?: number;
+  changed?: number;
+  deleted?: number;
+}
+
+describe.skipIf(!hasPostgres() || !hasRedis() || !hasNginx())(
+  'cluster fault: a worker killed in the middle of a diff',
+  () => {
+    let cluster: Cluster;
+    let expected: { added: number; changed: number; deleted: number };
+    let a: string;
+    let b: string;
+    const session = new HttpSession();
+
+    beforeAll(async () => {
+      cluster = await startCluster({
+        systems: 'hiring,diffing,uptime,banners,surveys',
+        env: { JOB_LOCK_SECONDS: String(LOCK_MS / 1000) },
+      });
+      [a, b] = cluster.instances as [string, string];
+      const pair = await generateDiffPair({
+        metric: 'revenue',
+        rows: ROWS,
+        outDir: path.join(cluster.env.DATA_DIR!, 'diffing'),
+        seed: 11,
+      });
+      expected = pair.expected;
+    }, 120_000);
+
+    afterAll(async () => {
+      await cluster?.stop();
+    });
+
+    const status = async (id: number) =>
+      (await (await session.get(b, `/api/diffing/job/${id}/status`)).json()) as Status;
+    const finished = (id: number, timeoutMs: number) =>
+      until(
+        `job ${id} to finish`,
+        async () => {
+          const s = await status(id);
+          return s.status === 'done' || s.status === 'failed' ? s : undefined;
+        },
+        timeoutMs,
+      );
+    const start = async () => {
+      const res = await session.post(a, '/api/diffing/new/revenue');
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { job_id: number }).job_id;
+    };
+    const result = async (id: number) => {
+      const res = await session.get(b, `/api/diffing/job/${id}`);
+      expect(res.status).toBe(200);
+      return Buffer.from(await res.arrayBuffer());
+    };
+
+    it('is picked up by another worker within the lock time and gives the clean result', async () => {
+      const interrupted = await start();
+      const running = await until(
+        'the diff to make progress',
+        async () => {
+          const s = await status(interrupted);
+          if (s.status === 'done') throw new Error('the diff finished before the worker was killed');
+          return s.progress > 0 ? s : undefined;
+        },
+        60_000,
+      );
+      expect(running.status).toBe('processing');
+      const [doomed] = cluster.workers;
+      doomed!.kill('SIGKILL');
+      const killedAt = Date.now();
+      await new Promise((r) => doomed!.once('exit', r));
+      await cluster.startWorker();
+
+      const recovered = await finished(interrupted, 2 * LOCK_MS + 60_000);
+      const recoveryMs = Date.now() - killedAt;
+      const rerunMs = recovered.duration_ms!;
+      expect(recovered).toMatchObject({
+        status: 'done',
+        attempts: 2,
+        new: expected.added,
+        changed: expected.changed,
+        deleted: expected.deleted,
+      });
+      const afterKill = await result(interrupted);
+
+      // A clean run of the same pair, on the surviving worker.
+      const clean = await start();
+      expect(clean).not.toBe(interrupted);
+      const cleanRun = await finished(clean, 60_000);
+      expect(cleanRun).toMatchObject({ status: 'done', attempts: 1, new: expected.added });
+      expect(afterKill.equals(await result(clean))).toBe(true);
+      // Handed over within two lock durations (and the new worker's start and our polls), then
+      // run once more from the start.
+      const handedOverMs = recoveryMs - rerunMs;
+      expect(handedOverMs).toBeLessThan(2 * LOCK_MS + 3000);
+      console.log(
+        `${ROWS / 1000}k-row diff: clean run ${cleanRun.duration_ms} ms; ` +
+          `handed over ${handedOverMs} ms after the kill (lock ${LOCK_MS} ms), re-run ${rerunMs} ms`,
+      );
+    }, 150_000);
+  },
+);
