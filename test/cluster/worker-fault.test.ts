@@ -13,7 +13,10 @@ import { hasPostgres, hasRedis } from '../support/platform.js';
  * dead worker's job is handed over within about two lock durations.
  */
 const LOCK_MS = 5000;
-/** Enough for the diff to run for about a second here (progress is saved every 250 ms), so the kill lands in it. */
+/**
+ * With DIFF_MEMORY_MB=1 the diff partitions on disk and runs 1-3 s here (progress is saved every
+ * 250 ms), so the kill lands in the middle of it.
+ */
 const ROWS = 300_000;
 
 interface Status {
@@ -21,6 +24,7 @@ interface Status {
   progress: number;
   attempts: number;
   duration_ms: number | null;
+  partitions: number | null;
   new?: number;
   changed?: number;
   deleted?: number;
@@ -38,7 +42,7 @@ describe.skipIf(!hasPostgres() || !hasRedis() || !hasNginx())(
     beforeAll(async () => {
       cluster = await startCluster({
         systems: 'hiring,diffing,uptime,banners,surveys',
-        env: { JOB_LOCK_SECONDS: String(LOCK_MS / 1000) },
+        env: { JOB_LOCK_SECONDS: String(LOCK_MS / 1000), DIFF_MEMORY_MB: '1' },
       });
       [a, b] = cluster.instances as [string, string];
       const pair = await generateDiffPair({
@@ -97,6 +101,7 @@ describe.skipIf(!hasPostgres() || !hasRedis() || !hasNginx())(
       const recovered = await finished(interrupted, 2 * LOCK_MS + 60_000);
       const recoveryMs = Date.now() - killedAt;
       const rerunMs = recovered.duration_ms!;
+      expect(recovered.partitions, 'the 1 MB budget makes it partition on disk').toBeGreaterThan(1);
       expect(recovered).toMatchObject({
         status: 'done',
         attempts: 2,
@@ -112,10 +117,10 @@ describe.skipIf(!hasPostgres() || !hasRedis() || !hasNginx())(
       const cleanRun = await finished(clean, 60_000);
       expect(cleanRun).toMatchObject({ status: 'done', attempts: 1, new: expected.added });
       expect(afterKill.equals(await result(clean))).toBe(true);
-      // Handed over within two lock durations (and the new worker's start and our polls), then
-      // run once more from the start.
+      // Handed over within about two lock durations (lapse, then the next stalled check; measured
+      // 6.5-12 s on 2 busy cores, with the new worker's start and our polls), then run once more.
       const handedOverMs = recoveryMs - rerunMs;
-      expect(handedOverMs).toBeLessThan(2 * LOCK_MS + 3000);
+      expect(handedOverMs).toBeLessThan(3 * LOCK_MS);
       console.log(
         `${ROWS / 1000}k-row diff: clean run ${cleanRun.duration_ms} ms; ` +
           `handed over ${handedOverMs} ms after the kill (lock ${LOCK_MS} ms), re-run ${rerunMs} ms`,
