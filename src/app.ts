@@ -30,7 +30,9 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     bodyLimit: config.bodyLimitBytes,
     trustProxy: config.trustProxy,
     frameworkErrors,
-    ajv: { customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false } },
+    ajv: {
+      customOptions: { allErrors: false, coerceTypes: true, removeAdditional: false, allowUnionTypes: true },
+    },
   });
 
   const secret =

@@ -6,12 +6,15 @@ import { writePlaceholderImages } from './images.js';
 import { bannersMigrations } from './migrations/index.js';
 import { bannersRoutes } from './routes.js';
 import { createBannersService } from './service.js';
+import { registerServing } from './serving-wiring.js';
 import type { BannersSettings } from './settings.js';
 
 export const bannersRuntime: SystemRuntime<BannersSettings> = {
   migrations: bannersMigrations,
-  routes: (app, platform, settings) =>
-    bannersRoutes(app, platform, settings, createBannersService(platform, settings)),
+  routes: async (app, platform, settings) => {
+    await bannersRoutes(app, platform, settings, createBannersService(platform, settings));
+    await registerServing(app, platform, settings);
+  },
   async loadDemo(platform, settings) {
     const service = createBannersService(platform, settings);
     if (!(await service.isEmpty())) return;

@@ -1,0 +1,103 @@
+// The in-memory index the campaign route reads: every campaign's collection per quarter with its
+// pages and impression keys ready. Built whole from the source's collections, then swapped in at
+// once, so a request sees either the old index or the new one, never a mix.
+import { renderBannerPage, type PageOptions } from './page.js';
+import type { Quarter, ServedCollection } from './ports.js';
+import { MAX_COLLECTION_SIZE, MAX_UNIVERSE_SIZE } from './rotation.js';
+import { bannersFingerprint } from './visitor-state.js';
+
+export interface QuarterServing {
+  readonly bannerIds: readonly number[];
+  /** Position of banner i in the campaign's universe. */
+  readonly positions: readonly number[];
+  /** The page showing banner i, UTF-8. */
+  readonly pages: readonly Buffer[];
+  /** `campaignId:bannerId` of banner i, the impression counter's key. */
+  readonly impressionKeys: readonly string[];
+}
+
+export interface CampaignServing {
+  readonly campaignId: number;
+  /** Index 0 is quarter 1; undefined when the campaign has no banners that quarter. */
+  readonly quarters: readonly (QuarterServing | undefined)[];
+  /** Every banner of the campaign's collections, ascending: what a visitor's round is a bitset over. */
+  readonly universe: readonly number[];
+  /** Of the universe: a visitor's round recorded against another universe (before a re-import) is void. */
+  readonly fingerprint: string;
+}
+
+export interface ServingIndex {
+  readonly version: number;
+  readonly campaigns: ReadonlyMap<number, CampaignServing>;
+}
+
+export const EMPTY_INDEX: ServingIndex = { version: Number.NaN, campaigns: new Map() };
+
+/** Builds the index; throws (and the caller keeps the old one) on a collection it cannot serve. */
+export function buildServingIndex(
+  version: number,
+  collections: readonly ServedCollection[],
+  pageOptions: PageOptions,
+): ServingIndex {
+  const byCampaign = new Map<number, (ServedCollection | undefined)[]>();
+  for (const c of collections) {
+    const where = `campaign ${c.campaignId}, quarter ${c.quarter}`;
+    if (!Number.isSafeInteger(c.campaignId) || c.campaignId < 1)
+      throw new Error(`bad campaign id in ${where}`);
+    if (![1, 2, 3, 4].includes(c.quarter)) throw new Error(`bad quarter in ${where}`);
+    if (c.bannerIds.length > MAX_COLLECTION_SIZE) {
+      throw new Error(
+        `${where} has ${c.bannerIds.length} banners; serving rotates at most ${MAX_COLLECTION_SIZE}`,
+      );
+    }
+    if (new Set(c.bannerIds).size !== c.bannerIds.length) throw new Error(`${where} lists a banner twice`);
+    if (c.bannerIds.some((id) => !Number.isSafeInteger(id) || id < 1))
+      throw new Error(`bad banner id in ${where}`);
+    let quarters = byCampaign.get(c.campaignId);
+    if (!quarters) byCampaign.set(c.campaignId, (quarters = [undefined, undefined, undefined, undefined]));
+    if (quarters[c.quarter - 1]) throw new Error(`${where} is listed twice`);
+    quarters[c.quarter - 1] = c;
+  }
+
+  const campaigns = new Map<number, CampaignServing>();
+  for (const [campaignId, quarters] of byCampaign) {
+    const universe = [...new Set(quarters.flatMap((c) => c?.bannerIds ?? []))].sort((a, b) => a - b);
+    if (universe.length === 0) continue;
+    if (universe.length > MAX_UNIVERSE_SIZE) {
+      throw new Error(
+        `campaign ${campaignId} has ${universe.length} banners in its collections; at most ${MAX_UNIVERSE_SIZE}`,
+      );
+    }
+    const position = new Map(universe.map((id, i) => [id, i]));
+    // One page Buffer per banner, shared by the quarters that show it.
+    const pages = new Map(
+      universe.map((id) => [id, Buffer.from(renderBannerPage(pageOptions, campaignId, id))]),
+    );
+    const keys = new Map(universe.map((id) => [id, `${campaignId}:${id}`]));
+    campaigns.set(campaignId, {
+      campaignId,
+      universe,
+      fingerprint: bannersFingerprint(universe),
+      quarters: quarters.map((c) =>
+        c && c.bannerIds.length > 0
+          ? {
+              bannerIds: [...c.bannerIds],
+              positions: c.bannerIds.map((id) => position.get(id)!),
+              pages: c.bannerIds.map((id) => pages.get(id)!),
+              impressionKeys: c.bannerIds.map((id) => keys.get(id)!),
+            }
+          : undefined,
+      ),
+    });
+  }
+  return { version, campaigns };
+}
+
+/** The collection a campaign serves in a quarter. */
+export function servingFor(
+  index: ServingIndex,
+  campaignId: number,
+  quarter: Quarter,
+): QuarterServing | undefined {
+  return index.campaigns.get(campaignId)?.quarters[quarter - 1];
+}
