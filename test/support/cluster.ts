@@ -217,7 +217,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
 }
 
-/** A fetch-based browser session: one cookie jar (cookies are per host, not per port) and CSRF. */
+/**
+ * A fetch-based browser session: one cookie jar (cookies are per host, not per port; paths are
+ * ignored) and CSRF (a new token fetched whenever the CSRF secret cookie changes).
+ */
 export class HttpSession {
   private readonly cookies = new Map<string, string>();
   private csrf: string | undefined;
@@ -246,6 +249,8 @@ export class HttpSession {
       const value = pair.slice(eq + 1).trim();
       if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
       else this.cookies.set(name, value);
+      // A new CSRF secret (the admin login rotates it) makes the token held so far worthless.
+      if (name === 'quintet_csrf') this.csrf = undefined;
     }
     return res;
   }
