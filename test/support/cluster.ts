@@ -24,6 +24,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Thrown by a probe of `until` to stop waiting at once (other errors count as "not yet"). */
+export class GiveUp extends Error {}
+
 /** Polls until `probe` gives a value (not a fixed sleep: it returns as soon as the condition holds). */
 export async function until<T>(
   what: string,
@@ -32,7 +35,10 @@ export async function until<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe().catch(() => undefined);
+    const value = await probe().catch((err: unknown) => {
+      if (err instanceof GiveUp) throw err;
+      return undefined;
+    });
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -78,7 +84,7 @@ async function startNginx(dir: string, upstreams: number[]): Promise<{ url: stri
   const url = `http://127.0.0.1:${port}`;
   await until('nginx', async () => {
     if (child.exitCode !== null)
-      throw new Error(`nginx exited: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
+      throw new GiveUp(`nginx exited: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
     await fetch(`${url}/health`);
     return true;
   });
@@ -157,7 +163,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await until(
       'a worker to start',
       async () => {
-        if (child.exitCode !== null) throw new Error(output.slice(start).join(''));
+        if (child.exitCode !== null) throw new GiveUp(`a worker exited:\n${output.slice(start).join('')}`);
         return text.includes('job workers started') ? true : undefined;
       },
       60_000,
@@ -187,17 +193,28 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const migrated = await run(['migrate']);
     if (migrated.code !== 0) throw new Error(`quintet migrate failed:\n${migrated.output}`);
     const ports = await Promise.all(Array.from({ length: options.instances ?? 2 }, freePort));
-    for (const port of ports) processes.push(spawnQuintet(['serve'], { PORT: String(port) }));
+    const servers = ports.map((port) => spawnQuintet(['serve'], { PORT: String(port) }));
+    processes.push(...servers);
     const starting = Array.from({ length: options.workers ?? 1 }, startWorker);
     const instances = ports.map((p) => `http://127.0.0.1:${p}`);
+    // An instance that exited (its port taken meanwhile by another process: freePort cannot
+    // reserve it) must not pass for healthy because something else answers on that port.
+    const alive = () => {
+      const dead = servers.findIndex((child) => child.exitCode !== null);
+      if (dead >= 0) throw new GiveUp(`the instance on port ${ports[dead]} exited`);
+    };
     for (const base of instances) {
       await until(
         `${base}/health`,
-        async () => ((await fetch(`${base}/health`)).ok ? true : undefined),
+        async () => {
+          alive();
+          return (await fetch(`${base}/health`)).ok ? true : undefined;
+        },
         60_000,
       );
     }
     await Promise.all(starting);
+    alive();
     const lb = await startNginx(dir, ports);
     nginx = lb.process;
     return {
