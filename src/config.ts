@@ -44,6 +44,8 @@ export interface Config {
   readonly jobRetentionDays: number;
   /** Jobs one process runs at a time (per job name with BullMQ), each in its own worker thread. */
   readonly workerConcurrency: number;
+  /** With Redis: how long a job's lock lives unrenewed, so how soon a dead worker's job is run again. */
+  readonly jobLockSeconds: number;
 }
 
 /** ARTIFACT_STORE=s3://bucket/prefix, with S3_ENDPOINT and the usual AWS region variables. */
@@ -210,6 +212,7 @@ export function loadConfig(env: Env, systems: readonly SystemSettingsSource[]): 
     artifactS3: artifactS3Var(env),
     jobRetentionDays: intVar(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: intVar(env, 'WORKER_CONCURRENCY', 1, 1, 64),
+    jobLockSeconds: intVar(env, 'JOB_LOCK_SECONDS', 30, 2, 3600),
   };
   const settings = systems.map((s) => [s.name, Object.freeze(s.settings?.(env, platform))] as const);
   return Object.freeze({

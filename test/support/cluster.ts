@@ -24,6 +24,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** Thrown by a probe of `until` to stop waiting at once (other errors count as "not yet"). */
+export class GiveUp extends Error {}
+
 /** Polls until `probe` gives a value (not a fixed sleep: it returns as soon as the condition holds). */
 export async function until<T>(
   what: string,
@@ -32,7 +35,10 @@ export async function until<T>(
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await probe().catch(() => undefined);
+    const value = await probe().catch((err: unknown) => {
+      if (err instanceof GiveUp) throw err;
+      return undefined;
+    });
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
@@ -78,7 +84,7 @@ async function startNginx(dir: string, upstreams: number[]): Promise<{ url: stri
   const url = `http://127.0.0.1:${port}`;
   await until('nginx', async () => {
     if (child.exitCode !== null)
-      throw new Error(`nginx exited: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
+      throw new GiveUp(`nginx exited: ${fs.readFileSync(path.join(dir, 'error.log'), 'utf8')}`);
     await fetch(`${url}/health`);
     return true;
   });
@@ -96,6 +102,10 @@ export interface Cluster {
   output(): string;
   /** Runs `quintet <args>` once against the cluster's services and waits for it. */
   run(args: string[]): Promise<{ code: number | null; output: string }>;
+  /** The `quintet worker` processes, in start order (killed ones stay listed). */
+  workers: ChildProcess[];
+  /** Starts one more `quintet worker` and waits until it has started its job workers. */
+  startWorker(): Promise<ChildProcess>;
   stop(): Promise<void>;
 }
 
@@ -141,6 +151,25 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
     return { code, output: output.slice(start).join('') };
   };
+  const workers: ChildProcess[] = [];
+  const startWorker = async () => {
+    const start = output.length;
+    // LOG_LEVEL info for this process only: its "job workers started" line says it is ready.
+    const child = spawnQuintet(['worker'], { LOG_LEVEL: 'info' });
+    processes.push(child);
+    workers.push(child);
+    let text = '';
+    child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
+    await until(
+      'a worker to start',
+      async () => {
+        if (child.exitCode !== null) throw new GiveUp(`a worker exited:\n${output.slice(start).join('')}`);
+        return text.includes('job workers started') ? true : undefined;
+      },
+      60_000,
+    );
+    return child;
+  };
   let nginx: ChildProcess | undefined;
   const stop = async () => {
     nginx?.kill('SIGTERM');
@@ -164,26 +193,51 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     const migrated = await run(['migrate']);
     if (migrated.code !== 0) throw new Error(`quintet migrate failed:\n${migrated.output}`);
     const ports = await Promise.all(Array.from({ length: options.instances ?? 2 }, freePort));
-    for (const port of ports) processes.push(spawnQuintet(['serve'], { PORT: String(port) }));
-    for (let i = 0; i < (options.workers ?? 1); i++) processes.push(spawnQuintet(['worker']));
+    const servers = ports.map((port) => spawnQuintet(['serve'], { PORT: String(port) }));
+    processes.push(...servers);
+    const starting = Array.from({ length: options.workers ?? 1 }, startWorker);
     const instances = ports.map((p) => `http://127.0.0.1:${p}`);
+    // An instance that exited (its port taken meanwhile by another process: freePort cannot
+    // reserve it) must not pass for healthy because something else answers on that port.
+    const alive = () => {
+      const dead = servers.findIndex((child) => child.exitCode !== null);
+      if (dead >= 0) throw new GiveUp(`the instance on port ${ports[dead]} exited`);
+    };
     for (const base of instances) {
       await until(
         `${base}/health`,
-        async () => ((await fetch(`${base}/health`)).ok ? true : undefined),
+        async () => {
+          alive();
+          return (await fetch(`${base}/health`)).ok ? true : undefined;
+        },
         60_000,
       );
     }
+    await Promise.all(starting);
+    alive();
     const lb = await startNginx(dir, ports);
     nginx = lb.process;
-    return { lb: lb.url, instances, env, s3, output: () => output.join(''), run, stop };
+    return {
+      lb: lb.url,
+      instances,
+      env,
+      s3,
+      output: () => output.join(''),
+      run,
+      workers,
+      startWorker,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${output.join('')}`);
   }
 }
 
-/** A fetch-based browser session: one cookie jar (cookies are per host, not per port) and CSRF. */
+/**
+ * A fetch-based browser session: one cookie jar (cookies are per host, not per port; paths are
+ * ignored) and CSRF (a new token fetched whenever the CSRF secret cookie changes).
+ */
 export class HttpSession {
   private readonly cookies = new Map<string, string>();
   private csrf: string | undefined;
@@ -197,7 +251,7 @@ export class HttpSession {
   ) {
     const h: Record<string, string> = { ...headers };
     if (method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = await this.token(base);
-    if (this.cookies.size) h.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    Object.assign(h, this.cookieHeader());
     let payload: BodyInit | undefined;
     if (body instanceof FormData) payload = body;
     else if (body !== undefined) {
@@ -212,6 +266,8 @@ export class HttpSession {
       const value = pair.slice(eq + 1).trim();
       if (value === '' || /max-age=0/i.test(line)) this.cookies.delete(name);
       else this.cookies.set(name, value);
+      // A new CSRF secret (the admin login rotates it) makes the token held so far worthless.
+      if (name === 'quintet_csrf') this.csrf = undefined;
     }
     return res;
   }
@@ -224,10 +280,18 @@ export class HttpSession {
     return this.csrf;
   }
 
+  /** The Cookie header this session sends (for clients other than request(), e.g. an SSE reader). */
+  cookieHeader(): Record<string, string> {
+    return this.cookies.size ? { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ') } : {};
+  }
+
   get(base: string, url: string, headers?: Record<string, string>) {
     return this.request(base, 'GET', url, undefined, headers);
   }
   post(base: string, url: string, body: unknown = {}) {
     return this.request(base, 'POST', url, body);
+  }
+  patch(base: string, url: string, body: unknown) {
+    return this.request(base, 'PATCH', url, body);
   }
 }

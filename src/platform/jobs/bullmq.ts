@@ -153,6 +153,9 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
         // Retries and interruptions are counted by runAttempt against the definition's maxAttempts.
         maxStalledCount: MAX_ATTEMPTS_LIMIT,
         lockDuration: options.lockDurationMs ?? 30_000,
+        // A job whose lock lapsed is found on the next check: checking as often as the lock lives
+        // hands a dead worker's job over within about two lock durations.
+        stalledInterval: options.lockDurationMs ?? 30_000,
         settings: { backoffStrategy: (attemptsMade: number) => backoffDelayMs(definition, attemptsMade) },
       },
     );

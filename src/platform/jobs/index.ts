@@ -30,7 +30,12 @@ export function createJobQueue({ config, database, log, metrics, clock }: JobQue
     retentionDays: config.jobRetentionDays,
   };
   const queue = config.redisUrl
-    ? createBullMqQueue({ ...common, redisUrl: config.redisUrl, prefix: config.redisPrefix })
+    ? createBullMqQueue({
+        ...common,
+        redisUrl: config.redisUrl,
+        prefix: config.redisPrefix,
+        lockDurationMs: config.jobLockSeconds * 1000,
+      })
     : createInProcessQueue({ ...common, db: database.db, dialect: database.dialect });
   return withJobMetrics(queue, metrics);
 }
