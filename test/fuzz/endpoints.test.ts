@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
+import { systemJobs } from '../../src/platform/system-runtime.js';
 import { SYSTEMS } from '../../src/systems/index.js';
 import { TestClient } from '../support/client.js';
 import { multipart, REVENUE_HEADER } from '../support/diffing.js';
@@ -48,6 +49,8 @@ describe('fuzzing every endpoint', () => {
     platform = await createTestPlatform('sqlite', { systems: SYSTEMS });
     app = await buildApp(platform);
     await app.ready();
+    // The jobs run too (as `quintet serve` runs them without Redis): a job of nasty files must fail cleanly.
+    await platform.jobs.startWorkers(await systemJobs(platform, SYSTEMS));
     routes = routesOf(app);
     await login();
     anonymous = new TestClient(app);

@@ -232,6 +232,179 @@ function multipartBody(known: readonly string[]): fc.Arbitrary<Body> {
     });
 }
 
+/** A cell of a CSV row: a nasty string (quoted or not), a number, a date, nothing. */
+const csvCell = fc.oneof(
+  nasty,
+  fc.integer().map(String),
+  fc.double().map(String),
+  fc.constantFrom(
+    '',
+    '"',
+    '""',
+    '"a""b"',
+    '"unterminated',
+    'a"b',
+    '\u0000',
+    '2024-01-01T10:00:00Z',
+    'active',
+    'inactive',
+  ),
+  nasty.map((v) => `"${v.replaceAll('"', '""')}"`),
+);
+
+/**
+ * A CSV file of the kind a route reads (its header, maybe altered) with nasty rows: it passes the
+ * upload's header check often enough for the rows to reach the parsers.
+ */
+export function typedCsv(header: string): fc.Arbitrary<Buffer> {
+  const columns = header.split(',');
+  const head = fc.constantFrom(
+    header,
+    header,
+    header,
+    `\uFEFF${header}`,
+    header.toUpperCase(),
+    columns.slice(1).join(','),
+    `${header},extra`,
+    `${header},${columns[0]}`,
+    columns.map((c) => ` ${c} `).join(','),
+    columns.map((c) => `"${c}"`).join(','),
+  );
+  const row = fc
+    .array(csvCell, { minLength: 0, maxLength: columns.length + 2 })
+    .map((cells) => cells.join(','));
+  return fc
+    .record({
+      head,
+      rows: fc.array(row, { maxLength: 6 }),
+      eol: fc.constantFrom('\n', '\r\n', '\r'),
+      last: fc.constantFrom('\n', ''),
+    })
+    .map(({ head: h, rows, eol, last }) => Buffer.from([h, ...rows].join(eol) + last));
+}
+
+/** What each upload of the five systems reads: its fields and the header of each of its files. */
+const UPLOADS: Record<string, { fields: Record<string, readonly string[]>; files: Record<string, string> }> =
+  {
+    'POST /api/diffing/jobs': {
+      fields: {
+        metric: ['revenue', 'c-revenue', 'nope', ''],
+        keys: ['date,segment_field,segment_value_id,stat', 'date', 'nope', ',,,', ''],
+        value: ['value', 'date', 'nope', ''],
+      },
+      files: {
+        old: 'date,segment_field,segment_name,segment_value,segment_value_id,stat,value',
+        new: 'date,segment_field,segment_name,segment_value,segment_value_id,stat,value',
+      },
+    },
+    'POST /api/uptime/import': {
+      fields: {},
+      files: {
+        status: 'store_id,status,timestamp_utc',
+        hours: 'store_id,dayOfWeek,start_time_local,end_time_local',
+        timezones: 'store_id,timezone_str',
+      },
+    },
+    'POST /api/banners/import': {
+      fields: { quarter: ['1', '2', '3', '4', '0', '5', '1.5', ''], replace: ['true', 'false', 'yes', ''] },
+      files: {
+        impressions: 'banner_id,campaign_id',
+        clicks: 'click_id,banner_id,campaign_id',
+        conversions: 'conversion_id,click_id,revenue',
+      },
+    },
+  };
+
+/** A multipart body for an upload route: some of its fields and files, the files nasty. */
+function uploadBody(spec: (typeof UPLOADS)[string]): fc.Arbitrary<Body> {
+  const parts: fc.Arbitrary<Buffer | null>[] = [];
+  const names: string[] = [];
+  for (const [name, values] of Object.entries(spec.fields)) {
+    names.push(name);
+    parts.push(
+      fc.option(
+        fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...values) }, shortText).map((v) => Buffer.from(v)),
+      ),
+    );
+  }
+  const fileNames: string[] = [];
+  for (const [name, header] of Object.entries(spec.files)) {
+    fileNames.push(name);
+    parts.push(
+      fc.option(
+        fc.oneof(
+          { weight: 4, arbitrary: typedCsv(header) },
+          fc.constantFrom(...NASTY_FILES.keys()).map((f) => NASTY_FILES.get(f)!),
+        ),
+        { freq: 3 },
+      ),
+    );
+  }
+  return fc.tuple(...parts).map((values) => {
+    const chunks: Buffer[] = [];
+    const all = [...names, ...fileNames];
+    values.forEach((value, i) => {
+      if (value === null) return;
+      const name = all[i]!;
+      const file = i >= names.length ? `; filename="${name}.csv"\r\nContent-Type: text/csv` : '';
+      chunks.push(
+        Buffer.from(`--fuzzBoundary\r\nContent-Disposition: form-data; name="${name}"${file}\r\n\r\n`),
+      );
+      chunks.push(value, Buffer.from('\r\n'));
+    });
+    chunks.push(Buffer.from('--fuzzBoundary--\r\n'));
+    return { payload: Buffer.concat(chunks), contentType: 'multipart/form-data; boundary=fuzzBoundary' };
+  });
+}
+
+/** Bodies that are valid but for one field, for the JSON routes whose valid shape is known. */
+const NEAR_VALID: Record<string, Record<string, unknown>> = {
+  'POST /hiring/api/applications': {
+    first_name: 'Ada',
+    last_name: 'Lovelace',
+    email: 'ada@example.com',
+    phone: '4155550100',
+    region: 'Chicago',
+    phone_type: 'iPhone 5/5S',
+    over_21: true,
+  },
+  'POST /hiring/api/applications/validate': {
+    email: 'ada@example.com',
+    phone: '4155550100',
+    region: 'Chicago',
+  },
+  'PUT /hiring/api/me': { first_name: 'Ada', region: 'Chicago' },
+  'POST /hiring/api/session': { email: 'ada@example.com', phone: '4155550100' },
+  'POST /hiring/api/admin/applicants/:id/state': { state: 'hired' },
+  'PATCH /api/surveys/responses/:id': {
+    answers: { name: 'Ada', email: 'ada@example.com', age: 36, gender: 'Female', colours: ['Red'] },
+    step: 2,
+  },
+  'POST /api/surveys/responses': { answers: { name: 'Ada' }, step: 1 },
+  'POST /api/uptime/polls': {
+    polls: [{ store_id: 'a', status: 'active', timestamp_utc: '2024-01-01T12:00:00Z' }],
+  },
+  'POST /api/uptime/reports': { now: '2024-01-01T12:00:00Z' },
+  'POST /api/admin/login': { password: 'wrong' },
+};
+
+/** A valid body with one value, deep or not, replaced by a random or nasty one. */
+function nearValidBody(valid: Record<string, unknown>): fc.Arbitrary<Body> {
+  const paths: string[][] = [];
+  const walk = (v: unknown, at: string[]) => {
+    paths.push(at);
+    if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, [...at, k]);
+  };
+  walk(valid, []);
+  return fc.tuple(fc.constantFrom(...paths.filter((p) => p.length)), fieldValue).map(([at, value]) => {
+    const body = structuredClone(valid) as Record<string, unknown>;
+    let target = body;
+    for (const k of at.slice(0, -1)) target = target[k] as Record<string, unknown>;
+    target[at.at(-1)!] = value;
+    return { payload: JSON.stringify(body), contentType: 'application/json' };
+  });
+}
+
 function bodyOf(known: readonly string[]): fc.Arbitrary<Body> {
   const keys = fc.oneof(
     { weight: 3, arbitrary: known.length ? fc.constantFrom(...known) : fc.constant('id') },
@@ -339,15 +512,33 @@ export function requestArbitrary(
   fields: ReadonlyMap<string, string[]>,
   ids: readonly string[],
 ): fc.Arbitrary<FuzzRequest> {
-  return fc.constantFrom(...routes).chain((route) => {
-    const known = fields.get(`${route.method} ${route.url}`) ?? [];
+  // Routes that take input get more of the runs: uploads and JSON writes most.
+  const weightOf = (r: Route) =>
+    UPLOADS[`${r.method} ${r.url}`] || NEAR_VALID[`${r.method} ${r.url}`]
+      ? 6
+      : r.method !== 'GET' || r.url.includes(':')
+        ? 2
+        : 1;
+  const weighted = routes.map((r) => ({ weight: weightOf(r), arbitrary: fc.constant(r) }));
+  return fc.oneof(...weighted).chain((route) => {
+    const key = `${route.method} ${route.url}`;
+    const known = fields.get(key) ?? [];
+    const targeted = UPLOADS[key]
+      ? uploadBody(UPLOADS[key])
+      : NEAR_VALID[key]
+        ? nearValidBody(NEAR_VALID[key])
+        : undefined;
     return fc
       .record({
         method: fc.oneof({ weight: 9, arbitrary: fc.constant(route.method) }, fc.constantFrom(...METHODS)),
         path: pathOf(route, ids),
         query: queryOf(known),
         headers: headersOf(),
-        body: fc.oneof({ weight: 4, arbitrary: bodyOf(known) }, fc.constant<Body>({})),
+        body: fc.oneof(
+          { weight: 4, arbitrary: bodyOf(known) },
+          { weight: targeted ? 6 : 0, arbitrary: targeted ?? fc.constant<Body>({}) },
+          fc.constant<Body>({}),
+        ),
         credentials: fc.constantFrom<FuzzRequest['credentials']>('real', 'real', 'real', 'none', 'tampered'),
         ip: fc.tuple(fc.nat(255), fc.nat(255)).map(([a, b]) => `10.9.${a}.${b}`),
       })
