@@ -3,6 +3,7 @@
 // the logged-in admin. Properties: never a 5xx, never a stack trace or an internal path in the body,
 // every 4xx a JSON {"error": "…"} (an HTML page for page routes), an answer within the timeout, and
 // nothing stored changes when a request is refused.
+import fs from 'node:fs';
 import os from 'node:os';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -109,6 +110,7 @@ describe('fuzzing every endpoint', () => {
       await fc.assert(
         fc.asyncProperty(fc.boolean(), requestArbitrary(routes, fields, ids), async (asAdmin, request) => {
           const client = asAdmin ? admin : anonymous;
+          if (process.env.FUZZ_TRACE) fs.appendFileSync(process.env.FUZZ_TRACE, `${describeRequest(request)}\n`);
           const before = await snapshot(platform);
           const answer = await send(app, client, request, ANSWER_TIMEOUT_MS);
           const problems = problemsOf(request, answer, internal);
