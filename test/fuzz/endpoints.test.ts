@@ -27,7 +27,7 @@ import {
 } from './fuzz.js';
 
 // The short pass of the test suite, or `npm run fuzz`'s longer one; FUZZ_RUNS sets either.
-const RUNS = Number(process.env.FUZZ_RUNS ?? (process.env.FUZZ_LONG ? 5000 : 400));
+const RUNS = Number(process.env.FUZZ_RUNS ?? (process.env.FUZZ_LONG ? 20_000 : 1500));
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
 const ANSWER_TIMEOUT_MS = 10_000;
 
@@ -110,7 +110,8 @@ describe('fuzzing every endpoint', () => {
       await fc.assert(
         fc.asyncProperty(fc.boolean(), requestArbitrary(routes, fields, ids), async (asAdmin, request) => {
           const client = asAdmin ? admin : anonymous;
-          if (process.env.FUZZ_TRACE) fs.appendFileSync(process.env.FUZZ_TRACE, `${describeRequest(request)}\n`);
+          if (process.env.FUZZ_TRACE)
+            fs.appendFileSync(process.env.FUZZ_TRACE, `${describeRequest(request)}\n`);
           const before = await snapshot(platform);
           const answer = await send(app, client, request, ANSWER_TIMEOUT_MS);
           const problems = problemsOf(request, answer, internal);
@@ -133,7 +134,8 @@ describe('fuzzing every endpoint', () => {
               `${problems.join('; ')}\n  request: ${describeRequest(request)}\n  answer: ${answer.status} ${answer.body.slice(0, 500)}`,
             );
         }),
-        { numRuns: RUNS, seed: SEED, endOnFailure: true },
+        // A run that takes longer than this hangs somewhere (a request, or the database wedged by one).
+        { numRuns: RUNS, seed: SEED, endOnFailure: true, timeout: 3 * ANSWER_TIMEOUT_MS },
       );
       if (process.env.FUZZ_STATS) console.log([...statuses].sort().join('\n'));
     },

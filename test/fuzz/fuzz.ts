@@ -94,7 +94,12 @@ function enc(s: string): string {
   }
 }
 
-const nasty = fc.constantFrom(...NASTY_STRINGS);
+/** Names of Object's members: a lookup table indexed by user input must not find them. */
+const OBJECT_MEMBERS = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'prototype'];
+const nasty = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom(...NASTY_STRINGS) },
+  fc.constantFrom(...OBJECT_MEMBERS),
+);
 const shortText = fc.oneof(
   nasty,
   fc.string({ maxLength: 12 }),
