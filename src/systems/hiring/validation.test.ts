@@ -166,6 +166,9 @@ describe('normalizePhone', () => {
   it('reads numbers as US when the region is unknown or absent', () => {
     expect(normalizePhone('415.555.0100')).toBe('+14155550100');
     expect(normalizePhone('415.555.0100', 'Atlantis')).toBe('+14155550100');
+    // Found by the fuzzer (test/fuzz): Object's own members are no regions (it was a 500).
+    for (const region of ['constructor', '__proto__', 'toString', 'hasOwnProperty'])
+      expect(normalizePhone('415.555.0100', region), region).toBe('+14155550100');
   });
 
   it('keeps an explicit country code whatever the region', () => {

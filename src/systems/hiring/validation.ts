@@ -62,7 +62,9 @@ export function normalizePhone(raw: string, region?: string): string | undefined
  * Parsing costs ~10 µs, so bulk imports call this once per row.
  */
 export function readPhone(raw: string, region?: string): { e164: string | undefined; acceptable: boolean } {
-  const country = (region && REGION_COUNTRY[region as Region]) || 'US';
+  // Own keys only: a region typed as "constructor" or "__proto__" read Object's members (a 500).
+  const country =
+    (region && Object.hasOwn(REGION_COUNTRY, region) && REGION_COUNTRY[region as Region]) || 'US';
   const parsed = parsePhoneNumberFromString(raw.trim(), country);
   if (parsed?.isValid()) return { e164: parsed.number, acceptable: !parsed.ext };
   return { e164: country === 'US' ? undefined : normalizeLegacyPhone(raw), acceptable: false };
