@@ -25,6 +25,10 @@ declare module 'fastify' {
     /** Set at registration: the route's headers, computed once. */
     [ROUTE_HEADERS]?: SecurityHeaders;
   }
+  interface FastifyInstance {
+    /** The headers a route with this `config.security` is sent (for a route answered before Fastify, fast-path.ts). */
+    routeSecurityHeaders(profile?: SecurityProfileName | SecurityProfile): SecurityHeaders;
+  }
   interface FastifyReply {
     /** Replaces the caller's CSRF secret (cookie) with a new one; returns a token for it. */
     rotateCsrf(): string;
@@ -69,6 +73,7 @@ export const securityPlugin = fp<SecurityOptions>(async (app, opts) => {
     if (!headers) shared.set(profile, (headers = securityHeaders(profile, { hsts })));
     return headers;
   };
+  app.decorate('routeSecurityHeaders', headersOf);
   const publicWrite = { max: opts.publicWriteRateLimit, timeWindow: '1 minute' };
 
   const csrfCheck = (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
