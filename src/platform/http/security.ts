@@ -5,6 +5,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import { RateLimitedError } from '../errors.js';
+import { cookieSigner } from './cookie-signer.js';
 import {
   securityHeaders,
   type SecurityHeaders,
@@ -106,7 +107,8 @@ export const securityPlugin = fp<SecurityOptions>(async (app, opts) => {
     done();
   });
 
-  await app.register(fastifyCookie, { secret: opts.secret });
+  // @fastify/cookie's signing, byte for byte, on a faster MAC (cookie-signer.ts).
+  await app.register(fastifyCookie, { secret: cookieSigner(opts.secret) });
   await app.register(fastifyRateLimit, { global: false });
   await app.register(fastifyCsrf, {
     sessionPlugin: '@fastify/cookie',
