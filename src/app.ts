@@ -6,8 +6,9 @@ import { prepareAdminPassword, adminAuthPlugin } from './platform/http/admin-aut
 import { docsPlugin } from './platform/http/docs.js';
 import { frameworkErrors, registerErrorHandling } from './platform/http/errors.js';
 import { registerHealth } from './platform/http/health.js';
+import { createFastPath } from './platform/http/fast-path.js';
 import { registerInputChecks } from './platform/http/input.js';
-import { metricsPlugin } from './platform/http/metrics.js';
+import { metricsPlugin, requestSeries } from './platform/http/metrics.js';
 import { pagesPlugin } from './platform/http/pages.js';
 import { randomSecret, securityPlugin } from './platform/http/security.js';
 import { getOrCreateSetting } from './platform/settings.js';
@@ -23,7 +24,10 @@ export interface BuildAppOptions {
 export async function buildApp(platform: Platform, options: BuildAppOptions = {}): Promise<FastifyInstance> {
   const { config } = platform;
   const systems = await loadSystems(config, options.systems ?? systemsNamed(config.systems));
+  // Routes a system answers before Fastify (fast-path.ts): the few hot paths with a throughput target.
+  const fastPath = createFastPath(platform.log, requestSeries(platform.metrics));
   const app = Fastify({
+    serverFactory: fastPath.serverFactory,
     loggerInstance: platform.log as FastifyBaseLogger,
     // Per-request log lines cost more than the funnel query itself; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
@@ -39,6 +43,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     config.sessionSecret ?? (await getOrCreateSetting(platform.db, 'session_secret', randomSecret)).value;
   const passwordHash = await prepareAdminPassword(platform);
 
+  fastPath.attach(app);
   registerErrorHandling(app);
   registerInputChecks(app);
   await app.register(metricsPlugin, { registry: platform.metrics });
