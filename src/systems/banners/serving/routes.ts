@@ -109,8 +109,8 @@ export async function registerBannerServing(
     (options.cookieSecure ? 'SameSite=None; Secure' : 'SameSite=Lax') +
     '; Path=/campaigns/';
 
-  // The platform's signer (@fastify/cookie's, HMAC-SHA256 with the platform secret), as the
-  // instance decorates it: the same for both paths below, so their cookies are interchangeable.
+  // The platform's cookie signer (HMAC-SHA256 with the platform secret, the one @fastify/cookie
+  // signs with), as the instance decorates it: the same for both paths below.
   const signer = app as FastifyInstance & SignerMethods;
 
   /**
