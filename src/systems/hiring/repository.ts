@@ -142,6 +142,11 @@ export async function insertApplicants(tx: Tx, rows: readonly NewApplicantRow[])
     await runBulkInsert(tx, rows.slice(i, i + INSERT_CHUNK), false);
 }
 
+/** Whether the table holds any applicant. */
+export async function hasApplicants(db: Tx): Promise<boolean> {
+  return (await db.selectFrom('hiring_applicants').select('id').limit(1).executeTakeFirst()) !== undefined;
+}
+
 /** Which of these emails and phone keys already exist. */
 export async function takenAmong(
   db: Tx,
