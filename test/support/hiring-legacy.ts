@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import type { LegacyRow } from '../../src/systems/hiring/legacy.js';
+import { STATE_MIX } from '../../src/systems/hiring/seed.js';
 
 /** The sample database of the original challenge, outside the repository (may be absent). */
 export const LEGACY_SAMPLE = path.resolve(
@@ -83,4 +84,44 @@ export function writeLegacyFile(
     db.close();
   }
   return file;
+}
+
+/**
+ * How the phones of generated original-format rows look: `valid`, numbers today's form accepts
+ * (312-200-0001, …, unique); `historical`, numbers it refuses, like most of the original data's
+ * (201-000-0001, 202-000-0002, …: exchange 000, and more than four line digits past id 9999).
+ */
+export type LegacyPhoneShape = 'valid' | 'historical';
+
+export function legacyPhone(id: number, shape: LegacyPhoneShape): string {
+  return shape === 'historical'
+    ? `${200 + (id % 800)}-000-${String(id).padStart(4, '0')}`
+    : `312-${200 + Math.floor(id / 10_000)}-${String(id % 10_000).padStart(4, '0')}`;
+}
+
+/** `n` rows shaped like the original challenge's: naive microsecond timestamps, the original state mix. */
+export function* legacyRows(n: number, shape: LegacyPhoneShape): Generator<LegacyFixtureRow> {
+  const states = Object.entries(STATE_MIX);
+  const start = Date.parse('2014-07-07T00:00:00Z');
+  const span = Date.parse('2015-01-06T23:59:59Z') - start;
+  for (let id = 1; id <= n; id++) {
+    let pick = ((id * 7919) % 1000) / 10;
+    const state = states.find(([, share]) => (pick -= share) < 0)?.[0] ?? 'applied';
+    const at = new Date(start + Math.floor((span * Math.sqrt(id / n)) % span))
+      .toISOString()
+      .replace('T', ' ')
+      .replace('Z', '123');
+    yield {
+      id,
+      first_name: 'Linda',
+      last_name: 'Smith',
+      region: 'Chicago',
+      phone: legacyPhone(id, shape),
+      email: `linda.smith.${id}@example.com`,
+      phone_type: 'Windows Phone',
+      workflow_state: state,
+      created_at: at,
+      updated_at: at,
+    };
+  }
 }

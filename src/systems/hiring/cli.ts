@@ -2,6 +2,21 @@
 // declarations load nothing; each action imports what it uses.
 import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import type { CliContext } from '../../platform/system.js';
+import type { ImportSummary } from './service.js';
+
+/** What `quintet import hiring` prints: every rejected row, the first rows kept with warnings, and how many it did not list. */
+export function importReport(summary: ImportSummary, seconds: number): string[] {
+  const lines = summary.rejected.map((r) => `rejected id ${r.id}: ${r.reason}`);
+  for (const w of summary.warningExamples) lines.push(`warning ${w}`);
+  const unlisted = summary.warnings - summary.warningExamples.length;
+  if (unlisted > 0)
+    lines.push(`warning … and ${unlisted} more row${unlisted === 1 ? '' : 's'} with warnings, not listed`);
+  lines.push(
+    `read ${summary.read} rows in ${seconds.toFixed(1)} s: imported ${summary.imported}, rejected ${summary.rejected.length}, ` +
+      `kept with warnings ${summary.warnings} (values today's form would refuse, stored as written)`,
+  );
+  return lines;
+}
 
 export function declareHiringCli({ group, openPlatform }: CliContext): void {
   group('seed')
@@ -62,12 +77,7 @@ export function declareHiringCli({ group, openPlatform }: CliContext): void {
         const summary = await createHiringService(platform).importLegacy(source, (done) => bar.update(done));
         bar.stop();
         const seconds = (performance.now() - started) / 1000;
-        for (const r of summary.rejected) console.log(`rejected id ${r.id}: ${r.reason}`);
-        for (const w of summary.warningExamples) console.log(`warning ${w}`);
-        console.log(
-          `read ${summary.read} rows in ${seconds.toFixed(1)} s: imported ${summary.imported}, rejected ${summary.rejected.length}, ` +
-            `kept with warnings ${summary.warnings} (values today's form would refuse, stored as written)`,
-        );
+        for (const line of importReport(summary, seconds)) console.log(line);
       } finally {
         await source.close();
         await platform.close();

@@ -81,6 +81,10 @@ describe('parseLegacyTime', () => {
     '2014-13-01 00:00:00',
     '2014-07-07 25:00:00',
     '2014-07-07 24:00:00',
+    '2014-07-07 10:60:00',
+    '2014-07-07 10:00:60',
+    '2014-07-07 10:99:00 UTC',
+    '2014-07-07 10:00:61+02:00',
   ])('refuses %s, which is not a real date or time, instead of rolling it over', (input) => {
     expect(parseLegacyTime(input)).toBeUndefined();
   });
@@ -88,6 +92,17 @@ describe('parseLegacyTime', () => {
   it('refuses a date that is not on the calendar even when it carries an offset', () => {
     expect(parseLegacyTime('2014-02-30 10:00:00+02:00')).toBeUndefined();
     expect(parseLegacyTime('2015-02-29 10:00:00-0500')).toBeUndefined();
+  });
+
+  it('writes a UTC time exactly as Date would, from year 0001 to 9999', () => {
+    for (const input of ['0001-01-01 00:00:00', '0099-12-31 23:59:59.9', '9999-12-31 23:59:59.999999Z']) {
+      const [date, time] = input.replace('Z', '').split(' ') as [string, string];
+      const viaDate = new Date(0);
+      viaDate.setUTCFullYear(Number(date.slice(0, 4)), Number(date.slice(5, 7)) - 1, Number(date.slice(8)));
+      const [h, m, s] = time.split(':').map(Number) as [number, number, number];
+      viaDate.setUTCHours(h, m, Math.floor(s), Math.floor((s % 1) * 1000 + 1e-6));
+      expect(parseLegacyTime(input)).toBe(viaDate.toISOString());
+    }
   });
 
   it('accepts 29 February in a leap year', () => {

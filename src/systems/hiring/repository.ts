@@ -81,45 +81,51 @@ const BULK_COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof NewApplicantRow)[];
 
-/** Compiled bulk inserts, per database (its SQL dialect) and row count. */
-const bulkInsertSql = new WeakMap<object, Map<number, string>>();
+/** Compiled bulk inserts, per database (its SQL dialect), conflict handling and row count. */
+const bulkInsertSql = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Building and compiling a 1,000-row query costs ~2.5 µs a row, a tenth of a million-row seed: the
+ * SQL is compiled once per row count from a template (Kysely, so it is right for either dialect)
+ * and only the parameters change.
+ */
+async function runBulkInsert<R>(tx: Tx, rows: readonly NewApplicantRow[], skipTaken: boolean): Promise<R[]> {
+  const { adapter } = tx.getExecutor();
+  let byShape = bulkInsertSql.get(adapter);
+  if (!byShape) bulkInsertSql.set(adapter, (byShape = new Map()));
+  const key = `${skipTaken ? 'skip' : 'plain'}:${rows.length}`;
+  let text = byShape.get(key);
+  if (text === undefined) {
+    const template = Array.from(
+      { length: rows.length },
+      () => Object.fromEntries(BULK_COLUMNS.map((c) => [c, ''])) as unknown as NewApplicantRow,
+    );
+    const insert = tx.insertInto('hiring_applicants').values(template);
+    text = skipTaken
+      ? insert
+          .onConflict((oc) => oc.doNothing())
+          .returning(['created_at', 'workflow_state'])
+          .compile().sql
+      : insert.compile().sql;
+    byShape.set(key, text);
+  }
+  const parameters: unknown[] = new Array(rows.length * BULK_COLUMNS.length);
+  let p = 0;
+  for (const row of rows) for (const c of BULK_COLUMNS) parameters[p++] = row[c] ?? null;
+  const result = await tx.executeQuery<R>(CompiledQuery.raw(text, parameters));
+  return result.rows;
+}
 
 /**
  * Inserts many applicants, skipping rows whose email or phone is taken; returns the rows that went in
- * (created_at and state), so counts stay exact even when some were skipped. Building and compiling
- * a 1,000-row query costs ~2.5 µs a row, a tenth of a million-row seed: the SQL is compiled once
- * per row count from a template (Kysely, so it is right for either dialect) and only the
- * parameters change.
+ * (created_at and state), so counts stay exact even when some were skipped.
  */
 export async function insertApplicantsSkippingTaken(
   tx: Tx,
   rows: readonly NewApplicantRow[],
 ): Promise<{ created_at: string; workflow_state: string }[]> {
   if (rows.length === 0) return [];
-  const { adapter } = tx.getExecutor();
-  let byCount = bulkInsertSql.get(adapter);
-  if (!byCount) bulkInsertSql.set(adapter, (byCount = new Map()));
-  let text = byCount.get(rows.length);
-  if (text === undefined) {
-    const template = Array.from(
-      { length: rows.length },
-      () => Object.fromEntries(BULK_COLUMNS.map((c) => [c, ''])) as unknown as NewApplicantRow,
-    );
-    text = tx
-      .insertInto('hiring_applicants')
-      .values(template)
-      .onConflict((oc) => oc.doNothing())
-      .returning(['created_at', 'workflow_state'])
-      .compile().sql;
-    byCount.set(rows.length, text);
-  }
-  const parameters: unknown[] = new Array(rows.length * BULK_COLUMNS.length);
-  let p = 0;
-  for (const row of rows) for (const c of BULK_COLUMNS) parameters[p++] = row[c] ?? null;
-  const result = await tx.executeQuery<{ created_at: string; workflow_state: string }>(
-    CompiledQuery.raw(text, parameters),
-  );
-  return result.rows;
+  return runBulkInsert(tx, rows, true);
 }
 
 export async function findApplicant(db: Tx, id: number): Promise<ApplicantRow | undefined> {
@@ -132,12 +138,13 @@ export async function findApplicantByEmail(db: Tx, email: string): Promise<Appli
 
 /** Plain multi-row insert, in chunks (the caller has checked uniqueness). */
 export async function insertApplicants(tx: Tx, rows: readonly NewApplicantRow[]): Promise<void> {
-  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-    await tx
-      .insertInto('hiring_applicants')
-      .values(rows.slice(i, i + INSERT_CHUNK))
-      .execute();
-  }
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+    await runBulkInsert(tx, rows.slice(i, i + INSERT_CHUNK), false);
+}
+
+/** Whether the table holds any applicant. */
+export async function hasApplicants(db: Tx): Promise<boolean> {
+  return (await db.selectFrom('hiring_applicants').select('id').limit(1).executeTakeFirst()) !== undefined;
 }
 
 /** Which of these emails and phone keys already exist. */

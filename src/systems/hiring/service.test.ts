@@ -531,6 +531,27 @@ describeEachDb('hiring service', (kind) => {
     await expectCountsInStep(db);
   });
 
+  it("into an empty table, still rejects a row repeating an earlier batch's email or phone (batches of two)", async () => {
+    const summary = await service.importLegacy(
+      arraySource([
+        legacyRow(1, { phone: '312-555-1001' }),
+        legacyRow(2),
+        legacyRow(3, { email: 'SAM.2@example.com' }),
+        legacyRow(4, { phone: '(312) 555 1001' }),
+        legacyRow(5, { phone: '201-000-0001' }),
+        legacyRow(6, { phone: '201.000.0001' }),
+      ]),
+    );
+    expect(summary.rejected).toEqual([
+      { id: 3, reason: 'email sam.2@example.com already taken' },
+      { id: 4, reason: 'phone (312) 555 1001 already taken' },
+      { id: 6, reason: 'phone 201.000.0001 already taken' },
+    ]);
+    expect(summary.imported).toBe(3);
+    expect(summary.warnings).toBe(1);
+    await expectCountsInStep(db);
+  });
+
   it('refuses a new application with the phone of an imported applicant written another way', async () => {
     await service.importLegacy(
       arraySource([

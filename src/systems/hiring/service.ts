@@ -26,6 +26,7 @@ import {
   insertApplicant,
   insertApplicants,
   takenAmong,
+  hasApplicants,
   insertApplicantsSkippingTaken,
   listApplicants,
   takenBy,
@@ -408,14 +409,23 @@ export class HiringService {
     const seenPhones = new Set<string>();
     await this.db.transaction().execute(async (tx) => {
       const deltas = new CountDeltas();
+      // Rows this import inserted are in seenEmails/seenPhones already, so the database only has to
+      // be asked about rows that were there before. On SQLite nothing else writes while this
+      // transaction runs (one connection here; another process's write makes ours fail, never
+      // duplicate), so into an empty table those lookups (~1 µs a row, a tenth of the main
+      // thread's work) are skipped. PostgreSQL always asks: applications may arrive meanwhile.
+      const nothingBefore = this.dialect === 'sqlite' && !(await hasApplicants(tx));
+      const none = { emails: new Set<string>(), phoneKeys: new Set<string>() };
       for await (const candidates of checkedBatches(source)) {
         const accepted: NewApplicantRow[] = [];
         const usable = candidates.flatMap((c) => (c.check.ok ? [c.check.row] : []));
-        const taken = await takenAmong(
-          tx,
-          usable.map((r) => r.email),
-          usable.map((r) => r.phone_key),
-        );
+        const taken = nothingBefore
+          ? none
+          : await takenAmong(
+              tx,
+              usable.map((r) => r.email),
+              usable.map((r) => r.phone_key),
+            );
         for (const { id, check } of candidates) {
           summary.read++;
           if (!check.ok) {

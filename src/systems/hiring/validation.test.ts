@@ -1,11 +1,18 @@
+import fs from 'node:fs';
+import SQLite from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { FIELD_LIMITS } from './constants.js';
+import { LEGACY_SAMPLE, legacyPhone } from '../../../test/support/hiring-legacy.js';
+import { FIELD_LIMITS, REGIONS } from './constants.js';
 import {
   isValidEmail,
   lastFourDigits,
   normalizeEmail,
   normalizeLegacyPhone,
   normalizePhone,
+  readPhone,
+  readPhoneWithLibrary,
+  refusedNanpShape,
+  regionCountry,
   validateApplication,
   type ApplicationInput,
 } from './validation.js';
@@ -218,4 +225,68 @@ describe('emails', () => {
     expect(isValidEmail(long)).toBe(false);
     expect(isValidEmail(long.slice(1))).toBe(true);
   });
+});
+
+describe('readPhone: the shortcut for North American numbers with a 0xx/1xx exchange', () => {
+  /** readPhone against libphonenumber alone, for each phone read in each region. */
+  function disagreements(phones: readonly string[], regions: readonly string[]): string[] {
+    const out: string[] = [];
+    for (const phone of phones)
+      for (const region of regions) {
+        const fast = readPhone(phone, region);
+        const slow = readPhoneWithLibrary(phone, regionCountry(region));
+        if (fast.e164 !== slow.e164 || fast.acceptable !== slow.acceptable)
+          out.push(`${phone} in ${region}: ${JSON.stringify(fast)} vs ${JSON.stringify(slow)}`);
+      }
+    return out;
+  }
+
+  it('decides historical numbers like 201-000-0001 without the library, and not valid ones', () => {
+    expect(refusedNanpShape('201-000-0001')).toBe(true);
+    expect(refusedNanpShape('(773) 123-4567')).toBe(true);
+    expect(refusedNanpShape('345-000-12345')).toBe(false); // Cayman Islands: the library decides
+    expect(refusedNanpShape('800-000-0001')).toBe(false); // toll-free: the library decides
+    expect(refusedNanpShape('312-555-0100')).toBe(false);
+    expect(refusedNanpShape('+1 201-000-0001')).toBe(false);
+    expect(readPhone('201-000-0001', 'Chicago')).toEqual({ e164: undefined, acceptable: false });
+    // In Berlin or Delhi the same digits are a local number of another plan: never shortcut.
+    expect(readPhone('301-000-0001', 'Berlin')).toEqual(readPhoneWithLibrary('301-000-0001', 'DE'));
+  });
+
+  it('agrees with libphonenumber on every area code, exchanges 0xx and 1xx, in every region', () => {
+    const lines = ['0000', '9999', '1234', '12345', '999999'];
+    const phones: string[] = [];
+    for (let area = 200; area <= 999; area++)
+      for (const exchange of ['000', '019', '100', '199']) {
+        const line = lines[(area + phones.length) % lines.length]!;
+        phones.push(area % 2 ? `${area}-${exchange}-${line}` : `(${area}) ${exchange}-${line}`);
+      }
+    expect(phones.filter(refusedNanpShape).length).toBeGreaterThan(2000);
+    expect(disagreements(phones, ['Chicago', 'Toronto'])).toEqual([]);
+    expect(disagreements(phones.slice(0, 400), REGIONS)).toEqual([]);
+  });
+
+  it('agrees with libphonenumber on the generated files of bench:hiring (both phone shapes)', () => {
+    const phones: string[] = [];
+    for (let id = 1; id <= 500_000; id += 97)
+      phones.push(legacyPhone(id, 'historical'), legacyPhone(id, 'valid'));
+    expect(disagreements(phones, ['Chicago'])).toEqual([]);
+  });
+
+  it.skipIf(!fs.existsSync(LEGACY_SAMPLE))(
+    'agrees with libphonenumber on every phone of the original sample (skipped when absent)',
+    () => {
+      const db = new SQLite(LEGACY_SAMPLE, { readonly: true });
+      const rows = db.prepare('select phone, region from applicants').all() as {
+        phone: string | null;
+        region: string | null;
+      }[];
+      db.close();
+      expect(rows.length).toBe(1999);
+      const out = rows.flatMap((r) => (r.phone ? disagreements([r.phone], [r.region ?? '']) : []));
+      expect(out).toEqual([]);
+      // The sample does exercise the shortcut.
+      expect(rows.filter((r) => r.phone && refusedNanpShape(r.phone)).length).toBeGreaterThan(100);
+    },
+  );
 });
