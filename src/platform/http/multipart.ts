@@ -20,6 +20,13 @@ const NUL = '\u0000';
 /** Longest multipart boundary read (RFC 2046 allows 70; the parser's search needs it under 253). */
 export const MAX_BOUNDARY_LENGTH = 250;
 const FIELD_BYTES = 10_000;
+/**
+ * How long the parser may hold the request paused with no file of ours open before the body is
+ * called malformed: @fastify/busboy 3.2.6 stalls on a part with no header lines and more than
+ * ~16 KB of data (it waits for the end of a header that never comes, and pauses the socket).
+ * A slow client never trips this (its request is not paused), nor a slow disk (a file is open).
+ */
+const STALL_MS = 1000;
 
 /** The client closed the connection before its upload ended: nobody is left to answer. */
 export class UploadAbortedError extends DomainError {
@@ -95,6 +102,8 @@ export async function receiveMultipart(
   const allowedFields = new Set(spec.fields);
   const files = new Map<string, { writer?: ArtifactWriter; name: string }>();
   const streams = new Set<BusboyFileStream>();
+  /** File streams not yet closed (while one is open, a paused request may be our own backpressure). */
+  let openFiles = 0;
   const tasks: Promise<void>[] = [];
   const fields: Record<string, string> = {};
   const mb = Math.round(spec.maxFileBytes / 2 ** 20);
@@ -144,6 +153,8 @@ export async function receiveMultipart(
 
   bb.on('file', (name: string, file: BusboyFileStream, filename: string) => {
     streams.add(file);
+    openFiles++;
+    file.once('close', () => openFiles--);
     // Before anything else: a part that ends early emits its error at once, listened to or not.
     file.on('error', (err) => fail(malformed(err, spec.hint)));
     file.on('limit', () => fail(tooLarge(`file "${name}" is larger than ${mb} MB (${spec.limitVariable})`)));
@@ -171,6 +182,15 @@ export async function receiveMultipart(
   raw.on('close', onClose);
   raw.on('error', onClose);
   raw.pipe(bb);
+  let pausedSince: number | undefined;
+  const stallCheck = setInterval(() => {
+    const stalled = raw.readableFlowing === false && openFiles === 0 && !raw.complete;
+    if (!stalled) return void (pausedSince = undefined);
+    pausedSince ??= Date.now();
+    if (Date.now() - pausedSince >= STALL_MS)
+      fail(badInput(`malformed multipart/form-data body: a part without its header lines: ${spec.hint}`));
+  }, STALL_MS / 4);
+  stallCheck.unref();
 
   try {
     await parsed;
@@ -188,6 +208,7 @@ export async function receiveMultipart(
   } finally {
     raw.off('close', onClose);
     raw.off('error', onClose);
+    clearInterval(stallCheck);
   }
 }
 
