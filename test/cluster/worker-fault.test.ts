@@ -117,11 +117,13 @@ describe.skipIf(!hasPostgres() || !hasRedis() || !hasNginx())(
       const cleanRun = await finished(clean, 60_000);
       expect(cleanRun).toMatchObject({ status: 'done', attempts: 1, new: expected.added });
       expect(afterKill.equals(await result(clean))).toBe(true);
-      // The second attempt started within two lock durations of the new worker's start: the
-      // dead worker's lock lapses at most one after the kill; the new worker's stalled checks,
-      // one per lock duration, mark the job and then move it back to wait.
+      // The second attempt started within a few lock durations of the new worker's start, not
+      // after BullMQ's default 30 s lock: the dead worker's lock lapses at most one after the
+      // kill; the stalled checks, one per lock duration, mark the job and then move it back to
+      // wait; then a worker takes it. Measured 4.9-10.0 s on a quiet machine, 15.0 s under a full
+      // CI run's load, hence the margin.
       const restartedAt = Date.parse(recovered.started_at);
-      expect(restartedAt - readyAt).toBeLessThan(2 * LOCK_MS + 3000); // measured 4.9-10.0 s
+      expect(restartedAt - readyAt).toBeLessThan(4 * LOCK_MS);
       console.log(
         `${ROWS / 1000}k-row diff: clean run ${cleanRun.duration_ms} ms; lock ${LOCK_MS} ms; ` +
           `new worker ready ${readyAt - killedAt} ms after the kill, job restarted ${restartedAt - readyAt} ms ` +

@@ -59,6 +59,13 @@ export function declareBannersCli({ group, openPlatform }: CliContext): void {
         );
         const started = performance.now();
         let failed = false;
+        // Images first: a running server serves a campaign as soon as its collections commit.
+        if (opts.images) {
+          const { copied, ignored } = await service.importImages(opts.images);
+          console.log(
+            `images: copied ${copied} to ${bannersSettings(platform.config).imagesDir}${ignored ? ` (${ignored} other files ignored)` : ''}`,
+          );
+        }
         if (plan.length > 0) {
           const bar = progressBar('importing banners', total);
           let done = 0;
@@ -76,12 +83,6 @@ export function declareBannersCli({ group, openPlatform }: CliContext): void {
           }
           for (const summary of summaries)
             failed = printSummary(summary, (line) => console.log(line)) || failed;
-        }
-        if (opts.images) {
-          const { copied, ignored } = await service.importImages(opts.images);
-          console.log(
-            `images: copied ${copied} to ${bannersSettings(platform.config).imagesDir}${ignored ? ` (${ignored} other files ignored)` : ''}`,
-          );
         }
         console.log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
         if (failed) process.exitCode = 1;

@@ -22,15 +22,16 @@ export const bannersRuntime: SystemRuntime<BannersSettings> = {
     const demo = generateDemo();
     const dir = path.join(platform.config.dataDir, 'banners', 'demo');
     await writeDemoFiles(dir, demo);
+    // Images first: a server serves a campaign as soon as its collections commit.
+    const banners = [...demo.campaigns].flatMap(([campaignId, ids]) =>
+      ids.map((bannerId) => ({ bannerId, campaignId })),
+    );
+    const images = await writePlaceholderImages(settings.imagesDir, banners);
     let campaigns = 0;
     for (const { quarter, files } of await service.allQuarterFiles(dir)) {
       const summary = await service.importQuarter(quarter, files);
       campaigns += summary.collections?.campaigns ?? 0;
     }
-    const banners = [...demo.campaigns].flatMap(([campaignId, ids]) =>
-      ids.map((bannerId) => ({ bannerId, campaignId })),
-    );
-    const images = await writePlaceholderImages(settings.imagesDir, banners);
     platform.log.info(
       `banners: loaded the demo (${demo.campaigns.size} campaigns, ${banners.length} banners, ${campaigns} collections, ${images} placeholder images) in ${Math.round(performance.now() - started)} ms`,
     );

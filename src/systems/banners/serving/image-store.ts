@@ -1,6 +1,8 @@
 // Banner images from a folder: image_<id>.png (whose bytes may be JPEG: the type sent is that of
 // the bytes; .jpg, .jpeg, .gif and .webp too) or a placeholder image_<id>.svg. Each file is read once and kept with its type and
-// ETag; the folder is listed at start and again after each index swap (an import may add images).
+// ETag; the folder is listed at start, after each index swap (an import may add images), and on a
+// request for an image it does not list (images copied in on their own, or after the data), at
+// most once per MISS_RESCAN_MS.
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -39,9 +41,18 @@ export interface ImageStore {
   rescan(): Promise<void>;
 }
 
-export function createImageStore(dir: string | undefined, log: Logger): ImageStore {
+/** A request for an image the listing lacks lists the folder again, at most this often. */
+export const MISS_RESCAN_MS = 1000;
+
+export function createImageStore(
+  dir: string | undefined,
+  log: Logger,
+  now: () => number = Date.now,
+): ImageStore {
   let files = new Map<number, string>();
   let cache = new Map<number, Promise<BannerImage | undefined>>();
+  let listedAt = -Infinity;
+  let listing: Promise<void> | undefined;
 
   const read = async (file: string): Promise<BannerImage | undefined> => {
     const bytes = await fs.readFile(file).catch(() => undefined);
@@ -55,36 +66,56 @@ export function createImageStore(dir: string | undefined, log: Logger): ImageSto
     return { bytes, contentType, etag };
   };
 
+  const list = async () => {
+    listedAt = now();
+    const next = new Map<number, string>();
+    if (dir) {
+      const names = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
+        log.warn({ err, dir }, 'banners: cannot list the images folder; no images are served');
+        return [] as string[];
+      });
+      const placeholders = new Map<number, string>();
+      for (const name of names.sort()) {
+        const m = FILE.exec(name);
+        if (!m) continue;
+        const id = Number(m[1]);
+        // A real image wins over a placeholder .svg of the same banner.
+        if (m[2]!.toLowerCase() === 'svg') placeholders.set(id, path.join(dir, name));
+        else if (!next.has(id)) next.set(id, path.join(dir, name));
+      }
+      for (const [id, file] of placeholders) if (!next.has(id)) next.set(id, file);
+    }
+    files = next;
+    cache = new Map();
+  };
+  // One listing at a time; a rescan asked for while one runs lists again after it (the files it
+  // is told about may have come after that listing read the folder).
+  const rescan = (): Promise<void> => {
+    const run: Promise<void> = (listing ?? Promise.resolve()).then(list, list).finally(() => {
+      if (listing === run) listing = undefined;
+    });
+    return (listing = run);
+  };
+
+  const lookup = (bannerId: number): Promise<BannerImage | undefined> | undefined => {
+    let image = cache.get(bannerId);
+    if (!image) {
+      const file = files.get(bannerId);
+      if (!file) return undefined;
+      cache.set(bannerId, (image = read(file)));
+    }
+    return image;
+  };
+
   return {
-    get: (bannerId) => {
-      let image = cache.get(bannerId);
-      if (!image) {
-        const file = files.get(bannerId);
-        if (!file) return Promise.resolve(undefined);
-        cache.set(bannerId, (image = read(file)));
-      }
-      return image;
+    get: async (bannerId) => {
+      const found = lookup(bannerId);
+      if (found || !dir) return found;
+      if (listing) await listing;
+      else if (now() - listedAt >= MISS_RESCAN_MS) await rescan();
+      else return undefined;
+      return lookup(bannerId);
     },
-    rescan: async () => {
-      const next = new Map<number, string>();
-      if (dir) {
-        const names = await fs.readdir(dir).catch((err: NodeJS.ErrnoException) => {
-          log.warn({ err, dir }, 'banners: cannot list the images folder; no images are served');
-          return [] as string[];
-        });
-        const placeholders = new Map<number, string>();
-        for (const name of names.sort()) {
-          const m = FILE.exec(name);
-          if (!m) continue;
-          const id = Number(m[1]);
-          // A real image wins over a placeholder .svg of the same banner.
-          if (m[2]!.toLowerCase() === 'svg') placeholders.set(id, path.join(dir, name));
-          else if (!next.has(id)) next.set(id, path.join(dir, name));
-        }
-        for (const [id, file] of placeholders) if (!next.has(id)) next.set(id, file);
-      }
-      files = next;
-      cache = new Map();
-    },
+    rescan,
   };
 }
