@@ -102,6 +102,8 @@ export interface Cluster {
   output(): string;
   /** Runs `quintet <args>` once against the cluster's services and waits for it. */
   run(args: string[]): Promise<{ code: number | null; output: string }>;
+  /** The `quintet serve` processes, in the order of `instances`. */
+  servers: ChildProcess[];
   /** The `quintet worker` processes, in start order (killed ones stay listed). */
   workers: ChildProcess[];
   /** Starts one more `quintet worker` and waits until it has started its job workers. */
@@ -224,6 +226,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       s3,
       output: () => output.join(''),
       run,
+      servers,
       workers,
       startWorker,
       stop,
@@ -294,4 +297,76 @@ export class HttpSession {
   patch(base: string, url: string, body: unknown) {
     return this.request(base, 'PATCH', url, body);
   }
+}
+
+/**
+ * JOB_LOCK_SECONDS for the fault tests' clusters (default 30): BullMQ's job lock, renewed at half of it while
+ * the job runs, and the interval of the stalled-job check that hands a lapsed job to another
+ * worker. The check runs once per interval across all workers (and marks before it moves), so a
+ * dead worker's job is handed over within about two lock durations.
+ */
+export const FAULT_LOCK_MS = 5000;
+
+/**
+ * Kills the cluster's first worker still alive with SIGKILL once `midway()` says its job is under
+ * way (it throws GiveUp if the job finished first), waits for it to exit and starts a fresh worker.
+ * Returns when the kill landed and when the new worker was ready (epoch ms).
+ */
+export async function killWorkerMidJob(
+  cluster: Cluster,
+  what: string,
+  midway: () => Promise<boolean | undefined>,
+): Promise<{ killedAt: number; readyAt: number }> {
+  await until(`${what} to be under way`, async () => ((await midway()) ? true : undefined), 60_000);
+  const doomed = cluster.workers.find((w) => w.exitCode === null && w.signalCode === null);
+  if (!doomed) throw new Error('no live worker to kill');
+  const exited = new Promise((r) => doomed.once('exit', r));
+  doomed.kill('SIGKILL');
+  const killedAt = Date.now();
+  await exited;
+  await cluster.startWorker();
+  return { killedAt, readyAt: Date.now() };
+}
+
+/** A diff job's status as `GET /api/diffing/job/:id/status` gives it. */
+export interface DiffStatus {
+  status: string;
+  progress: number;
+  attempts: number;
+  error: string | null;
+  duration_ms: number | null;
+  partitions: number | null;
+  started_at: string;
+  new?: number;
+  changed?: number;
+  deleted?: number;
+}
+
+/** Diff jobs across the cluster, as `session`: started on `startOn`, followed and downloaded on `readOn`. */
+export function clusterDiffs(session: HttpSession, startOn: string, readOn: string) {
+  const status = async (id: number) =>
+    (await (await session.get(readOn, `/api/diffing/job/${id}/status`)).json()) as DiffStatus;
+  return {
+    status,
+    /** Starts a diff of the metric's pair in DIFFING_DATA_DIR; its job id. */
+    async start(metric = 'revenue'): Promise<number> {
+      const res = await session.post(startOn, `/api/diffing/new/${metric}`);
+      if (res.status !== 200) throw new Error(`starting a diff: ${res.status} ${await res.text()}`);
+      return ((await res.json()) as { job_id: number }).job_id;
+    },
+    finished: (id: number, timeoutMs: number) =>
+      until(
+        `job ${id} to finish`,
+        async () => {
+          const s = await status(id);
+          return s.status === 'done' || s.status === 'failed' ? s : undefined;
+        },
+        timeoutMs,
+      ),
+    async result(id: number): Promise<Buffer> {
+      const res = await session.get(readOn, `/api/diffing/job/${id}`);
+      if (res.status !== 200) throw new Error(`job ${id}'s result: ${res.status} ${await res.text()}`);
+      return Buffer.from(await res.arrayBuffer());
+    },
+  };
 }
