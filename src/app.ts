@@ -4,6 +4,7 @@ import type { AnySystemModule } from './platform/system.js';
 import { loadSystems } from './platform/system-runtime.js';
 import { prepareAdminPassword, adminAuthPlugin } from './platform/http/admin-auth.js';
 import { docsPlugin } from './platform/http/docs.js';
+import { drainOnClose } from './platform/http/drain-on-close.js';
 import { frameworkErrors, registerErrorHandling } from './platform/http/errors.js';
 import { registerHealth } from './platform/http/health.js';
 import { createFastPath } from './platform/http/fast-path.js';
@@ -43,6 +44,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     config.sessionSecret ?? (await getOrCreateSetting(platform.db, 'session_secret', randomSecret)).value;
   const passwordHash = await prepareAdminPassword(platform);
 
+  drainOnClose(app);
   fastPath.attach(app);
   registerErrorHandling(app);
   registerInputChecks(app);
