@@ -100,4 +100,12 @@ describe('loadConfig', () => {
       configError(() => loadConfig({ ARTIFACT_STORE: 's3://bucket/p', S3_ENDPOINT: 'ftp://x' }, [])).variable,
     ).toBe('S3_ENDPOINT');
   });
+
+  it('gives a stopping process 5 s to finish its running jobs unless JOB_STOP_GRACE_SECONDS says 0 to 8', () => {
+    expect(loadConfig({}, []).jobStopGraceSeconds).toBe(5);
+    expect(loadConfig({ JOB_STOP_GRACE_SECONDS: '0' }, []).jobStopGraceSeconds).toBe(0);
+    expect(configError(() => loadConfig({ JOB_STOP_GRACE_SECONDS: '9' }, [])).message).toBe(
+      'JOB_STOP_GRACE_SECONDS must be a whole number from 0 to 8, got "9"',
+    );
+  });
 });

@@ -46,6 +46,8 @@ export interface Config {
   readonly workerConcurrency: number;
   /** With Redis: how long a job's lock lives unrenewed, so how soon a dead worker's job is run again. */
   readonly jobLockSeconds: number;
+  /** How long a stopping process lets its running jobs finish before it hands them back to the queue. */
+  readonly jobStopGraceSeconds: number;
 }
 
 /** ARTIFACT_STORE=s3://bucket/prefix, with S3_ENDPOINT and the usual AWS region variables. */
@@ -213,6 +215,8 @@ export function loadConfig(env: Env, systems: readonly SystemSettingsSource[]): 
     jobRetentionDays: intVar(env, 'JOB_RETENTION_DAYS', 7, 1, 3650),
     workerConcurrency: intVar(env, 'WORKER_CONCURRENCY', 1, 1, 64),
     jobLockSeconds: intVar(env, 'JOB_LOCK_SECONDS', 30, 2, 3600),
+    // At most 8: a stopping process exits within 10 s (serve forces it then).
+    jobStopGraceSeconds: intVar(env, 'JOB_STOP_GRACE_SECONDS', 5, 0, 8),
   };
   const settings = systems.map((s) => [s.name, Object.freeze(s.settings?.(env, platform))] as const);
   return Object.freeze({

@@ -60,7 +60,9 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     metrics,
     close: async () => {
       await events.close();
-      await jobs.close(); // running jobs still write their outcome to the database
+      // Running jobs get the grace to finish, then are aborted and handed back (they write their
+      // outcome to the database either way).
+      await jobs.close({ timeoutMs: config.jobStopGraceSeconds * 1000 });
       await database.destroy();
     },
   };
