@@ -84,14 +84,21 @@ export function buildCli(): Command {
           'REDIS_URL is not set: `quintet worker` runs jobs from Redis; without Redis, `quintet serve` runs them itself',
         );
       }
-      const { systemJobs } = await import('./platform/system-runtime.js');
+      const [{ systemJobs }, { exitIfStillStopping }] = await Promise.all([
+        import('./platform/system-runtime.js'),
+        import('./server.js'),
+      ]);
       const platform = await openPlatform(cfg);
       // The timer keeps the process up even when no enabled system declares a job.
       const keepAlive = setInterval(() => undefined, 60_000);
       const stopped = new Promise<string>((resolve) => {
         process.once('SIGTERM', () => resolve('SIGTERM'));
         process.once('SIGINT', () => resolve('SIGINT'));
-      }).finally(() => clearInterval(keepAlive));
+      }).finally(() => {
+        clearInterval(keepAlive);
+        // Also when the signal comes while the workers are still starting (Redis away).
+        exitIfStillStopping(platform.log);
+      });
       try {
         await platform.jobs.startWorkers(await systemJobs(platform, systemsNamed(cfg.systems)));
         platform.log.info(`Quintet worker is running jobs (systems: ${cfg.systems.join(', ')})`);

@@ -1,5 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 
+/** The longest a stopping process takes (`quintet serve` and `quintet worker`). */
+export const STOP_TIMEOUT_MS = 10_000;
+
+/**
+ * Exits with code 1 if the process is still stopping after STOP_TIMEOUT_MS, whatever holds it (a
+ * client that keeps its connection, a Redis that is away and holds BullMQ's close for ever); the
+ * timer itself does not keep the process up.
+ */
+export function exitIfStillStopping(log: { error(message: string): void }): void {
+  setTimeout(() => {
+    log.error(`still stopping after ${STOP_TIMEOUT_MS / 1000} s: exiting`);
+    process.exit(1);
+  }, STOP_TIMEOUT_MS).unref();
+}
+
 /** Listens, and closes the app (in-flight requests first) on SIGINT/SIGTERM. */
 export async function listen(
   app: FastifyInstance,
@@ -12,8 +27,7 @@ export async function listen(
     if (closing) return;
     closing = true;
     app.log.info(`${signal}: shutting down`);
-    const force = setTimeout(() => process.exit(1), 10_000);
-    force.unref();
+    exitIfStillStopping(app.log);
     app
       .close()
       .then(onClose)
