@@ -116,6 +116,8 @@ export interface ClusterOptions {
   instances?: number;
   workers?: number;
   env?: Record<string, string>;
+  /** The cluster's own Redis (a fault test's private redis-server); TEST_REDIS_URL by default. */
+  redisUrl?: string;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
@@ -127,7 +129,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     DATABASE_URL: database.url,
-    REDIS_URL: process.env.TEST_REDIS_URL!,
+    REDIS_URL: options.redisUrl ?? process.env.TEST_REDIS_URL!,
     REDIS_PREFIX: `quintet-test-${crypto.randomBytes(4).toString('hex')}`,
     DATA_DIR: path.join(dir, 'data'),
     ADMIN_PASSWORD: 'cluster-password',
@@ -184,7 +186,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       ),
     );
     await database.drop();
-    const redis = new Redis(process.env.TEST_REDIS_URL!);
+    const redis = new Redis(env.REDIS_URL!);
     const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
     if (keys.length) await redis.del(...keys);
     await redis.quit();

@@ -15,6 +15,15 @@ export interface BusEvent<T = unknown> {
 export type EventHandler = (event: BusEvent) => void;
 export type Unsubscribe = () => Promise<void>;
 
+export interface SubscribeOptions {
+  /**
+   * Called each time the subscription is live again after the bus lost its connection (Redis
+   * restarted): events published meanwhile reached nobody, so this is the moment to fill the gap
+   * from the system's own record instead of waiting for the next event to show it.
+   */
+  onResume?: () => void;
+}
+
 export interface EventBus {
   /**
    * Sends an event to every current subscriber of the channel, in any process. Resolves once the
@@ -26,7 +35,7 @@ export interface EventBus {
    * until the returned function is called. Events of one publisher arrive in the order published;
    * handlers receive a JSON copy (what crosses Redis), and one handler throwing does not stop others.
    */
-  subscribe(channel: string, handler: EventHandler): Promise<Unsubscribe>;
+  subscribe(channel: string, handler: EventHandler, options?: SubscribeOptions): Promise<Unsubscribe>;
   /** Ends every subscription; publish and subscribe reject afterwards. */
   close(): Promise<void>;
 }

@@ -2,7 +2,10 @@
 // subscribers of every instance. Two connections per process, opened on first use: one that
 // publishes (no offline queue, so publishing while Redis is away fails at once instead of piling
 // up) and a dedicated subscriber (a connection in subscribe mode can do nothing else), which
-// reconnects by itself and subscribes again to every channel it had.
+// reconnects by itself, subscribes again to every channel it had, and then tells each subscription
+// (onResume) so it can fetch what was published while the connection was down. A publish that
+// failed is followed, once the publisher is back, by a resume notice on its channel, so subscribers
+// whose own connection never dropped fetch the event they did not get.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -15,6 +18,7 @@ import {
   encodeEvent,
   type EventBus,
   type EventHandler,
+  type SubscribeOptions,
 } from './event-bus.js';
 
 export interface RedisBusOptions {
@@ -26,6 +30,9 @@ export interface RedisBusOptions {
   connectTimeoutMs?: number;
 }
 
+/** Sent on a channel in place of an event: "events may have been lost; fetch what you missed". */
+const RESUME_NOTICE = '{"resume":true}';
+
 export function createRedisBus(options: RedisBusOptions): EventBus {
   const log = options.log.child({ component: 'events', adapter: 'redis' });
   const prefix = options.prefix ?? 'quintet';
@@ -35,6 +42,19 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
   const keyOf = (channel: string) => `${prefix}:events:${channel}`;
   const channelOf = new Map<string, string>(); // Redis channel -> ours
   const subscribed = new Map<string, Promise<unknown>>();
+  const resumers = new Map<EventHandler, { channel: string; resume: () => void }>();
+  /** Channels with a publish that failed, owed a resume notice once the publisher is back. */
+  const owed = new Set<string>();
+  const resume = (channel?: string) => {
+    for (const r of [...resumers.values()]) {
+      if (channel !== undefined && r.channel !== channel) continue;
+      try {
+        r.resume();
+      } catch (err) {
+        onError(err);
+      }
+    }
+  };
   let publisher: Redis | undefined;
   let subscriber: Redis | undefined;
   let closed = false;
@@ -53,15 +73,26 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
   }
 
   function pub(): Redis {
-    publisher ??= watched(
-      new Redis(options.redisUrl, {
-        enableOfflineQueue: false,
-        maxRetriesPerRequest: 1,
-        connectionName: `${prefix}:events-publisher`,
-      }),
-      'publisher',
-    );
+    if (!publisher) {
+      const redis = (publisher = watched(
+        new Redis(options.redisUrl, {
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          connectionName: `${prefix}:events-publisher`,
+        }),
+        'publisher',
+      ));
+      redis.on('ready', () => sendOwed(redis));
+    }
     return publisher;
+  }
+
+  function sendOwed(redis: Redis): void {
+    for (const channel of [...owed])
+      redis.publish(keyOf(channel), RESUME_NOTICE).then(
+        () => owed.delete(channel),
+        () => undefined, // lost again: the next 'ready' tries again
+      );
   }
 
   function sub(): Redis {
@@ -77,6 +108,7 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       subscriber.on('message', (redisChannel: string, text: string) => {
         const handlers = channels.get(channelOf.get(redisChannel) ?? '');
         if (!handlers?.size || closed) return;
+        if (text === RESUME_NOTICE) return resume(channelOf.get(redisChannel));
         let event;
         try {
           event = decodeEvent(text);
@@ -85,6 +117,20 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
           return;
         }
         deliver(handlers, event, onError);
+      });
+      // ioredis subscribes again on 'ready' without a way to await it; a SUBSCRIBE of our own,
+      // answered after those, says the channels are live again.
+      let lost = false;
+      subscriber.on('close', () => (lost = true));
+      subscriber.on('ready', () => {
+        if (!lost || closed) return;
+        lost = false;
+        const keys = [...channels.keys()].map(keyOf);
+        if (!keys.length) return;
+        subscriber!.subscribe(...keys).then(
+          () => resume(),
+          () => undefined, // lost again: the next 'ready' tries again
+        );
       });
     }
     return subscriber;
@@ -110,16 +156,19 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       assertChannel(channel);
       assertEvent(event);
       const redis = pub();
-      await ready(redis);
       try {
+        await ready(redis);
         await redis.publish(keyOf(channel), encodeEvent(event));
       } catch (err) {
+        owed.add(channel);
+        // The publisher may have come back meanwhile: its 'ready' has passed, so send the notice now.
+        if (redis.status === 'ready') sendOwed(redis);
         log.warn({ err: (err as Error).message }, 'publishing an event failed');
         throw busUnavailable();
       }
     },
 
-    async subscribe(channel, handler) {
+    async subscribe(channel, handler, subscribeOptions: SubscribeOptions = {}) {
       if (closed) throw busClosed();
       assertChannel(channel);
       const key = keyOf(channel);
@@ -133,15 +182,21 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       }
       const subscription: EventHandler = (event) => handler(event);
       handlers.add(subscription);
+      if (subscribeOptions.onResume)
+        resumers.set(subscription, { channel, resume: subscribeOptions.onResume });
       const set = handlers;
+      const drop = () => {
+        set.delete(subscription);
+        resumers.delete(subscription);
+      };
       try {
         await subscribed.get(channel);
       } catch (err) {
-        set.delete(subscription);
+        drop();
         throw err;
       }
       return async () => {
-        set.delete(subscription);
+        drop();
         if (set.size || channels.get(channel) !== set) return;
         channels.delete(channel);
         subscribed.delete(channel);
@@ -156,6 +211,7 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       if (closed) return;
       closed = true;
       channels.clear();
+      resumers.clear();
       for (const redis of [publisher, subscriber]) {
         if (!redis) continue;
         // quit() on a connection that is away would wait for it to come back.

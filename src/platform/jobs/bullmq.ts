@@ -119,7 +119,10 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
     let q = queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: producer(), prefix });
-      q.on('error', (err) => log.error({ err, queue: name }, 'queue error'));
+      // While Redis is away every reconnect attempt is an 'error' here; watched() said so once.
+      q.on('error', (err) => {
+        if (producer().status === 'ready') log.error({ err, queue: name }, 'queue error');
+      });
       queues.set(name, q);
     }
     return q;
@@ -160,7 +163,7 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
       },
     );
     worker.on('error', (err) => {
-      if (!closed) log.error({ err, queue: definition.name }, 'worker error');
+      if (!closed && redis().status === 'ready') log.error({ err, queue: definition.name }, 'worker error');
     });
     return worker;
   }

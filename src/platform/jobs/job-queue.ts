@@ -110,6 +110,24 @@ export interface JobQueue {
   close(options?: CloseOptions): Promise<void>;
 }
 
+/**
+ * Enqueues the job of a row the caller has just written, and removes that row again when the queue
+ * refuses it (Redis away): the request answers 503 and leaves no job listed as queued that no
+ * worker will ever see. The queue's error is what the caller gets, whatever the removal does.
+ */
+export async function enqueueOrUndo<P>(
+  jobs: JobQueue,
+  job: { name: string; payload: P; options?: EnqueueOptions },
+  undo: () => Promise<unknown>,
+): Promise<void> {
+  try {
+    await jobs.enqueue(job.name, job.payload, job.options);
+  } catch (err) {
+    await undo().catch(() => undefined);
+    throw err;
+  }
+}
+
 export class JobDefinitionError extends Error {
   override name = 'JobDefinitionError';
 }

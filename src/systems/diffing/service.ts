@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Clock } from '../../platform/clock.js';
 import { DomainError, RateLimitedError, type ErrorKind } from '../../platform/errors.js';
-import type { JobQueue } from '../../platform/jobs/job-queue.js';
+import { enqueueOrUndo, type JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import type { ArtifactStore, LocalArtifact } from '../../platform/storage/artifact-store.js';
 import { matchColumns, readCsvHeader } from '../../platform/csv/index.js';
@@ -341,7 +341,11 @@ export class DiffingService {
     };
     // The key makes a repeated enqueue of this row a no-op; the creation time keeps it unique when ids
     // start over (a new database on the same Redis), where the id alone would be taken for a duplicate.
-    await this.jobs.enqueue(DIFF_JOB, payload, { key: `diffing-${row.id}-${Date.parse(row.created_at)}` });
+    await enqueueOrUndo(
+      this.jobs,
+      { name: DIFF_JOB, payload, options: { key: `diffing-${row.id}-${Date.parse(row.created_at)}` } },
+      () => deleteJobs(this.db, [row.id]),
+    );
     return toView(row);
   }
 

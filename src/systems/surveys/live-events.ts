@@ -2,7 +2,8 @@
 // the live ones from the bus, in id order without gaps. Events of several instances can reach the
 // bus out of order (each publishes after its own commit), and a publish can be lost (Redis away):
 // whenever an event's id is not the next one, the missing ones are read from the buffer, which
-// holds every committed event; `reset` when they are no longer there.
+// holds every committed event; `reset` when they are no longer there. The same read runs when the
+// bus says it is back after losing Redis, so a gap is filled even if no event follows it.
 import type { BusEvent, EventBus } from '../../platform/events/index.js';
 import type { SseStream } from '../../platform/http/sse.js';
 import { EVENTS_CHANNEL, type LiveEventData, type SurveysService } from './service.js';
@@ -116,7 +117,10 @@ export async function startLiveStream(options: LiveStreamOptions): Promise<LiveS
     }
   });
   try {
-    const unsubscribe = await bus.subscribe(EVENTS_CHANNEL, onEvent);
+    // Back after Redis was away: what was published meanwhile reached nobody; fetch it now.
+    const unsubscribe = await bus.subscribe(EVENTS_CHANNEL, onEvent, {
+      onResume: () => enqueue(() => catchUp()),
+    });
     stream.onClose(() => void unsubscribe().catch(() => undefined));
   } finally {
     subscribed();

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Clock } from '../../platform/clock.js';
 import type { Database } from '../../platform/db/database.js';
 import { badInput, conflict, notFound } from '../../platform/errors.js';
-import type { JobQueue } from '../../platform/jobs/job-queue.js';
+import { enqueueOrUndo, type JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import {
   ArtifactNotFoundError,
@@ -25,6 +25,7 @@ import { REPORT_COLUMNS, formatFigure, toReportRow } from './report.js';
 import { REPORT_JOB, type ReportJobPayload } from './report-job.js';
 import { reportNow, storeWeek } from './report-run.js';
 import {
+  deleteReports,
   findReport,
   findStore,
   insertReport,
@@ -180,7 +181,11 @@ export class UptimeService {
       created_at: this.clock.now().toISOString(),
     });
     const payload: ReportJobPayload = { reportId: id, now: nowMs ?? null };
-    await this.jobs.enqueue(REPORT_JOB, payload, { key: `uptime-report-${id}` });
+    await enqueueOrUndo(
+      this.jobs,
+      { name: REPORT_JOB, payload, options: { key: `uptime-report-${id}` } },
+      () => deleteReports(this.db, [id]),
+    );
     return toView(row);
   }
 
