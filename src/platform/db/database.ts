@@ -142,8 +142,10 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_BUSY',
   'SQLITE_LOCKED',
 ]);
+// "is not currently accepting connections": 55000, a code also used for unrelated states, so by
+// message (a database taken out of service with ALLOW_CONNECTIONS false, as during maintenance).
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|terminating connection/i;
+  /Connection terminated|connection error|not queryable|timeout exceeded when trying to connect|terminating connection|is not currently accepting connections/i;
 
 /** True when an error means the database cannot be reached right now (answer 503), not that a query is wrong. */
 export function isDatabaseUnavailable(err: unknown): boolean {

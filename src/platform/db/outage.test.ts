@@ -114,6 +114,10 @@ describe('isDatabaseUnavailable', () => {
     expect(isDatabaseUnavailable(coded('57P01'))).toBe(true);
     expect(isDatabaseUnavailable(coded('ECONNREFUSED'))).toBe(true);
     expect(isDatabaseUnavailable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isDatabaseUnavailable(coded('55000', 'database "q" is not currently accepting connections'))).toBe(
+      true,
+    );
+    expect(isDatabaseUnavailable(coded('55000', 'object not in prerequisite state'))).toBe(false);
     expect(isDatabaseUnavailable(new AggregateError([coded('ECONNREFUSED')]))).toBe(true);
     expect(isDatabaseUnavailable(coded('42P01', 'relation "nope" does not exist'))).toBe(false);
     expect(isDatabaseUnavailable(coded('23505', 'duplicate key'))).toBe(false);
