@@ -72,6 +72,34 @@ describe.skipIf(!hasRedis())('Redis event bus when Redis goes away', () => {
     expect(got.at(-1)).toBeGreaterThan(1);
   });
 
+  it('calls onResume once the subscription is live again after its connection was killed', async () => {
+    const url = process.env.TEST_REDIS_URL!;
+    const prefix = `quintet-resume-${crypto.randomBytes(5).toString('hex')}`;
+    const bus = createRedisBus({ redisUrl: url, prefix, log: silent });
+    buses.push(bus);
+    const publisher = createRedisBus({ redisUrl: url, prefix, log: silent });
+    buses.push(publisher);
+    const got: number[] = [];
+    let resumed = 0;
+    await bus.subscribe('live', (e) => void got.push(e.id), { onResume: () => void resumed++ });
+    const admin = new Redis(url);
+    try {
+      const list = (await admin.client('LIST')) as string;
+      const id = list
+        .split('\n')
+        .find((line) => line.includes(` name=${prefix}:events-subscriber`))
+        ?.match(/^id=(\d+)/)?.[1];
+      expect(id).toBeDefined();
+      await admin.client('KILL', 'ID', id!);
+    } finally {
+      await admin.quit();
+    }
+    await waitFor(() => resumed === 1, 'onResume after the reconnect');
+    // Called once the channel is live: an event published now arrives.
+    await publisher.publish('live', { id: 1, type: 't', data: null });
+    await waitFor(() => got.length === 1, 'the event after onResume');
+  });
+
   it('fails a publish fast with DomainError unavailable while Redis does not answer', async () => {
     // Nothing listens on port 1.
     const bus = createRedisBus({ redisUrl: 'redis://127.0.0.1:1', log: silent, connectTimeoutMs: 300 });
