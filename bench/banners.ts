@@ -1,7 +1,8 @@
 // npm run bench:banners — the campaign page's hot path: Quintet (built JS, its own process, the real
 // dataset imported) against a bare node:http server (its own process) sending a page of the same
 // size, loaded in turn by wrk at 32 connections over random campaigns, a mix of new visitors (no
-// cookie) and returning ones (a rotation cookie Quintet signed). Prints a table, writes
+// cookie) and returning ones (a rotation cookie Quintet signed); the bare server sends Quintet's
+// Cache-Control and CSP too (BARE_HEADERS). Prints a table, writes
 // bench/results/banners.json.
 //   --data DIR       the dataset (folders 1–4 of CSV files; default ../shared/data/banners/csv)
 //   --images DIR     its images (default ../shared/data/banners/images)
@@ -35,6 +36,12 @@ const duration = Number(args.duration);
 const connections = Number(args.connections);
 const threads = Number(args.threads);
 const returningShare = Number(args.returning);
+/**
+ * What any real page of this kind must send besides its type, so the bare server sends them too
+ * (Quintet's values): the page is not to be cached, and it is embeddable (its CSP). Quintet sends
+ * more (helmet's other security headers, the rotation cookie): that is its own cost.
+ */
+const BARE_HEADERS = ['cache-control', 'content-security-policy'];
 /** Returning visitors per campaign whose cookies the load replays. */
 const VISITORS_PER_CAMPAIGN = 40;
 
@@ -91,7 +98,8 @@ try {
     if (res.status !== 200) throw new Error(`/campaigns/${campaignId} answered ${res.status}`);
     const banner = Number(/image_(\d+)\.png/.exec(body)?.[1]);
     const set = res.headers.get('set-cookie') ?? '';
-    return { body, banner, cookie: set.slice(0, set.indexOf(';')) };
+    const headers = Object.fromEntries(BARE_HEADERS.map((h) => [h, res.headers.get(h) ?? '']));
+    return { body, banner, cookie: set.slice(0, set.indexOf(';')), headers };
   };
 
   // The rule holds on the real collections too: one visitor, three rounds of each of a few campaigns.
@@ -121,7 +129,7 @@ try {
 
   // Returning visitors: cookies from visitors who have seen 1–5 pages of a campaign.
   const cookies = new Map<number, string[]>();
-  const bodies: Record<string, { type: string; body: string }> = {};
+  const bodies: Record<string, { type: string; body: string; headers: Record<string, string> }> = {};
   for (const campaignId of campaigns) {
     const list: string[] = [];
     for (let v = 0; v < VISITORS_PER_CAMPAIGN; v++) {
@@ -129,7 +137,11 @@ try {
       for (let i = 0; i <= v % 5; i++) {
         const page = await visit(campaignId, cookie);
         cookie = page.cookie;
-        bodies[`/campaigns/${campaignId}`] ??= { type: 'text/html; charset=utf-8', body: page.body };
+        bodies[`/campaigns/${campaignId}`] ??= {
+          type: 'text/html; charset=utf-8',
+          body: page.body,
+          headers: page.headers,
+        };
       }
       list.push(cookie!);
     }

@@ -53,3 +53,23 @@ it('accepts what either signs and refuses what either refuses', () => {
   }
   expect(() => ours.sign(undefined as unknown as string)).toThrow(TypeError);
 });
+
+it('gives the same verdicts with MACs remembered, forgotten and remembered again', () => {
+  const secret = SECRETS[1]!;
+  const ours = cookieSigner(secret);
+  const theirs = signerFactory(secret);
+  // More values than two generations hold: the first ones are forgotten, then computed again.
+  const many = Array.from({ length: 70_000 }, (_, i) => `${i.toString(36)}.state`);
+  const signed = many.map((v) => ours.sign(v));
+  for (const i of [0, 1, 40_000, 69_999, 0]) {
+    expect(signed[i]).toBe(theirs.sign(many[i]!));
+    expect(ours.unsign(signed[i]!)).toEqual({ valid: true, renew: false, value: many[i] });
+    const forged = `${signed[i]!.slice(0, -1)}${signed[i]!.endsWith('A') ? 'B' : 'A'}`;
+    expect(ours.unsign(forged)).toEqual({ valid: false, renew: false, value: null });
+  }
+  // A value seen only with a forged signature is not taken as signed later either.
+  const fresh = 'never.signed.by.us';
+  expect(ours.unsign(`${fresh}.${'A'.repeat(43)}`).valid).toBe(false);
+  expect(ours.unsign(theirs.sign(fresh))).toEqual({ valid: true, renew: false, value: fresh });
+  expect(ours.unsign(`${fresh}.${'A'.repeat(43)}`).valid).toBe(false);
+});

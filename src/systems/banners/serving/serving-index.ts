@@ -24,6 +24,11 @@ export interface CampaignServing {
   readonly universe: readonly number[];
   /** Of the universe: a visitor's round recorded against another universe (before a re-import) is void. */
   readonly fingerprint: string;
+  /**
+   * Set-Cookie values already signed for this campaign (routes.ts): by round, then by the universe
+   * position of the banner shown last. Filled by requests, bounded there; a new index starts empty.
+   */
+  readonly setCookies: Map<number, string[]>;
 }
 
 export interface ServingIndex {
@@ -78,6 +83,7 @@ export function buildServingIndex(
       campaignId,
       universe,
       fingerprint: bannersFingerprint(universe),
+      setCookies: new Map(),
       quarters: quarters.map((c) =>
         c && c.bannerIds.length > 0
           ? {
