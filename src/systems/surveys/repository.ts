@@ -139,7 +139,7 @@ export async function findResponse(db: Db, id: string): Promise<SurveyResponse |
 
 /**
  * Writes what changed between two states of a response. Only the changed columns are set: SQLite
- * rewrites the entries of every index on a column named in SET, changed or not (11 indexes here).
+ * rewrites the entries of every index on a column named in SET, changed or not (19 indexes here).
  */
 export async function updateResponse(db: Db, before: SurveyResponse, after: SurveyResponse): Promise<void> {
   const old = toRow(before);

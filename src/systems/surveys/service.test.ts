@@ -13,6 +13,7 @@ import { COLOURS, GENDERS, type Summary } from './constants.js';
 import { generateResponses } from './demo.js';
 import { ALREADY_SUBMITTED, EMAIL_USED, EVENTS_CHANNEL, createSurveysService } from './service.js';
 import { parseSurveysSettings } from './settings.js';
+import { SORTS } from './repository.js';
 import { summaryOf } from './summary.js';
 import { surveysSystem } from './system.js';
 
@@ -296,4 +297,22 @@ describeEachDb('surveys service', (kind) => {
       { numRuns: kind === 'sqlite' ? 60 : 25, seed: 20261203 },
     );
   });
+});
+
+it('reads a page of one status sorted by any column from an index, without sorting the responses (SQLite plan)', async () => {
+  const { platform } = await setup('sqlite');
+  const { native } = platform.database;
+  if (native.dialect !== 'sqlite') throw new Error('expected SQLite');
+  for (const [key, column] of Object.entries(SORTS))
+    for (const dir of ['asc', 'desc']) {
+      const plan = native.sqlite
+        .prepare(
+          `explain query plan select * from surveys_responses where completed = 1 ` +
+            `order by ${column} ${dir} nulls last, id ${dir} limit 25`,
+        )
+        .all() as { detail: string }[];
+      const details = plan.map((p) => p.detail).join(' | ');
+      expect(details, `${key} ${dir}`).toContain(`INDEX surveys_responses_completed_${column}`);
+      expect(details, `${key} ${dir}`).not.toContain('TEMP B-TREE');
+    }
 });
