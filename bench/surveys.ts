@@ -24,6 +24,8 @@ const { values: args } = parseArgs({
     dashboards: { type: 'string', default: '5' },
     duration: { type: 'string', default: '20' },
     repeat: { type: 'string', default: '20' },
+    // A directory: the server runs with --cpu-prof and writes its profile there on exit.
+    profile: { type: 'string' },
   },
 });
 const stored = Number(args.stored);
@@ -183,7 +185,9 @@ if (stored > 0) {
 }
 
 port = await freePort();
-const server = spawn(process.execPath, [...main, 'serve'], {
+const profile =
+  args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.resolve(args.profile)}`];
+const server = spawn(process.execPath, [...profile, ...main, 'serve'], {
   cwd: root,
   env: { ...env, PORT: String(port) },
   stdio: 'inherit',
@@ -370,6 +374,11 @@ try {
       ? null
       : round((serverCpuAfter - serverCpuBefore) / elapsed, 2);
   const benchCores = round((benchCpu.user + benchCpu.system) / 1e6 / elapsed, 2);
+  // The server's CPU time per save (ms): steadier than saves/s on a shared machine.
+  const serverCpuMsPerSave =
+    serverCpuBefore === null || serverCpuAfter === null || saves === 0
+      ? null
+      : round(((serverCpuAfter - serverCpuBefore) * 1000) / saves, 3);
   // Let the last events arrive.
   await new Promise((r) => setTimeout(r, 1000));
   for (const l of listeners) l.close();
@@ -407,6 +416,7 @@ try {
       errorsByKind: Object.fromEntries(errors),
       eventsPerDashboard: listeners.map((l) => l.count),
       serverCores,
+      serverCpuMsPerSave,
       benchClientCores: benchCores,
       saveAckToEventMs: {
         samples: latencies.length,
@@ -430,6 +440,7 @@ try {
     ['completed sorted by age, median', `${sortByAgeCompleted.medianMs} ms`],
     [`saves/s sustained (${respondents} respondents, target ${rate})`, String(figures.live.savesPerSecond)],
     ['CPU during the saves: server / bench client (cores)', `${serverCores ?? '?'} / ${benchCores}`],
+    ['server CPU per save', `${serverCpuMsPerSave ?? '?'} ms`],
     ['save errors', `${errorCount}${errorCount > 0 ? ` ${JSON.stringify(figures.live.errorsByKind)}` : ''}`],
     [`save ack → event, ${dashboards} dashboards: p50`, `${figures.live.saveAckToEventMs.p50} ms`],
     ['save ack → event: p95', `${figures.live.saveAckToEventMs.p95} ms`],

@@ -19,6 +19,11 @@ export interface SseStream {
    * buffer is full), false when the stream is closed or closes meanwhile.
    */
   send(message: SseMessage): Promise<boolean>;
+  /**
+   * Queues frames already made with sseFrame() (one or several, concatenated), as `send` does: a
+   * fan-out renders an event once for all its streams.
+   */
+  sendFrames(frames: string): Promise<boolean>;
   readonly closed: boolean;
   /** Runs once when the stream ends, whoever ends it (the client, the server closing, close()). */
   onClose(fn: () => void): void;
@@ -109,9 +114,11 @@ export function createSseHub(app: FastifyInstance): SseHub {
           else closers.push(fn);
         },
         close: () => finish(),
-        async send(message) {
+        send(message) {
+          return closed ? Promise.resolve(false) : stream.sendFrames(sseFrame(message));
+        },
+        async sendFrames(frame) {
           if (closed) return false;
-          const frame = sseFrame(message);
           if (raw.writableLength + frame.length > maxBuffered) {
             request.log.warn('an event stream client fell too far behind; closed it');
             finish();

@@ -1,8 +1,11 @@
-// Group commit: writes that arrive while a transaction is running wait and go together into the
-// next one, each still its own change (its own checks, event id and outcome). A commit costs far
-// more than the statements of one answer save (SQLite writes every changed 16 KiB page to the WAL;
-// PostgreSQL flushes its WAL while the summary row stays locked), so under load one commit
-// carries many saves instead of each paying for its own.
+// Group commit: writes that arrive in the same turn of the event loop, or while a transaction is
+// running, wait and go together into the next one, each still its own change (its own checks,
+// event id and outcome). A commit costs far more than the statements of one answer save (SQLite
+// writes every changed 16 KiB page to the WAL; PostgreSQL flushes its WAL while the summary row
+// stays locked), so under load one commit carries many saves instead of each paying for its own.
+// The first batch starts in the event loop's check phase (setImmediate), after every request the
+// loop read in this turn was handled: on SQLite a transaction never yields (the driver is
+// synchronous), so without that wait every save committed alone, whatever the load.
 
 export type Outcome<R> = { ok: true; value: R } | { ok: false; error: unknown };
 
@@ -25,7 +28,6 @@ export function groupCommit<T, R>(
   let running = false;
 
   async function drain(): Promise<void> {
-    running = true;
     while (queue.length) {
       const batch = queue.splice(0, maxBatch);
       try {
@@ -44,7 +46,10 @@ export function groupCommit<T, R>(
     run(item) {
       return new Promise<R>((resolve, reject) => {
         queue.push({ item, resolve, reject });
-        if (!running) void drain();
+        if (!running) {
+          running = true;
+          setImmediate(() => void drain());
+        }
       });
     },
   };

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TestClient } from '../../../test/support/client.js';
+import { parseSseBlock, type SseFrame } from '../../../test/support/sse.js';
 import {
   createTestPlatform,
   describeEachDb,
@@ -18,7 +19,7 @@ import { buildApp } from '../../app.js';
 import { createPlatform } from '../../platform/platform.js';
 import { createInProcessBus } from '../../platform/events/in-process.js';
 import type { EventBus } from '../../platform/events/index.js';
-import type { SseMessage, SseStream } from '../../platform/http/sse.js';
+import type { SseStream } from '../../platform/http/sse.js';
 import { waitFor } from '../../platform/jobs/testing/recorder.js';
 import { startLiveStream } from './live-events.js';
 import { createSurveysService } from './service.js';
@@ -29,6 +30,27 @@ interface Frame {
   id?: string;
   event?: string;
   data: string;
+}
+
+/** A stream that records the frames it is given (`frames`) and the writes (`writes`). */
+function recordingStream() {
+  const frames: SseFrame[] = [];
+  let writes = 0;
+  const record = (text: string) => {
+    writes++;
+    for (const block of text.split('\n\n')) {
+      const frame = parseSseBlock(block);
+      if (frame) frames.push(frame);
+    }
+  };
+  const stream: SseStream = {
+    closed: false,
+    send: () => Promise.reject(new Error('the live stream sends rendered frames')),
+    sendFrames: async (text) => (record(text), true),
+    onClose: () => undefined,
+    close: () => undefined,
+  };
+  return { stream, frames, writes: () => writes };
 }
 
 const platforms: TestPlatform[] = [];
@@ -244,13 +266,7 @@ describe('a live stream on its heartbeat', () => {
     platforms.push(platform);
     const settings = parseSurveysSettings({});
     const service = createSurveysService(platform, settings);
-    const sent: SseMessage[] = [];
-    const stream: SseStream = {
-      closed: false,
-      send: async (m) => (sent.push(m), true),
-      onClose: () => undefined,
-      close: () => undefined,
-    };
+    const { stream, frames: sent } = recordingStream();
     const live = await startLiveStream({ service, bus: platform.events, stream, lastEventId: undefined });
     // Written by an instance whose events never reach this bus.
     const elsewhere = createSurveysService(
@@ -262,10 +278,31 @@ describe('a live stream on its heartbeat', () => {
     live.check();
     await waitFor(() => sent.length === 2, 'the missed event');
     expect(sent.map((m) => [m.id, m.event])).toEqual([
-      [1, 'response'],
-      [1, 'summary'],
+      ['1', 'response'],
+      ['1', 'summary'],
     ]);
-    expect(JSON.parse(sent[0]!.data as string)).toMatchObject({ id, answers: { name: 'Ann' } });
+    expect(JSON.parse(sent[0]!.data)).toMatchObject({ id, answers: { name: 'Ann' } });
+  });
+
+  it('sends the events that arrive together (one batch of saves) to each stream in one write, in order', async () => {
+    const platform = await createTestPlatform('sqlite', { systems: [surveysSystem] });
+    platforms.push(platform);
+    const service = createSurveysService(platform, parseSurveysSettings({}));
+    const streams = [recordingStream(), recordingStream()];
+    for (const { stream } of streams)
+      await startLiveStream({ service, bus: platform.events, stream, lastEventId: undefined });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await service.create()).id);
+    await Promise.all(ids.map((id, i) => service.save(id, { answers: { age: 20 + i } })));
+    for (const s of streams) await waitFor(() => s.frames.length === 12, 'six events');
+    const [one, two] = streams;
+    expect(one!.frames.map((f) => `${f.id}:${f.event}`)).toEqual(
+      [1, 2, 3, 4, 5, 6].flatMap((id) => [`${id}:response`, `${id}:summary`]),
+    );
+    expect(two!.frames).toEqual(one!.frames);
+    // The creates one at a time (one write each), the three saves of one transaction in one.
+    expect(one!.writes()).toBe(4);
+    expect(JSON.parse(one!.frames[11]!.data)).toMatchObject({ eventId: 6, averageAge: 21 });
   });
 
   it('closes the stream of a client that stopped reading once 1,000 events wait for it', async () => {
@@ -273,18 +310,23 @@ describe('a live stream on its heartbeat', () => {
     platforms.push(platform);
     const service = createSurveysService(platform, parseSurveysSettings({}));
     let closed = false;
+    let writing = false;
+    const never = () => ((writing = true), new Promise<boolean>(() => undefined)); // the socket never drains
     const stream: SseStream = {
       get closed() {
         return closed;
       },
-      send: () => new Promise<boolean>(() => undefined), // the socket never drains
+      send: never,
+      sendFrames: never,
       onClose: () => undefined,
       close: () => void (closed = true),
     };
     await startLiveStream({ service, bus: platform.events, stream, lastEventId: undefined });
-    const data = { payload: { id: 'x' }, summary: {} };
+    const data = { payload: '{"id":"x"}', summary: '{}' };
     // The first is being sent (forever); the next 1,000 wait.
-    for (let id = 1; id <= 1001; id++)
+    await platform.events.publish('surveys', { id: 1, type: 'deleted', data });
+    await waitFor(() => writing, 'the first write');
+    for (let id = 2; id <= 1001; id++)
       await platform.events.publish('surveys', { id, type: 'deleted', data });
     await new Promise((resolve) => setImmediate(resolve));
     expect(closed).toBe(false);
@@ -302,11 +344,7 @@ describe('a live stream on its heartbeat', () => {
     );
     await quiet.create({ answers: { name: 'Ann' } }); // event 1, committed
     const [stored] = await quiet.eventsFrom(1);
-    const event1 = {
-      id: 1,
-      type: 'response',
-      data: { payload: JSON.parse(stored!.payload), summary: JSON.parse(stored!.summary) },
-    };
+    const event1 = { id: 1, type: 'response', data: { payload: stored!.payload, summary: stored!.summary } };
     const bus: EventBus = {
       publish: async () => undefined,
       // Hands over event 1 before the subscription's promise settles, as a Redis read holding the
@@ -317,13 +355,7 @@ describe('a live stream on its heartbeat', () => {
       },
       close: async () => undefined,
     };
-    const sent: SseMessage[] = [];
-    const stream: SseStream = {
-      closed: false,
-      send: async (m) => (sent.push(m), true),
-      onClose: () => undefined,
-      close: () => undefined,
-    };
+    const { stream, frames: sent } = recordingStream();
     await startLiveStream({ service: quiet, bus, stream, lastEventId: 0 });
     await new Promise((resolve) => setImmediate(resolve));
     expect(sent.map((m) => `${m.id}:${m.event}`)).toEqual(['1:response', '1:summary']);

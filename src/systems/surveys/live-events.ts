@@ -4,8 +4,14 @@
 // whenever an event's id is not the next one, the missing ones are read from the buffer, which
 // holds every committed event; `reset` when they are no longer there. The same read runs when the
 // bus says it is back after losing Redis, so a gap is filled even if no event follows it.
+//
+// An event is rendered once for every stream of this process (the bus hands each subscriber the
+// same decoded event; its payload and summary are JSON text already), and the events that arrive
+// together (a group commit's batch) go out to each stream in one write: written one frame at a
+// time, each write waiting for the socket to drain, a batch of fifty saves took a stream several
+// turns of the event loop and the dashboards fell tens of milliseconds behind.
 import type { BusEvent, EventBus } from '../../platform/events/index.js';
-import type { SseStream } from '../../platform/http/sse.js';
+import { sseFrame, type SseStream } from '../../platform/http/sse.js';
 import { EVENTS_CHANNEL, type LiveEventData, type SurveysService } from './service.js';
 
 export interface LiveStreamOptions {
@@ -24,6 +30,25 @@ export interface LiveStream {
 const BATCH = 500;
 const MAX_QUEUED = 1000;
 
+/** An event's frames: the change (unless `summaryOnly`), then the summary after it, with its id. */
+function eventFrames(id: number, kind: string, payload: unknown, summary: unknown, summaryOnly = false) {
+  const change = summaryOnly ? '' : sseFrame({ id, event: kind, data: payload });
+  return change + sseFrame({ id, event: 'summary', data: summary });
+}
+
+const rendered = new WeakMap<BusEvent, string>();
+
+/** A bus event's frames, rendered once however many streams send it. */
+function framesOf(event: BusEvent): string {
+  let frames = rendered.get(event);
+  if (frames === undefined) {
+    const { payload, summary } = event.data as LiveEventData;
+    frames = eventFrames(event.id, event.type, payload, summary);
+    rendered.set(event, frames);
+  }
+  return frames;
+}
+
 /** Parses a Last-Event-ID; anything but a whole number counts as too old (-1 gets `reset`). */
 export function parseEventId(raw: string | undefined): number | undefined {
   if (raw === undefined || raw.trim() === '') return undefined;
@@ -33,9 +58,10 @@ export function parseEventId(raw: string | undefined): number | undefined {
 export async function startLiveStream(options: LiveStreamOptions): Promise<LiveStream> {
   const { service, bus, stream } = options;
   let last = 0;
-  // One step at a time, in order: the first catch-up, then each bus event or check. A client
-  // that stops reading holds its steps back (sends wait for drain); past MAX_QUEUED it is closed
-  // and comes back with its Last-Event-ID, instead of holding events in memory without bound.
+  // One step at a time, in order: the first catch-up, then the bus events that arrived, or a
+  // check. A client that stops reading holds its steps back (sends wait for drain); past
+  // MAX_QUEUED steps or bus events waiting it is closed and comes back with its Last-Event-ID,
+  // instead of holding events in memory without bound.
   let work: Promise<void> = Promise.resolve();
   let queued = 0;
   const enqueue = (step: () => Promise<void>) => {
@@ -50,12 +76,6 @@ export async function startLiveStream(options: LiveStreamOptions): Promise<LiveS
       }
     });
   };
-
-  async function send(id: number, kind: string, payload: unknown, summary: unknown, only = false) {
-    if (!only) await stream.send({ id, event: kind, data: payload });
-    await stream.send({ id, event: 'summary', data: summary });
-    last = id;
-  }
 
   async function reset(): Promise<void> {
     last = await service.lastEventId();
@@ -74,31 +94,48 @@ export async function startLiveStream(options: LiveStreamOptions): Promise<LiveS
       if (last > current) return reset(); // the client is ahead: it saw another database
       if (last === current && !resume) return;
       const events = await service.eventsFrom(resume ? last : last + 1, BATCH);
+      let frames = '';
       if (resume) {
         resume = false;
         if (events[0]?.id === last) {
           const own = events.shift()!;
-          await send(own.id, own.kind, own.payload, own.summary, true);
+          frames = eventFrames(own.id, own.kind, own.payload, own.summary, true);
         }
       }
-      if (last === current) return;
-      if (events[0]?.id !== last + 1) return reset();
-      for (const e of events) {
-        if (stream.closed) return;
-        await send(e.id, e.kind, e.payload, e.summary);
+      if (last === current || events[0]?.id !== last + 1) {
+        if (frames) await stream.sendFrames(frames);
+        return last === current ? undefined : reset();
       }
+      for (const e of events) frames += eventFrames(e.id, e.kind, e.payload, e.summary);
+      last = events.at(-1)!.id;
+      if (!(await stream.sendFrames(frames))) return;
     }
   }
 
-  const onEvent = (event: BusEvent) => {
-    enqueue(async () => {
-      if (event.id <= last) return;
+  // The bus events not handled yet; one step sends all that arrived by the time it runs.
+  let pending: BusEvent[] = [];
+  async function sendPending(): Promise<void> {
+    const events = pending;
+    pending = [];
+    let frames = '';
+    for (const event of events) {
+      if (event.id <= last) continue;
       if (event.id === last + 1) {
-        const { payload, summary } = event.data as LiveEventData;
-        return send(event.id, event.type, payload, summary);
+        frames += framesOf(event);
+        last = event.id;
+        continue;
       }
-      return catchUp();
-    });
+      // A gap: what came before it, then everything up to the newest from the buffer.
+      if (frames) await stream.sendFrames(frames);
+      frames = '';
+      await catchUp();
+    }
+    if (frames) await stream.sendFrames(frames);
+  }
+
+  const onEvent = (event: BusEvent) => {
+    if (pending.push(event) > MAX_QUEUED) return stream.close();
+    if (pending.length === 1) enqueue(sendPending);
   };
 
   // The first step (where to start, and the catch-up) goes first in line, but runs only once the

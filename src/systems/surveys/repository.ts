@@ -139,7 +139,7 @@ export async function findResponse(db: Db, id: string): Promise<SurveyResponse |
 
 /**
  * Writes what changed between two states of a response. Only the changed columns are set: SQLite
- * rewrites the entries of every index on a column named in SET, changed or not (11 indexes here).
+ * rewrites the entries of every index on a column named in SET, changed or not (19 indexes here).
  */
 export async function updateResponse(db: Db, before: SurveyResponse, after: SurveyResponse): Promise<void> {
   const old = toRow(before);
@@ -194,17 +194,23 @@ const summaryState = (row: SummaryTable): SummaryState => ({
 });
 
 /**
- * Adds a write's change to the sums and takes the next event id, in the write's transaction. The
- * row stays locked until commit, so event ids follow commit order on PostgreSQL too.
+ * Adds a write's change to the sums and takes the next `events` event ids (the last is returned),
+ * in the write's transaction. The row stays locked until commit, so event ids follow commit order
+ * on PostgreSQL too.
  */
-export async function applySummaryDelta(db: Db, delta: SummaryCounts, now: string): Promise<SummaryState> {
+export async function applySummaryDelta(
+  db: Db,
+  delta: SummaryCounts,
+  now: string,
+  events = 1,
+): Promise<SummaryState> {
   const row = await db
     .updateTable('surveys_summary')
     .set((eb) => {
       const plus = (column: keyof SummaryTable, n: number) => eb(column, '+', n);
       const changes: Record<string, unknown> = {
         updated_at: now,
-        last_event_id: plus('last_event_id', 1),
+        last_event_id: plus('last_event_id', events),
       };
       const add = (column: keyof SummaryTable, n: number) => {
         if (n !== 0) changes[column] = plus(column, n);

@@ -9,10 +9,11 @@ import {
 import { fixedClock } from '../../platform/clock.js';
 import { DomainError } from '../../platform/errors.js';
 import type { BusEvent } from '../../platform/events/index.js';
-import { COLOURS, GENDERS } from './constants.js';
+import { COLOURS, GENDERS, type Summary } from './constants.js';
 import { generateResponses } from './demo.js';
 import { ALREADY_SUBMITTED, EMAIL_USED, EVENTS_CHANNEL, createSurveysService } from './service.js';
 import { parseSurveysSettings } from './settings.js';
+import { SORTS } from './repository.js';
 import { summaryOf } from './summary.js';
 import { surveysSystem } from './system.js';
 
@@ -75,6 +76,46 @@ describeEachDb('surveys service', (kind) => {
     const cleared = await service.save(r.id, { answers: { colours: null, book: null } });
     expect(cleared.answers).toEqual({});
     await expect.poll(() => events.map((e) => e.id)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('commits saves made together in one batch: an event each, with the summary as it stood after it', async () => {
+    const { service, events } = await setup(kind);
+    const [a, b, c] = [await service.create(), await service.create(), await service.create()];
+    const ids = [a!.id, b!.id, c!.id];
+    // In one turn of the event loop, so one transaction; the second save of `a` changes nothing,
+    // the third of `c` is refused: neither takes an event.
+    const results = await Promise.allSettled([
+      service.save(a!.id, { answers: { age: 20, colours: ['Red'] } }),
+      service.save(b!.id, { answers: { age: 30, gender: 'Female' } }),
+      service.save(a!.id, { answers: { age: 20 } }),
+      service.save(c!.id, { answers: { age: 17 } }),
+      service.save(c!.id, { answers: { age: 40 } }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+    ]);
+    const stored = await service.eventsFrom(4);
+    expect(stored.map((e) => [e.id, e.kind, (JSON.parse(e.payload) as { id: string }).id])).toEqual([
+      [4, 'response', ids[0]],
+      [5, 'response', ids[1]],
+      [6, 'response', ids[2]],
+    ]);
+    const summaries = stored.map((e) => JSON.parse(e.summary) as Summary);
+    expect(summaries.map((s) => [s.eventId, s.averageAge, s.gender.Female, s.topColours])).toEqual([
+      [4, 20, 0, [{ colour: 'Red', count: 1 }]],
+      [5, 25, 1, [{ colour: 'Red', count: 1 }]],
+      [6, 30, 1, [{ colour: 'Red', count: 1 }]],
+    ]);
+    expect(await service.summary()).toEqual(summaries[2]);
+    // Published as stored: the same JSON text.
+    await expect.poll(() => events.length).toBe(6);
+    expect(events.slice(3).map((e) => e.data)).toEqual(
+      stored.map((e) => ({ payload: e.payload, summary: e.summary })),
+    );
   });
 
   it('saves nothing of a request with one bad field, naming it', async () => {
@@ -256,4 +297,22 @@ describeEachDb('surveys service', (kind) => {
       { numRuns: kind === 'sqlite' ? 60 : 25, seed: 20261203 },
     );
   });
+});
+
+it('reads a page of one status sorted by any column from an index, without sorting the responses (SQLite plan)', async () => {
+  const { platform } = await setup('sqlite');
+  const { native } = platform.database;
+  if (native.dialect !== 'sqlite') throw new Error('expected SQLite');
+  for (const [key, column] of Object.entries(SORTS))
+    for (const dir of ['asc', 'desc']) {
+      const plan = native.sqlite
+        .prepare(
+          `explain query plan select * from surveys_responses where completed = 1 ` +
+            `order by ${column} ${dir} nulls last, id ${dir} limit 25`,
+        )
+        .all() as { detail: string }[];
+      const details = plan.map((p) => p.detail).join(' | ');
+      expect(details, `${key} ${dir}`).toContain(`INDEX surveys_responses_completed_${column}`);
+      expect(details, `${key} ${dir}`).not.toContain('TEMP B-TREE');
+    }
 });

@@ -12,10 +12,25 @@ import { csvLine } from '../../platform/csv/index.js';
 import type { Summary, SurveyResponse } from './constants.js';
 import type { SurveysSettings } from './settings.js';
 import { generateResponses } from './demo.js';
-import { countAll, countsDelta, summaryOf } from './summary.js';
-import type { SurveysDatabase, SurveysDb } from './tables.js';
+import {
+  addCounts,
+  countAll,
+  countsDelta,
+  subtractCounts,
+  summaryOf,
+  zeroCounts,
+  type SummaryCounts,
+} from './summary.js';
+import type { EventTable, SurveysDatabase, SurveysDb } from './tables.js';
 import { groupCommit, type Outcome } from './group-commit.js';
-import { applyChanges, checkAnswers, checkComplete, checkStep, type AnswerChanges } from './validation.js';
+import {
+  applyChanges,
+  checkAnswers,
+  checkComplete,
+  checkStep,
+  sameAnswers,
+  type AnswerChanges,
+} from './validation.js';
 
 /** The bus channel of the surveys' live events. */
 export const EVENTS_CHANNEL = 'surveys';
@@ -27,16 +42,26 @@ export interface AnswersInput {
   step?: unknown;
 }
 
-/** What goes over the bus: the stored event (its payload and summary as objects). */
+/**
+ * What goes over the bus: the stored event's payload (the response, or {"id"} of a deleted one)
+ * and summary as JSON text, serialised once for the replay buffer, the bus and every dashboard.
+ */
 export interface LiveEventData {
-  payload: SurveyResponse | { id: string };
-  summary: Summary;
+  payload: string;
+  summary: string;
 }
 
-/** A write's answer and, when it changed something, its event (published after commit). */
+/** A write's answer and, when it changed something, its event (stored, then published after commit). */
 interface Written<T> {
   result: T;
-  event?: BusEvent<LiveEventData>;
+  event?: EventTable;
+}
+
+/** A response change: before -> after (undefined: none yet, or deleted) at a time. */
+interface Change {
+  before: SurveyResponse | undefined;
+  after: SurveyResponse | undefined;
+  at: string;
 }
 
 interface SaveItem {
@@ -98,35 +123,39 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
   const { dialect } = platform.database;
   const now = () => platform.clock.now().toISOString();
 
+  /** A change's event (its payload and the summary after it, as JSON text) for the replay buffer. */
+  function eventOf({ before, after, at }: Change, counts: SummaryCounts, id: number): EventTable {
+    return {
+      id,
+      kind: after ? 'response' : 'deleted',
+      payload: JSON.stringify(after ?? { id: before!.id }),
+      summary: JSON.stringify(summaryOf(counts, at, id)),
+      created_at: at,
+    };
+  }
+
   /**
-   * Records a response change (before -> after) in the transaction: its summary change and its
-   * event id. The event goes into the replay buffer with the others of the transaction (storeEvents).
+   * Records the changes of a transaction, in order: one summary update for all of them (their
+   * deltas added up, one event id each) and an event each with the summary as it stood after it.
    */
-  async function commit(
-    tx: Transaction<SurveysDatabase>,
-    before: SurveyResponse | undefined,
-    after: SurveyResponse | undefined,
-    at: string,
-  ): Promise<BusEvent<LiveEventData>> {
-    const state = await repo.applySummaryDelta(tx, countsDelta(before, after), at);
-    const summary = summaryOf(state.counts, state.updatedAt, state.lastEventId);
-    const payload = after ?? { id: before!.id };
-    return { id: state.lastEventId, type: after ? 'response' : 'deleted', data: { payload, summary } };
+  async function commit(tx: Transaction<SurveysDatabase>, changes: readonly Change[]): Promise<EventTable[]> {
+    if (!changes.length) return [];
+    const deltas = changes.map((c) => countsDelta(c.before, c.after));
+    const total = deltas.reduce(addCounts, zeroCounts());
+    const state = await repo.applySummaryDelta(tx, total, changes.at(-1)!.at, changes.length);
+    // The sums before this transaction, then each change's in turn.
+    let counts = subtractCounts(state.counts, total);
+    const first = state.lastEventId - changes.length + 1;
+    return changes.map((change, i) => {
+      counts = addCounts(counts, deltas[i]!);
+      return eventOf(change, counts, first + i);
+    });
   }
 
   /** Stores a transaction's events in the replay buffer (one insert) and drops the oldest. */
-  async function storeEvents(tx: Transaction<SurveysDatabase>, events: readonly BusEvent<LiveEventData>[]) {
+  async function storeEvents(tx: Transaction<SurveysDatabase>, events: readonly EventTable[]) {
     if (!events.length) return;
-    await repo.insertEvents(
-      tx,
-      events.map((e) => ({
-        id: e.id,
-        kind: e.type,
-        payload: JSON.stringify(e.data.payload),
-        summary: JSON.stringify(e.data.summary),
-        created_at: e.data.summary.updatedAt!,
-      })),
-    );
+    await repo.insertEvents(tx, events);
     await repo.pruneEvents(tx, events.at(-1)!.id, settings.replayEvents);
   }
 
@@ -134,9 +163,14 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
    * Publishes a committed event. A failed publish is logged, not thrown: the change is saved, and
    * every dashboard fills the gap from the replay buffer with the next event or heartbeat.
    */
-  async function publish(event: BusEvent<LiveEventData>): Promise<void> {
+  async function publish(event: EventTable): Promise<void> {
+    const message: BusEvent<LiveEventData> = {
+      id: event.id,
+      type: event.kind,
+      data: { payload: event.payload, summary: event.summary },
+    };
     try {
-      await platform.events.publish(EVENTS_CHANNEL, event);
+      await platform.events.publish(EVENTS_CHANNEL, message);
     } catch (err) {
       platform.log.warn(
         { err, eventId: event.id },
@@ -144,6 +178,10 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
       );
     }
   }
+
+  /** A single write's event: its change recorded in the transaction. */
+  const commitOne = async (tx: Transaction<SurveysDatabase>, change: Change) =>
+    (await commit(tx, [change]))[0]!;
 
   /** Runs a write in a transaction and publishes its event once committed. */
   async function write<T extends SurveyResponse | undefined>(
@@ -172,52 +210,62 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
   }
 
   /**
-   * One save inside a batch's transaction; a refusal is thrown before anything is written.
-   * `current` holds the batch's responses, kept up to date as the batch goes.
+   * One save inside a batch's transaction: the response's new state, or undefined when the save
+   * changes nothing; a refusal is thrown before anything is written. `current` holds the batch's
+   * responses, kept up to date as the batch goes.
    */
   async function saveIn(
     tx: Transaction<SurveysDatabase>,
     current: Map<string, SurveyResponse>,
     { id, changes, step }: SaveItem,
-  ): Promise<Written<SurveyResponse>> {
+  ): Promise<Change | undefined> {
     const before = current.get(id);
     if (!before) throw notFound('no response');
     if (before.completed) throw conflict(ALREADY_SUBMITTED);
     const answers = applyChanges(before.answers, changes);
     const nextStep = step ?? before.step;
-    if (nextStep === before.step && JSON.stringify(answers) === JSON.stringify(before.answers))
-      return { result: before };
+    if (nextStep === before.step && sameAnswers(answers, before.answers)) return undefined;
     const at = now();
     const after: SurveyResponse = { ...before, answers, step: nextStep, updatedAt: at };
     await repo.updateResponse(tx, before, after);
     current.set(id, after);
-    return { result: after, event: await commit(tx, before, after, at) };
+    return { before, after, at };
   }
 
   const saves = groupCommit<SaveItem, Written<SurveyResponse>>(
     (items) =>
       db.transaction().execute(async (tx) => {
-        // Every response of the batch read (and on PostgreSQL locked) first, in id order: nothing
-        // that holds the summary row then waits for a response, so writes never deadlock.
+        // Every response of the batch read (and on PostgreSQL locked) first, in id order, and the
+        // summary row last: nothing that holds the summary row then waits for a response, so
+        // writes never deadlock.
         const current = await repo.lockResponses(tx, dialect, [...new Set(items.map((i) => i.id))].sort());
         const outcomes: Outcome<Written<SurveyResponse>>[] = [];
-        const events: BusEvent<LiveEventData>[] = [];
+        const changes: Change[] = [];
+        const changedBy: (number | undefined)[] = [];
         for (const item of items) {
           try {
-            const written = await saveIn(tx, current, item);
-            if (written.event) events.push(written.event);
-            outcomes.push({ ok: true, value: written });
+            const change = await saveIn(tx, current, item);
+            changedBy.push(change ? changes.push(change) - 1 : undefined);
+            outcomes.push({ ok: true, value: { result: change?.after ?? current.get(item.id)! } });
           } catch (error) {
             if (!(error instanceof DomainError)) throw error;
+            changedBy.push(undefined);
             outcomes.push({ ok: false, error });
           }
         }
+        const events = await commit(tx, changes);
+        outcomes.forEach((o, i) => {
+          const k = changedBy[i];
+          if (o.ok && k !== undefined) o.value.event = events[k];
+        });
         await storeEvents(tx, events);
         return outcomes;
       }),
     {
+      // All published at once, in order: the bus delivers them one after the other within this
+      // turn, so each dashboard stream sends the batch in one write (live-events.ts).
       after: async (values) => {
-        for (const { event } of values) if (event) await publish(event);
+        await Promise.all(values.flatMap(({ event }) => (event ? [publish(event)] : [])));
       },
     },
   );
@@ -238,7 +286,7 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
       };
       return write(async (tx) => {
         await repo.insertResponses(tx, [response]);
-        return { result: response, event: await commit(tx, undefined, response, at) };
+        return { result: response, event: await commitOne(tx, { before: undefined, after: response, at }) };
       });
     },
 
@@ -273,7 +321,7 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
           const at = now();
           const after: SurveyResponse = { ...before, completed: true, completedAt: at, updatedAt: at };
           await repo.updateResponse(tx, before, after);
-          return { result: after, event: await commit(tx, before, after, at) };
+          return { result: after, event: await commitOne(tx, { before, after, at }) };
         });
       } catch (err) {
         // Two completions with one email at the same instant: the unique index refuses the second.
@@ -288,7 +336,7 @@ export function createSurveysService(platform: Platform, settings: SurveysSettin
         const before = await repo.lockResponse(tx, dialect, id);
         if (!before) return { result: undefined };
         await repo.deleteResponse(tx, id);
-        return { result: before, event: await commit(tx, before, undefined, now()) };
+        return { result: before, event: await commitOne(tx, { before, after: undefined, at: now() }) };
       });
       return removed !== undefined;
     },

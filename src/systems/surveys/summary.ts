@@ -55,6 +55,7 @@ function combine(a: SummaryCounts, b: SummaryCounts, sign: 1 | -1): SummaryCount
 }
 
 export const addCounts = (a: SummaryCounts, b: SummaryCounts) => combine(a, b, 1);
+export const subtractCounts = (a: SummaryCounts, b: SummaryCounts) => combine(a, b, -1);
 
 /** The change a write makes to the sums: the response after it minus the response before. */
 export const countsDelta = (before: Counted | undefined, after: Counted | undefined) =>

@@ -49,7 +49,8 @@ function text(field: 'name' | 'about' | 'address' | 'book', raw: unknown): Field
   // Kept as typed (saving as you type must not eat the space before the next word); a blank answer is no answer.
   if (raw.trim() === '') return { value: null };
   const max = MAX_LENGTH[field];
-  if ([...raw].length > max)
+  // Counted in code points (an emoji is one character); never more of them than UTF-16 units.
+  if (raw.length > max && [...raw].length > max)
     return { error: `${cap(LABEL[field])} can be at most ${max.toLocaleString('en-US')} characters` };
   return { value: raw };
 }
@@ -138,4 +139,16 @@ export function applyChanges(answers: Answers, changes: AnswerChanges): Answers 
     else next[field] = value;
   }
   return next as Answers;
+}
+
+/** Whether two answer sets hold the same answers (field by field; colours in list order). */
+export function sameAnswers(a: Answers, b: Answers): boolean {
+  for (const field of FIELDS) {
+    const x = a[field];
+    const y = b[field];
+    if (x === y) continue;
+    if (!Array.isArray(x) || !Array.isArray(y) || x.length !== y.length) return false;
+    if (x.some((c, i) => c !== y[i])) return false;
+  }
+  return true;
 }
