@@ -4,14 +4,15 @@ import { STATE_LABELS, STATES, isWorkflowState } from '../../src/systems/hiring/
 import { api, errorMessage, isAbort } from '../ui/api.js';
 import { Button } from '../ui/Button.js';
 import { SelectField, TextField } from '../ui/fields.js';
-import { formatDate, formatPhone } from '../ui/format.js';
+import { formatDate } from '../ui/format.js';
+import { formatPhone } from '../hiring/phone.js';
 import { Loading, Notice } from '../ui/Layout.js';
 import { Pager } from '../ui/Pager.js';
 import { Link, navigate, useLocation, withQuery } from '../ui/router.js';
 import { useUrlSearch } from '../ui/search.js';
 import { Table, type Column } from '../ui/Table.js';
 import type { Applicant } from '../hiring/applicant.js';
-import { StateBadge } from '../hiring/ApplicantDetails.js';
+import { Email, StateBadge } from '../hiring/ApplicantDetails.js';
 
 export const PER_PAGE = 25;
 const BASE = '/hiring/admin';
@@ -65,7 +66,7 @@ const COLUMNS: readonly Column<Applicant>[] = [
       </Link>
     ),
   },
-  { key: 'email', header: 'Email', cell: (a) => a.email },
+  { key: 'email', header: 'Email', cell: (a) => <Email value={a.email} /> },
   { key: 'phone', header: 'Phone', cell: (a) => <span className="nowrap">{formatPhone(a.phone)}</span> },
   { key: 'region', header: 'Region', cell: (a) => a.region },
   { key: 'state', header: 'State', cell: (a) => <StateBadge state={a.workflow_state} testId="row-state" /> },

@@ -1,5 +1,20 @@
-import type { ReactNode } from 'react';
-import { formatDateTime, formatPhone } from '../ui/format.js';
+import { Fragment, type ReactNode } from 'react';
+import { formatDateTime } from '../ui/format.js';
+import { emailBreakParts, formatPhone } from './phone.js';
+
+/** An email that wraps only after the @ and before a dot. */
+export function Email({ value }: { value: string }) {
+  return (
+    <span className="email">
+      {emailBreakParts(value).map((part, i) => (
+        <Fragment key={i}>
+          {i > 0 && <wbr />}
+          {part}
+        </Fragment>
+      ))}
+    </span>
+  );
+}
 import { stateLabel, type Applicant } from './applicant.js';
 
 export function StateBadge({ state, testId = 'applicant-state' }: { state: string; testId?: string }) {
@@ -22,7 +37,7 @@ export function ApplicantDetails({
   const rows: [string, string, ReactNode][] = [
     ['first_name', 'First name', applicant.first_name],
     ['last_name', 'Last name', applicant.last_name],
-    ['email', 'Email', applicant.email],
+    ['email', 'Email', <Email key="e" value={applicant.email} />],
     [
       'phone',
       'Phone',

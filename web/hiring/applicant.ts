@@ -1,5 +1,6 @@
 // The applicant as the hiring API sends it, and the body the apply/edit forms send.
 import { isWorkflowState, STATE_LABELS } from '../../src/systems/hiring/constants.js';
+import { phoneForForm } from './phone.js';
 
 export type { Applicant } from '../../src/systems/hiring/service.js';
 import type { Applicant } from '../../src/systems/hiring/service.js';
@@ -63,7 +64,7 @@ export function applicationFromApplicant(a: Applicant): ApplicationBody {
     first_name: a.first_name,
     last_name: a.last_name,
     email: a.email,
-    phone: a.phone,
+    phone: phoneForForm(a.phone),
     // Historical applicants may have none; the form then asks for one.
     region: a.region ?? '',
     phone_type: a.phone_type ?? '',

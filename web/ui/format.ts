@@ -16,14 +16,6 @@ export function formatDateTime(value: string | null | undefined): string {
   return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** E.164 → readable: "+14155550100" → "+1 415-555-0100"; other numbers are grouped loosely. */
-export function formatPhone(value: string | null | undefined): string {
-  if (!value) return '—';
-  const nanp = /^\+1(\d{3})(\d{3})(\d{4})$/.exec(value);
-  if (nanp) return `+1 ${nanp[1]}-${nanp[2]}-${nanp[3]}`;
-  return value;
-}
-
 /** Local calendar date as YYYY-MM-DD. */
 export function isoDay(date: Date): string {
   const y = date.getFullYear();
