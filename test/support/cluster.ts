@@ -104,6 +104,10 @@ export interface Cluster {
   run(args: string[]): Promise<{ code: number | null; output: string }>;
   /** The `quintet worker` processes, in start order (killed ones stay listed). */
   workers: ChildProcess[];
+  /** The `quintet serve` processes, in the order of `instances`. */
+  servers: ChildProcess[];
+  /** The nginx master process. */
+  nginx: ChildProcess;
   /** Starts one more `quintet worker` and waits until it has started its job workers. */
   startWorker(): Promise<ChildProcess>;
   stop(): Promise<void>;
@@ -225,6 +229,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       output: () => output.join(''),
       run,
       workers,
+      servers,
+      nginx: lb.process,
       startWorker,
       stop,
     };
@@ -239,6 +245,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
  * ignored) and CSRF (a new token fetched whenever the CSRF secret cookie changes).
  */
 export class HttpSession {
+  /** `headers` go with every request (e.g. an X-Forwarded-For naming a simulated client). */
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
   private readonly cookies = new Map<string, string>();
   private csrf: string | undefined;
 
@@ -249,7 +258,7 @@ export class HttpSession {
     body?: unknown,
     headers: Record<string, string> = {},
   ) {
-    const h: Record<string, string> = { ...headers };
+    const h: Record<string, string> = { ...this.headers, ...headers };
     if (method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = await this.token(base);
     Object.assign(h, this.cookieHeader());
     let payload: BodyInit | undefined;
