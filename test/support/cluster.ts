@@ -106,6 +106,10 @@ export interface Cluster {
   servers: ChildProcess[];
   /** The `quintet worker` processes, in start order (killed ones stay listed). */
   workers: ChildProcess[];
+  /** The `quintet serve` processes, in the order of `instances`. */
+  servers: ChildProcess[];
+  /** The nginx master process. */
+  nginx: ChildProcess;
   /** Starts one more `quintet worker` and waits until it has started its job workers. */
   startWorker(): Promise<ChildProcess>;
   stop(): Promise<void>;
@@ -230,6 +234,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       run,
       servers,
       workers,
+      servers,
+      nginx: lb.process,
       startWorker,
       stop,
     };
@@ -244,6 +250,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
  * ignored) and CSRF (a new token fetched whenever the CSRF secret cookie changes).
  */
 export class HttpSession {
+  /** `headers` go with every request (e.g. an X-Forwarded-For naming a simulated client). */
+  constructor(private readonly headers: Record<string, string> = {}) {}
+
   private readonly cookies = new Map<string, string>();
   private csrf: string | undefined;
 
@@ -254,7 +263,7 @@ export class HttpSession {
     body?: unknown,
     headers: Record<string, string> = {},
   ) {
-    const h: Record<string, string> = { ...headers };
+    const h: Record<string, string> = { ...this.headers, ...headers };
     if (method !== 'GET' && method !== 'HEAD') h['x-csrf-token'] = await this.token(base);
     Object.assign(h, this.cookieHeader());
     let payload: BodyInit | undefined;
