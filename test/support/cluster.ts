@@ -106,8 +106,6 @@ export interface Cluster {
   servers: ChildProcess[];
   /** The `quintet worker` processes, in start order (killed ones stay listed). */
   workers: ChildProcess[];
-  /** The `quintet serve` processes, in the order of `instances`. */
-  servers: ChildProcess[];
   /** The nginx master process. */
   nginx: ChildProcess;
   /** Starts one more `quintet worker` and waits until it has started its job workers. */
@@ -234,7 +232,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       run,
       servers,
       workers,
-      servers,
       nginx: lb.process,
       startWorker,
       stop,
