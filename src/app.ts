@@ -33,6 +33,8 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     // Per-request log lines cost more than the funnel query itself; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: config.bodyLimitBytes,
+    // A client that stalls mid-request (slowloris, a body cut short) is answered 408 and disconnected.
+    requestTimeout: config.requestTimeoutMs,
     trustProxy: config.trustProxy,
     frameworkErrors,
     ajv: {

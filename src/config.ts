@@ -29,6 +29,8 @@ export interface Config {
   readonly trustProxy: boolean;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   readonly bodyLimitBytes: number;
+  /** How long a request may take to arrive (headers and body); its headers at most 60 s of it. */
+  readonly requestTimeoutMs: number;
   /** Requests per minute per client address on public write routes. */
   readonly publicWriteRateLimit: number;
   readonly redisUrl: string | undefined;
@@ -207,6 +209,7 @@ export function loadConfig(env: Env, systems: readonly SystemSettingsSource[]): 
       'info',
     ),
     bodyLimitBytes: intVar(env, 'BODY_LIMIT_KB', 256, 1, 1024 * 1024) * 1024,
+    requestTimeoutMs: intVar(env, 'REQUEST_TIMEOUT_SECONDS', 300, 1, 3600) * 1000,
     publicWriteRateLimit: intVar(env, 'PUBLIC_WRITE_RATE_LIMIT', 60, 1, 1_000_000),
     redisUrl: urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']),
     redisPrefix: redisPrefix(env),

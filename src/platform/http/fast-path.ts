@@ -81,13 +81,19 @@ export function createFastPath(log: Logger, requests: RequestSeries): FastPath {
       connectionTimeout?: number;
       maxRequestsPerSocket?: number;
     };
-    const server = http.createServer((req, res) => {
+    const requestTimeout = opts.requestTimeout ?? 0;
+    // Node checks the request and header deadlines every connectionsCheckingInterval (30 s by
+    // default): often enough here that a stalled request is cut within about its deadline.
+    const checking = requestTimeout ? Math.min(30_000, Math.max(250, requestTimeout / 4)) : 30_000;
+    const server = http.createServer({ connectionsCheckingInterval: checking }, (req, res) => {
       if (!tryFast(req, res)) handler(req, res);
     });
     // What Fastify sets on the server it makes itself (lib/server.js), which it skips for a
     // factory's. (With a factory Fastify binds one address only: HOST=localhost is not doubled to ::1.)
     server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
-    server.requestTimeout = opts.requestTimeout ?? 0;
+    server.requestTimeout = requestTimeout;
+    // Node's own default (60 s), never more than the request's whole deadline.
+    if (requestTimeout) server.headersTimeout = Math.min(60_000, requestTimeout);
     server.setTimeout(opts.connectionTimeout ?? 0);
     if (opts.maxRequestsPerSocket) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
     return server;
