@@ -9,6 +9,7 @@ import { frameworkErrors, registerErrorHandling } from './platform/http/errors.j
 import { registerHealth } from './platform/http/health.js';
 import { createFastPath } from './platform/http/fast-path.js';
 import { registerInputChecks } from './platform/http/input.js';
+import { lazyRequestLogger } from './platform/http/request-logger.js';
 import { metricsPlugin, requestSeries } from './platform/http/metrics.js';
 import { pagesPlugin } from './platform/http/pages.js';
 import { randomSecret, securityPlugin } from './platform/http/security.js';
@@ -32,6 +33,7 @@ export async function buildApp(platform: Platform, options: BuildAppOptions = {}
     loggerInstance: platform.log as FastifyBaseLogger,
     // Per-request log lines cost more than the funnel query itself; /metrics counts requests instead.
     logController: new LogController({ disableRequestLogging: true }),
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: config.bodyLimitBytes,
     // A client that stalls mid-request (slowloris, a body cut short) is answered 408 and disconnected.
     requestTimeout: config.requestTimeoutMs,

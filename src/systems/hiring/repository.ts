@@ -2,6 +2,7 @@
 import type SQLite from 'better-sqlite3';
 import { CompiledQuery, sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { NativeHandle } from '../../platform/db/database.js';
+import { sharedRead } from '../../platform/db/shared-read.js';
 import type { WorkflowState } from './constants.js';
 import { dayOf, formatDay, mondayOnOrBefore } from './funnel.js';
 import type { ApplicantTable, HiringDatabase, HiringDb } from './tables.js';
@@ -262,20 +263,21 @@ export async function weekCounts(
  * The counts' version (see CountsVersionTable), read on every funnel request. Compiled once per
  * database. On SQLite it bypasses Kysely for one prepared better-sqlite3 statement: Kysely's
  * connection hand-off cost ~6 µs a request, a fifth of funnel.json's CPU under wrk
- * (`npm run bench:platform`), against ~1 µs for the statement itself.
+ * (`npm run bench:platform`), against ~1 µs for the statement itself. Requests of one event-loop
+ * turn share one read (sharedRead: each still sees every write committed before it asked).
  */
 export function countsVersionReader(db: HiringDb, native: NativeHandle): () => Promise<number> {
   if (native.dialect === 'sqlite') {
     const { sqlite } = native;
     let statement: SQLite.Statement | undefined;
-    return () => {
+    return sharedRead(() => {
       // Prepared on first use: the table exists only once the system's migrations ran.
       statement ??= sqlite.prepare('select version from hiring_counts_version where id = 1').pluck();
       return Promise.resolve(Number(statement.get() ?? 0));
-    };
+    });
   }
   const query = db.selectFrom('hiring_counts_version').select('version').where('id', '=', 1).compile();
-  return async () => Number((await db.executeQuery(query)).rows[0]?.version ?? 0);
+  return sharedRead(async () => Number((await db.executeQuery(query)).rows[0]?.version ?? 0));
 }
 
 export async function countApplicants(db: Tx): Promise<number> {
