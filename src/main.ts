@@ -53,7 +53,7 @@ export function buildCli(): Command {
     .option('--demo', 'load demo data into systems whose tables are empty')
     .action(async (opts: { demo?: boolean }) => {
       const cfg = config();
-      const [{ buildApp }, { listen }, { loadSystems, systemJobs }] = await Promise.all([
+      const [{ buildApp }, { listen, jobGraceMs }, { loadSystems, systemJobs }] = await Promise.all([
         import('./app.js'),
         import('./server.js'),
         import('./platform/system-runtime.js'),
@@ -68,7 +68,9 @@ export function buildCli(): Command {
       // With REDIS_URL, `quintet worker` runs the jobs and serve only enqueues.
       if (platform.jobs.kind === 'in-process')
         await platform.jobs.startWorkers(await systemJobs(platform, modules));
-      await listen(app, cfg.host, cfg.port, () => platform.close());
+      await listen(app, cfg.host, cfg.port, (deadline) =>
+        platform.close({ jobGraceMs: jobGraceMs(cfg.jobStopGraceSeconds * 1000, deadline) }),
+      );
       platform.log.info(
         `Quintet is listening on http://${cfg.host}:${cfg.port}/ (systems: ${cfg.systems.join(', ')})`,
       );
@@ -84,7 +86,7 @@ export function buildCli(): Command {
           'REDIS_URL is not set: `quintet worker` runs jobs from Redis; without Redis, `quintet serve` runs them itself',
         );
       }
-      const [{ systemJobs }, { exitIfStillStopping }] = await Promise.all([
+      const [{ systemJobs }, { exitIfStillStopping, jobGraceMs }] = await Promise.all([
         import('./platform/system-runtime.js'),
         import('./server.js'),
       ]);
@@ -105,7 +107,10 @@ export function buildCli(): Command {
         platform.log.info(`${await stopped}: finishing running jobs, then stopping`);
       } finally {
         clearInterval(keepAlive);
-        await platform.close();
+        // Also when starting failed without a signal (Redis gone mid-start): close may wait for
+        // Redis for ever, and a process that never exits is never restarted.
+        const deadline = exitIfStillStopping(platform.log);
+        await platform.close({ jobGraceMs: jobGraceMs(cfg.jobStopGraceSeconds * 1000, deadline) });
       }
     });
 

@@ -24,7 +24,8 @@ export interface Platform {
   readonly artifacts: ArtifactStore;
   /** Prometheus registry of this process, served at /metrics (requests, jobs, process). */
   readonly metrics: Registry;
-  close(): Promise<void>;
+  /** Closes everything; running jobs get `jobGraceMs` (default: JOB_STOP_GRACE_SECONDS) to finish. */
+  close(options?: { jobGraceMs?: number }): Promise<void>;
 }
 
 export interface PlatformOptions {
@@ -58,11 +59,11 @@ export function createPlatform(config: Config, options: PlatformOptions = {}): P
     events,
     artifacts,
     metrics,
-    close: async () => {
+    close: async (options) => {
       await events.close();
       // Running jobs get the grace to finish, then are aborted and handed back (they write their
       // outcome to the database either way).
-      await jobs.close({ timeoutMs: config.jobStopGraceSeconds * 1000 });
+      await jobs.close({ timeoutMs: options?.jobGraceMs ?? config.jobStopGraceSeconds * 1000 });
       await database.destroy();
     },
   };
