@@ -5,7 +5,7 @@
  *   npm run bench:diffing -- [--quick] [--rows 1100000,10000000] [--threads 2]
  *                            [--data-dir /tmp/quintet-bench/diffing] [--seed 42]
  *                            [--memory-budget <bytes>] [--regen] [--keep-output]
- *                            [--repeat N] [--only engine|duckdb]
+ *                            [--repeat N] [--only engine|duckdb] [--noise-share 0.2]
  *
  * Each pair is generated once and cached (with a manifest) under --data-dir
  * (default: <os tmpdir>/quintet-bench/diffing, never inside the repo). Every
@@ -46,6 +46,8 @@ interface Args {
   keepOutput: boolean;
   repeat: number;
   only?: 'engine' | 'duckdb';
+  /** generateDiffPair's noiseShare: the re-export shape whose overlapping rows differ by float noise */
+  noiseShare: number;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -57,6 +59,7 @@ function parseArgs(argv: string[]): Args {
     regen: false,
     keepOutput: false,
     repeat: 1,
+    noiseShare: 0,
   };
   let quick = false;
   let rows: number[] | undefined;
@@ -81,14 +84,18 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--regen') args.regen = true;
     else if (a === '--keep-output') args.keepOutput = true;
     else if (a === '--repeat') args.repeat = int(next());
-    else if (a === '--only') {
+    else if (a === '--noise-share') {
+      args.noiseShare = Number(next());
+      if (!(args.noiseShare >= 0 && args.noiseShare <= 1)) throw new Error('--noise-share takes 0..1');
+    } else if (a === '--only') {
       const v = next();
       if (v !== 'engine' && v !== 'duckdb') throw new Error('--only takes engine|duckdb');
       args.only = v;
     } else if (a === '--help' || a === '-h') {
       console.log(
         'usage: npm run bench:diffing -- [--quick] [--rows N[,N...]] [--threads N] [--data-dir DIR] ' +
-          '[--seed N] [--memory-budget BYTES] [--regen] [--keep-output] [--repeat N] [--only engine|duckdb]',
+          '[--seed N] [--memory-budget BYTES] [--regen] [--keep-output] [--repeat N] [--only engine|duckdb] ' +
+          '[--noise-share 0..1]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
@@ -100,7 +107,8 @@ function parseArgs(argv: string[]): Args {
 
 /** Generate (or reuse a cached) c-revenue pair of about `rows` rows per file. */
 async function ensurePair(args: Args, rows: number): Promise<GeneratedPair> {
-  const dir = join(args.dataDir, `c_revenue-${rows}-s${args.seed}`);
+  const shape = args.noiseShare > 0 ? `-noise${args.noiseShare}` : '';
+  const dir = join(args.dataDir, `c_revenue-${rows}-s${args.seed}${shape}`);
   const manifestPath = join(dir, 'manifest.json');
   if (!args.regen) {
     try {
@@ -128,6 +136,7 @@ async function ensurePair(args: Args, rows: number): Promise<GeneratedPair> {
     rows,
     outDir: dir,
     seed: args.seed,
+    noiseShare: args.noiseShare,
     onProgress: (f) => bar.update(Math.round(f * 1000)),
   });
   bar.stop();

@@ -101,13 +101,24 @@ export function declareDiffingCli({ root, group, config }: CliContext): void {
     .requiredOption('--rows <n>', 'rows per file (about)', positiveInt('--rows'))
     .requiredOption('--out <dir>', 'directory to write to')
     .option('--seed <n>', 'random seed', positiveInt('--seed'))
-    .action(async (opts: { rows: number; out: string; seed?: number }) => {
+    .option(
+      '--noise-share <fraction>',
+      'share (0..1) of overlapping rows that differ by float noise only',
+      (v) => {
+        const n = Number(v);
+        if (v.trim() === '' || !(n >= 0 && n <= 1))
+          throw new CliError(`--noise-share must be between 0 and 1: ${v}`);
+        return n;
+      },
+    )
+    .action(async (opts: { rows: number; out: string; seed?: number; noiseShare?: number }) => {
       const { generateAllPairs } = await import('./generate.js');
       const bar = progressBar('generating', 100);
       const pairs = await generateAllPairs({
         rows: opts.rows,
         outDir: path.resolve(opts.out),
         seed: opts.seed,
+        noiseShare: opts.noiseShare,
         onProgress: (f, metric) => bar.update(Math.round(((metric === 'revenue' ? 0 : 1) + f) * 50)),
       });
       bar.stop();

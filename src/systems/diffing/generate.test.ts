@@ -361,3 +361,52 @@ describe('generated pairs through the diff engine', () => {
     expect(outT.rows.filter((r) => !newRows.has(JSON.stringify(r)))).toEqual([]);
   });
 });
+
+describe('generateDiffPair noiseShare', () => {
+  it('makes about that share of the overlapping rows differ by ulp noise only, with the same diff', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gen-noise-'));
+    try {
+      const base = await generateDiffPair({ metric: 'c-revenue', rows: 20_000, outDir: join(dir, 'a') });
+      const noisy = await generateDiffPair({
+        metric: 'c-revenue',
+        rows: 20_000,
+        outDir: join(dir, 'b'),
+        noiseShare: 0.2,
+      });
+      const layout = METRIC_LAYOUTS['c-revenue'];
+      const stats = await runDiff({
+        oldPath: noisy.oldPath,
+        newPath: noisy.newPath,
+        outPath: join(dir, 'out.csv'),
+        deletedPath: join(dir, 'deleted.csv'),
+        spec: { keys: [...layout.keys], value: layout.value },
+        tmpDir: dir,
+      });
+      expect({ added: stats.added, changed: stats.changed, deleted: stats.deleted }).toEqual({
+        added: noisy.expected.added,
+        changed: noisy.expected.changed,
+        deleted: noisy.expected.deleted,
+      });
+      const oldLines = (await readFile(noisy.oldPath, 'utf8')).split('\n');
+      const newLines = new Set((await readFile(noisy.newPath, 'utf8')).split('\n'));
+      const baseNew = new Set((await readFile(base.newPath, 'utf8')).split('\n'));
+      const textuallyChanged = oldLines.filter((l) => !newLines.has(l)).length;
+      const baseChanged = (await readFile(base.oldPath, 'utf8'))
+        .split('\n')
+        .filter((l) => !baseNew.has(l)).length;
+      const overlap = noisy.expected.changed + noisy.expected.unchanged;
+      const noiseRows = textuallyChanged - noisy.expected.changed - noisy.expected.deleted;
+      expect(noiseRows / overlap).toBeGreaterThan(0.15);
+      expect(noiseRows / overlap).toBeLessThan(0.25);
+      expect(baseChanged).toBeLessThan(textuallyChanged);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a share outside 0..1', async () => {
+    await expect(
+      generateDiffPair({ metric: 'revenue', rows: 10, outDir: tmpdir(), noiseShare: 2 }),
+    ).rejects.toThrow(/noiseShare/);
+  });
+});

@@ -63,6 +63,13 @@ export interface GenerateDiffPairOptions {
   rows: number;
   outDir: string;
   seed?: number;
+  /**
+   * Share (0..1) of the rows present in both files, and otherwise equal, whose new value differs
+   * only by float noise far below the tolerance (one to three ulps, printed shortest round-trip:
+   * `75.12679951100245` -> `75.12679951100246`), as a re-export of recomputed aggregates. 0 (the
+   * default) leaves the pair as before.
+   */
+  noiseShare?: number;
   onProgress?: (fraction: number) => void;
 }
 
@@ -244,6 +251,7 @@ class PairBuilder {
     readonly oldW: ChunkWriter,
     readonly newW: ChunkWriter,
     readonly rnd: () => number,
+    readonly noiseShare = 0,
   ) {}
 
   get needsFlush(): boolean {
@@ -319,6 +327,9 @@ class PairBuilder {
       // same number, different spelling -> unchanged
       if (kind === Kind.Float) newStr = c < pChanged + 0.0275 ? v.toPrecision(17) : v.toExponential();
       else newStr = v.toFixed(kind === Kind.Money ? 3 : 1);
+    } else if (this.noiseShare > 0 && v !== 0 && rnd() < this.noiseShare) {
+      // ulp noise of a recomputed aggregate -> unchanged
+      newStr = String(v * (1 + (1 + Math.floor(rnd() * 3)) * Number.EPSILON));
     }
     this.oldW.write(`${prefix}${oldStr}\n`);
     this.newW.write(`${prefix}${newStr}\n`);
@@ -432,7 +443,9 @@ export async function generateDiffPair(opts: GenerateDiffPairOptions): Promise<G
   const header = `${METRIC_LAYOUTS[metric].columns.join(',')}\n`;
   const oldW = await ChunkWriter.open(oldPath);
   const newW = await ChunkWriter.open(newPath);
-  const b = new PairBuilder(oldW, newW, mulberry32(seed));
+  const noiseShare = opts.noiseShare ?? 0;
+  if (!(noiseShare >= 0 && noiseShare <= 1)) throw new Error(`noiseShare must be in 0..1: ${noiseShare}`);
+  const b = new PairBuilder(oldW, newW, mulberry32(seed), noiseShare);
   oldW.write(header);
   newW.write(header);
   let last = -1;
@@ -467,6 +480,7 @@ export interface GenerateAllPairsOptions {
   rows: number | { revenue: number; 'c-revenue': number };
   outDir: string;
   seed?: number;
+  noiseShare?: number;
   onProgress?: (fraction: number, metric: GeneratedMetric) => void;
 }
 
@@ -484,6 +498,7 @@ export async function generateAllPairs(
     rows: rowsFor('revenue'),
     outDir: opts.outDir,
     seed,
+    noiseShare: opts.noiseShare,
     onProgress: opts.onProgress && ((f) => opts.onProgress?.(f, 'revenue')),
   });
   const cRevenue = await generateDiffPair({
@@ -491,6 +506,7 @@ export async function generateAllPairs(
     rows: rowsFor('c-revenue'),
     outDir: opts.outDir,
     seed: seed + 1,
+    noiseShare: opts.noiseShare,
     onProgress: opts.onProgress && ((f) => opts.onProgress?.(f, 'c-revenue')),
   });
   return { revenue, 'c-revenue': cRevenue };
