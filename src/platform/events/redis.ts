@@ -43,8 +43,12 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
   const channelOf = new Map<string, string>(); // Redis channel -> ours
   const subscribed = new Map<string, Promise<unknown>>();
   const resumers = new Map<EventHandler, { channel: string; resume: () => void }>();
-  /** Channels with a publish that failed, owed a resume notice once the publisher is back. */
-  const owed = new Set<string>();
+  /**
+   * Channels with a publish that failed, owed a resume notice once the publisher is back, each
+   * with a count of failures: a notice clears its channel only when no publish failed after it
+   * was sent.
+   */
+  const owed = new Map<string, number>();
   const resume = (channel?: string) => {
     for (const r of [...resumers.values()]) {
       if (channel !== undefined && r.channel !== channel) continue;
@@ -88,9 +92,11 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
   }
 
   function sendOwed(redis: Redis): void {
-    for (const channel of [...owed])
+    for (const [channel, failures] of [...owed])
       redis.publish(keyOf(channel), RESUME_NOTICE).then(
-        () => owed.delete(channel),
+        () => {
+          if (owed.get(channel) === failures) owed.delete(channel);
+        },
         () => undefined, // lost again: the next 'ready' tries again
       );
   }
@@ -160,7 +166,7 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
         await ready(redis);
         await redis.publish(keyOf(channel), encodeEvent(event));
       } catch (err) {
-        owed.add(channel);
+        owed.set(channel, (owed.get(channel) ?? 0) + 1);
         // The publisher may have come back meanwhile: its 'ready' has passed, so send the notice now.
         if (redis.status === 'ready') sendOwed(redis);
         log.warn({ err: (err as Error).message }, 'publishing an event failed');
