@@ -10,6 +10,11 @@ export interface ConfirmDialogProps {
   error?: string;
   onConfirm: () => void;
   onCancel: () => void;
+  /**
+   * Where focus goes once the dialog is gone, when not back to the element that opened it (for
+   * example when confirming removed that element). Asked at close, after the page has re-rendered.
+   */
+  focusOnClose?: () => HTMLElement | null;
 }
 
 export function ConfirmDialog({
@@ -20,16 +25,22 @@ export function ConfirmDialog({
   error,
   onConfirm,
   onCancel,
+  focusOnClose,
 }: ConfirmDialogProps) {
   const ref = useRef<HTMLDialogElement>(null);
+  const focusOnCloseRef = useRef(focusOnClose);
+  focusOnCloseRef.current = focusOnClose;
   useEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
     const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     if (!dialog.open) dialog.showModal();
     return () => {
+      // close() moves focus back itself (to the opener, or to the body when the opener is gone):
+      // the chosen target is focused after it, so nothing scheduled earlier can be overridden.
       if (dialog.open) dialog.close();
-      if (opener?.isConnected) opener.focus();
+      const target = focusOnCloseRef.current?.() ?? opener;
+      if (target?.isConnected) target.focus();
     };
   }, []);
   return (

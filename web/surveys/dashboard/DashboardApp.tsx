@@ -139,6 +139,8 @@ export function DashboardApp() {
 
   const liveRef = useRef<LiveState | null>(null);
   const headingRef = useRef<HTMLHeadingElement>(null);
+  /** Whether the open dialog's response was deleted (focus then moves to the table's heading). */
+  const deleted = useRef(false);
   const incoming = useRef<LiveEvent[]>([]);
   const overflowed = useRef(false);
   const pausedRef = useRef(false);
@@ -317,9 +319,10 @@ export function DashboardApp() {
     const state = liveRef.current;
     if (state !== null) commit({ ...state, rows: state.rows.filter((r) => r.id !== deleting.id) });
     setNotice(`The response of ${deleting.answers.name ?? 'an anonymous respondent'} was deleted.`);
+    // Its Delete button is gone with the row: keyboard users continue from the table's heading,
+    // focused by the dialog as it closes (a frame callback here could run before that and lose).
+    deleted.current = true;
     setDeleting(null);
-    // Its Delete button is gone with the row: keyboard users continue from the table's heading.
-    requestAnimationFrame(() => headingRef.current?.focus());
   };
 
   const summary: Summary | null = live?.summary ?? null;
@@ -403,6 +406,7 @@ export function DashboardApp() {
                 onDelete={(r) => {
                   setDeleteError(undefined);
                   setNotice(undefined);
+                  deleted.current = false;
                   setDeleting(r);
                 }}
                 empty={url.status === 'all' ? 'No responses yet.' : 'No responses match this filter.'}
@@ -426,6 +430,7 @@ export function DashboardApp() {
           error={deleteError}
           onCancel={() => setDeleting(null)}
           onConfirm={() => void confirmDelete()}
+          focusOnClose={() => (deleted.current ? headingRef.current : null)}
         >
           <p>
             The answers of <strong>{deleting.answers.name ?? 'an anonymous respondent'}</strong>
