@@ -5,9 +5,8 @@
 //   --rounds N       rounds; each runs every target once, bare and Quintet alternating (default 5)
 //   --duration S     seconds of load per target per round (default 5)
 //   --connections N  wrk connections (default 32); --threads N  wrk threads (default 2)
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../src/config.js';
@@ -16,6 +15,7 @@ import { migrateAll } from '../src/platform/system-runtime.js';
 import { createHiringService } from '../src/systems/hiring/service.js';
 import { hiringSystem } from '../src/systems/hiring/system.js';
 import { machineInfo } from './machine.js';
+import { ensureWrk, freePort, median, runWrk, waitFor, type LoadFigures } from './wrk.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,93 +33,25 @@ const connections = Number(args.connections);
 const threads = Number(args.threads);
 const root = path.resolve(import.meta.dirname, '..');
 
-/** wrk from Debian's package, installed when missing. */
-function ensureWrk(): void {
-  if (spawnSync('wrk', ['--version']).error === undefined) return;
-  console.log('wrk is missing: installing it (apt-get install -y wrk)');
-  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
-  const run = (cmd: string[]) => spawnSync(cmd[0]!, cmd.slice(1), { stdio: 'inherit' }).status === 0;
-  const install = [...sudo, 'apt-get', 'install', '-y', 'wrk'];
-  if (!run(install) && !(run([...sudo, 'apt-get', 'update']) && run(install))) {
-    throw new Error('could not install wrk with apt-get: install Debian package `wrk` and run again');
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
+/** One wrk run of `url`; a non-2xx answer or a socket error fails the benchmark. */
+function wrk(url: string, seconds: number, pid: number): LoadFigures {
+  const figures = runWrk({
+    url,
+    seconds,
+    connections,
+    threads,
+    script: path.join(root, 'bench/wrk-report.lua'),
+    serverPid: pid,
   });
-}
-
-async function waitFor(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
-  const until = Date.now() + deadlineMs;
-  while (Date.now() < until) {
-    if (child.exitCode !== null) throw new Error(`the server for ${url} exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
+  if (figures.non2xx || figures.socketErrors) {
+    throw new Error(`${url}: ${figures.non2xx} non-2xx responses, ${figures.socketErrors} socket errors`);
   }
-  throw new Error(`${url} did not answer within ${deadlineMs} ms`);
+  return figures;
 }
 
-interface WrkFigures {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  maxMs: number;
-  /** CPU time (user + system) the server process spent per request answered: robust to other load. */
-  serverCpuUsPerRequest: number;
+if (!ensureWrk()) {
+  throw new Error('could not install wrk with apt-get: install Debian package `wrk` and run again');
 }
-
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-
-/** utime + stime of a process, in seconds (Linux /proc). */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name (which may hold spaces) in parentheses; utime and stime are 14 and 15.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-function wrk(url: string, seconds: number, pid: number): WrkFigures {
-  const cpuBefore = cpuSeconds(pid);
-  const out = spawnSync(
-    'wrk',
-    [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, '-s', path.join(root, 'bench/wrk-report.lua'), url],
-    { encoding: 'utf8' },
-  );
-  const line = out.stdout.split('\n').find((l) => l.startsWith('{'));
-  if (out.status !== 0 || !line) throw new Error(`wrk failed on ${url}: ${out.stderr || out.stdout}`);
-  const r = JSON.parse(line) as Record<string, number>;
-  if (r.non2xx || r.socketErrors) {
-    throw new Error(`${url}: ${r.non2xx} non-2xx responses, ${r.socketErrors} socket errors`);
-  }
-  const cpu = cpuSeconds(pid) - cpuBefore;
-  const ms = (us: number) => Number((us / 1000).toFixed(3));
-  return {
-    requestsPerSecond: Math.round(r.requests! / (r.durationUs! / 1e6)),
-    p50Ms: ms(r.p50Us!),
-    p90Ms: ms(r.p90Us!),
-    p99Ms: ms(r.p99Us!),
-    maxMs: ms(r.maxUs!),
-    serverCpuUsPerRequest: Number(((cpu * 1e6) / r.requests!).toFixed(1)),
-  };
-}
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
-
-ensureWrk();
 const machine = machineInfo();
 console.log(
   `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
@@ -191,7 +123,7 @@ try {
     wrk(`http://127.0.0.1:${servers[server].port}${p}`, seconds, servers[server].pid);
   for (const t of targets) for (const s of ['bare', 'quintet'] as const) load(s, t.path, 2); // warm-up
 
-  const runs: Record<string, Record<Server, WrkFigures[]>> = {};
+  const runs: Record<string, Record<Server, LoadFigures[]>> = {};
   for (const t of targets) runs[t.path] = { bare: [], quintet: [] };
   for (let round = 0; round < rounds; round++) {
     // Every other round reverses the order, so neither server always runs right after the other.
@@ -208,7 +140,7 @@ try {
     }
   }
 
-  const summarise = (list: WrkFigures[]) => ({
+  const summarise = (list: LoadFigures[]) => ({
     requestsPerSecond: Math.round(median(list.map((f) => f.requestsPerSecond))),
     p50Ms: median(list.map((f) => f.p50Ms)),
     p99Ms: median(list.map((f) => f.p99Ms)),
