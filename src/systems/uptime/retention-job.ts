@@ -1,30 +1,19 @@
-// The uptime system's retention as a scheduled job (hourly, once per period whichever process runs
-// workers), as diffing's: its thread finds the reports finished more than JOB_RETENTION_DAYS ago
-// through its read-only database handle and removes their CSVs; the hook deletes their rows.
-import { defineJob, type JobDefinition } from '../../platform/jobs/job-queue.js';
+// The uptime system's retention (the platform's scheduled retention job, as diffing's): its thread
+// finds the reports finished more than JOB_RETENTION_DAYS ago through its read-only database handle
+// and removes their CSVs; the rows go next.
+import type { RetentionResult as Result } from '../../platform/jobs/retention-job.js';
+import { defineRetentionJob } from '../../platform/jobs/retention-job.js';
 import type { Platform } from '../../platform/platform.js';
 import { deleteReports } from './repository.js';
 import type { UptimeDb } from './tables.js';
 
 export const RETENTION_JOB = 'uptime.retention';
-export const RETENTION_EVERY_MS = 60 * 60 * 1000;
+export type RetentionResult = Result<string>;
 
-export interface RetentionResult {
-  /** The expired reports whose files were removed: their rows go next. */
-  ids: string[];
-}
-
-export function retentionJobDefinition(platform: Platform): JobDefinition<null, RetentionResult> {
-  const db = platform.db as UptimeDb;
-  return defineJob<null, RetentionResult>({
+export const retentionJobDefinition = (platform: Platform) =>
+  defineRetentionJob<string>(platform, {
     name: RETENTION_JOB,
     workerModule: new URL('./retention-job.worker.js', import.meta.url),
-    schedule: { everyMs: RETENTION_EVERY_MS, payload: null },
-    maxAttempts: 2,
-    async onCompleted(_payload, result) {
-      await deleteReports(db, result.ids);
-      if (result.ids.length)
-        platform.log.info({ reports: result.ids.length }, 'uptime: removed expired reports');
-    },
+    items: 'reports',
+    deleteRows: (ids) => deleteReports(platform.db as UptimeDb, ids),
   });
-}
