@@ -1,6 +1,7 @@
 // A private redis-server for fault tests: one they may stop and restart without disturbing the
 // machine's shared Redis (other tests use it meanwhile). Append-only file on, as production should
-// run it: a restart keeps what was written before it.
+// run it: a restart keeps what was written before it; `{ persistent: false }` is a Redis that keeps
+// nothing on disk (as this machine's), so a restart comes back empty.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,7 +23,7 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-export async function startTestRedis(): Promise<TestRedis> {
+export async function startTestRedis({ persistent = true } = {}): Promise<TestRedis> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quintet-redis-'));
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
@@ -31,7 +32,8 @@ export async function startTestRedis(): Promise<TestRedis> {
 
   const start = async () => {
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-    args.push('--appendonly', 'yes', '--appendfsync', 'always');
+    if (persistent) args.push('--appendonly', 'yes', '--appendfsync', 'always');
+    else args.push('--appendonly', 'no');
     const started = spawn(REDIS_SERVER, args, { stdio: 'pipe' });
     child = started;
     started.stdout?.on('data', (d: Buffer) => (log += d.toString()));

@@ -65,13 +65,22 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
   const runs = new Set<ThreadRun>();
   let closed = false;
   let closing: Promise<void> | undefined;
+  /** The definitions this process runs (set by startWorkers). */
+  let running: Map<string, AnyJobDefinition> | undefined;
+  /** Written once the queue's state is in Redis; a Redis without it has lost (or never had) it. */
+  const stateKey = `${prefix}:queue-state`;
+  let restoring: Promise<void> = Promise.resolve();
 
   // Both created on first use, so a process that never touches jobs never connects to Redis.
   // Workers wait for Redis as long as it takes (their commands queue up while it is away).
   function redis(): Redis {
-    connection ??= watched(
-      new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: `${prefix}:workers` }),
-    );
+    if (!connection) {
+      connection = watched(
+        new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: `${prefix}:workers` }),
+      );
+      // Back after an outage: Redis may have come back empty (restarted without persistence).
+      connection.on('ready', () => void restoreIfLost());
+    }
     return connection;
   }
   // Enqueueing fails at once while Redis is away (no offline queue), so a request answers 503
@@ -126,6 +135,58 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
       queues.set(name, q);
     }
     return q;
+  }
+
+  /** One job scheduler per scheduled definition, named after it: every process upserts the same one. */
+  async function upsertSchedulers(definitions: Map<string, AnyJobDefinition>): Promise<void> {
+    for (const definition of definitions.values()) {
+      if (!definition.schedule) continue;
+      await queue(definition.name).upsertJobScheduler(
+        definition.name,
+        { every: definition.schedule.everyMs },
+        { name: definition.name, data: definition.schedule.payload ?? null, opts: jobOptions },
+      );
+    }
+  }
+
+  /**
+   * When Redis holds no queue state (it restarted empty, was flushed, or is new), puts back what the
+   * database says is owed: the schedulers and every system's unfinished jobs, under their keys, so
+   * whatever Redis still has is left as it is. Runs at worker start and after every reconnect, one
+   * at a time; several workers doing it at once enqueue each job once. The state key is written only
+   * after everything is back, so a restore cut short by another outage runs again.
+   */
+  function restoreIfLost(): Promise<void> {
+    restoring = restoring.then(async () => {
+      const definitions = running;
+      if (!definitions || closed) return;
+      try {
+        if ((await redis().exists(stateKey)) === 1) return;
+        await producerReady(10_000);
+        await upsertSchedulers(definitions);
+        let restored = 0;
+        for (const definition of definitions.values()) {
+          for (const job of (await definition.unfinished?.()) ?? []) {
+            await queue(definition.name).add(definition.name, job.payload ?? null, {
+              jobId: bullJobId(job.key),
+              ...jobOptions,
+            });
+            restored++;
+          }
+        }
+        await redis().set(stateKey, new Date().toISOString());
+        if (restored)
+          log.warn(
+            { jobs: restored },
+            'Redis held no job queue: unfinished jobs enqueued again from the database',
+          );
+      } catch (err) {
+        if (closed) return;
+        log.warn({ err: (err as Error).message }, 'could not restore the job queue; trying again in 5 s');
+        setTimeout(() => void restoreIfLost(), 5000).unref();
+      }
+    });
+    return restoring;
   }
 
   function startWorker(definition: AnyJobDefinition): Worker {
@@ -201,18 +262,12 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
       if (closed) throw new Error('the job queue is closed');
       if (workers.length) throw new Error('workers are already started');
       const definitions = checkJobDefinitions(defs);
+      running = definitions;
       for (const definition of definitions.values()) workers.push(startWorker(definition));
       await Promise.all(workers.map((w) => w.waitUntilReady()));
-      // One job scheduler per scheduled definition, named after it: every process upserts the same
-      // one, so the job runs once per period however many workers there are.
-      for (const definition of definitions.values()) {
-        if (!definition.schedule) continue;
-        await queue(definition.name).upsertJobScheduler(
-          definition.name,
-          { every: definition.schedule.everyMs },
-          { name: definition.name, data: definition.schedule.payload ?? null, opts: jobOptions },
-        );
-      }
+      // The schedulers run once per period however many workers there are (one per name).
+      await upsertSchedulers(definitions);
+      await restoreIfLost();
       log.info({ jobs: [...definitions.keys()], concurrency: options.concurrency }, 'job workers started');
     },
 

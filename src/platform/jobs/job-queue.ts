@@ -69,6 +69,13 @@ export interface JobDefinition<P, R> {
    * however many processes run workers: BullMQ job schedulers, or keyed rows in-process.
    */
   readonly schedule?: { readonly everyMs: number; readonly payload?: P };
+  /**
+   * The jobs of this kind the system still waits for (its rows queued or running), each as it was
+   * enqueued. A BullMQ worker enqueues them again when it finds Redis without the queue's state (a
+   * Redis restarted with no persistence, or flushed): their keys make that a no-op for every job
+   * Redis still holds. The in-process queue keeps its jobs in the database and never asks.
+   */
+  unfinished?(): Promise<Array<{ payload: P; key: string }>>;
   onStart?(payload: P, info: JobAttemptInfo): Promise<void>;
   /** Throttled: whole percents, at most every 250 ms, always ending with 100 on success. */
   onProgress?(payload: P, pct: number): Promise<void>;

@@ -3,7 +3,7 @@
 // process runs it, so every app instance answers polls from the database.
 import { defineJob, type JobDefinition } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
-import { updateReport, updateReportProgress } from './repository.js';
+import { unfinishedReports, updateReport, updateReportProgress } from './repository.js';
 import type { UptimeDb } from './tables.js';
 
 export const REPORT_JOB = 'uptime.report';
@@ -18,6 +18,16 @@ export interface ReportJobPayload {
 export type ReportJobResult =
   { now: number; stores: number; pollsRead: number; durationMs: number } | { inputError: string };
 
+/** The job of a report, as enqueued: its key makes a repeated enqueue of the same report a no-op. */
+export function reportJob(row: { id: string; requested_now_ms: number | string | null }): {
+  payload: ReportJobPayload;
+  key: string;
+} {
+  // PostgreSQL hands a bigint column back as a string.
+  const now = row.requested_now_ms === null ? null : Number(row.requested_now_ms);
+  return { payload: { reportId: row.id, now }, key: `uptime-report-${row.id}` };
+}
+
 export function reportJobDefinition(platform: Platform): JobDefinition<ReportJobPayload, ReportJobResult> {
   const db = platform.db as UptimeDb;
   const now = () => platform.clock.now().toISOString();
@@ -25,6 +35,7 @@ export function reportJobDefinition(platform: Platform): JobDefinition<ReportJob
     name: REPORT_JOB,
     workerModule: new URL('./report-job.worker.js', import.meta.url),
     maxAttempts: 3,
+    unfinished: async () => (await unfinishedReports(db)).map(reportJob),
     async onStart(payload, info) {
       await updateReport(db, payload.reportId, {
         status: 'running',

@@ -394,6 +394,17 @@ export async function updateReportProgress(db: UptimeDb, id: string, progress: n
     .execute();
 }
 
+/** The reports still owed (queued or running), oldest first, with what their job was given. */
+export async function unfinishedReports(db: UptimeDb): Promise<Pick<ReportRow, 'id' | 'requested_now_ms'>[]> {
+  return db
+    .selectFrom('uptime_reports')
+    .select(['id', 'requested_now_ms'])
+    .where('status', 'in', ['queued', 'running'])
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
 export async function recentReports(db: UptimeDb, limit: number): Promise<ReportRow[]> {
   return db
     .selectFrom('uptime_reports')

@@ -13,6 +13,7 @@ import { systemJobs } from '../../platform/system-runtime.js';
 import { reportCsvKey } from './artifact-keys.js';
 import { DEMO_STORES, loadDemoData } from './demo.js';
 import { insertReport } from './repository.js';
+import { reportJobDefinition } from './report-job.js';
 import { retentionJobDefinition } from './retention-job.js';
 import runRetention from './retention-job.worker.js';
 import { runReport } from './report-run.js';
@@ -62,6 +63,26 @@ describeEachDb('uptime demo data and retention', (kind) => {
     // Every shape is there: some stores were down for part of the week, some up all of it.
     expect(rows.some((r) => Number(r[6]) > 0)).toBe(true);
     expect(rows.some((r) => Number(r[6]) === 0 && Number(r[3]) > 0)).toBe(true);
+  });
+
+  it('names the reports still owed to a queue that lost its jobs, as they were enqueued', async () => {
+    const { platform, service } = await setup(kind);
+    await loadDemoData(platform);
+    const definition = reportJobDefinition(platform);
+    const latest = await service.createReport();
+    const pinned = await service.createReport('2026-03-09 12:00:00 UTC');
+    const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
+    expect((await definition.unfinished!()).sort(byKey)).toEqual([
+      { key: `uptime-report-${latest.id}`, payload: { reportId: latest.id, now: null } },
+      {
+        key: `uptime-report-${pinned.id}`,
+        payload: { reportId: pinned.id, now: Date.parse('2026-03-09T12:00:00Z') },
+      },
+    ]);
+    await platform.jobs.startWorkers(await systemJobs(platform, [uptimeSystem]));
+    await finished(service, latest.id);
+    await finished(service, pinned.id);
+    expect(await definition.unfinished!()).toEqual([]);
   });
 
   it('removes reports finished past JOB_RETENTION_DAYS with their CSVs, keeping recent and unfinished ones', async () => {

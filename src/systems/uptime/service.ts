@@ -22,7 +22,7 @@ import {
   type IngestResult,
 } from './import.js';
 import { REPORT_COLUMNS, formatFigure, toReportRow } from './report.js';
-import { REPORT_JOB, type ReportJobPayload } from './report-job.js';
+import { REPORT_JOB, reportJob } from './report-job.js';
 import { reportNow, storeWeek } from './report-run.js';
 import {
   deleteReports,
@@ -180,11 +180,9 @@ export class UptimeService {
       now_ms: null,
       created_at: this.clock.now().toISOString(),
     });
-    const payload: ReportJobPayload = { reportId: id, now: nowMs ?? null };
-    await enqueueOrUndo(
-      this.jobs,
-      { name: REPORT_JOB, payload, options: { key: `uptime-report-${id}` } },
-      () => deleteReports(this.db, [id]),
+    const { payload, key } = reportJob(row);
+    await enqueueOrUndo(this.jobs, { name: REPORT_JOB, payload, options: { key } }, () =>
+      deleteReports(this.db, [id]),
     );
     return toView(row);
   }
