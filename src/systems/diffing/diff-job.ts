@@ -4,7 +4,8 @@
 import { defineJob, type JobDefinition } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
 import type { DiffStats } from './engine/index.js';
-import { updateJob, updateProgress } from './repository.js';
+import { unfinishedJobs, updateJob, updateProgress, type DiffJobRow } from './repository.js';
+import { diffingSettings } from './settings.js';
 import type { DiffingDb } from './tables.js';
 
 export const DIFF_JOB = 'diffing.diff';
@@ -33,6 +34,27 @@ export interface DiffJobSuccess {
   peakMemoryBytes: number;
 }
 
+/** The job of a row, as enqueued (by the service, and again for a queue that lost it). */
+export function diffJob(
+  row: DiffJobRow,
+  memoryBudgetBytes: number,
+): { payload: DiffJobPayload; key: string } {
+  const payload: DiffJobPayload = {
+    jobId: row.id,
+    oldInput: row.old_input,
+    newInput: row.new_input,
+    inputsAreArtifacts: row.source === 'upload',
+    oldName: row.old_name,
+    newName: row.new_name,
+    keys: JSON.parse(row.keys) as string[],
+    value: row.value_column,
+    memoryBudgetBytes,
+  };
+  // The key makes a repeated enqueue of this row a no-op; the creation time keeps it unique when ids
+  // start over (a new database on the same Redis), where the id alone would be taken for a duplicate.
+  return { payload, key: `diffing-${row.id}-${Date.parse(row.created_at)}` };
+}
+
 export function diffJobDefinition(platform: Platform): JobDefinition<DiffJobPayload, DiffJobResult> {
   const db = platform.db as DiffingDb;
   const now = () => platform.clock.now().toISOString();
@@ -40,6 +62,10 @@ export function diffJobDefinition(platform: Platform): JobDefinition<DiffJobPayl
     name: DIFF_JOB,
     workerModule: new URL('./diff-job.worker.js', import.meta.url),
     maxAttempts: 3,
+    async unfinished() {
+      const { memoryBytes } = diffingSettings(platform.config);
+      return (await unfinishedJobs(db)).map((row) => diffJob(row, memoryBytes));
+    },
     async onStart(payload, info) {
       await updateJob(db, payload.jobId, {
         status: 'processing',

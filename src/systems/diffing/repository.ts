@@ -8,6 +8,16 @@ export async function insertJob(db: DiffingDb, row: Insertable<DiffJobTable>): P
   return db.insertInto('diffing_jobs').values(row).returningAll().executeTakeFirstOrThrow();
 }
 
+/** The jobs still owed (queued or processing), oldest first. */
+export async function unfinishedJobs(db: DiffingDb): Promise<DiffJobRow[]> {
+  return db
+    .selectFrom('diffing_jobs')
+    .selectAll()
+    .where('status', 'in', ['queued', 'processing'])
+    .orderBy('id')
+    .execute();
+}
+
 export async function findJob(db: DiffingDb, id: number): Promise<DiffJobRow | undefined> {
   return db.selectFrom('diffing_jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { text } from 'node:stream/consumers';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { REVENUE_HEADER, csvText, filesUnder, waitFor, writeCsv } from '../../../test/support/diffing.js';
 import {
   createTestPlatform,
@@ -114,6 +114,23 @@ describeEachDb('diffing service', (kind) => {
     expect(await resultText(service, job.job_id, 'diff')).toBe(csvText([REVENUE_HEADER, changedNew, added]));
     expect(await resultText(service, job.job_id, 'deleted')).toBe(csvText([REVENUE_HEADER, gone]));
     expect((await service.recent(10)).map((j) => j.job_id)).toEqual([job.job_id]);
+  });
+
+  it('names the jobs still owed to a queue that lost them, exactly as they were enqueued', async () => {
+    const { platform, service, dataDir, startWorkers } = await setup(kind);
+    writeCsv(dataDir, 'revenue_old.csv', OLD);
+    writeCsv(dataDir, 'revenue_new.csv', NEW);
+    const enqueue = vi.spyOn(platform.jobs, 'enqueue');
+    const first = await service.createMetricJob('revenue');
+    const second = await service.createMetricJob('revenue');
+    const asEnqueued = enqueue.mock.calls.map(([, payload, options]) => ({ key: options!.key, payload }));
+    expect(asEnqueued.map((j) => (j.payload as DiffJobPayload).jobId)).toEqual([first.job_id, second.job_id]);
+    const definition = diffJobDefinition(platform);
+    expect(await definition.unfinished!()).toEqual(asEnqueued);
+    await startWorkers();
+    await finished(service, first.job_id);
+    await finished(service, second.job_id);
+    expect(await definition.unfinished!()).toEqual([]);
   });
 
   it('diffs two uploaded files on the keys and value given', async () => {

@@ -9,7 +9,7 @@ import type { Platform } from '../../platform/platform.js';
 import type { ArtifactStore, LocalArtifact } from '../../platform/storage/artifact-store.js';
 import { matchColumns, readCsvHeader } from '../../platform/csv/index.js';
 import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
-import { DIFF_JOB, type DiffJobPayload } from './diff-job.js';
+import { DIFF_JOB, diffJob } from './diff-job.js';
 import { diffSpecFrom, metricOrThrow, UnknownMetricError, type DiffRequest } from './diff-spec.js';
 import { METRICS, metricFiles, type MetricDefinition } from './metric-definitions.js';
 import {
@@ -328,23 +328,9 @@ export class DiffingService {
       warnings: '[]',
       created_at: this.clock.now().toISOString(),
     });
-    const payload: DiffJobPayload = {
-      jobId: row.id,
-      oldInput: job.oldInput,
-      newInput: job.newInput,
-      inputsAreArtifacts: job.source === 'upload',
-      oldName: job.oldName,
-      newName: job.newName,
-      keys: job.keys,
-      value: job.value,
-      memoryBudgetBytes: this.options.memoryBytes,
-    };
-    // The key makes a repeated enqueue of this row a no-op; the creation time keeps it unique when ids
-    // start over (a new database on the same Redis), where the id alone would be taken for a duplicate.
-    await enqueueOrUndo(
-      this.jobs,
-      { name: DIFF_JOB, payload, options: { key: `diffing-${row.id}-${Date.parse(row.created_at)}` } },
-      () => deleteJobs(this.db, [row.id]),
+    const { payload, key } = diffJob(row, this.options.memoryBytes);
+    await enqueueOrUndo(this.jobs, { name: DIFF_JOB, payload, options: { key } }, () =>
+      deleteJobs(this.db, [row.id]),
     );
     return toView(row);
   }
