@@ -4,17 +4,21 @@
 //      sort by another column (name), first request and the median of --repeat more;
 //   2. --respondents simulated respondents (default 200) typing, together about --rate answer saves
 //      a second (default 2,000; each respondent waits for its save's answer before the next, as the
-//      page does), while --dashboards admin event streams (default 5) listen, for --duration seconds:
-//      saves per second sustained, errors, and the latency from a save's answer reaching the
-//      respondent to its event reaching each dashboard (p50/p95/p99).
+//      page does), while --dashboards admin event streams (default 5) listen, each in a process of
+//      its own (bench/surveys-dashboard.ts; --dashboards-inline: in the respondents' process), for
+//      --duration seconds: saves per second sustained, errors, the CPU of the server, the
+//      respondents and the dashboards, and the latency from a save's answer reaching the
+//      respondent to its event reaching each dashboard (p50/p95/p99; wall clocks, the dashboards'
+//      offsets measured over IPC).
 // Prints a table, writes bench/results/surveys.json.
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { machineInfo } from './machine.js';
+import { keyOf, listenForResponses, wallNow } from './surveys-stream.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -26,6 +30,8 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '20' },
     // A directory: the server runs with --cpu-prof and writes its profile there on exit.
     profile: { type: 'string' },
+    // The dashboards listen in the respondents' process (as before 2026-12-03 15:30), not one each.
+    'dashboards-inline': { type: 'boolean', default: false },
   },
 });
 const stored = Number(args.stored);
@@ -34,6 +40,7 @@ const rate = Number(args.rate);
 const dashboards = Number(args.dashboards);
 const duration = Number(args.duration);
 const repeat = Number(args.repeat);
+const inline = args['dashboards-inline'];
 const root = path.resolve(import.meta.dirname, '..');
 fs.mkdirSync(path.join(root, 'bench/tmp'), { recursive: true });
 const dataDir = fs.mkdtempSync(path.join(root, 'bench/tmp/surveys-'));
@@ -264,60 +271,66 @@ try {
   // ---------- 2. Respondents typing while dashboards listen ----------
 
   interface Dashboard {
-    events: Map<string, number>;
-    count: number;
-    close: () => void;
+    /** The process listening (undefined with --dashboards-inline). */
+    pid: number | undefined;
+    /** This dashboard's clock minus the respondents' (ms), measured over IPC; 0 inline. */
+    offsetMs: number;
+    /** Stops listening; each response event's key and when it arrived (the dashboard's clock). */
+    stop(): Promise<{ count: number; events: Map<string, number> }>;
   }
 
   const ackAt = new Map<string, number>();
-  const keyOf = (id: string, about: string | undefined) => `${id}|${about?.length ?? 0}`;
 
-  function listen(session: Session): Promise<Dashboard> {
-    return new Promise((resolve, reject) => {
-      const dashboard: Dashboard = { events: new Map(), count: 0, close: () => undefined };
-      const req = http.request(
-        {
-          host: '127.0.0.1',
-          port,
-          path: '/api/surveys/events',
-          headers: { accept: 'text/event-stream', cookie: session.cookieHeader() },
-        },
-        (res) => {
-          if (res.statusCode !== 200) {
-            reject(new Error(`events answered ${res.statusCode}`));
-            return;
-          }
-          dashboard.close = () => res.destroy();
-          let buffer = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            const now = performance.now();
-            buffer += chunk;
-            let end: number;
-            while ((end = buffer.indexOf('\n\n')) !== -1) {
-              const frame = buffer.slice(0, end);
-              buffer = buffer.slice(end + 2);
-              if (!frame.includes('event: response')) continue;
-              const data = frame
-                .split('\n')
-                .filter((l) => l.startsWith('data:'))
-                .map((l) => l.slice(5).trimStart())
-                .join('\n');
-              const response = JSON.parse(data) as { id: string; answers: { about?: string } };
-              dashboard.count += 1;
-              dashboard.events.set(keyOf(response.id, response.answers.about), now);
-            }
-          });
-          res.on('error', () => undefined);
-          resolve(dashboard);
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+  /** A dashboard listening in this process (the respondents' event loop). */
+  async function listenInline(session: Session): Promise<Dashboard> {
+    const listening = await listenForResponses(port, session.cookieHeader());
+    return { pid: undefined, offsetMs: 0, stop: async () => listening.stop() };
   }
 
-  const listeners = await Promise.all(Array.from({ length: dashboards }, () => listen(owner)));
+  /** A dashboard in a process of its own (bench/surveys-dashboard.ts), as each is its own browser. */
+  async function listenInChild(session: Session): Promise<Dashboard> {
+    const child = fork(path.join(root, 'bench/surveys-dashboard.ts'), [], {
+      cwd: root,
+      execArgv: ['--import', 'tsx'],
+      env: { ...process.env, SURVEYS_BENCH_PORT: String(port), SURVEYS_BENCH_COOKIE: session.cookieHeader() },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const next = <T>(type: string) =>
+      new Promise<T>((resolve, reject) => {
+        const onMessage = (m: { type: string; error?: string }) => {
+          if (m.type !== type && m.type !== 'failed') return;
+          child.off('message', onMessage);
+          if (m.type === 'failed') reject(new Error(`a dashboard failed: ${m.error}`));
+          else resolve(m as T);
+        };
+        child.on('message', onMessage);
+      });
+    await next('ready');
+    // The offset from the ping with the shortest round trip: off by at most half of it.
+    let best = { rtt: Infinity, offset: 0 };
+    for (let i = 0; i < 20; i++) {
+      const t0 = wallNow();
+      const pong = next<{ now: number }>('pong');
+      child.send({ type: 'ping', t: t0 });
+      const { now } = await pong;
+      const t1 = wallNow();
+      if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: now - (t0 + t1) / 2 };
+    }
+    return {
+      pid: child.pid,
+      offsetMs: best.offset,
+      stop: async () => {
+        const result = next<{ count: number; events: [string, number][] }>('result');
+        child.send({ type: 'stop' });
+        const { count, events } = await result;
+        return { count, events: new Map(events) };
+      },
+    };
+  }
+
+  const listeners = await Promise.all(
+    Array.from({ length: dashboards }, () => (inline ? listenInline(owner) : listenInChild(owner))),
+  );
   const errors = new Map<string, number>();
   const fail = (what: string) => errors.set(what, (errors.get(what) ?? 0) + 1);
   let saves = 0;
@@ -325,6 +338,7 @@ try {
   const started = performance.now();
   const stopAt = started + duration * 1000;
   const serverCpuBefore = cpuSeconds(server.pid);
+  const dashboardCpuBefore = listeners.map((l) => cpuSeconds(l.pid));
   const benchCpuBefore = process.cpuUsage();
 
   async function respondent(n: number): Promise<void> {
@@ -351,10 +365,9 @@ try {
           { answers: { about } },
           headers,
         );
-        const now = performance.now();
         if (answer.status === 200) {
           saves += 1;
-          ackAt.set(keyOf(id, about), now);
+          ackAt.set(keyOf(id, about), wallNow());
         } else fail(`save ${answer.status}`);
       } catch (err) {
         fail(`save ${(err as Error).message}`);
@@ -368,12 +381,18 @@ try {
   const elapsed = (performance.now() - started) / 1000;
   const serverCpuAfter = cpuSeconds(server.pid);
   const benchCpu = process.cpuUsage(benchCpuBefore);
+  const dashboardCpuAfter = listeners.map((l) => cpuSeconds(l.pid));
   // How busy each side was (1 = one core all the time): tells a slow server from a slow client.
   const serverCores =
     serverCpuBefore === null || serverCpuAfter === null
       ? null
       : round((serverCpuAfter - serverCpuBefore) / elapsed, 2);
   const benchCores = round((benchCpu.user + benchCpu.system) / 1e6 / elapsed, 2);
+  // All the dashboard processes together (null inline: their work is in benchCores).
+  const dashboardSeconds = dashboardCpuAfter.map((after, i) =>
+    after === null || dashboardCpuBefore[i] === null ? NaN : after - dashboardCpuBefore[i]!,
+  );
+  const dashboardCores = inline ? null : round(dashboardSeconds.reduce((a, b) => a + b, 0) / elapsed, 2);
   // The server's CPU time per save (ms): steadier than saves/s on a shared machine.
   const serverCpuMsPerSave =
     serverCpuBefore === null || serverCpuAfter === null || saves === 0
@@ -381,18 +400,19 @@ try {
       : round(((serverCpuAfter - serverCpuBefore) * 1000) / saves, 3);
   // Let the last events arrive.
   await new Promise((r) => setTimeout(r, 1000));
-  for (const l of listeners) l.close();
+  const seen = await Promise.all(listeners.map((l) => l.stop()));
 
   const latencies: number[] = [];
   let unmatched = 0;
-  for (const l of listeners) {
+  listeners.forEach((l, i) => {
+    const { events } = seen[i]!;
     for (const [key, ack] of ackAt) {
-      const at = l.events.get(key);
+      const at = events.get(key);
       if (at === undefined) unmatched += 1;
       // An event can arrive before the save's own answer: that counts as no wait at all.
-      else latencies.push(Math.max(0, at - ack));
+      else latencies.push(Math.max(0, at - l.offsetMs - ack));
     }
-  }
+  });
   latencies.sort((a, b) => a - b);
   const errorCount = [...errors.values()].reduce((a, b) => a + b, 0);
 
@@ -414,10 +434,13 @@ try {
       savesPerSecond: Math.round(saves / elapsed),
       errors: errorCount,
       errorsByKind: Object.fromEntries(errors),
-      eventsPerDashboard: listeners.map((l) => l.count),
+      eventsPerDashboard: seen.map((l) => l.count),
+      dashboardsIn: inline ? 'the respondents’ process' : 'a process each',
+      dashboardClockOffsetMs: listeners.map((l) => round(l.offsetMs, 3)),
       serverCores,
       serverCpuMsPerSave,
       benchClientCores: benchCores,
+      dashboardCores,
       saveAckToEventMs: {
         samples: latencies.length,
         unmatched,
@@ -439,10 +462,16 @@ try {
     [`sort by name, median of ${repeat}`, `${sortByName.medianMs} ms (p95 ${sortByName.p95Ms} ms)`],
     ['completed sorted by age, median', `${sortByAgeCompleted.medianMs} ms`],
     [`saves/s sustained (${respondents} respondents, target ${rate})`, String(figures.live.savesPerSecond)],
-    ['CPU during the saves: server / bench client (cores)', `${serverCores ?? '?'} / ${benchCores}`],
+    [
+      'CPU during the saves: server / respondents / dashboards (cores)',
+      `${serverCores ?? '?'} / ${benchCores} / ${dashboardCores ?? 'inline'}`,
+    ],
     ['server CPU per save', `${serverCpuMsPerSave ?? '?'} ms`],
     ['save errors', `${errorCount}${errorCount > 0 ? ` ${JSON.stringify(figures.live.errorsByKind)}` : ''}`],
-    [`save ack → event, ${dashboards} dashboards: p50`, `${figures.live.saveAckToEventMs.p50} ms`],
+    [
+      `save ack → event, ${dashboards} dashboards (${figures.live.dashboardsIn}): p50`,
+      `${figures.live.saveAckToEventMs.p50} ms`,
+    ],
     ['save ack → event: p95', `${figures.live.saveAckToEventMs.p95} ms`],
     ['save ack → event: p99', `${figures.live.saveAckToEventMs.p99} ms`],
     ['events not seen by a dashboard', String(unmatched)],

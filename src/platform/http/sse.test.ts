@@ -13,22 +13,24 @@ afterEach(async () => {
   while (apps.length) await apps.pop()!.close();
 });
 
-/** An app with one stream route; `opened` holds the server side of every stream. */
+/** An app with one stream route; `opened` holds the server side of every stream, `raws` its response. */
 async function serve(options: SseOptions = {}) {
   const app = Fastify();
   apps.push(app);
   const opened: SseStream[] = [];
+  const raws: http.ServerResponse[] = [];
   let hub!: SseHub;
   await app.register(async (scope) => {
     hub = createSseHub(scope);
     scope.addHook('onRequest', async (_req, reply) => void reply.header('x-frame-options', 'DENY'));
     scope.get('/stream', (request, reply) => {
       opened.push(hub.open(request, reply, options));
+      raws.push(reply.raw);
     });
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const port = (app.server.address() as AddressInfo).port;
-  return { app, hub, opened, port };
+  return { app, hub, opened, raws, port };
 }
 
 interface Client {
@@ -84,6 +86,23 @@ describe('SSE streams on a real socket', () => {
     expect(await opened[0]!.send({ id: 1, event: 'hello', data: { n: 1 } })).toBe(true);
     await waitFor(() => client.text().includes('data: {"n":1}'), 'the message');
     expect(client.text()).toBe('retry: 1500\n\nid: 1\nevent: hello\ndata: {"n":1}\n\n');
+  });
+
+  it('hands a message to the kernel at once, not corked until the next tick', async () => {
+    // ServerResponse.write alone corks the socket until process.nextTick, which waits for the
+    // whole microtask queue (e.g. a group commit's answers, sent at once by end()).
+    const { opened, raws, port } = await serve();
+    const client = await connect(port);
+    await waitFor(() => opened.length === 1, 'the stream');
+    const raw = raws[0]!;
+    const sent = opened[0]!.sendFrames(
+      sseFrame({ id: 1, event: 'a', data: 1 }) + sseFrame({ id: 2, data: 2 }),
+    );
+    expect(raw.socket!.writableCorked).toBe(0);
+    expect(raw.writableLength).toBe(0);
+    expect(await sent).toBe(true);
+    await waitFor(() => client.text().includes('data: 2'), 'the frames');
+    expect(client.text()).toBe(': open\n\nid: 1\nevent: a\ndata: 1\n\nid: 2\ndata: 2\n\n');
   });
 
   it('sends heartbeat comments on the interval and calls onHeartbeat', async () => {

@@ -100,7 +100,23 @@ export function createSseHub(app: FastifyInstance): SseHub {
         'x-accel-buffering': 'no', // nginx: pass the stream through unbuffered
       });
       raw.writeHead(200, headers);
-      raw.write(options.retryMs !== undefined ? `retry: ${options.retryMs}\n\n` : ': open\n\n');
+
+      /**
+       * Writes `text` to the socket now, and tells whether what the kernel did not take yet stays
+       * under the socket's high-water mark. ServerResponse.write corks the socket until
+       * process.nextTick (a chunk's size line, data and CRLF go in one writev), and a nextTick
+       * waits until the microtask queue is empty: behind a group commit's answers, which end()
+       * sends at once, an event written before them reached the dashboards after them (by
+       * 20-40 ms on a loaded machine, longer when batches followed one another). Only this stream
+       * writes to its socket, so every cork on it is that deferred one.
+       */
+      function writeNow(text: string): boolean {
+        raw.write(text);
+        const socket = raw.socket;
+        while (socket?.writableCorked) socket.uncork();
+        return raw.writableLength < raw.writableHighWaterMark;
+      }
+      writeNow(options.retryMs !== undefined ? `retry: ${options.retryMs}\n\n` : ': open\n\n');
 
       let closed = false;
       const closers: (() => void)[] = [];
@@ -124,7 +140,7 @@ export function createSseHub(app: FastifyInstance): SseHub {
             finish();
             return false;
           }
-          if (raw.write(frame)) return true;
+          if (writeNow(frame)) return true;
           return new Promise<boolean>((resolve) => {
             const onDrain = () => {
               waiting.delete(onDone);
@@ -141,7 +157,7 @@ export function createSseHub(app: FastifyInstance): SseHub {
       };
       const heartbeat = setInterval(() => {
         // A socket with bytes still queued is alive enough; a comment would only add to the queue.
-        if (!closed && raw.writableLength === 0) raw.write(': heartbeat\n\n');
+        if (!closed && raw.writableLength === 0) writeNow(': heartbeat\n\n');
         options.onHeartbeat?.();
       }, heartbeatMs);
 
