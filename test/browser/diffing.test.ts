@@ -55,7 +55,8 @@ const NEW_ROWS: Row[] = [
   row('2024-01', '1', '2024-02-01', 'Store', '12', '250'),
   row('2024-02', '0', '2024-02-01', 'Store', '12', '300.0'),
   row('2024-02', '1', '2024-03-01', 'Web, mobile', '11', '42'),
-  row('2024-03', '0', '2024-03-01', 'Web, mobile', '11', '75'),
+  // A new key whose id is markup: shown as text in the preview, never as HTML.
+  row('2024-03', '0', '2024-03-01', 'Web, mobile', '<i>11</i>', '75'),
 ];
 
 const metric = findMetric('c-revenue');
@@ -173,6 +174,41 @@ describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
       /the 2 new or changed rows; .* the 1 row that is only in the old file\./,
     );
     expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
+
+    // The preview: the new row, the changed row with its old value beside the new one, the deleted
+    // row, in the key and value columns.
+    const preview = page.getByTestId('preview');
+    const cells = (part: string) =>
+      preview
+        .getByTestId(`preview-${part}`)
+        .locator('tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((r) =>
+            [...r.querySelectorAll('td')].map((td) => {
+              // A changed value: the old one struck out, then the new one.
+              const [was, now] = [td.querySelector('del'), td.querySelector('ins')];
+              return was && now ? `${was.textContent} → ${now.textContent}` : td.textContent;
+            }),
+          ),
+        );
+    const keyColumns = [...metric.keys, metric.value];
+    await expect
+      .poll(() => cells('new'))
+      .toEqual([['2024-03', '202403', '0', 'channel', '<i>11</i>', 'revenue', '75']]);
+    expect(await cells('changed')).toEqual([
+      ['2024-01', '202401', '1', 'channel', '12', 'revenue', '200 → 250'],
+    ]);
+    expect(await cells('deleted')).toEqual([['2024-02', '202402', '1', 'channel', '12', 'revenue', '50']]);
+    expect(await preview.getByTestId('preview-changed').locator('thead th').allTextContents()).toEqual([
+      ...keyColumns.slice(0, -1),
+      `${metric.value}: old → new`,
+    ]);
+    expect(await preview.locator('tbody i').count()).toBe(0); // the markup stayed text
+    expect(await preview.getByTestId('preview-new-count').textContent()).toBe('1 new row.');
+    expect(await preview.getByTestId('preview-changed-count').textContent()).toBe('1 changed row.');
+    expect(await preview.getByTestId('preview-deleted-count').textContent()).toBe('1 deleted row.');
+    // On a phone the preview scrolls inside its box; the page itself does not scroll sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
 
     expect(await download(page, 'Download diff')).toBe(EXPECTED_DIFF);
     expect(await download(page, 'Download deleted rows')).toBe(EXPECTED_DELETED);

@@ -59,6 +59,17 @@ export interface DiffPreview {
   deleted: string[][];
 }
 
+/** What GET /api/diffing/job/:id/preview answers: each kind's first `limit` rows and its count in the diff. */
+export interface PreviewAnswer {
+  job_id: number;
+  limit: number;
+  columns: string[];
+  searched: number;
+  new: { total: number; rows: string[][] };
+  changed: { total: number; rows: ChangedPreviewRow[] };
+  deleted: { total: number; rows: string[][] };
+}
+
 /** What the diff found, which tells which scans can be skipped or cut short. */
 export interface PreviewCounts {
   added: number;

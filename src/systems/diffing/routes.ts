@@ -13,6 +13,7 @@ import {
   PREVIEW_FIELD_CHARS,
   PREVIEW_MAX_ROWS,
   PREVIEW_SEARCH_ROWS,
+  type PreviewAnswer,
 } from './preview.js';
 import { receiveUpload } from './upload.js';
 
@@ -305,7 +306,7 @@ export async function diffingRoutes(
           error: `job ${job.job_id} has no preview: it finished before previews were kept (download its diff)`,
         });
       reply.header('cache-control', 'no-store');
-      return {
+      const answer: PreviewAnswer = {
         job_id: job.job_id,
         limit,
         columns: preview.columns,
@@ -314,6 +315,7 @@ export async function diffingRoutes(
         changed: { total: job.changed ?? 0, rows: preview.changed },
         deleted: { total: job.deleted ?? 0, rows: preview.deleted },
       };
+      return answer;
     },
   );
 
