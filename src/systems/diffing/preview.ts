@@ -11,10 +11,12 @@ import type { Readable } from 'node:stream';
 import {
   CsvReader,
   DEFAULT_CHUNK,
+  END,
   matchColumns,
   NEED_MORE,
   RECORD,
   unquoteInto,
+  type ScanResult,
 } from '../../platform/csv/index.js';
 
 /** Rows of each kind the preview keeps (the API's largest `limit`). */
@@ -99,6 +101,8 @@ const cut = (s: string): string => {
 /** A CSV file's records after its header, with the header's positions of the key and value columns. */
 class Records {
   private scratch = Buffer.allocUnsafe(256);
+  /** Positions of the key columns. */
+  private keyColumns = new Int32Array(0);
 
   private constructor(
     private readonly rd: CsvReader,
@@ -116,6 +120,7 @@ class Records {
       if (!match.ok)
         throw new Error(`${file} lacks columns ${[...match.missing, ...match.repeated].join(', ')}`);
       records.columns.push(...match.indexes);
+      records.keyColumns = Int32Array.from(match.indexes.slice(0, -1));
       return records;
     } catch (err) {
       await rd.close();
@@ -123,15 +128,25 @@ class Records {
     }
   }
 
+  /** Moves to the next record that is not a blank line, if it is in the buffer (else NEED_MORE: fill()). */
+  step(): ScanResult {
+    for (;;) {
+      const r = this.rd.next();
+      if (r !== RECORD || !this.rd.isBlank()) return r;
+    }
+  }
+
+  fill(): Promise<void> {
+    return this.rd.fill();
+  }
+
   /** Moves to the next record that is not a blank line; false at the end. */
   async next(): Promise<boolean> {
-    const rd = this.rd;
     for (;;) {
-      const r = rd.next();
-      if (r === RECORD) {
-        if (!rd.isBlank()) return true;
-      } else if (r === NEED_MORE) await rd.fill();
-      else return false;
+      const r = this.step();
+      if (r === RECORD) return true;
+      if (r === END) return false;
+      await this.fill();
     }
   }
 
@@ -148,11 +163,20 @@ class Records {
 
   /** FNV-1a of the key fields' bytes: a cheap first test, before the exact key is made. */
   keyHash(): number {
+    const rd = this.rd;
+    const { buf, fStart, fEnd, fQuoted, nFields } = rd;
+    const keys = this.keyColumns;
     let h = 0x811c9dc5;
-    const n = this.columns.length - 1;
-    for (let k = 0; k < n; k++) {
-      const [b, s, e] = this.bytes(this.columns[k]!);
-      for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+    for (let k = 0; k < keys.length; k++) {
+      const f = keys[k]!;
+      if (f < nFields && fQuoted[f] === 0) {
+        // The common case, read in place (no allocation per field: this runs for every old row).
+        const e = fEnd[f]!;
+        for (let i = fStart[f]!; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+      } else {
+        const [b, s, e] = this.bytes(f);
+        for (let i = s; i < e; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+      }
       h = Math.imul(h ^ 0xff, 0x01000193);
     }
     return h >>> 0;
@@ -206,7 +230,15 @@ async function findOldValues(
   expected: number | undefined,
 ): Promise<void> {
   let found = 0;
-  while (await old.next()) {
+  // Every old row passes here: awaited only when the buffer runs out (an await a row costs more
+  // than the scan itself).
+  for (;;) {
+    const r = old.step();
+    if (r === NEED_MORE) {
+      await old.fill();
+      continue;
+    }
+    if (r === END) return;
     if (!hashes.has(old.keyHash())) continue;
     const row = batch.get(old.key());
     if (row === undefined) continue;
