@@ -980,6 +980,14 @@ describeEachDb('diffing API: preview', (kind) => {
     expect(one.changed).toEqual(REVENUE_PREVIEW.changed);
     expect(one.deleted).toEqual(REVENUE_PREVIEW.deleted);
     expect((await app.inject({ url: `/api/diffing/job/${job_id}/preview?limit=100` })).statusCode).toBe(200);
+
+    // Documented in /docs like the other diffing routes, with its limit and statuses.
+    const doc = (await app.inject('/docs/json')).json<{
+      paths: Record<string, { get?: { parameters?: { name: string }[]; responses?: object } }>;
+    }>();
+    const documented = doc.paths['/api/diffing/job/{id}/preview']?.get;
+    expect(documented?.parameters?.map((p) => p.name).sort()).toEqual(['id', 'limit']);
+    expect(Object.keys(documented?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404', '409']);
   });
 
   it('refuses a limit that is not a whole number from 1 to 100 with 400 naming it', async () => {
