@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMetric } from '../../src/systems/diffing/metric-definitions.js';
+import { insertJob, updateProgress } from '../../src/systems/diffing/repository.js';
+import type { DiffingDb } from '../../src/systems/diffing/tables.js';
 import { METRIC_LAYOUTS } from '../../src/systems/diffing/generate.js';
 import { hasChromium, startBrowserApp, type BrowserApp } from '../support/browser.js';
 
@@ -227,6 +229,50 @@ describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
 
     // Nothing broke in the page, nothing was blocked by the content security policy.
     expect(problems).toEqual([]);
+    await context.close();
+  });
+  it('shows a running job’s progress in its recent-jobs row as its panel does, even when the list’s own answer lags', async () => {
+    const db = env!.platform.db as DiffingDb;
+    // A job a worker elsewhere is running (no queue entry here, so nothing moves it but this test).
+    const job = await insertJob(db, {
+      client: '',
+      owner: null,
+      metric: 'c-revenue',
+      keys: JSON.stringify(metric.keys),
+      value_column: metric.value,
+      source: 'files',
+      old_input: files.old,
+      new_input: files.new,
+      old_name: 'c_revenue_old.csv',
+      new_name: 'c_revenue_new.csv',
+      status: 'processing',
+      progress: 61,
+      attempts: 1,
+      warnings: '[]',
+      created_at: new Date().toISOString(),
+      started_at: new Date().toISOString(),
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    // The list's answer says 0 % for the job, as one read before the job moved on would.
+    await page.route('**/api/diffing/jobs?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { jobs: { job_id: number; progress: number }[] };
+      for (const j of body.jobs) if (j.job_id === job.id) j.progress = 0;
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(`${base}/diffing?job=${job.id}`);
+    const panelBadge = page.getByTestId('job-panel').locator('[data-status]').first();
+    const rowBadge = page
+      .getByTestId('jobs-table')
+      .locator('tr', { has: page.getByRole('link', { name: `View job ${job.id}` }) })
+      .locator('[data-status]');
+    await expect.poll(() => panelBadge.textContent()).toBe('Running · 61 %');
+    await expect.poll(() => rowBadge.textContent()).toBe('Running · 61 %');
+
+    await updateProgress(db, job.id, 75);
+    await expect.poll(() => panelBadge.textContent()).toBe('Running · 75 %');
+    await expect.poll(() => rowBadge.textContent()).toBe('Running · 75 %');
     await context.close();
   });
 });
