@@ -889,6 +889,8 @@ describeEachDb('diffing API: who may start and read jobs', (kind) => {
       '/api/diffing/jobs?limit=Infinity',
       '/api/diffing/jobs?limit=0',
       '/api/diffing/jobs?limit=5%00',
+      '/api/diffing/job/1/preview',
+      '/api/diffing/job/1/preview?limit=0',
     ]) {
       const anonymous = await app.inject({ url });
       expect(anonymous.statusCode, `${url} ${anonymous.body}`).toBe(401);
@@ -924,6 +926,10 @@ describeEachDb('diffing API: who may start and read jobs', (kind) => {
     await waitForJob(asA, 3);
     expect((await asA.get('/api/diffing/job/3')).body).toBe(csvText(REVENUE.diff));
     expect((await asB.get('/api/diffing/job/3')).statusCode).toBe(404);
+    expect((await asA.get('/api/diffing/job/3/preview')).json()).toMatchObject({
+      changed: REVENUE_PREVIEW.changed,
+    });
+    expect((await asB.get('/api/diffing/job/3/preview')).statusCode).toBe(404);
     expect((await asB.get('/api/diffing/job/1/status')).statusCode).toBe(200); // a metric job: anyone with a token
 
     const admin = new TestClient(app);
