@@ -91,7 +91,8 @@ export function DiffPreview({ jobId }: { jobId: number }) {
   else if (view.kind === 'missing')
     body = (
       <Notice kind="info">
-        This job has no preview (it finished before previews were kept). Download the diff to see its rows.
+        This job has no preview (it finished before previews were kept, or its preview could not be made).
+        Download the diff to see its rows.
       </Notice>
     );
   else if (view.kind === 'error') body = <Notice kind="error">{view.message}</Notice>;

@@ -50,8 +50,9 @@ async function diffFiles(
       memoryBudgetBytes: payload.memoryBudgetBytes,
       onProgress: (fraction) => ctx.progress(Math.min(99, Math.floor(fraction * 100))),
     });
-    // The first rows of each kind, with changed rows' old values, while the old file is at hand.
-    await buildPreview({
+    // The first rows of each kind, with changed rows' old values, while the old file is at hand. A
+    // preview that cannot be made is logged and left out: it never costs the diff.
+    const previewed = await buildPreview({
       oldPath,
       diffPath: diff.path,
       deletedPath: deleted.path,
@@ -59,9 +60,19 @@ async function diffFiles(
       value: payload.value,
       counts: stats,
       outPath: preview.path,
-    });
+    }).then(
+      () => true,
+      (err: unknown) => {
+        ctx.log.error(
+          { err, jobId: payload.jobId },
+          'diff preview failed: the job keeps its diff without one',
+        );
+        return false;
+      },
+    );
     // The results appear only once all are complete; the diff last, as the one a client polls for.
-    await preview.commit();
+    if (previewed) await preview.commit();
+    else await preview.abort();
     await deleted.commit();
     await diff.commit();
     peak = Math.max(peak, process.memoryUsage.rss());

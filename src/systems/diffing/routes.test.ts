@@ -1070,7 +1070,7 @@ describeEachDb('diffing API: preview', (kind) => {
     const none = await client.get(url);
     expect(none.statusCode).toBe(404);
     expect(errorOf(none)).toBe(
-      `job ${job_id} has no preview: it finished before previews were kept (download its diff)`,
+      `job ${job_id} has no preview (it finished before previews were kept, or its preview could not be made): download its diff`,
     );
     // Results removed (the artifact sweep) while the job row remains: the job is gone.
     await platform.artifacts.remove(diffArtifactKey(job_id));

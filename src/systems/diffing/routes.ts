@@ -303,7 +303,7 @@ export async function diffingRoutes(
       if (preview === null) return reply.status(404).send({ error: 'job not found' });
       if (preview === undefined)
         return reply.status(404).send({
-          error: `job ${job.job_id} has no preview: it finished before previews were kept (download its diff)`,
+          error: `job ${job.job_id} has no preview (it finished before previews were kept, or its preview could not be made): download its diff`,
         });
       reply.header('cache-control', 'no-store');
       const answer: PreviewAnswer = {
