@@ -6,6 +6,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findMetric } from '../../src/systems/diffing/metric-definitions.js';
+import { insertJob, updateProgress } from '../../src/systems/diffing/repository.js';
+import type { DiffingDb } from '../../src/systems/diffing/tables.js';
 import { METRIC_LAYOUTS } from '../../src/systems/diffing/generate.js';
 import { hasChromium, startBrowserApp, type BrowserApp } from '../support/browser.js';
 
@@ -55,7 +57,8 @@ const NEW_ROWS: Row[] = [
   row('2024-01', '1', '2024-02-01', 'Store', '12', '250'),
   row('2024-02', '0', '2024-02-01', 'Store', '12', '300.0'),
   row('2024-02', '1', '2024-03-01', 'Web, mobile', '11', '42'),
-  row('2024-03', '0', '2024-03-01', 'Web, mobile', '11', '75'),
+  // A new key whose id is markup: shown as text in the preview, never as HTML.
+  row('2024-03', '0', '2024-03-01', 'Web, mobile', '<i>11</i>', '75'),
 ];
 
 const metric = findMetric('c-revenue');
@@ -174,6 +177,41 @@ describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
     );
     expect(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')).toBe('100');
 
+    // The preview: the new row, the changed row with its old value beside the new one, the deleted
+    // row, in the key and value columns.
+    const preview = page.getByTestId('preview');
+    const cells = (part: string) =>
+      preview
+        .getByTestId(`preview-${part}`)
+        .locator('tbody tr')
+        .evaluateAll((rows) =>
+          rows.map((r) =>
+            [...r.querySelectorAll('td')].map((td) => {
+              // A changed value: the old one struck out, then the new one.
+              const [was, now] = [td.querySelector('del'), td.querySelector('ins')];
+              return was && now ? `${was.textContent} → ${now.textContent}` : td.textContent;
+            }),
+          ),
+        );
+    const keyColumns = [...metric.keys, metric.value];
+    await expect
+      .poll(() => cells('new'))
+      .toEqual([['2024-03', '202403', '0', 'channel', '<i>11</i>', 'revenue', '75']]);
+    expect(await cells('changed')).toEqual([
+      ['2024-01', '202401', '1', 'channel', '12', 'revenue', '200 → 250'],
+    ]);
+    expect(await cells('deleted')).toEqual([['2024-02', '202402', '1', 'channel', '12', 'revenue', '50']]);
+    expect(await preview.getByTestId('preview-changed').locator('thead th').allTextContents()).toEqual([
+      ...keyColumns.slice(0, -1),
+      `${metric.value}: old → new`,
+    ]);
+    expect(await preview.locator('tbody i').count()).toBe(0); // the markup stayed text
+    expect(await preview.getByTestId('preview-new-count').textContent()).toBe('1 new row.');
+    expect(await preview.getByTestId('preview-changed-count').textContent()).toBe('1 changed row.');
+    expect(await preview.getByTestId('preview-deleted-count').textContent()).toBe('1 deleted row.');
+    // On a phone the preview scrolls inside its box; the page itself does not scroll sideways.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+
     expect(await download(page, 'Download diff')).toBe(EXPECTED_DIFF);
     expect(await download(page, 'Download deleted rows')).toBe(EXPECTED_DELETED);
 
@@ -191,6 +229,50 @@ describe.skipIf(!hasChromium() || !built)('diffing in the browser', () => {
 
     // Nothing broke in the page, nothing was blocked by the content security policy.
     expect(problems).toEqual([]);
+    await context.close();
+  });
+  it('shows a running job’s progress in its recent-jobs row as its panel does, even when the list’s own answer lags', async () => {
+    const db = env!.platform.db as DiffingDb;
+    // A job a worker elsewhere is running (no queue entry here, so nothing moves it but this test).
+    const job = await insertJob(db, {
+      client: '',
+      owner: null,
+      metric: 'c-revenue',
+      keys: JSON.stringify(metric.keys),
+      value_column: metric.value,
+      source: 'files',
+      old_input: files.old,
+      new_input: files.new,
+      old_name: 'c_revenue_old.csv',
+      new_name: 'c_revenue_new.csv',
+      status: 'processing',
+      progress: 61,
+      attempts: 1,
+      warnings: '[]',
+      created_at: new Date().toISOString(),
+      started_at: new Date().toISOString(),
+    });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    // The list's answer says 0 % for the job, as one read before the job moved on would.
+    await page.route('**/api/diffing/jobs?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { jobs: { job_id: number; progress: number }[] };
+      for (const j of body.jobs) if (j.job_id === job.id) j.progress = 0;
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(`${base}/diffing?job=${job.id}`);
+    const panelBadge = page.getByTestId('job-panel').locator('[data-status]').first();
+    const rowBadge = page
+      .getByTestId('jobs-table')
+      .locator('tr', { has: page.getByRole('link', { name: `View job ${job.id}` }) })
+      .locator('[data-status]');
+    await expect.poll(() => panelBadge.textContent()).toBe('Running · 61 %');
+    await expect.poll(() => rowBadge.textContent()).toBe('Running · 61 %');
+
+    await updateProgress(db, job.id, 75);
+    await expect.poll(() => panelBadge.textContent()).toBe('Running · 75 %');
+    await expect.poll(() => rowBadge.textContent()).toBe('Running · 75 %');
     await context.close();
   });
 });

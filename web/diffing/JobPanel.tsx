@@ -5,6 +5,7 @@ import { Loading, Notice } from '../ui/Layout.js';
 import { usePolled, type Polled } from '../ui/polling.js';
 import { countOf, formatCount, formatDuration, formatMegabytes } from './format.js';
 import { ProgressBar } from '../ui/ProgressBar.js';
+import { DiffPreview } from './DiffPreview.js';
 import {
   deletedHref,
   describeColumns,
@@ -213,6 +214,7 @@ function JobBody({ job }: { job: JobStatus }) {
         rows file has the old file’s header and the {countOf(job.deleted, 'row')} that{' '}
         {job.deleted === 1 ? 'is' : 'are'} only in the old file. Finished {formatDateTime(job.finished_at)}.
       </p>
+      <DiffPreview jobId={job.job_id} />
     </div>
   );
 }

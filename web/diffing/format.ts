@@ -9,6 +9,13 @@ export function countOf(n: number | null | undefined, singular: string, plural =
   return `${formatCount(n)} ${n === 1 ? singular : plural}`;
 }
 
+/** "Showing 20 of 1,234 changed rows.", "1 new row.", "No deleted rows." */
+export function previewCount(shown: number, total: number, noun: string): string {
+  if (total === 0) return `No ${noun}s.`;
+  if (shown >= total) return `${countOf(total, noun)}.`;
+  return `Showing ${formatCount(shown)} of ${countOf(total, noun)}.`;
+}
+
 /** Bytes as megabytes (2²⁰ bytes), one decimal: "187.4 MB". */
 export function formatMegabytes(bytes: number | null | undefined): string {
   if (typeof bytes !== 'number' || !Number.isFinite(bytes) || bytes < 0) return '—';

@@ -3,6 +3,7 @@
 // The server's own types (type-only: nothing of the server is bundled).
 export type { DiffJobView as JobStatus, MetricView as Metric } from '../../src/systems/diffing/service.js';
 export type { DiffJobStatus as JobState } from '../../src/systems/diffing/tables.js';
+export type { ChangedPreviewRow, PreviewAnswer } from '../../src/systems/diffing/preview.js';
 import type { DiffJobView as JobStatus } from '../../src/systems/diffing/service.js';
 import type { DiffJobStatus as JobState } from '../../src/systems/diffing/tables.js';
 
@@ -11,6 +12,7 @@ export const isRunning = (status: JobState): boolean => status === 'queued' || s
 export const diffHref = (id: number) => `/api/diffing/job/${id}`;
 export const deletedHref = (id: number) => `/api/diffing/job/${id}/deleted`;
 export const statusUrl = (id: number) => `/api/diffing/job/${id}/status`;
+export const previewUrl = (id: number, limit: number) => `/api/diffing/job/${id}/preview?limit=${limit}`;
 
 export const STATUS_LABELS: Record<JobState, string> = {
   queued: 'Queued',

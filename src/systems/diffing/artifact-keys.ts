@@ -11,6 +11,9 @@ export const diffArtifactKey = (jobId: number) => `${jobArtifactsKey(jobId)}/dif
 /** The rows only in the old file, of a job. */
 export const deletedArtifactKey = (jobId: number) => `${jobArtifactsKey(jobId)}/deleted.csv`;
 
+/** A job's preview: its first new, changed (with the old value) and deleted rows (preview.ts). */
+export const previewArtifactKey = (jobId: number) => `${jobArtifactsKey(jobId)}/preview.jsonl`;
+
 /** One upload's two files. */
 export const uploadArtifactsKey = (uploadId: string) => `${PREFIX}/uploads/${uploadId}`;
 /** The old or new file of an upload. */

@@ -25,7 +25,7 @@ import { fixedClock } from '../../platform/clock.js';
 import { systemJobs } from '../../platform/system-runtime.js';
 import { diffingSettings } from './settings.js';
 import { diffingSystem } from './system.js';
-import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
+import { deletedArtifactKey, diffArtifactKey, previewArtifactKey } from './artifact-keys.js';
 import { diffJobDefinition, type DiffJobPayload } from './diff-job.js';
 import { METRICS } from './metric-definitions.js';
 import { RETENTION_JOB } from './retention-job.js';
@@ -710,7 +710,7 @@ describe('diffing API: retention', () => {
         f.startsWith(path.join('diffing', 'uploads', '')),
       );
     expect(uploads()).toHaveLength(4);
-    expect(filesUnder(platform.config.artifactDir)).toHaveLength(8); // 2 jobs × (2 uploads + diff + deleted)
+    expect(filesUnder(platform.config.artifactDir)).toHaveLength(10); // 2 jobs × (2 uploads + diff + deleted + preview)
 
     // Just before job 1 is three days old nothing goes; just after, job 1 goes.
     clock.set(new Date(Date.parse(NOW) + 3 * DAY_MS - 1));
@@ -727,10 +727,10 @@ describe('diffing API: retention', () => {
     expect(kept.statusCode).toBe(200);
     expect(kept.body).toBe(csvText(REVENUE.diff));
     const remaining = filesUnder(platform.config.artifactDir);
-    expect(remaining).toHaveLength(4);
+    expect(remaining).toHaveLength(5);
     expect(uploads()).toHaveLength(2);
     expect(remaining.filter((f) => f.startsWith(path.join('diffing', '1', '')))).toEqual([]);
-    expect(remaining.filter((f) => f.startsWith(path.join('diffing', '2', '')))).toHaveLength(2);
+    expect(remaining.filter((f) => f.startsWith(path.join('diffing', '2', '')))).toHaveLength(3);
     expect(
       (await client.get('/api/diffing/jobs')).json<{ jobs: DiffJobView[] }>().jobs.map((j) => j.job_id),
     ).toEqual([2]);
@@ -778,17 +778,18 @@ async function bodyAndHeaders(parts: Parameters<typeof multipart>[0]) {
   return [body, { headers }] as const;
 }
 
+/** An upload of the REVENUE pair, by metric. */
+const files = {
+  metric: 'revenue',
+  old: { filename: 'o.csv', content: csvText(REVENUE.old) },
+  new: { filename: 'n.csv', content: csvText(REVENUE.new) },
+};
+
 const TOKEN_A = 'token-a-0123456789abcdef';
 const TOKEN_B = 'token-b-0123456789abcdef';
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
 describeEachDb('diffing API: who may start and read jobs', (kind) => {
-  const files = {
-    metric: 'revenue',
-    old: { filename: 'o.csv', content: csvText(REVENUE.old) },
-    new: { filename: 'n.csv', content: csvText(REVENUE.new) },
-  };
-
   it('answers the 4th job a minute from one client with 429 and Retry-After when DIFF_JOBS_PER_MINUTE is 3, uploads included, before receiving them', async () => {
     const { app, clock, dataDir, platform, client } = await setup({
       kind,
@@ -888,6 +889,8 @@ describeEachDb('diffing API: who may start and read jobs', (kind) => {
       '/api/diffing/jobs?limit=Infinity',
       '/api/diffing/jobs?limit=0',
       '/api/diffing/jobs?limit=5%00',
+      '/api/diffing/job/1/preview',
+      '/api/diffing/job/1/preview?limit=0',
     ]) {
       const anonymous = await app.inject({ url });
       expect(anonymous.statusCode, `${url} ${anonymous.body}`).toBe(401);
@@ -923,6 +926,10 @@ describeEachDb('diffing API: who may start and read jobs', (kind) => {
     await waitForJob(asA, 3);
     expect((await asA.get('/api/diffing/job/3')).body).toBe(csvText(REVENUE.diff));
     expect((await asB.get('/api/diffing/job/3')).statusCode).toBe(404);
+    expect((await asA.get('/api/diffing/job/3/preview')).json()).toMatchObject({
+      changed: REVENUE_PREVIEW.changed,
+    });
+    expect((await asB.get('/api/diffing/job/3/preview')).statusCode).toBe(404);
     expect((await asB.get('/api/diffing/job/1/status')).statusCode).toBe(200); // a metric job: anyone with a token
 
     const admin = new TestClient(app);
@@ -941,6 +948,133 @@ describeEachDb('diffing API: who may start and read jobs', (kind) => {
     expect(res.statusCode).toBe(403);
     expect(errorOf(res)).toMatch(/requested from another site/);
     expect((await app.inject({ url: '/api/diffing/jobs' })).json()).toEqual({ jobs: [] });
+  });
+});
+
+/** The preview of the REVENUE pair, in its key and value columns (date, segment_field, segment_value_id, stat, value). */
+const REVENUE_PREVIEW = {
+  columns: ['date', 'segment_field', 'segment_value_id', 'stat', 'value'],
+  searched: 3,
+  new: {
+    total: 2,
+    rows: [
+      ['2020-01-04', '', '', 'revenue', '400.50'],
+      ['2020-01-01', 'shipping_province', 'NSW', 'revenue', '50'],
+    ],
+  },
+  changed: { total: 1, rows: [{ values: ['2020-01-02', '', '', 'revenue', '2.5e2'], old_value: '200' }] },
+  deleted: { total: 1, rows: [['2020-01-03', '', '', 'revenue', '300']] },
+};
+
+describeEachDb('diffing API: preview', (kind) => {
+  it('serves a finished job’s first new rows, changed rows with the old value, and deleted rows, at most ?limit of each', async () => {
+    const { app, dataDir } = await setup({ kind });
+    writeRevenuePair(dataDir);
+    const job_id = await startRevenueDiff(app);
+    await waitForJob(app, job_id);
+
+    const response = await app.inject({ url: `/api/diffing/job/${job_id}/preview` });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.json()).toEqual({ job_id, limit: 20, ...REVENUE_PREVIEW });
+
+    const one = (await app.inject({ url: `/api/diffing/job/${job_id}/preview?limit=1` })).json<
+      typeof REVENUE_PREVIEW & { limit: number }
+    >();
+    expect(one.limit).toBe(1);
+    expect(one.new).toEqual({ total: 2, rows: REVENUE_PREVIEW.new.rows.slice(0, 1) });
+    expect(one.changed).toEqual(REVENUE_PREVIEW.changed);
+    expect(one.deleted).toEqual(REVENUE_PREVIEW.deleted);
+    expect((await app.inject({ url: `/api/diffing/job/${job_id}/preview?limit=100` })).statusCode).toBe(200);
+
+    // Documented in /docs like the other diffing routes, with its limit and statuses.
+    const doc = (await app.inject('/docs/json')).json<{
+      paths: Record<string, { get?: { parameters?: { name: string }[]; responses?: object } }>;
+    }>();
+    const documented = doc.paths['/api/diffing/job/{id}/preview']?.get;
+    expect(documented?.parameters?.map((p) => p.name).sort()).toEqual(['id', 'limit']);
+    expect(Object.keys(documented?.responses ?? {}).sort()).toEqual(['200', '400', '401', '404', '409']);
+  });
+
+  it('refuses a limit that is not a whole number from 1 to 100 with 400 naming it', async () => {
+    const { app, dataDir } = await setup({ kind });
+    writeRevenuePair(dataDir);
+    const job_id = await startRevenueDiff(app);
+    await waitForJob(app, job_id);
+    for (const limit of ['0', '101', '-1', '2.5', 'x', 'Infinity', '1e400', '']) {
+      const response = await app.inject({ url: `/api/diffing/job/${job_id}/preview?limit=${limit}` });
+      expect(response.statusCode, limit).toBe(400);
+      expect(errorOf(response), limit).toMatch(/limit/);
+    }
+  });
+
+  it('answers 404 for an unknown job, and 409 with the status while the job is queued, running or failed', async () => {
+    const { app, platform, dataDir } = await setup({ kind, startWorkers: false });
+    writeRevenuePair(dataDir);
+    for (const id of ['999', '0', 'abc', '2147483648']) {
+      const response = await app.inject({ url: `/api/diffing/job/${id}/preview` });
+      expect(response.statusCode, id).toBe(404);
+      expect(response.json()).toEqual({ error: 'job not found' });
+    }
+
+    const job_id = await startRevenueDiff(app);
+    const queued = await app.inject({ url: `/api/diffing/job/${job_id}/preview` });
+    expect(queued.statusCode).toBe(409);
+    expect(queued.json()).toEqual({
+      error: `job ${job_id} is queued: its preview is ready when it is done`,
+      job_id,
+      status: 'queued',
+      progress: 0,
+    });
+    const definition = diffJobDefinition(platform);
+    const payload = { jobId: job_id } as DiffJobPayload;
+    await definition.onStart!(payload, { attempt: 1, maxAttempts: 3 });
+    await definition.onProgress!(payload, 42);
+    const running = await app.inject({ url: `/api/diffing/job/${job_id}/preview` });
+    expect(running.statusCode).toBe(409);
+    expect(running.json()).toMatchObject({ status: 'processing', progress: 42, error: /is running/ });
+
+    await definition.onCompleted!(
+      payload,
+      { inputError: 'new file n.csv, line 3: wrong number of fields' },
+      { attempt: 1, maxAttempts: 3 },
+    );
+    const failed = await app.inject({ url: `/api/diffing/job/${job_id}/preview` });
+    expect(failed.statusCode).toBe(409);
+    expect(failed.json()).toMatchObject({
+      status: 'failed',
+      error: `job ${job_id} failed, so it has no preview: new file n.csv, line 3: wrong number of fields`,
+    });
+  });
+
+  it('shows an uploaded job’s preview only to its session and the admin, and says so when a job has none', async () => {
+    const { app, client, platform } = await setup({ kind });
+    const created = await client.post('/api/diffing/jobs', ...(await bodyAndHeaders(files)));
+    const { job_id } = created.json<{ job_id: number }>();
+    await waitForJob(client, job_id);
+    const url = `/api/diffing/job/${job_id}/preview`;
+    expect((await client.get(url)).json()).toEqual({ job_id, limit: 20, ...REVENUE_PREVIEW });
+
+    const stranger = new TestClient(app);
+    await stranger.post('/api/diffing/jobs', ...(await bodyAndHeaders(files))); // a session of its own
+    for (const other of [await stranger.get(url), await app.inject({ url })]) {
+      expect(other.statusCode).toBe(404);
+      expect(other.json()).toEqual({ error: 'job not found' });
+    }
+    const admin = new TestClient(app);
+    await admin.loginAsAdmin();
+    expect((await admin.get(url)).statusCode).toBe(200);
+
+    // A job that finished before previews were kept: its diff is there, its preview is not.
+    await platform.artifacts.remove(previewArtifactKey(job_id));
+    const none = await client.get(url);
+    expect(none.statusCode).toBe(404);
+    expect(errorOf(none)).toBe(
+      `job ${job_id} has no preview (it finished before previews were kept, or its preview could not be made): download its diff`,
+    );
+    // Results removed (the artifact sweep) while the job row remains: the job is gone.
+    await platform.artifacts.remove(diffArtifactKey(job_id));
+    expect((await client.get(url)).json()).toEqual({ error: 'job not found' });
   });
 });
 

@@ -8,6 +8,13 @@ import { DiffingAccess } from './access.js';
 import type { DiffingService, DiffJobView, JobReader } from './service.js';
 import type { DiffingSettings } from './settings.js';
 import { acceptMultipartStreams, isMultipart } from '../../platform/http/multipart.js';
+import {
+  PREVIEW_DEFAULT_ROWS,
+  PREVIEW_FIELD_CHARS,
+  PREVIEW_MAX_ROWS,
+  PREVIEW_SEARCH_ROWS,
+  type PreviewAnswer,
+} from './preview.js';
 import { receiveUpload } from './upload.js';
 
 const errorSchema = { type: 'object', properties: { error: { type: 'string' } } } as const;
@@ -213,6 +220,102 @@ export async function diffingRoutes(
       const job = await findOr404(request, reply);
       if (!job) return reply;
       return sendResult(job, 'deleted', reply);
+    },
+  );
+
+  const rowSchema = { type: 'array', items: { type: 'string' } } as const;
+  const previewPart = (what: string, rows: object) => ({
+    type: 'object',
+    description: what,
+    properties: {
+      total: { type: 'integer', description: 'How many the diff has' },
+      rows,
+    },
+  });
+  app.get<IdRequest & { Querystring: { limit?: number } }>(
+    '/api/diffing/job/:id/preview',
+    {
+      preValidation: guard,
+      schema: {
+        tags: ['diffing'],
+        summary:
+          'A finished job’s first new rows, first changed rows (with the old value beside the new one) and first deleted rows, in the key and value columns',
+        description: `Read by the same callers as the diff. Fields longer than ${PREVIEW_FIELD_CHARS} characters are cut, ending in "…". New and changed rows are looked for among the diff's first ${PREVIEW_SEARCH_ROWS.toLocaleString('en')} rows (\`searched\`), so a rare kind further down may show fewer rows than \`limit\` and \`total\` allow. 409 while the job is queued, running or failed.`,
+        params: idParams,
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: PREVIEW_MAX_ROWS,
+              default: PREVIEW_DEFAULT_ROWS,
+              description: 'Rows of each kind',
+            },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              job_id: { type: 'integer' },
+              limit: { type: 'integer' },
+              columns: { ...rowSchema, description: 'The key columns, then the value column' },
+              searched: { type: 'integer', description: 'How many of the diff’s first rows were sorted' },
+              new: previewPart('Rows whose key is not in the old file', { type: 'array', items: rowSchema }),
+              changed: previewPart('Rows whose value changed', {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    values: { ...rowSchema, description: 'The new file’s row: the new value last' },
+                    old_value: { type: 'string' },
+                  },
+                },
+              }),
+              deleted: previewPart('Rows only in the old file', { type: 'array', items: rowSchema }),
+            },
+          },
+          400: errorSchema,
+          401: errorSchema,
+          404: errorSchema,
+          409: { ...pendingSchema, description: 'The job is queued, running or failed' },
+        },
+      },
+    },
+    async (request, reply) => {
+      const job = await findOr404(request, reply);
+      if (!job) return reply;
+      if (job.status !== 'done') {
+        const error =
+          job.status === 'failed'
+            ? `job ${job.job_id} failed, so it has no preview: ${job.error ?? 'no reason was given'}`
+            : `job ${job.job_id} is ${job.status === 'queued' ? 'queued' : 'running'}: its preview is ready when it is done`;
+        return reply
+          .status(409)
+          .send({ error, job_id: job.job_id, status: job.status, progress: job.progress });
+      }
+      const limit = request.query.limit ?? PREVIEW_DEFAULT_ROWS;
+      const preview = await service.preview(job.job_id, limit).catch((err: unknown) => {
+        if (err instanceof ArtifactNotFoundError) return null; // removed by the artifact sweep (see sendResult)
+        throw err;
+      });
+      if (preview === null) return reply.status(404).send({ error: 'job not found' });
+      if (preview === undefined)
+        return reply.status(404).send({
+          error: `job ${job.job_id} has no preview (it finished before previews were kept, or its preview could not be made): download its diff`,
+        });
+      reply.header('cache-control', 'no-store');
+      const answer: PreviewAnswer = {
+        job_id: job.job_id,
+        limit,
+        columns: preview.columns,
+        searched: preview.searched,
+        new: { total: job.new ?? 0, rows: preview.new },
+        changed: { total: job.changed ?? 0, rows: preview.changed },
+        deleted: { total: job.deleted ?? 0, rows: preview.deleted },
+      };
+      return answer;
     },
   );
 

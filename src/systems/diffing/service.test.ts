@@ -304,6 +304,7 @@ describeEachDb('diffing service', (kind) => {
       [
         `diffing/${recentUpload.job_id}/deleted.csv`,
         `diffing/${recentUpload.job_id}/diff.csv`,
+        `diffing/${recentUpload.job_id}/preview.jsonl`,
         'diffing/uploads/second/new.csv',
         'diffing/uploads/second/old.csv',
       ].sort(),

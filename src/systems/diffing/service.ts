@@ -6,9 +6,13 @@ import type { Clock } from '../../platform/clock.js';
 import { DomainError, RateLimitedError, type ErrorKind } from '../../platform/errors.js';
 import { enqueueOrUndo, type JobQueue } from '../../platform/jobs/job-queue.js';
 import type { Platform } from '../../platform/platform.js';
-import type { ArtifactStore, LocalArtifact } from '../../platform/storage/artifact-store.js';
+import {
+  ArtifactNotFoundError,
+  type ArtifactStore,
+  type LocalArtifact,
+} from '../../platform/storage/artifact-store.js';
 import { matchColumns, readCsvHeader } from '../../platform/csv/index.js';
-import { deletedArtifactKey, diffArtifactKey } from './artifact-keys.js';
+import { deletedArtifactKey, diffArtifactKey, previewArtifactKey } from './artifact-keys.js';
 import { DIFF_JOB, diffJob } from './diff-job.js';
 import { diffSpecFrom, metricOrThrow, UnknownMetricError, type DiffRequest } from './diff-spec.js';
 import { METRICS, metricFiles, type MetricDefinition } from './metric-definitions.js';
@@ -21,6 +25,7 @@ import {
   recentJobs,
   type DiffJobRow,
 } from './repository.js';
+import { readPreview, type DiffPreview } from './preview.js';
 import { removeExpiredFiles, retentionCutoff } from './retention.js';
 import type { DiffingSettings } from './settings.js';
 import type { DiffJobStatus, DiffingDb } from './tables.js';
@@ -358,6 +363,23 @@ export class DiffingService {
     const size = await this.artifacts.size(key);
     const stream = await this.artifacts.openRead(key);
     return { stream, size, filename: `diff-${id}${which === 'deleted' ? '-deleted' : ''}.csv` };
+  }
+
+  /**
+   * The first `limit` rows of each kind of a finished job's preview, or undefined when the job's
+   * results are there but no preview (a job that finished before previews were kept). Rejects with
+   * ArtifactNotFoundError when the results are gone.
+   */
+  async preview(id: number, limit: number): Promise<DiffPreview | undefined> {
+    let stream: Readable;
+    try {
+      stream = await this.artifacts.openRead(previewArtifactKey(id));
+    } catch (err) {
+      if (err instanceof ArtifactNotFoundError && (await this.artifacts.exists(diffArtifactKey(id))))
+        return undefined;
+      throw err;
+    }
+    return readPreview(stream, limit);
   }
 
   /** Removes finished jobs past the retention time, with their results and uploads. */
