@@ -24,7 +24,7 @@ import {
   findApplicant,
   findApplicantByEmail,
   insertApplicant,
-  insertApplicantValues,
+  applicantValuesInserter,
   takenAmong,
   hasApplicants,
   insertApplicantsSkippingTaken,
@@ -148,7 +148,7 @@ export class HiringService {
     private readonly db: HiringDb,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
-    native: NativeHandle,
+    private readonly native: NativeHandle,
   ) {
     this.countsVersion = countsVersionReader(db, native);
     this.limiter = new AttemptLimiter(db, clock);
@@ -417,6 +417,7 @@ export class HiringService {
       const nothingBefore = this.dialect === 'sqlite' && !(await hasApplicants(tx));
       const none = { emails: new Set<string>(), phoneKeys: new Set<string>() };
       const { width } = PACKED;
+      const insertValues = applicantValuesInserter(tx, this.native);
       for await (const { ids, reasons, warnings, values } of packedBatches(source)) {
         const usable = values.length / width;
         const column = (offset: number) =>
@@ -464,7 +465,7 @@ export class HiringService {
           acceptedRows++;
           deltas.add(values[start + PACKED.createdAt] as string, values[start + PACKED.state] as string, 1);
         }
-        await insertApplicantValues(tx, accepted ?? values);
+        await insertValues(accepted ?? values);
         summary.imported += acceptedRows;
         onProgress?.(summary.read, source.total);
       }
