@@ -2,7 +2,8 @@
 import { useMemo } from 'react';
 import { STATE_LABELS, STATES, type WorkflowState } from '../../src/systems/hiring/constants.js';
 import { Chart, type ChartOption } from '../ui/Chart.js';
-import { formatDate, shortDay } from '../ui/format.js';
+import { formatDate } from '../ui/format.js';
+import { weekLabels } from './funnel-format.js';
 
 /** Colour-blind-friendly palette (Okabe–Ito / Tol), one colour per state, in funnel order. */
 export const STATE_COLORS: Record<WorkflowState, string> = {
@@ -31,11 +32,6 @@ export const count = (counts: StateCounts | undefined, state: WorkflowState): nu
   return typeof n === 'number' && Number.isFinite(n) ? n : 0;
 };
 
-/** "Mar 3", or "Mar 3, 2015" when the weeks shown span more than one year. */
-function weekLabel(day: string, withYear: boolean): string {
-  return withYear ? formatDate(day) : shortDay(day);
-}
-
 /** The weekly funnel as grouped (one bar per state) or stacked bars, on the pages' chart library. */
 export function FunnelChart({
   weeks,
@@ -48,29 +44,29 @@ export function FunnelChart({
   startDate: string;
   endDate: string;
 }) {
-  const withYear = startDate.slice(0, 4) !== endDate.slice(0, 4);
   const option = useMemo<ChartOption>(
     () => ({
       animation: false,
-      // containLabel keeps the tick labels inside the grid, and the margins hold the axis titles, so a title never covers a tick label.
-      grid: { left: 32, right: 12, top: 16, bottom: 40, containLabel: true },
+      // containLabel keeps the tick labels inside the grid and the margins hold the axis titles, so a
+      // title never covers a tick label: the x title below the labels' row, the y title above the
+      // axis's top end (beside the axis it would cover wide labels such as 2,500,000).
+      grid: { left: 12, right: 12, top: 36, bottom: 44, containLabel: true },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: {
         type: 'category',
         name: 'Week starting',
         nameLocation: 'middle',
-        nameGap: 32,
+        nameGap: 36,
         nameTextStyle: { fontWeight: 600 },
-        data: weeks.map((w) => weekLabel(w.start, withYear)),
+        data: weekLabels(weeks),
         axisTick: { alignWithLabel: true },
       },
       yAxis: {
         type: 'value',
         name: 'Applicants',
-        nameLocation: 'middle',
-        nameRotate: 90,
-        nameGap: 44,
-        nameTextStyle: { fontWeight: 600 },
+        nameLocation: 'end',
+        nameGap: 14,
+        nameTextStyle: { fontWeight: 600, align: 'left' },
         minInterval: 1,
       },
       series: STATES.map((s) => ({
@@ -82,7 +78,7 @@ export function FunnelChart({
         data: weeks.map((w) => count(w.counts, s)),
       })),
     }),
-    [weeks, mode, withYear],
+    [weeks, mode],
   );
   const minGroup = mode === 'grouped' ? STATES.length * 3 + 4 : 14;
   const summary =

@@ -17,6 +17,7 @@ import {
   type FunnelWeek,
   type StateCounts,
 } from './FunnelChart.js';
+import { checkPageRange, pageDay } from './funnel-format.js';
 
 interface Conversion {
   from: string;
@@ -68,6 +69,14 @@ export function FunnelPanel() {
   }, [start, end]);
 
   useEffect(() => {
+    // A range the funnel cannot show (an address typed or shared by hand) is explained in the
+    // page's words and date format; the API is not asked.
+    const problem = checkPageRange(start, end);
+    if (problem !== undefined) {
+      setLoading(false);
+      setResult({ kind: 'error', message: problem.message });
+      return;
+    }
     const controller = new AbortController();
     setLoading(true);
     api
@@ -77,6 +86,12 @@ export function FunnelPanel() {
       .then((res) => {
         setLoading(false);
         if (res.ok && Array.isArray(res.data.weeks)) setResult({ kind: 'ready', data: res.data });
+        else if (res.status === 400)
+          // The page checks ranges as the API does, so this is rare; still the page's own words.
+          setResult({
+            kind: 'error',
+            message: `The funnel cannot show ${pageDay(start)} to ${pageDay(end)}: choose another range.`,
+          });
         else if (res.status !== 401)
           setResult({ kind: 'error', message: errorMessage(res, 'Could not load the funnel.') });
       })
@@ -89,8 +104,13 @@ export function FunnelPanel() {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     const errors: { start?: string; end?: string } = {};
-    if (!DAY.test(startInput)) errors.start = 'Enter a start date';
-    if (!DAY.test(endInput)) errors.end = 'Enter an end date';
+    if (!DAY.test(startInput)) errors.start = 'Enter a start date.';
+    if (!DAY.test(endInput)) errors.end = 'Enter an end date.';
+    const problem =
+      errors.start === undefined && errors.end === undefined
+        ? checkPageRange(startInput, endInput)
+        : undefined;
+    if (problem !== undefined) errors[problem.field ?? 'end'] = problem.message;
     setInputError(errors);
     if (errors.start !== undefined || errors.end !== undefined) {
       document.getElementById(errors.start !== undefined ? 'field-start_date' : 'field-end_date')?.focus();

@@ -51,3 +51,23 @@ export const FIELD_LIMITS = { name: 100, email: 254, source: 200, reason: 2000 }
 export function isWorkflowState(value: string): value is WorkflowState {
   return (STATES as readonly string[]).includes(value);
 }
+
+/**
+ * The columns an imported or seeded applicant row is written with, in the order the bulk insert
+ * binds them and a packed import batch (legacy.ts) holds them.
+ */
+export const APPLICANT_COLUMNS = [
+  'first_name',
+  'last_name',
+  'email',
+  'phone',
+  'phone_key',
+  'region',
+  'phone_type',
+  'over_21',
+  'source',
+  'reason',
+  'workflow_state',
+  'created_at',
+  'updated_at',
+] as const;

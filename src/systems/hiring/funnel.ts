@@ -88,40 +88,64 @@ const MAX_YEARS = 10;
 const LAST_DAY: DayNumber = Date.UTC(9999, 11, 31) / DAY_MS;
 const LAST_WEEK_END: DayNumber = mondayOnOrBefore(LAST_DAY) - 1;
 
-/** Validates the funnel's query parameters; the error names what is wrong. */
-export function checkRange(startDate: string | undefined, endDate: string | undefined): RangeCheck {
-  const missing = [!startDate && 'start_date', !endDate && 'end_date'].filter(Boolean);
-  if (missing.length)
-    return {
-      ok: false,
-      error: `missing required parameter${missing.length > 1 ? 's' : ''}: ${missing.join(', ')} (format YYYY-MM-DD)`,
-    };
+/**
+ * What is wrong with a funnel range, as data: the API words it for API clients (checkRange), the
+ * admin page in its own words and date format (web/hiring-admin/funnel-format.ts).
+ */
+export type RangeProblem =
+  | { kind: 'missing'; fields: ('start_date' | 'end_date')[] }
+  | { kind: 'not-a-date'; field: 'start_date' | 'end_date'; value: string }
+  | { kind: 'start-after-end'; start: string; end: string }
+  | { kind: 'too-late'; end: string; lastWeekEnd: string }
+  | { kind: 'too-long'; start: string; end: string; maxYears: number };
+
+/** The first problem of a funnel range (the order the API reports them in), or the range's days. */
+export function examineRange(
+  startDate: string | undefined,
+  endDate: string | undefined,
+): { ok: true; range: FunnelRange } | { ok: false; problem: RangeProblem } {
+  const fields = (['start_date', 'end_date'] as const).filter((_, i) => !(i === 0 ? startDate : endDate));
+  if (fields.length) return { ok: false, problem: { kind: 'missing', fields } };
   const start = parseIsoDate(startDate!);
   if (start === undefined)
-    return {
-      ok: false,
-      error: `start_date "${startDate}" is not a real calendar date in YYYY-MM-DD format (years 0001–9999)`,
-    };
+    return { ok: false, problem: { kind: 'not-a-date', field: 'start_date', value: startDate! } };
   const end = parseIsoDate(endDate!);
   if (end === undefined)
-    return {
-      ok: false,
-      error: `end_date "${endDate}" is not a real calendar date in YYYY-MM-DD format (years 0001–9999)`,
-    };
-  if (start > end) return { ok: false, error: `start_date ${startDate} is after end_date ${endDate}` };
+    return { ok: false, problem: { kind: 'not-a-date', field: 'end_date', value: endDate! } };
+  if (start > end)
+    return { ok: false, problem: { kind: 'start-after-end', start: startDate!, end: endDate! } };
   if (sundayOnOrAfter(end) > LAST_DAY)
-    return {
-      ok: false,
-      error: `end_date ${endDate} is too late: its week would end after 9999-12-31 (the last whole week ends ${formatDay(LAST_WEEK_END)})`,
-    };
+    return { ok: false, problem: { kind: 'too-late', end: endDate!, lastWeekEnd: formatDay(LAST_WEEK_END) } };
   const limit = new Date(start * DAY_MS);
   limit.setUTCFullYear(limit.getUTCFullYear() + MAX_YEARS);
   if (end * DAY_MS > limit.getTime())
     return {
       ok: false,
-      error: `the range from ${startDate} to ${endDate} is longer than ${MAX_YEARS} years`,
+      problem: { kind: 'too-long', start: startDate!, end: endDate!, maxYears: MAX_YEARS },
     };
   return { ok: true, range: { start, end } };
+}
+
+/** The API's words for a range problem: they name the parameters and echo the values. */
+function apiRangeError(problem: RangeProblem): string {
+  switch (problem.kind) {
+    case 'missing':
+      return `missing required parameter${problem.fields.length > 1 ? 's' : ''}: ${problem.fields.join(', ')} (format YYYY-MM-DD)`;
+    case 'not-a-date':
+      return `${problem.field} "${problem.value}" is not a real calendar date in YYYY-MM-DD format (years 0001–9999)`;
+    case 'start-after-end':
+      return `start_date ${problem.start} is after end_date ${problem.end}`;
+    case 'too-late':
+      return `end_date ${problem.end} is too late: its week would end after 9999-12-31 (the last whole week ends ${problem.lastWeekEnd})`;
+    case 'too-long':
+      return `the range from ${problem.start} to ${problem.end} is longer than ${problem.maxYears} years`;
+  }
+}
+
+/** Validates the funnel's query parameters; the error names what is wrong. */
+export function checkRange(startDate: string | undefined, endDate: string | undefined): RangeCheck {
+  const examined = examineRange(startDate, endDate);
+  return examined.ok ? examined : { ok: false, error: apiRangeError(examined.problem) };
 }
 
 export interface WeekCountRow {

@@ -2,14 +2,11 @@
 // the two overlap, and a 500,000-row import takes about half as long. A few batches may be in
 // flight; the main thread asks for more as it consumes them.
 import { parentPort, workerData } from 'node:worker_threads';
-import { checkLegacyRow, type CheckedLegacyRow, type FromChecker } from './legacy.js';
+import { checkAndPack, type FromChecker } from './legacy.js';
 import { openLegacyFile } from './legacy-source.js';
 
 const port = parentPort!;
 const { file, pageSize, inFlight } = workerData as { file: string; pageSize: number; inFlight: number };
-
-const check = (rows: Parameters<typeof checkLegacyRow>[0][]): CheckedLegacyRow[] =>
-  rows.map((legacy) => ({ id: legacy.id, check: checkLegacyRow(legacy) }));
 
 let credits = inFlight;
 let wake: (() => void) | undefined;
@@ -24,7 +21,7 @@ try {
     for await (const batch of source.batches()) {
       while (credits === 0) await new Promise<void>((resolve) => (wake = resolve));
       credits--;
-      port.postMessage({ type: 'batch', rows: check(batch) } satisfies FromChecker);
+      port.postMessage({ type: 'batch', rows: checkAndPack(batch) } satisfies FromChecker);
     }
   } finally {
     await source.close();

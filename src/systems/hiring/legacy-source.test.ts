@@ -4,7 +4,8 @@ import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LEGACY_SAMPLE, tempDir, writeLegacyFile } from '../../../test/support/hiring-legacy.js';
 import { LegacyFileError, openLegacyFile } from './legacy-source.js';
-import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
+import { APPLICANT_COLUMNS } from './constants.js';
+import { checkAndPack, checkLegacyRow, type LegacyRow, type PackedBatch } from './legacy.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -133,16 +134,34 @@ describe('openLegacyFile', () => {
     ]);
     const source = await openLegacyFile(file, 4);
     try {
-      const threaded: CheckedLegacyRow[] = [];
-      for await (const batch of source.checkedBatches!()) {
-        expect(batch.length).toBeLessThanOrEqual(4);
-        threaded.push(...batch);
+      const threaded: PackedBatch[] = [];
+      for await (const batch of source.packedBatches!()) {
+        expect(batch.ids.length).toBeLessThanOrEqual(4);
+        threaded.push(batch);
       }
-      const here = (await allBatches(source))
-        .flat()
-        .map((legacy) => ({ id: legacy.id, check: checkLegacyRow(legacy) }));
+      const here = (await allBatches(source)).map((batch) => checkAndPack(batch));
       expect(threaded).toEqual(here);
-      expect(threaded.filter((r) => !r.check.ok).map((r) => r.id)).toEqual([2, 4, 5]);
+      const ids = threaded.flatMap((b) => b.ids);
+      const reasons = threaded.flatMap((b) => b.reasons);
+      expect(ids.filter((_, i) => reasons[i] !== null)).toEqual([2, 4, 5]);
+      // Packed as checked: each usable row's values in APPLICANT_COLUMNS order, its warnings joined.
+      const all = (await allBatches(source)).flat();
+      const usable = all.flatMap((legacy) => {
+        const check = checkLegacyRow(legacy);
+        return check.ok ? [check] : [];
+      });
+      expect(threaded.flatMap((b) => b.values)).toEqual(
+        usable.flatMap((c) => APPLICANT_COLUMNS.map((column) => c.row[column] ?? null)),
+      );
+      expect(threaded.flatMap((b) => b.warnings)).toEqual(
+        all.map((legacy) => {
+          const check = checkLegacyRow(legacy);
+          return check.ok && check.warnings.length ? check.warnings.join('; ') : null;
+        }),
+      );
+      expect(threaded.flatMap((b) => b.warnings)[2]).toBe(
+        'phone "276.239.8397 x9941" would be refused today',
+      );
     } finally {
       await source.close();
     }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { startModuleThread } from '../../platform/threads.js';
-import type { CheckedLegacyRow, FromChecker, LegacyRow } from './legacy.js';
+import type { FromChecker, LegacyRow, PackedBatch } from './legacy.js';
 import type { LegacySource } from './service.js';
 
 interface LegacyDatabase {
@@ -75,7 +75,7 @@ export async function openLegacyFile(
         after = rows[rows.length - 1]!.id;
       }
     },
-    ...(options.threaded === false ? {} : { checkedBatches: () => checkInThread(file, pageSize) }),
+    ...(options.threaded === false ? {} : { packedBatches: () => checkInThread(file, pageSize) }),
     close: () => db.destroy(),
   };
 }
@@ -83,8 +83,8 @@ export async function openLegacyFile(
 const CHECKER = new URL('./legacy-check.worker.js', import.meta.url);
 const IN_FLIGHT = 4;
 
-/** Checked batches from a worker thread that reads and checks the file (see legacy-check.worker.ts). */
-async function* checkInThread(file: string, pageSize: number): AsyncGenerator<CheckedLegacyRow[]> {
+/** Checked, packed batches from a worker thread that reads and checks the file (see legacy-check.worker.ts). */
+async function* checkInThread(file: string, pageSize: number): AsyncGenerator<PackedBatch> {
   const worker = startModuleThread(CHECKER, { workerData: { file, pageSize, inFlight: IN_FLIGHT } });
   const inbox: FromChecker[] = [];
   let wake: (() => void) | undefined;

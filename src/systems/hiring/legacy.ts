@@ -1,5 +1,5 @@
 // Rules for rows of the original challenge's `applicants` table. Pure: no I/O.
-import { isWorkflowState, type WorkflowState } from './constants.js';
+import { APPLICANT_COLUMNS, isWorkflowState, type WorkflowState } from './constants.js';
 import { parseIsoDate } from './funnel.js';
 import { isValidEmail, normalizeEmail, readPhone } from './validation.js';
 import type { NewApplicantRow } from './repository.js';
@@ -52,15 +52,54 @@ function legacyBool(value: unknown): number | null {
   return null;
 }
 
-/** A legacy row's id with its verdict. */
-export interface CheckedLegacyRow {
-  id: number;
-  check: LegacyCheck;
+/**
+ * Checked rows packed for the importer: parallel arrays and one flat array of the usable rows'
+ * values, not an object per row. Sent from the checking thread, 500,000 row objects of 13 fields
+ * took the importing thread ~1.2 s to rebuild; these arrays, a third of that.
+ */
+export interface PackedBatch {
+  /** Each row's id, in the source's order. */
+  ids: number[];
+  /** Per row: why it cannot be used, or null. */
+  reasons: (string | null)[];
+  /** Per row: its warnings joined with "; ", or null when it has none (or cannot be used). */
+  warnings: (string | null)[];
+  /** The usable rows' values, APPLICANT_COLUMNS.length per row in that order, in the rows' order. */
+  values: unknown[];
+}
+
+/** Where each value of a usable row is in PackedBatch.values, from the row's start. */
+export const PACKED = {
+  width: APPLICANT_COLUMNS.length,
+  email: APPLICANT_COLUMNS.indexOf('email'),
+  phone: APPLICANT_COLUMNS.indexOf('phone'),
+  phoneKey: APPLICANT_COLUMNS.indexOf('phone_key'),
+  state: APPLICANT_COLUMNS.indexOf('workflow_state'),
+  createdAt: APPLICANT_COLUMNS.indexOf('created_at'),
+} as const;
+
+/** Checks legacy rows (checkLegacyRow) and packs the verdicts. */
+export function checkAndPack(rows: readonly LegacyRow[]): PackedBatch {
+  const batch: PackedBatch = { ids: [], reasons: [], warnings: [], values: [] };
+  for (const legacy of rows) {
+    const check = checkLegacyRow(legacy);
+    batch.ids.push(legacy.id);
+    if (!check.ok) {
+      batch.reasons.push(check.reason);
+      batch.warnings.push(null);
+      continue;
+    }
+    batch.reasons.push(null);
+    batch.warnings.push(check.warnings.length ? check.warnings.join('; ') : null);
+    const { row } = check;
+    for (const column of APPLICANT_COLUMNS) batch.values.push(row[column] ?? null);
+  }
+  return batch;
 }
 
 /** What the checking thread (legacy-check.worker.ts) tells the importer. */
 export type FromChecker =
-  { type: 'batch'; rows: CheckedLegacyRow[] } | { type: 'done' } | { type: 'error'; message: string };
+  { type: 'batch'; rows: PackedBatch } | { type: 'done' } | { type: 'error'; message: string };
 
 export type LegacyCheck =
   { ok: true; row: NewApplicantRow; warnings: string[] } | { ok: false; reason: string };

@@ -552,6 +552,67 @@ describeEachDb('hiring service', (kind) => {
     await expectCountsInStep(db);
   });
 
+  it('stores exactly the accepted rows of a batch that mixes them with rejected ones, each with its own values', async () => {
+    const rows = [
+      legacyRow(1, { workflow_state: 'hired', created_at: '2014-07-01 10:00:00' }),
+      legacyRow(2, { email: null }),
+      legacyRow(3, { workflow_state: 'quiz_started', created_at: '2014-07-03 10:00:00' }),
+      legacyRow(4, { email: 'Sam.1@example.com' }),
+      legacyRow(5, { phone: '201-000-0005', created_at: '2014-07-05 10:00:00' }),
+      legacyRow(6, { phone: '312-555-1003' }),
+      legacyRow(7, { workflow_state: 'rejected', created_at: '2014-07-07 10:00:00' }),
+    ];
+    const summary = await service.importLegacy({
+      total: rows.length,
+      async *batches() {
+        yield rows;
+      },
+    });
+    expect(summary.rejected).toEqual([
+      { id: 2, reason: 'no email' },
+      { id: 4, reason: 'email sam.1@example.com already taken' },
+      { id: 6, reason: 'phone 312-555-1003 already taken' },
+    ]);
+    expect(summary).toMatchObject({ read: 7, imported: 4, warnings: 1 });
+    expect(summary.warningExamples).toEqual(['id 5: phone "201-000-0005" would be refused today']);
+    const stored = await db
+      .selectFrom('hiring_applicants')
+      .select(['last_name', 'email', 'phone', 'workflow_state', 'created_at'])
+      .orderBy('id')
+      .execute();
+    expect(stored).toEqual([
+      {
+        last_name: 'Legacy1',
+        email: 'sam.1@example.com',
+        phone: '312-555-1001',
+        workflow_state: 'hired',
+        created_at: '2014-07-01T10:00:00.000Z',
+      },
+      {
+        last_name: 'Legacy3',
+        email: 'sam.3@example.com',
+        phone: '312-555-1003',
+        workflow_state: 'quiz_started',
+        created_at: '2014-07-03T10:00:00.000Z',
+      },
+      {
+        last_name: 'Legacy5',
+        email: 'sam.5@example.com',
+        phone: '201-000-0005',
+        workflow_state: 'applied',
+        created_at: '2014-07-05T10:00:00.000Z',
+      },
+      {
+        last_name: 'Legacy7',
+        email: 'sam.7@example.com',
+        phone: '312-555-1007',
+        workflow_state: 'rejected',
+        created_at: '2014-07-07T10:00:00.000Z',
+      },
+    ]);
+    await expectCountsInStep(db);
+  });
+
   it('refuses a new application with the phone of an imported applicant written another way', async () => {
     await service.importLegacy(
       arraySource([

@@ -5,7 +5,7 @@ import type { Platform } from '../../platform/platform.js';
 import { APPLY_CHECKS, AttemptLimiter, TRACKING_TRIES } from './attempt-limits.js';
 import { conflict } from '../../platform/errors.js';
 import { STATE_LABELS, type WorkflowState } from './constants.js';
-import { checkLegacyRow, type CheckedLegacyRow, type LegacyRow } from './legacy.js';
+import { PACKED, checkAndPack, type LegacyRow, type PackedBatch } from './legacy.js';
 import {
   buildFunnel,
   checkRange,
@@ -24,7 +24,7 @@ import {
   findApplicant,
   findApplicantByEmail,
   insertApplicant,
-  insertApplicants,
+  applicantValuesInserter,
   takenAmong,
   hasApplicants,
   insertApplicantsSkippingTaken,
@@ -148,7 +148,7 @@ export class HiringService {
     private readonly db: HiringDb,
     private readonly dialect: Dialect,
     private readonly clock: Clock,
-    native: NativeHandle,
+    private readonly native: NativeHandle,
   ) {
     this.countsVersion = countsVersionReader(db, native);
     this.limiter = new AttemptLimiter(db, clock);
@@ -416,43 +416,57 @@ export class HiringService {
       // thread's work) are skipped. PostgreSQL always asks: applications may arrive meanwhile.
       const nothingBefore = this.dialect === 'sqlite' && !(await hasApplicants(tx));
       const none = { emails: new Set<string>(), phoneKeys: new Set<string>() };
-      for await (const candidates of checkedBatches(source)) {
-        const accepted: NewApplicantRow[] = [];
-        const usable = candidates.flatMap((c) => (c.check.ok ? [c.check.row] : []));
+      const { width } = PACKED;
+      const insertValues = applicantValuesInserter(tx, this.native);
+      for await (const { ids, reasons, warnings, values } of packedBatches(source)) {
+        const usable = values.length / width;
+        const column = (offset: number) =>
+          Array.from({ length: usable }, (_, r) => values[r * width + offset] as string);
         const taken = nothingBefore
           ? none
-          : await takenAmong(
-              tx,
-              usable.map((r) => r.email),
-              usable.map((r) => r.phone_key),
-            );
-        for (const { id, check } of candidates) {
+          : await takenAmong(tx, column(PACKED.email), column(PACKED.phoneKey));
+        // The accepted rows' values; while every row is accepted, the batch's own array.
+        let accepted: unknown[] | undefined;
+        let acceptedRows = 0;
+        for (let i = 0, at = 0; i < ids.length; i++) {
           summary.read++;
-          if (!check.ok) {
-            summary.rejected.push({ id: id, reason: check.reason });
+          const id = ids[i]!;
+          const reason = reasons[i];
+          if (reason !== null && reason !== undefined) {
+            summary.rejected.push({ id, reason });
+            accepted ??= values.slice(0, acceptedRows * width);
             continue;
           }
-          const { row } = check;
-          if (taken.emails.has(row.email) || seenEmails.has(row.email)) {
-            summary.rejected.push({ id: id, reason: `email ${row.email} already taken` });
+          const start = at;
+          at += width;
+          const email = values[start + PACKED.email] as string;
+          const phoneKey = values[start + PACKED.phoneKey] as string;
+          if (taken.emails.has(email) || seenEmails.has(email)) {
+            summary.rejected.push({ id, reason: `email ${email} already taken` });
+            accepted ??= values.slice(0, acceptedRows * width);
             continue;
           }
-          if (taken.phoneKeys.has(row.phone_key) || seenPhones.has(row.phone_key)) {
-            summary.rejected.push({ id: id, reason: `phone ${row.phone} already taken` });
+          if (taken.phoneKeys.has(phoneKey) || seenPhones.has(phoneKey)) {
+            summary.rejected.push({
+              id,
+              reason: `phone ${String(values[start + PACKED.phone])} already taken`,
+            });
+            accepted ??= values.slice(0, acceptedRows * width);
             continue;
           }
-          seenEmails.add(row.email);
-          seenPhones.add(row.phone_key);
-          if (check.warnings.length) {
+          seenEmails.add(email);
+          seenPhones.add(phoneKey);
+          const warning = warnings[i];
+          if (warning !== null && warning !== undefined) {
             summary.warnings++;
-            if (summary.warningExamples.length < 10)
-              summary.warningExamples.push(`id ${id}: ${check.warnings.join('; ')}`);
+            if (summary.warningExamples.length < 10) summary.warningExamples.push(`id ${id}: ${warning}`);
           }
-          accepted.push(row);
-          deltas.add(row.created_at, row.workflow_state, 1);
+          if (accepted) for (let k = start; k < at; k++) accepted.push(values[k]);
+          acceptedRows++;
+          deltas.add(values[start + PACKED.createdAt] as string, values[start + PACKED.state] as string, 1);
         }
-        await insertApplicants(tx, accepted);
-        summary.imported += accepted.length;
+        await insertValues(accepted ?? values);
+        summary.imported += acceptedRows;
         onProgress?.(summary.read, source.total);
       }
       await applyCountDeltas(tx, deltas);
@@ -474,17 +488,16 @@ export interface ImportSummary {
 export interface LegacySource {
   total: number;
   batches(): AsyncIterable<LegacyRow[]>;
-  /** The rows with their verdicts, when the source checks them itself (e.g. in a worker thread). */
-  checkedBatches?(): AsyncIterable<CheckedLegacyRow[]>;
+  /** The rows checked and packed, when the source checks them itself (e.g. in a worker thread). */
+  packedBatches?(): AsyncIterable<PackedBatch>;
 }
 
-async function* checkedBatches(source: LegacySource): AsyncIterable<CheckedLegacyRow[]> {
-  if (source.checkedBatches) {
-    yield* source.checkedBatches();
+async function* packedBatches(source: LegacySource): AsyncIterable<PackedBatch> {
+  if (source.packedBatches) {
+    yield* source.packedBatches();
     return;
   }
-  for await (const batch of source.batches())
-    yield batch.map((legacy) => ({ id: legacy.id, check: checkLegacyRow(legacy) }));
+  for await (const batch of source.batches()) yield checkAndPack(batch);
 }
 
 export function createHiringService(platform: Platform): HiringService {
