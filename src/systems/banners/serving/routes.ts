@@ -9,7 +9,9 @@ import { notFound } from '../../../platform/errors.js';
 import { createImageStore } from './image-store.js';
 import { createImpressionCounter } from './impressions.js';
 import { createLiveIndex, type LiveIndex } from './live-index.js';
+import type { CampaignServing } from './serving-index.js';
 import { NOT_FOUND_PAGE, type PageOptions } from './page.js';
+import { endWithHead, headBlockWorks, headerLines } from './response-head.js';
 import type { CollectionsSource, ImpressionSink } from './ports.js';
 import { quarterAt } from '../quarter.js';
 import { nextForVisitor } from './rotation.js';
@@ -46,6 +48,21 @@ export const ROTATION_COOKIE = 'banner_rotation';
 
 const CAMPAIGN_ID = /^[1-9]\d{0,14}$/;
 const CAMPAIGNS_PREFIX = '/campaigns/';
+const ROTATION_PREFIX = `${ROTATION_COOKIE}=`;
+/** Where the Set-Cookie value goes in the campaign page's ready header lines. */
+const COOKIE_MARK = '<set-cookie>';
+/** The length of the MAC after a signed value's last '.' (HMAC-SHA256 in base64 without padding). */
+const SIGNATURE_LENGTH = 43;
+const DOT = 46;
+const SEMICOLON = 59;
+
+/** The value of a lower-case base-36 digit's character code, or -1 (NaN, past the end, included). */
+function base36Digit(code: number): number {
+  if (code >= 48 && code <= 57) return code - 48;
+  if (code >= 97 && code <= 122) return code - 87;
+  return -1;
+}
+
 /** A Cookie header holding the rotation cookie alone, in the characters a signed value has. */
 const ROTATION_ONLY = new RegExp(`^${ROTATION_COOKIE}=([\\w.+/=-]*)$`);
 /** Rounds of one campaign whose Set-Cookie values are kept (then they are dropped and signed again). */
@@ -116,32 +133,95 @@ export async function registerBannerServing(
   const signer = app as FastifyInstance & SignerMethods;
 
   /**
+   * The Set-Cookie values kept for a round of a campaign, by the universe position of the banner
+   * shown last (made on first use; a campaign keeps at most SET_COOKIES_KEPT rounds).
+   */
+  const setCookiesOf = (campaign: CampaignServing, round: number): (string | undefined)[] => {
+    let byLast = campaign.setCookies.get(round);
+    if (byLast === undefined) {
+      if (campaign.setCookies.size >= SET_COOKIES_KEPT) campaign.setCookies.clear();
+      campaign.setCookies.set(round, (byLast = []));
+    }
+    return byLast;
+  };
+
+  // What knownState() read, kept here rather than in an object per request.
+  let knownRound = 0;
+  let knownLast = 0;
+  /**
+   * Whether `value` (a signed rotation cookie value, unchecked) is, character for character, the
+   * value this instance signed for that state of this campaign's current universe (its kept
+   * Set-Cookie): then it is authentic without a MAC computed or looked up, and knownRound and
+   * knownLast hold its state. False for anything else (another universe, a state whose
+   * Set-Cookie is not kept, a forgery, another encoding): the caller checks it the usual way.
+   * Measured by bench:banners: the signer's checks and the state's parsing were about a tenth of
+   * the route's CPU (perf).
+   */
+  const knownState = (campaign: CampaignServing, value: string): boolean => {
+    // <campaign id>.<fingerprint>.<round>.<last banner id>.<MAC>, base 36 (visitor-state.ts).
+    const prefix = campaign.statePrefix;
+    if (!value.startsWith(prefix)) return false;
+    let at = prefix.length;
+    let round = 0;
+    let digits = 0;
+    for (let d; (d = base36Digit(value.charCodeAt(at))) >= 0; at++, digits++) round = round * 36 + d;
+    if (digits === 0 || value.charCodeAt(at++) !== DOT) return false;
+    let last = 0;
+    digits = 0;
+    for (let d; (d = base36Digit(value.charCodeAt(at))) >= 0; at++, digits++) last = last * 36 + d;
+    if (digits === 0 || value.charCodeAt(at++) !== DOT) return false;
+    if (value.length - at !== SIGNATURE_LENGTH) return false;
+    const kept = campaign.setCookies.get(round)?.[campaign.universe.indexOf(last)];
+    // kept = banner_rotation=<signed value>; Max-Age=…: the same value, then the first ';'.
+    if (kept === undefined || kept.charCodeAt(ROTATION_PREFIX.length + value.length) !== SEMICOLON) {
+      return false;
+    }
+    // Constant time over the whole value, the MAC included.
+    let diff = 0;
+    for (let i = 0; i < value.length; i++) {
+      diff |= value.charCodeAt(i) ^ kept.charCodeAt(ROTATION_PREFIX.length + i);
+    }
+    if (diff !== 0) return false;
+    knownRound = round;
+    knownLast = last;
+    return true;
+  };
+
+  /**
    * A campaign page: the page to send and its Set-Cookie, or undefined for the 404 page.
    * Hand-written hot path, measured by `npm run bench:banners` (bench/results/banners.json).
-   * @param signedCookie the rotation cookie the request carries, still signed
+   * @param candidate the rotation cookie's value, still signed, as far as it is known without
+   *   parsing the Cookie header (the whole header after `banner_rotation=`, or the parsed value)
+   * @param header the Cookie header, parsed only when `candidate` is not a value we signed
    */
-  const campaignAnswer = (raw: string, signedCookie: string | undefined) => {
+  const campaignAnswer = (raw: string, candidate: string | undefined, header: string | undefined) => {
     const campaign = CAMPAIGN_ID.test(raw) ? live.current.campaigns.get(Number(raw)) : undefined;
     const served = campaign?.quarters[quarterAt(clock.now()) - 1];
     if (!campaign || !served) return undefined;
     const ids = served.bannerIds;
     let round = 0;
     let lastId = 0;
-    if (signedCookie !== undefined) {
-      // A cookie that fails its signature, or is not ours for this campaign: a new visitor.
-      // The platform's signer is a hand-written MAC (platform/http/cookie-signer.ts, ~1 µs a call)
-      // that remembers the MACs of values it signed or verified (then a lookup and a compare).
-      const unsigned = signer.unsignCookie(signedCookie);
-      const state =
-        unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
-      if (state && state.campaignId === campaign.campaignId) {
-        lastId = state.lastBannerId;
-        if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length) {
-          round = state.round;
-        } else {
-          // A round over another universe (re-imported since) is void; the banner shown last still counts as seen.
-          const at = campaign.universe.indexOf(lastId);
-          if (at >= 0) round = 2 ** at;
+    if (candidate !== undefined && knownState(campaign, candidate)) {
+      round = knownRound;
+      lastId = knownLast;
+    } else {
+      const signedCookie = header === undefined ? candidate : rotationCookieOf(header, app.parseCookie);
+      if (signedCookie !== undefined) {
+        // A cookie that fails its signature, or is not ours for this campaign: a new visitor.
+        // The platform's signer is a hand-written MAC (platform/http/cookie-signer.ts, ~1 µs a call)
+        // that remembers the MACs of values it signed or verified (then a lookup and a compare).
+        const unsigned = signer.unsignCookie(signedCookie);
+        const state =
+          unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
+        if (state && state.campaignId === campaign.campaignId) {
+          lastId = state.lastBannerId;
+          if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length) {
+            round = state.round;
+          } else {
+            // A round over another universe (re-imported since) is void; the banner shown last still counts as seen.
+            const at = campaign.universe.indexOf(lastId);
+            if (at >= 0) round = 2 ** at;
+          }
         }
       }
     }
@@ -150,11 +230,7 @@ export async function registerBannerServing(
     // The Set-Cookie depends on the campaign, the new round and the banner only: signed once and
     // kept (new visitors of a campaign start from one of ~10 states, returning ones share many).
     // Measured by bench:banners: encoding, signing and joining it was ~1/6 of this route's CPU.
-    let byLast = campaign.setCookies.get(pick.round);
-    if (byLast === undefined) {
-      if (campaign.setCookies.size >= SET_COOKIES_KEPT) campaign.setCookies.clear();
-      campaign.setCookies.set(pick.round, (byLast = []));
-    }
+    const byLast = setCookiesOf(campaign, pick.round);
     const position = served.positions[pick.index]!;
     let setCookie = byLast[position];
     if (setCookie === undefined) {
@@ -165,8 +241,7 @@ export async function registerBannerServing(
         lastBannerId: ids[pick.index]!,
       });
       // raw passed CAMPAIGN_ID: the campaign id as written, the same for every request of it.
-      byLast[position] =
-        setCookie = `${ROTATION_COOKIE}=${signer.signCookie(value)}${cookieAttributes}${raw}`;
+      byLast[position] = setCookie = `${ROTATION_PREFIX}${signer.signCookie(value)}${cookieAttributes}${raw}`;
     }
     return { page: served.pages[pick.index]!, setCookie };
   };
@@ -175,7 +250,7 @@ export async function registerBannerServing(
     request: FastifyRequest<{ Params: { campaign_id: string } }>,
     reply: FastifyReply,
   ) => {
-    const answer = campaignAnswer(request.params.campaign_id, request.cookies[ROTATION_COOKIE]);
+    const answer = campaignAnswer(request.params.campaign_id, request.cookies[ROTATION_COOKIE], undefined);
     if (!answer) {
       return reply
         .code(404)
@@ -217,19 +292,17 @@ export async function registerBannerServing(
   // Fastify's order); everything else (a 404, a query string, an escaped or odd URL, HEAD) is
   // left to the route above.
   if (app.hasDecorator('fastPath')) {
-    const template = [
-      ...Object.entries(app.routeSecurityHeaders(campaignRoute.config.security)).flat(),
-      'set-cookie',
-      '',
-      'content-type',
-      'text/html; charset=utf-8',
-      'cache-control',
-      'no-store',
-      'content-length',
-      '',
+    const security = Object.entries(app.routeSecurityHeaders(campaignRoute.config.security));
+    const pageHeaders = (setCookie: string): [string, string][] => [
+      ...security,
+      ['set-cookie', setCookie],
+      ['content-type', 'text/html; charset=utf-8'],
+      ['cache-control', 'no-store'],
     ];
-    const setCookieAt = template.length - 7;
-    const lengthAt = template.length - 1;
+    // The head as ready lines around the Set-Cookie (response-head.ts), where this node allows it.
+    const [beforeCookie, afterCookie] = headerLines(pageHeaders(COOKIE_MARK)).split(COOKIE_MARK);
+    const readyHead = headBlockWorks();
+    if (!readyHead) log.warn('banners: the campaign page hands node its headers one by one (slower)');
     app.fastPath.add({
       method: 'GET',
       prefix: CAMPAIGNS_PREFIX,
@@ -241,15 +314,21 @@ export async function registerBannerServing(
         const header = req.headers.cookie;
         const answer = campaignAnswer(
           raw,
-          header === undefined ? undefined : rotationCookieOf(header, app.parseCookie),
+          header?.startsWith(ROTATION_PREFIX) ? header.slice(ROTATION_PREFIX.length) : undefined,
+          header,
         );
         if (!answer) return false;
-        // A flat array into writeHead: node writes it out without building a header object.
-        const headers = template.slice();
-        headers[setCookieAt] = answer.setCookie;
-        headers[lengthAt] = String(answer.page.length);
-        res.writeHead(200, headers);
-        res.end(answer.page);
+        if (readyHead) {
+          // The Set-Cookie was built from a signed value and a checked id: only base64, digits and
+          // the fixed attributes, nothing a header line must not hold.
+          endWithHead(res, beforeCookie + answer.setCookie + afterCookie, answer.page);
+        } else {
+          res.writeHead(200, [
+            ...pageHeaders(answer.setCookie),
+            ['content-length', String(answer.page.length)],
+          ]);
+          res.end(answer.page);
+        }
         return slash ? '/campaigns/:campaign_id/' : '/campaigns/:campaign_id';
       },
     });

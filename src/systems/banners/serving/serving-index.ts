@@ -24,6 +24,8 @@ export interface CampaignServing {
   readonly universe: readonly number[];
   /** Of the universe: a visitor's round recorded against another universe (before a re-import) is void. */
   readonly fingerprint: string;
+  /** How a rotation state of this campaign and universe begins: `<campaign id>.<fingerprint>.` (visitor-state.ts). */
+  readonly statePrefix: string;
   /**
    * Set-Cookie values already signed for this campaign (routes.ts): by round, then by the universe
    * position of the banner shown last. Filled by requests, bounded there; a new index starts empty.
@@ -79,10 +81,12 @@ export function buildServingIndex(
       universe.map((id) => [id, Buffer.from(renderBannerPage(pageOptions, campaignId, id))]),
     );
     const keys = new Map(universe.map((id) => [id, `${campaignId}:${id}`]));
+    const fingerprint = bannersFingerprint(universe);
     campaigns.set(campaignId, {
       campaignId,
       universe,
-      fingerprint: bannersFingerprint(universe),
+      fingerprint,
+      statePrefix: `${campaignId.toString(36)}.${fingerprint}.`,
       setCookies: new Map(),
       quarters: quarters.map((c) =>
         c && c.bannerIds.length > 0
