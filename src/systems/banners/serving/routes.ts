@@ -8,8 +8,15 @@ import type { Clock } from '../../../platform/clock.js';
 import { notFound } from '../../../platform/errors.js';
 import { createImageStore } from './image-store.js';
 import { createImpressionCounter } from './impressions.js';
+import {
+  flatSetCookie,
+  known,
+  keptForRound,
+  knownState,
+  ROTATION_COOKIE,
+  ROTATION_PREFIX,
+} from './kept-cookies.js';
 import { createLiveIndex, type LiveIndex } from './live-index.js';
-import type { CampaignServing } from './serving-index.js';
 import { NOT_FOUND_PAGE, type PageOptions } from './page.js';
 import { endWithHead, headBlockWorks, headerLines } from './response-head.js';
 import type { CollectionsSource, ImpressionSink } from './ports.js';
@@ -43,30 +50,15 @@ export interface BannerServing {
   flushImpressions(): Promise<void>;
 }
 
-/** The rotation cookie; scoped to its campaign's path, so a browser sends only the one it needs. */
-export const ROTATION_COOKIE = 'banner_rotation';
+export { ROTATION_COOKIE };
 
 const CAMPAIGN_ID = /^[1-9]\d{0,14}$/;
 const CAMPAIGNS_PREFIX = '/campaigns/';
-const ROTATION_PREFIX = `${ROTATION_COOKIE}=`;
 /** Where the Set-Cookie value goes in the campaign page's ready header lines. */
 const COOKIE_MARK = '<set-cookie>';
-/** The length of the MAC after a signed value's last '.' (HMAC-SHA256 in base64 without padding). */
-const SIGNATURE_LENGTH = 43;
-const DOT = 46;
-const SEMICOLON = 59;
-
-/** The value of a lower-case base-36 digit's character code, or -1 (NaN, past the end, included). */
-function base36Digit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 97 && code <= 122) return code - 87;
-  return -1;
-}
 
 /** A Cookie header holding the rotation cookie alone, in the characters a signed value has. */
 const ROTATION_ONLY = new RegExp(`^${ROTATION_COOKIE}=([\\w.+/=-]*)$`);
-/** Rounds of one campaign whose Set-Cookie values are kept (then they are dropped and signed again). */
-const SET_COOKIES_KEPT = 4096;
 const IMAGE_CACHE_CONTROL = 'public, max-age=31536000';
 const notFoundPage = Buffer.from(NOT_FOUND_PAGE);
 
@@ -133,79 +125,31 @@ export async function registerBannerServing(
   const signer = app as FastifyInstance & SignerMethods;
 
   /**
-   * The Set-Cookie values kept for a round of a campaign, by the universe position of the banner
-   * shown last (made on first use; a campaign keeps at most SET_COOKIES_KEPT rounds).
-   */
-  const setCookiesOf = (campaign: CampaignServing, round: number): (string | undefined)[] => {
-    let byLast = campaign.setCookies.get(round);
-    if (byLast === undefined) {
-      if (campaign.setCookies.size >= SET_COOKIES_KEPT) campaign.setCookies.clear();
-      campaign.setCookies.set(round, (byLast = []));
-    }
-    return byLast;
-  };
-
-  // What knownState() read, kept here rather than in an object per request.
-  let knownRound = 0;
-  let knownLast = 0;
-  /**
-   * Whether `value` (a signed rotation cookie value, unchecked) is, character for character, the
-   * value this instance signed for that state of this campaign's current universe (its kept
-   * Set-Cookie): then it is authentic without a MAC computed or looked up, and knownRound and
-   * knownLast hold its state. False for anything else (another universe, a state whose
-   * Set-Cookie is not kept, a forgery, another encoding): the caller checks it the usual way.
-   * Measured by bench:banners: the signer's checks and the state's parsing were about a tenth of
-   * the route's CPU (perf).
-   */
-  const knownState = (campaign: CampaignServing, value: string): boolean => {
-    // <campaign id>.<fingerprint>.<round>.<last banner id>.<MAC>, base 36 (visitor-state.ts).
-    const prefix = campaign.statePrefix;
-    if (!value.startsWith(prefix)) return false;
-    let at = prefix.length;
-    let round = 0;
-    let digits = 0;
-    for (let d; (d = base36Digit(value.charCodeAt(at))) >= 0; at++, digits++) round = round * 36 + d;
-    if (digits === 0 || value.charCodeAt(at++) !== DOT) return false;
-    let last = 0;
-    digits = 0;
-    for (let d; (d = base36Digit(value.charCodeAt(at))) >= 0; at++, digits++) last = last * 36 + d;
-    if (digits === 0 || value.charCodeAt(at++) !== DOT) return false;
-    if (value.length - at !== SIGNATURE_LENGTH) return false;
-    const kept = campaign.setCookies.get(round)?.[campaign.universe.indexOf(last)];
-    // kept = banner_rotation=<signed value>; Max-Age=…: the same value, then the first ';'.
-    if (kept === undefined || kept.charCodeAt(ROTATION_PREFIX.length + value.length) !== SEMICOLON) {
-      return false;
-    }
-    // Constant time over the whole value, the MAC included.
-    let diff = 0;
-    for (let i = 0; i < value.length; i++) {
-      diff |= value.charCodeAt(i) ^ kept.charCodeAt(ROTATION_PREFIX.length + i);
-    }
-    if (diff !== 0) return false;
-    knownRound = round;
-    knownLast = last;
-    return true;
-  };
-
-  /**
    * A campaign page: the page to send and its Set-Cookie, or undefined for the 404 page.
    * Hand-written hot path, measured by `npm run bench:banners` (bench/results/banners.json).
-   * @param candidate the rotation cookie's value, still signed, as far as it is known without
-   *   parsing the Cookie header (the whole header after `banner_rotation=`, or the parsed value)
-   * @param header the Cookie header, parsed only when `candidate` is not a value we signed
+   * @param raw the campaign id as the URL writes it, already checked against CAMPAIGN_ID
+   * @param text the rotation cookie's value, still signed, is `text` from `from` on, as far as it
+   *   can be told without parsing the Cookie header (the header after `banner_rotation=`, or the
+   *   value Fastify parsed); undefined: none
+   * @param header the Cookie header, parsed when `text` is not a value kept for its state
    */
-  const campaignAnswer = (raw: string, candidate: string | undefined, header: string | undefined) => {
-    const campaign = CAMPAIGN_ID.test(raw) ? live.current.campaigns.get(Number(raw)) : undefined;
+  const campaignAnswer = (
+    raw: string,
+    text: string | undefined,
+    from: number,
+    header: string | undefined,
+  ) => {
+    const campaign = live.current.campaigns.get(Number(raw));
     const served = campaign?.quarters[quarterAt(clock.now()) - 1];
     if (!campaign || !served) return undefined;
     const ids = served.bannerIds;
     let round = 0;
     let lastId = 0;
-    if (candidate !== undefined && knownState(campaign, candidate)) {
-      round = knownRound;
-      lastId = knownLast;
+    if (text !== undefined && knownState(campaign, text, from)) {
+      round = known.round;
+      lastId = known.lastBannerId;
     } else {
-      const signedCookie = header === undefined ? candidate : rotationCookieOf(header, app.parseCookie);
+      const signedCookie = header === undefined ? text : rotationCookieOf(header, app.parseCookie);
       if (signedCookie !== undefined) {
         // A cookie that fails its signature, or is not ours for this campaign: a new visitor.
         // The platform's signer is a hand-written MAC (platform/http/cookie-signer.ts, ~1 µs a call)
@@ -215,12 +159,19 @@ export async function registerBannerServing(
           unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
         if (state && state.campaignId === campaign.campaignId) {
           lastId = state.lastBannerId;
+          const at = campaign.universe.indexOf(lastId);
           if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length) {
             round = state.round;
-          } else {
+            // Signed elsewhere (another instance, before a restart) or no longer kept: kept from
+            // now on, when it is the value this instance would have sent for that state.
+            if (at >= 0 && !unsigned.renew && encodeVisitorState(state) === unsigned.value) {
+              keptForRound(campaign, round)[at] ??= flatSetCookie(
+                `${ROTATION_PREFIX}${signedCookie}${cookieAttributes}${raw}`,
+              );
+            }
+          } else if (at >= 0) {
             // A round over another universe (re-imported since) is void; the banner shown last still counts as seen.
-            const at = campaign.universe.indexOf(lastId);
-            if (at >= 0) round = 2 ** at;
+            round = 2 ** at;
           }
         }
       }
@@ -230,7 +181,7 @@ export async function registerBannerServing(
     // The Set-Cookie depends on the campaign, the new round and the banner only: signed once and
     // kept (new visitors of a campaign start from one of ~10 states, returning ones share many).
     // Measured by bench:banners: encoding, signing and joining it was ~1/6 of this route's CPU.
-    const byLast = setCookiesOf(campaign, pick.round);
+    const byLast = keptForRound(campaign, pick.round);
     const position = served.positions[pick.index]!;
     let setCookie = byLast[position];
     if (setCookie === undefined) {
@@ -241,7 +192,9 @@ export async function registerBannerServing(
         lastBannerId: ids[pick.index]!,
       });
       // raw passed CAMPAIGN_ID: the campaign id as written, the same for every request of it.
-      byLast[position] = setCookie = `${ROTATION_PREFIX}${signer.signCookie(value)}${cookieAttributes}${raw}`;
+      byLast[position] = setCookie = flatSetCookie(
+        `${ROTATION_PREFIX}${signer.signCookie(value)}${cookieAttributes}${raw}`,
+      );
     }
     return { page: served.pages[pick.index]!, setCookie };
   };
@@ -250,7 +203,10 @@ export async function registerBannerServing(
     request: FastifyRequest<{ Params: { campaign_id: string } }>,
     reply: FastifyReply,
   ) => {
-    const answer = campaignAnswer(request.params.campaign_id, request.cookies[ROTATION_COOKIE], undefined);
+    const raw = request.params.campaign_id;
+    const answer = CAMPAIGN_ID.test(raw)
+      ? campaignAnswer(raw, request.cookies[ROTATION_COOKIE], 0, undefined)
+      : undefined;
     if (!answer) {
       return reply
         .code(404)
@@ -312,11 +268,9 @@ export async function registerBannerServing(
         const raw = url.slice(CAMPAIGNS_PREFIX.length, slash ? -1 : undefined);
         if (!CAMPAIGN_ID.test(raw)) return false;
         const header = req.headers.cookie;
-        const answer = campaignAnswer(
-          raw,
-          header?.startsWith(ROTATION_PREFIX) ? header.slice(ROTATION_PREFIX.length) : undefined,
-          header,
-        );
+        const answer = header?.startsWith(ROTATION_PREFIX)
+          ? campaignAnswer(raw, header, ROTATION_PREFIX.length, header)
+          : campaignAnswer(raw, undefined, 0, header);
         if (!answer) return false;
         if (readyHead) {
           // The Set-Cookie was built from a signed value and a checked id: only base64, digits and
