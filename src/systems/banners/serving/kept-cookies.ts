@@ -4,7 +4,8 @@
 // it names is authentic without a MAC computed or looked up. Measured by bench:banners (perf):
 // the signer's check and the state's regular expression were ~10 % of the campaign page's CPU;
 // reading the state by hand and comparing it with the kept value is ~4 %.
-import type { CampaignServing } from './serving-index.js';
+import { roundOf, seenIn } from './rotation.js';
+import type { CampaignServing, QuarterServing } from './serving-index.js';
 
 /** The rotation cookie; scoped to its campaign's path, so a browser sends only the one it needs. */
 export const ROTATION_COOKIE = 'banner_rotation';
@@ -16,14 +17,46 @@ const SIGNATURE_LENGTH = 43;
 const DOT = 46;
 const SEMICOLON = 59;
 
-/** The Set-Cookie values kept for a round, by the universe position of the banner shown last. */
-export function keptForRound(campaign: CampaignServing, round: number): (string | undefined)[] {
+/**
+ * The kept Set-Cookie of a state: the visitor's `round` after the banner `bannerId` was shown,
+ * at `index` in the collection served (-1: not in it). A round within the collection is looked
+ * up by its bits over it, anything else in the campaign's map.
+ */
+export function keptSetCookie(
+  campaign: CampaignServing,
+  served: QuarterServing,
+  round: number,
+  bannerId: number,
+  index: number,
+): string | undefined {
+  const byRound = served.setCookies;
+  if (byRound !== undefined && index >= 0) {
+    const seen = seenIn(served.positions, round);
+    if (roundOf(served.positions, seen) === round) return byRound[seen]?.[index];
+  }
+  return campaign.setCookies.get(round)?.[campaign.universe.indexOf(bannerId)];
+}
+
+/** Keeps `setCookie` as the kept Set-Cookie of that state (see keptSetCookie) and returns it. */
+export function keepSetCookie(
+  campaign: CampaignServing,
+  served: QuarterServing,
+  round: number,
+  bannerId: number,
+  index: number,
+  setCookie: string,
+): string {
+  const byRound = served.setCookies;
+  if (byRound !== undefined && index >= 0) {
+    const seen = seenIn(served.positions, round);
+    if (roundOf(served.positions, seen) === round) return ((byRound[seen] ??= [])[index] = setCookie);
+  }
   let byLast = campaign.setCookies.get(round);
   if (byLast === undefined) {
     if (campaign.setCookies.size >= ROUNDS_KEPT) campaign.setCookies.clear();
     campaign.setCookies.set(round, (byLast = []));
   }
-  return byLast;
+  return (byLast[campaign.universe.indexOf(bannerId)] = setCookie);
 }
 
 /**
@@ -42,15 +75,26 @@ function base36Digit(code: number): number {
 }
 
 /** What knownState() found, here rather than in an object per request. */
-export const known = { round: 0, lastBannerId: 0 };
+export const known = {
+  round: 0,
+  lastBannerId: 0,
+  /** The banner's index in the collection served, or -1. */
+  index: -1,
+};
 
 /**
  * Whether `text` from `from` to its end (a signed rotation cookie value, unchecked) is the value
- * kept for the state it names, of this campaign's current universe; then `known` holds that state.
+ * kept for the state it names, of this campaign's current universe, while `served` is its
+ * collection; then `known` holds that state.
  * False for anything else (another campaign or universe, a state not kept, a forgery, another
  * encoding of the numbers, anything after the value): the caller checks it the usual way.
  */
-export function knownState(campaign: CampaignServing, text: string, from: number): boolean {
+export function knownState(
+  campaign: CampaignServing,
+  served: QuarterServing,
+  text: string,
+  from: number,
+): boolean {
   // <campaign id>.<fingerprint>.<round>.<last banner id>.<MAC>, base 36 (visitor-state.ts).
   const prefix = campaign.statePrefix;
   if (!text.startsWith(prefix, from)) return false;
@@ -64,7 +108,8 @@ export function knownState(campaign: CampaignServing, text: string, from: number
   for (let d; (d = base36Digit(text.charCodeAt(at))) >= 0; at++, digits++) last = last * 36 + d;
   if (digits === 0 || text.charCodeAt(at++) !== DOT) return false;
   if (text.length - at !== SIGNATURE_LENGTH) return false;
-  const kept = campaign.setCookies.get(round)?.[campaign.universe.indexOf(last)];
+  const index = served.bannerIds.indexOf(last);
+  const kept = keptSetCookie(campaign, served, round, last, index);
   // kept = banner_rotation=<signed value>; Max-Age=…: the same value, then its first ';' (the
   // structure read above leaves no other way for the two to match).
   const length = text.length - from;
@@ -76,5 +121,6 @@ export function knownState(campaign: CampaignServing, text: string, from: number
   if (diff !== 0) return false;
   known.round = round;
   known.lastBannerId = last;
+  known.index = index;
   return true;
 }

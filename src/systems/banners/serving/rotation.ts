@@ -74,6 +74,29 @@ export function nextBanner(n: number, seen: number, lastIndex: number, random: (
   return { index, seen: base | (1 << index), restarted };
 }
 
+/**
+ * Which banners of a collection a visitor's round holds: bit j for the banner at `positions[j]`
+ * of the universe (banners of the round outside the collection are left out).
+ */
+export function seenIn(positions: readonly number[], round: number): number {
+  // The round's bits 0–30 and 31–51 as two integers, read with shifts (the hot path's bitsets).
+  const low = round % LOW_BITS;
+  const high = (round - low) / LOW_BITS;
+  let seen = 0;
+  for (let j = 0; j < positions.length; j++) {
+    const p = positions[j]!;
+    if (((p < 31 ? low >>> p : high >>> (p - 31)) & 1) === 1) seen |= 1 << j;
+  }
+  return seen;
+}
+
+/** The round over the universe holding these banners of a collection (seenIn's inverse). */
+export function roundOf(positions: readonly number[], seen: number): number {
+  let round = 0;
+  for (let j = 0; j < positions.length; j++) if ((seen >>> j) & 1) round += POW2[positions[j]!]!;
+  return round;
+}
+
 export interface VisitorPick {
   /** Index in the collection of the banner to show. */
   readonly index: number;
@@ -93,14 +116,7 @@ export function nextForVisitor(
   lastIndex: number,
   random: () => number,
 ): VisitorPick {
-  // The round's bits 0–30 and 31–51 as two integers, read with shifts (the hot path's bitsets).
-  const low = round % LOW_BITS;
-  const high = (round - low) / LOW_BITS;
-  let seen = 0;
-  for (let j = 0; j < positions.length; j++) {
-    const p = positions[j]!;
-    if (((p < 31 ? low >>> p : high >>> (p - 31)) & 1) === 1) seen |= 1 << j;
-  }
+  const seen = seenIn(positions, round);
   const pick = nextBanner(positions.length, seen, lastIndex, random);
   const bit = POW2[positions[pick.index]!]!;
   return {

@@ -11,7 +11,8 @@ import { createImpressionCounter } from './impressions.js';
 import {
   flatSetCookie,
   known,
-  keptForRound,
+  keepSetCookie,
+  keptSetCookie,
   knownState,
   ROTATION_COOKIE,
   ROTATION_PREFIX,
@@ -145,9 +146,11 @@ export async function registerBannerServing(
     const ids = served.bannerIds;
     let round = 0;
     let lastId = 0;
-    if (text !== undefined && knownState(campaign, text, from)) {
+    let lastIndex = -1;
+    if (text !== undefined && knownState(campaign, served, text, from)) {
       round = known.round;
       lastId = known.lastBannerId;
+      lastIndex = known.index;
     } else {
       const signedCookie = header === undefined ? text : rotationCookieOf(header, app.parseCookie);
       if (signedCookie !== undefined) {
@@ -159,15 +162,20 @@ export async function registerBannerServing(
           unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
         if (state && state.campaignId === campaign.campaignId) {
           lastId = state.lastBannerId;
+          lastIndex = ids.indexOf(lastId);
           const at = campaign.universe.indexOf(lastId);
           if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length) {
             round = state.round;
             // Signed elsewhere (another instance, before a restart) or no longer kept: kept from
             // now on, when it is the value this instance would have sent for that state.
-            if (at >= 0 && !unsigned.renew && encodeVisitorState(state) === unsigned.value) {
-              keptForRound(campaign, round)[at] ??= flatSetCookie(
-                `${ROTATION_PREFIX}${signedCookie}${cookieAttributes}${raw}`,
-              );
+            if (
+              at >= 0 &&
+              !unsigned.renew &&
+              encodeVisitorState(state) === unsigned.value &&
+              keptSetCookie(campaign, served, round, lastId, lastIndex) === undefined
+            ) {
+              const setCookie = `${ROTATION_PREFIX}${signedCookie}${cookieAttributes}${raw}`;
+              keepSetCookie(campaign, served, round, lastId, lastIndex, flatSetCookie(setCookie));
             }
           } else if (at >= 0) {
             // A round over another universe (re-imported since) is void; the banner shown last still counts as seen.
@@ -176,25 +184,23 @@ export async function registerBannerServing(
         }
       }
     }
-    const pick = nextForVisitor(served.positions, round, ids.indexOf(lastId), random);
+    const pick = nextForVisitor(served.positions, round, lastIndex, random);
     counter.count(served.impressionKeys[pick.index]!);
     // The Set-Cookie depends on the campaign, the new round and the banner only: signed once and
     // kept (new visitors of a campaign start from one of ~10 states, returning ones share many).
     // Measured by bench:banners: encoding, signing and joining it was ~1/6 of this route's CPU.
-    const byLast = keptForRound(campaign, pick.round);
-    const position = served.positions[pick.index]!;
-    let setCookie = byLast[position];
+    const shown = ids[pick.index]!;
+    let setCookie = keptSetCookie(campaign, served, pick.round, shown, pick.index);
     if (setCookie === undefined) {
       const value = encodeVisitorState({
         campaignId: campaign.campaignId,
         fingerprint: campaign.fingerprint,
         round: pick.round,
-        lastBannerId: ids[pick.index]!,
+        lastBannerId: shown,
       });
       // raw passed CAMPAIGN_ID: the campaign id as written, the same for every request of it.
-      byLast[position] = setCookie = flatSetCookie(
-        `${ROTATION_PREFIX}${signer.signCookie(value)}${cookieAttributes}${raw}`,
-      );
+      const signed = `${ROTATION_PREFIX}${signer.signCookie(value)}${cookieAttributes}${raw}`;
+      setCookie = keepSetCookie(campaign, served, pick.round, shown, pick.index, flatSetCookie(signed));
     }
     return { page: served.pages[pick.index]!, setCookie };
   };

@@ -14,6 +14,12 @@ export interface QuarterServing {
   readonly pages: readonly Buffer[];
   /** `campaignId:bannerId` of banner i, the impression counter's key. */
   readonly impressionKeys: readonly string[];
+  /**
+   * Set-Cookie values already signed (kept-cookies.ts) for rounds within this collection: by the
+   * round as bits over it (seenIn), then the index of the banner shown. Filled by requests;
+   * undefined for a collection too large to index this way (those are kept by the campaign).
+   */
+  readonly setCookies: ((string | undefined)[] | undefined)[] | undefined;
 }
 
 export interface CampaignServing {
@@ -27,8 +33,9 @@ export interface CampaignServing {
   /** How a rotation state of this campaign and universe begins: `<campaign id>.<fingerprint>.` (visitor-state.ts). */
   readonly statePrefix: string;
   /**
-   * Set-Cookie values already signed for this campaign (routes.ts): by round, then by the universe
-   * position of the banner shown last. Filled by requests, bounded there; a new index starts empty.
+   * Set-Cookie values already signed for this campaign (kept-cookies.ts) whose round is not within
+   * the collection it was sent for: by round, then by the universe position of the banner shown
+   * last. Filled by requests, bounded there; a new index starts empty.
    */
   readonly setCookies: Map<number, string[]>;
 }
@@ -37,6 +44,9 @@ export interface ServingIndex {
   readonly version: number;
   readonly campaigns: ReadonlyMap<number, CampaignServing>;
 }
+
+/** Collections up to this size keep their Set-Cookie values indexed by round (2^n slots). */
+const MAX_INDEXED_COLLECTION = 12;
 
 export const EMPTY_INDEX: ServingIndex = { version: Number.NaN, campaigns: new Map() };
 
@@ -95,6 +105,8 @@ export function buildServingIndex(
               positions: c.bannerIds.map((id) => position.get(id)!),
               pages: c.bannerIds.map((id) => pages.get(id)!),
               impressionKeys: c.bannerIds.map((id) => keys.get(id)!),
+              setCookies:
+                c.bannerIds.length <= MAX_INDEXED_COLLECTION ? new Array(2 ** c.bannerIds.length) : undefined,
             }
           : undefined,
       ),
