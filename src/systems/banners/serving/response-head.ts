@@ -42,11 +42,26 @@ export function headBlockWorks(): boolean {
 
 /**
  * Sends a 200 with `lines` (from headerLines(), in order) before node's own Content-Length, Date
- * and Connection headers, and `body`, in the one write node makes of head and body.
+ * and Connection headers, and `body`. An ASCII body given as `text` too goes out in the same
+ * text as the head: node then writes one string to the socket (a plain write) instead of a
+ * vector of the head, the body and its end-of-message piece (perf: the vector's bookkeeping, in
+ * JS and C++, was ~5 % of the route's samples). The bytes are the same either way.
  */
-export function endWithHead(res: ServerResponse, lines: string, body: Buffer): void {
+export function endWithHead(
+  res: ServerResponse,
+  lines: string,
+  body: Buffer,
+  text: string | undefined,
+): void {
   res.writeHead(200, ['content-length', String(body.length)]);
   const pending = res as unknown as PendingHead;
-  pending._header = STATUS_LINE + lines + (pending._header as string).slice(STATUS_LINE.length);
-  res.end(body);
+  const head = STATUS_LINE + lines + (pending._header as string).slice(STATUS_LINE.length);
+  if (text === undefined) {
+    pending._header = head;
+    res.end(body);
+  } else {
+    // end() without a chunk sends what is in _header as it is (lib/_http_outgoing.js, _send).
+    pending._header = head + text;
+    res.end();
+  }
 }

@@ -202,7 +202,7 @@ export async function registerBannerServing(
       const signed = `${ROTATION_PREFIX}${signer.signCookie(value)}${cookieAttributes}${raw}`;
       setCookie = keepSetCookie(campaign, served, pick.round, shown, pick.index, flatSetCookie(signed));
     }
-    return { page: served.pages[pick.index]!, setCookie };
+    return { page: served.pages[pick.index]!, text: served.pageTexts[pick.index], setCookie };
   };
 
   const campaignPage = (
@@ -281,7 +281,7 @@ export async function registerBannerServing(
         if (readyHead) {
           // The Set-Cookie was built from a signed value and a checked id: only base64, digits and
           // the fixed attributes, nothing a header line must not hold.
-          endWithHead(res, beforeCookie + answer.setCookie + afterCookie, answer.page);
+          endWithHead(res, beforeCookie + answer.setCookie + afterCookie, answer.page, answer.text);
         } else {
           res.writeHead(200, [
             ...pageHeaders(answer.setCookie),

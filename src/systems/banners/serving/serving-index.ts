@@ -12,6 +12,8 @@ export interface QuarterServing {
   readonly positions: readonly number[];
   /** The page showing banner i, UTF-8. */
   readonly pages: readonly Buffer[];
+  /** The same page as text when it is ASCII (one byte a character), else undefined (response-head.ts). */
+  readonly pageTexts: readonly (string | undefined)[];
   /** `campaignId:bannerId` of banner i, the impression counter's key. */
   readonly impressionKeys: readonly string[];
   /**
@@ -90,6 +92,9 @@ export function buildServingIndex(
     const pages = new Map(
       universe.map((id) => [id, Buffer.from(renderBannerPage(pageOptions, campaignId, id))]),
     );
+    const texts = new Map(
+      [...pages].map(([id, page]) => [id, page.every((b) => b < 0x80) ? page.toString('latin1') : undefined]),
+    );
     const keys = new Map(universe.map((id) => [id, `${campaignId}:${id}`]));
     const fingerprint = bannersFingerprint(universe);
     campaigns.set(campaignId, {
@@ -104,6 +109,7 @@ export function buildServingIndex(
               bannerIds: [...c.bannerIds],
               positions: c.bannerIds.map((id) => position.get(id)!),
               pages: c.bannerIds.map((id) => pages.get(id)!),
+              pageTexts: c.bannerIds.map((id) => texts.get(id)),
               impressionKeys: c.bannerIds.map((id) => keys.get(id)!),
               setCookies:
                 c.bannerIds.length <= MAX_INDEXED_COLLECTION ? new Array(2 ** c.bannerIds.length) : undefined,
