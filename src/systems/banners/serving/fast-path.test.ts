@@ -117,6 +117,9 @@ it('sends byte for byte what the Fastify route sends for the same requests', asy
   for (const [url, headers, method] of [
     ['/campaigns/1', { cookie: `${cookie.slice(0, -2)}xx` }],
     ['/campaigns/1', { cookie: `${ROTATION_COOKIE}="${cookie.slice(ROTATION_COOKIE.length + 1)}"` }],
+    ['/campaigns/1', { cookie: `${cookie}; theme=dark` }],
+    ['/campaigns/1', { cookie: `${cookie};` }],
+    ['/campaigns/2', { cookie }],
     ['/campaigns/1?utm=x', { cookie }],
     ['/campaigns/99', {}],
     ['/campaigns/0', {}],
@@ -136,8 +139,9 @@ it('sends byte for byte what the Fastify route sends for the same requests', asy
   // Impressions are counted on both paths alike.
   await Promise.all([fast.serving.flushImpressions(), plain.serving.flushImpressions()]);
   expect(fast.batches).toEqual(plain.batches);
-  // 12 visits, the tampered and the quoted cookie, the query string, and %31 (Fastify decodes it).
-  expect([...fast.batches[0]!.values()].reduce((a, b) => a + b)).toBe(16);
+  // 12 visits, the tampered, quoted, followed and foreign cookies, the query string, and %31
+  // (Fastify decodes it).
+  expect([...fast.batches[0]!.values()].reduce((a, b) => a + b)).toBe(19);
 });
 
 it('keeps one rotation across requests answered by the fast path and by Fastify', async () => {

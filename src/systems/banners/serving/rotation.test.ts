@@ -2,7 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../platform/random.js';
 import { rotationViolation } from './rotation-rule.js';
-import { fullSet, hasBit, MAX_COLLECTION_SIZE, nextBanner, nextForVisitor } from './rotation.js';
+import {
+  fullSet,
+  hasBit,
+  MAX_COLLECTION_SIZE,
+  nextBanner,
+  nextForVisitor,
+  roundOf,
+  seenIn,
+} from './rotation.js';
 import { bannersFingerprint, decodeVisitorState, encodeVisitorState } from './visitor-state.js';
 
 /** A visitor's rotation replayed through nextForVisitor, as the route does it: its round over `universe`. */
@@ -152,6 +160,30 @@ describe('nextForVisitor', () => {
   it('starts a new round when the collection has nothing unseen, without the last banner', () => {
     const pick = nextForVisitor([0, 1], 2 ** 0 + 2 ** 1 + 2 ** 7, 1, () => 0.99);
     expect(pick).toEqual({ index: 0, round: 1 });
+  });
+});
+
+describe('seenIn and roundOf', () => {
+  it('read a round as bits over a collection and back, up to bit 51 (property)', () => {
+    const positions = fc.uniqueArray(fc.integer({ min: 0, max: 51 }), { minLength: 1, maxLength: 12 });
+    fc.assert(
+      fc.property(
+        positions,
+        fc.integer({ min: 0, max: 4095 }),
+        fc.integer({ min: 0, max: 51 }),
+        (ps, bits, extra) => {
+          const seen = bits & ((1 << ps.length) - 1);
+          const round = ps.reduce((r, p, j) => ((seen >>> j) & 1 ? r + 2 ** p : r), 0);
+          expect(seenIn(ps, round)).toBe(seen);
+          expect(roundOf(ps, seen)).toBe(round);
+          // A banner outside the collection is left out of the bits, so the round does not come back.
+          if (!ps.includes(extra)) {
+            expect(seenIn(ps, round + 2 ** extra)).toBe(seen);
+            expect(roundOf(ps, seenIn(ps, round + 2 ** extra))).not.toBe(round + 2 ** extra);
+          }
+        },
+      ),
+    );
   });
 });
 

@@ -14,6 +14,8 @@ export const MAX_COLLECTION_SIZE = 31;
 /** Most banners a campaign's collections may hold together (the round is an exact integer below 2^52). */
 export const MAX_UNIVERSE_SIZE = 52;
 
+/** 2^31: a round below 2^52 is low + high * LOW_BITS with both below 2^31. */
+const LOW_BITS = 2 ** 31;
 const POW2 = Array.from({ length: MAX_UNIVERSE_SIZE + 1 }, (_, i) => 2 ** i);
 
 /** Whether bit `i` of a set of up to 52 bits is set (plain arithmetic: bitwise operators stop at 32 bits). */
@@ -72,6 +74,29 @@ export function nextBanner(n: number, seen: number, lastIndex: number, random: (
   return { index, seen: base | (1 << index), restarted };
 }
 
+/**
+ * Which banners of a collection a visitor's round holds: bit j for the banner at `positions[j]`
+ * of the universe (banners of the round outside the collection are left out).
+ */
+export function seenIn(positions: readonly number[], round: number): number {
+  // The round's bits 0–30 and 31–51 as two integers, read with shifts (the hot path's bitsets).
+  const low = round % LOW_BITS;
+  const high = (round - low) / LOW_BITS;
+  let seen = 0;
+  for (let j = 0; j < positions.length; j++) {
+    const p = positions[j]!;
+    if (((p < 31 ? low >>> p : high >>> (p - 31)) & 1) === 1) seen |= 1 << j;
+  }
+  return seen;
+}
+
+/** The round over the universe holding these banners of a collection (seenIn's inverse). */
+export function roundOf(positions: readonly number[], seen: number): number {
+  let round = 0;
+  for (let j = 0; j < positions.length; j++) if ((seen >>> j) & 1) round += POW2[positions[j]!]!;
+  return round;
+}
+
 export interface VisitorPick {
   /** Index in the collection of the banner to show. */
   readonly index: number;
@@ -91,8 +116,7 @@ export function nextForVisitor(
   lastIndex: number,
   random: () => number,
 ): VisitorPick {
-  let seen = 0;
-  for (let j = 0; j < positions.length; j++) if (hasBit(round, positions[j]!)) seen |= 1 << j;
+  const seen = seenIn(positions, round);
   const pick = nextBanner(positions.length, seen, lastIndex, random);
   const bit = POW2[positions[pick.index]!]!;
   return {

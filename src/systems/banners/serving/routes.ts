@@ -1,15 +1,25 @@
 // The serving hot path: GET /campaigns/:campaign_id (one banner of the quarter's collection,
 // rotated per visitor through a signed cookie) and GET /banners/image_:id.png. Everything a
-// request needs is computed ahead (serving-index.ts); a request parses the cookie, picks a banner,
-// bumps an in-memory counter and sends a ready Buffer.
+// request needs is computed ahead (serving-index.ts); a request reads the cookie, picks a banner,
+// bumps an in-memory counter and sends a ready page behind a ready head.
 import type { FastifyInstance, FastifyReply, FastifyRequest, SignerMethods } from 'fastify';
 import type { Logger } from 'pino';
 import type { Clock } from '../../../platform/clock.js';
 import { notFound } from '../../../platform/errors.js';
 import { createImageStore } from './image-store.js';
 import { createImpressionCounter } from './impressions.js';
+import {
+  flatSetCookie,
+  known,
+  keepSetCookie,
+  keptSetCookie,
+  knownState,
+  ROTATION_COOKIE,
+  ROTATION_PREFIX,
+} from './kept-cookies.js';
 import { createLiveIndex, type LiveIndex } from './live-index.js';
 import { NOT_FOUND_PAGE, type PageOptions } from './page.js';
+import { endWithHead, headBlockWorks, headerLines } from './response-head.js';
 import type { CollectionsSource, ImpressionSink } from './ports.js';
 import { quarterAt } from '../quarter.js';
 import { nextForVisitor } from './rotation.js';
@@ -41,15 +51,15 @@ export interface BannerServing {
   flushImpressions(): Promise<void>;
 }
 
-/** The rotation cookie; scoped to its campaign's path, so a browser sends only the one it needs. */
-export const ROTATION_COOKIE = 'banner_rotation';
+export { ROTATION_COOKIE };
 
 const CAMPAIGN_ID = /^[1-9]\d{0,14}$/;
 const CAMPAIGNS_PREFIX = '/campaigns/';
+/** Where the Set-Cookie value goes in the campaign page's ready header lines. */
+const COOKIE_MARK = '<set-cookie>';
+
 /** A Cookie header holding the rotation cookie alone, in the characters a signed value has. */
 const ROTATION_ONLY = new RegExp(`^${ROTATION_COOKIE}=([\\w.+/=-]*)$`);
-/** Rounds of one campaign whose Set-Cookie values are kept (then they are dropped and signed again). */
-const SET_COOKIES_KEPT = 4096;
 const IMAGE_CACHE_CONTROL = 'public, max-age=31536000';
 const notFoundPage = Buffer.from(NOT_FOUND_PAGE);
 
@@ -118,64 +128,91 @@ export async function registerBannerServing(
   /**
    * A campaign page: the page to send and its Set-Cookie, or undefined for the 404 page.
    * Hand-written hot path, measured by `npm run bench:banners` (bench/results/banners.json).
-   * @param signedCookie the rotation cookie the request carries, still signed
+   * @param raw the campaign id as the URL writes it, already checked against CAMPAIGN_ID
+   * @param text the rotation cookie's value, still signed, is `text` from `from` on, as far as it
+   *   can be told without parsing the Cookie header (the header after `banner_rotation=`, or the
+   *   value Fastify parsed); undefined: none
+   * @param header the Cookie header, parsed when `text` is not a value kept for its state
    */
-  const campaignAnswer = (raw: string, signedCookie: string | undefined) => {
-    const campaign = CAMPAIGN_ID.test(raw) ? live.current.campaigns.get(Number(raw)) : undefined;
+  const campaignAnswer = (
+    raw: string,
+    text: string | undefined,
+    from: number,
+    header: string | undefined,
+  ) => {
+    const campaign = live.current.campaigns.get(Number(raw));
     const served = campaign?.quarters[quarterAt(clock.now()) - 1];
     if (!campaign || !served) return undefined;
     const ids = served.bannerIds;
     let round = 0;
     let lastId = 0;
-    if (signedCookie !== undefined) {
-      // A cookie that fails its signature, or is not ours for this campaign: a new visitor.
-      // The platform's signer is a hand-written MAC (platform/http/cookie-signer.ts, ~1 µs a call)
-      // that remembers the MACs of values it signed or verified (then a lookup and a compare).
-      const unsigned = signer.unsignCookie(signedCookie);
-      const state =
-        unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
-      if (state && state.campaignId === campaign.campaignId) {
-        lastId = state.lastBannerId;
-        if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length) {
-          round = state.round;
-        } else {
-          // A round over another universe (re-imported since) is void; the banner shown last still counts as seen.
+    let lastIndex = -1;
+    if (text !== undefined && knownState(campaign, served, text, from)) {
+      round = known.round;
+      lastId = known.lastBannerId;
+      lastIndex = known.index;
+    } else {
+      const signedCookie = header === undefined ? text : rotationCookieOf(header, app.parseCookie);
+      if (signedCookie !== undefined) {
+        // A cookie that fails its signature, or is not ours for this campaign: a new visitor.
+        // The platform's signer is a hand-written MAC (platform/http/cookie-signer.ts, ~1 µs a call)
+        // that remembers the MACs of values it signed or verified (then a lookup and a compare).
+        const unsigned = signer.unsignCookie(signedCookie);
+        const state =
+          unsigned.valid && unsigned.value !== null ? decodeVisitorState(unsigned.value) : undefined;
+        if (state && state.campaignId === campaign.campaignId) {
+          lastId = state.lastBannerId;
+          lastIndex = ids.indexOf(lastId);
           const at = campaign.universe.indexOf(lastId);
-          if (at >= 0) round = 2 ** at;
+          if (state.fingerprint === campaign.fingerprint && state.round < 2 ** campaign.universe.length) {
+            round = state.round;
+            // Signed elsewhere (another instance, before a restart) or no longer kept: kept from
+            // now on, when it is the value this instance would have sent for that state.
+            if (
+              at >= 0 &&
+              !unsigned.renew &&
+              encodeVisitorState(state) === unsigned.value &&
+              keptSetCookie(campaign, served, round, lastId, lastIndex) === undefined
+            ) {
+              const setCookie = `${ROTATION_PREFIX}${signedCookie}${cookieAttributes}${raw}`;
+              keepSetCookie(campaign, served, round, lastId, lastIndex, flatSetCookie(setCookie));
+            }
+          } else if (at >= 0) {
+            // A round over another universe (re-imported since) is void; the banner shown last still counts as seen.
+            round = 2 ** at;
+          }
         }
       }
     }
-    const pick = nextForVisitor(served.positions, round, ids.indexOf(lastId), random);
+    const pick = nextForVisitor(served.positions, round, lastIndex, random);
     counter.count(served.impressionKeys[pick.index]!);
     // The Set-Cookie depends on the campaign, the new round and the banner only: signed once and
     // kept (new visitors of a campaign start from one of ~10 states, returning ones share many).
     // Measured by bench:banners: encoding, signing and joining it was ~1/6 of this route's CPU.
-    let byLast = campaign.setCookies.get(pick.round);
-    if (byLast === undefined) {
-      if (campaign.setCookies.size >= SET_COOKIES_KEPT) campaign.setCookies.clear();
-      campaign.setCookies.set(pick.round, (byLast = []));
-    }
-    const position = served.positions[pick.index]!;
-    let setCookie = byLast[position];
+    const shown = ids[pick.index]!;
+    let setCookie = keptSetCookie(campaign, served, pick.round, shown, pick.index);
     if (setCookie === undefined) {
       const value = encodeVisitorState({
         campaignId: campaign.campaignId,
         fingerprint: campaign.fingerprint,
         round: pick.round,
-        lastBannerId: ids[pick.index]!,
+        lastBannerId: shown,
       });
       // raw passed CAMPAIGN_ID: the campaign id as written, the same for every request of it.
-      byLast[position] =
-        setCookie = `${ROTATION_COOKIE}=${signer.signCookie(value)}${cookieAttributes}${raw}`;
+      const signed = `${ROTATION_PREFIX}${signer.signCookie(value)}${cookieAttributes}${raw}`;
+      setCookie = keepSetCookie(campaign, served, pick.round, shown, pick.index, flatSetCookie(signed));
     }
-    return { page: served.pages[pick.index]!, setCookie };
+    return { page: served.pages[pick.index]!, text: served.pageTexts[pick.index], setCookie };
   };
 
   const campaignPage = (
     request: FastifyRequest<{ Params: { campaign_id: string } }>,
     reply: FastifyReply,
   ) => {
-    const answer = campaignAnswer(request.params.campaign_id, request.cookies[ROTATION_COOKIE]);
+    const raw = request.params.campaign_id;
+    const answer = CAMPAIGN_ID.test(raw)
+      ? campaignAnswer(raw, request.cookies[ROTATION_COOKIE], 0, undefined)
+      : undefined;
     if (!answer) {
       return reply
         .code(404)
@@ -211,25 +248,25 @@ export async function registerBannerServing(
 
   // The same page answered before Fastify's routing and hooks (platform/http/fast-path.ts), where
   // the app has a fast path: 35 → ~24 µs of CPU a request, 0.41× → 0.53× a bare node:http
-  // server; then the signer's remembered MACs and the kept Set-Cookie values above: CPU a request
-  // -27 % again, ~0.69× the bare server on a loaded machine (README, bench:banners). It sends byte for byte what the route above sends (the
-  // route's security headers, then Set-Cookie, Content-Type, Cache-Control, Content-Length, in
-  // Fastify's order); everything else (a 404, a query string, an escaped or odd URL, HEAD) is
-  // left to the route above.
+  // server; then the signer's remembered MACs and the kept Set-Cookie values; then kept cookies
+  // taken without the signer (kept-cookies.ts), a ready head and one socket write
+  // (response-head.ts): 24 → ~18 µs side by side, 0.70–0.75× the bare server at load 12–16
+  // (README, bench:banners). It sends byte for byte what the route above sends (the route's
+  // security headers, then Set-Cookie, Content-Type, Cache-Control, Content-Length, in Fastify's
+  // order); everything else (a 404, a query string, an escaped or odd URL, HEAD) is left to the
+  // route above.
   if (app.hasDecorator('fastPath')) {
-    const template = [
-      ...Object.entries(app.routeSecurityHeaders(campaignRoute.config.security)).flat(),
-      'set-cookie',
-      '',
-      'content-type',
-      'text/html; charset=utf-8',
-      'cache-control',
-      'no-store',
-      'content-length',
-      '',
+    const security = Object.entries(app.routeSecurityHeaders(campaignRoute.config.security));
+    const pageHeaders = (setCookie: string): [string, string][] => [
+      ...security,
+      ['set-cookie', setCookie],
+      ['content-type', 'text/html; charset=utf-8'],
+      ['cache-control', 'no-store'],
     ];
-    const setCookieAt = template.length - 7;
-    const lengthAt = template.length - 1;
+    // The head as ready lines around the Set-Cookie (response-head.ts), where this node allows it.
+    const [beforeCookie, afterCookie] = headerLines(pageHeaders(COOKIE_MARK)).split(COOKIE_MARK);
+    const readyHead = headBlockWorks();
+    if (!readyHead) log.warn('banners: the campaign page hands node its headers one by one (slower)');
     app.fastPath.add({
       method: 'GET',
       prefix: CAMPAIGNS_PREFIX,
@@ -239,17 +276,21 @@ export async function registerBannerServing(
         const raw = url.slice(CAMPAIGNS_PREFIX.length, slash ? -1 : undefined);
         if (!CAMPAIGN_ID.test(raw)) return false;
         const header = req.headers.cookie;
-        const answer = campaignAnswer(
-          raw,
-          header === undefined ? undefined : rotationCookieOf(header, app.parseCookie),
-        );
+        const answer = header?.startsWith(ROTATION_PREFIX)
+          ? campaignAnswer(raw, header, ROTATION_PREFIX.length, header)
+          : campaignAnswer(raw, undefined, 0, header);
         if (!answer) return false;
-        // A flat array into writeHead: node writes it out without building a header object.
-        const headers = template.slice();
-        headers[setCookieAt] = answer.setCookie;
-        headers[lengthAt] = String(answer.page.length);
-        res.writeHead(200, headers);
-        res.end(answer.page);
+        if (readyHead) {
+          // The Set-Cookie was built from a signed value and a checked id: only base64, digits and
+          // the fixed attributes, nothing a header line must not hold.
+          endWithHead(res, beforeCookie + answer.setCookie + afterCookie, answer.page, answer.text);
+        } else {
+          res.writeHead(200, [
+            ...pageHeaders(answer.setCookie),
+            ['content-length', String(answer.page.length)],
+          ]);
+          res.end(answer.page);
+        }
         return slash ? '/campaigns/:campaign_id/' : '/campaigns/:campaign_id';
       },
     });

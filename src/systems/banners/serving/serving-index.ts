@@ -12,8 +12,16 @@ export interface QuarterServing {
   readonly positions: readonly number[];
   /** The page showing banner i, UTF-8. */
   readonly pages: readonly Buffer[];
+  /** The same page as text when it is ASCII (one byte a character), else undefined (response-head.ts). */
+  readonly pageTexts: readonly (string | undefined)[];
   /** `campaignId:bannerId` of banner i, the impression counter's key. */
   readonly impressionKeys: readonly string[];
+  /**
+   * Set-Cookie values already signed (kept-cookies.ts) for rounds within this collection: by the
+   * round as bits over it (seenIn), then the index of the banner shown. Filled by requests;
+   * undefined for a collection too large to index this way (those are kept by the campaign).
+   */
+  readonly setCookies: ((string | undefined)[] | undefined)[] | undefined;
 }
 
 export interface CampaignServing {
@@ -24,9 +32,12 @@ export interface CampaignServing {
   readonly universe: readonly number[];
   /** Of the universe: a visitor's round recorded against another universe (before a re-import) is void. */
   readonly fingerprint: string;
+  /** How a rotation state of this campaign and universe begins: `<campaign id>.<fingerprint>.` (visitor-state.ts). */
+  readonly statePrefix: string;
   /**
-   * Set-Cookie values already signed for this campaign (routes.ts): by round, then by the universe
-   * position of the banner shown last. Filled by requests, bounded there; a new index starts empty.
+   * Set-Cookie values already signed for this campaign (kept-cookies.ts) whose round is not within
+   * the collection it was sent for: by round, then by the universe position of the banner shown
+   * last. Filled by requests, bounded there; a new index starts empty.
    */
   readonly setCookies: Map<number, string[]>;
 }
@@ -35,6 +46,9 @@ export interface ServingIndex {
   readonly version: number;
   readonly campaigns: ReadonlyMap<number, CampaignServing>;
 }
+
+/** Collections up to this size keep their Set-Cookie values indexed by round (2^n slots). */
+const MAX_INDEXED_COLLECTION = 12;
 
 export const EMPTY_INDEX: ServingIndex = { version: Number.NaN, campaigns: new Map() };
 
@@ -78,11 +92,16 @@ export function buildServingIndex(
     const pages = new Map(
       universe.map((id) => [id, Buffer.from(renderBannerPage(pageOptions, campaignId, id))]),
     );
+    const texts = new Map(
+      [...pages].map(([id, page]) => [id, page.every((b) => b < 0x80) ? page.toString('latin1') : undefined]),
+    );
     const keys = new Map(universe.map((id) => [id, `${campaignId}:${id}`]));
+    const fingerprint = bannersFingerprint(universe);
     campaigns.set(campaignId, {
       campaignId,
       universe,
-      fingerprint: bannersFingerprint(universe),
+      fingerprint,
+      statePrefix: `${campaignId.toString(36)}.${fingerprint}.`,
       setCookies: new Map(),
       quarters: quarters.map((c) =>
         c && c.bannerIds.length > 0
@@ -90,7 +109,10 @@ export function buildServingIndex(
               bannerIds: [...c.bannerIds],
               positions: c.bannerIds.map((id) => position.get(id)!),
               pages: c.bannerIds.map((id) => pages.get(id)!),
+              pageTexts: c.bannerIds.map((id) => texts.get(id)),
               impressionKeys: c.bannerIds.map((id) => keys.get(id)!),
+              setCookies:
+                c.bannerIds.length <= MAX_INDEXED_COLLECTION ? new Array(2 ** c.bannerIds.length) : undefined,
             }
           : undefined,
       ),
