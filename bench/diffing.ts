@@ -6,6 +6,7 @@
  *                            [--data-dir /tmp/quintet-bench/diffing] [--seed 42]
  *                            [--memory-budget <bytes>] [--regen] [--keep-output]
  *                            [--repeat N] [--only engine|duckdb] [--noise-share 0.2]
+ *                            [--shuffle]
  *
  * Each pair is generated once and cached (with a manifest) under --data-dir
  * (default: <os tmpdir>/quintet-bench/diffing, never inside the repo). Every
@@ -48,6 +49,8 @@ interface Args {
   only?: 'engine' | 'duckdb';
   /** generateDiffPair's noiseShare: the re-export shape whose overlapping rows differ by float noise */
   noiseShare: number;
+  /** generateDiffPair's shuffle: the new file's rows in another order than the old file's */
+  shuffle: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -60,6 +63,7 @@ function parseArgs(argv: string[]): Args {
     keepOutput: false,
     repeat: 1,
     noiseShare: 0,
+    shuffle: false,
   };
   let quick = false;
   let rows: number[] | undefined;
@@ -84,6 +88,7 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--regen') args.regen = true;
     else if (a === '--keep-output') args.keepOutput = true;
     else if (a === '--repeat') args.repeat = int(next());
+    else if (a === '--shuffle') args.shuffle = true;
     else if (a === '--noise-share') {
       args.noiseShare = Number(next());
       if (!(args.noiseShare >= 0 && args.noiseShare <= 1)) throw new Error('--noise-share takes 0..1');
@@ -95,7 +100,7 @@ function parseArgs(argv: string[]): Args {
       console.log(
         'usage: npm run bench:diffing -- [--quick] [--rows N[,N...]] [--threads N] [--data-dir DIR] ' +
           '[--seed N] [--memory-budget BYTES] [--regen] [--keep-output] [--repeat N] [--only engine|duckdb] ' +
-          '[--noise-share 0..1]',
+          '[--noise-share 0..1] [--shuffle]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
@@ -107,7 +112,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Generate (or reuse a cached) c-revenue pair of about `rows` rows per file. */
 async function ensurePair(args: Args, rows: number): Promise<GeneratedPair> {
-  const shape = args.noiseShare > 0 ? `-noise${args.noiseShare}` : '';
+  const shape = `${args.noiseShare > 0 ? `-noise${args.noiseShare}` : ''}${args.shuffle ? '-shuffled' : ''}`;
   const dir = join(args.dataDir, `c_revenue-${rows}-s${args.seed}${shape}`);
   const manifestPath = join(dir, 'manifest.json');
   if (!args.regen) {
@@ -137,6 +142,7 @@ async function ensurePair(args: Args, rows: number): Promise<GeneratedPair> {
     outDir: dir,
     seed: args.seed,
     noiseShare: args.noiseShare,
+    shuffle: args.shuffle,
     onProgress: (f) => bar.update(Math.round(f * 1000)),
   });
   bar.stop();
