@@ -133,7 +133,7 @@ describe('quintet diff', () => {
       out,
     );
     expect(stderr).toMatch(
-      /^warning: new file: 1 duplicate key, last occurrence kept \(first repeat at line 3\)$/m,
+      /^warning: new file: 1 duplicate key, last occurrence kept \(first at line 2, repeated at line 3\)$/m,
     );
     expect(fs.readFileSync(out, 'utf8')).toBe(csvText([REVENUE_HEADER, changedNew]));
   });

@@ -3,7 +3,7 @@
 import { grown } from '../../../platform/csv/bytes.js';
 import type { DiffKernel } from './native-kernel.js';
 import { UseKeyTable } from './types.js';
-import { type Counters, minOffset, ST_ADDED, ST_CHANGED, ST_UNCHANGED } from './tally.js';
+import { type Counters, ST_ADDED, ST_CHANGED, ST_UNCHANGED } from './tally.js';
 import {
   F_DUP_NEW,
   F_NEW_ROW,
@@ -94,13 +94,13 @@ export class FpTable extends RowPrints {
    * few rows ahead). A fingerprint met again is a repeated key: `sameKey(earlier, later)` checks it
    * (and throws UseKeyTable on a collision); the earlier entry takes the later row (the last
    * occurrence wins, at the first one's place in the entry order) and the later one is superseded.
-   * Returns the repeats and the offset of the first superseding row (-1: none).
+   * Returns the repeats, the offset of the first superseding row (-1: none) and of its key's first row.
    */
   build(
     sameKey: (earlier: number, later: number) => void,
     kernel: DiffKernel | null,
     expectedNew: number,
-  ): { dups: number; firstDupOff: number } {
+  ): { dups: number; firstDupOff: number; firstOfDupOff: number } {
     const n = this.count;
     this.nOld = n;
     this.sH1 = new Int32Array(Math.max(1024, Math.ceil(expectedNew)));
@@ -111,18 +111,23 @@ export class FpTable extends RowPrints {
     this.allocSlots(Math.ceil((n + 16) * SLOTS_PER_ENTRY), 2 * n + 16);
     let dups = 0;
     let firstDupOff = -1;
+    let firstOfDupOff = -1;
     const repeat = (first: number, i: number): void => {
       sameKey(first, i);
-      this.setRow(first, this.offAt(i), this.lenAt(i), this.flags[i] as number);
+      const off = this.offAt(i);
+      if (firstDupOff < 0 || off < firstDupOff) {
+        // The first repeat's earlier row is its key's first row (read before it takes the later one).
+        firstDupOff = off;
+        firstOfDupOff = this.offAt(first);
+      }
+      this.setRow(first, off, this.lenAt(i), this.flags[i] as number);
       this.flags[i] = F_SUPERSEDED;
       this.bigLen.delete(i);
       dups++;
-      const off = this.offAt(i);
-      firstDupOff = minOffset(firstDupOff, off);
     };
     this.insertOld(kernel, repeat);
     this.live = n - dups;
-    return { dups, firstDupOff };
+    return { dups, firstDupOff, firstOfDupOff };
   }
 
   /** Empty slots, about `cap` of them, for entry numbers below `entries`. */
@@ -321,6 +326,12 @@ export class FpTable extends RowPrints {
   oldRowLen(idx: number): number {
     return ((this.flags[idx] as number) & F_ONE_LINE) !== 0 ? (this.len[idx] as number) : 0;
   }
+
+  /**
+   * The earlier new-file row of a key repeated in the new file is not kept (8 bytes an entry): it is
+   * found again by its entry when the output is rewritten (rewriteKeyless).
+   */
+  readonly earlierOff = -1;
 
   /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
   markIdentical(idx: number, off: number): boolean {

@@ -55,6 +55,8 @@ export class KeyTable {
   private lastFound = -1;
   /** Entry of the last applyNew() call. */
   lastApplied = -1;
+  /** The row offset the last repeat replaced: the repeated key's earlier row in the same file. */
+  earlierOff = -1;
   /** Sink for KeyTable.touch results (keeps the loads from being optimised away). */
   sink = 0;
   private readonly blocks: Buffer[] = [];
@@ -139,6 +141,7 @@ export class KeyTable {
   markIdentical(idx: number, off: number): boolean {
     this.lastFound = idx;
     const dup = (this.newOff[idx] as number) >= 0;
+    if (dup) this.earlierOff = this.newOff[idx] as number;
     this.newOff[idx] = off;
     this.status[idx] = ST_UNCHANGED;
     return dup;
@@ -387,6 +390,7 @@ export function applyOld(
   } else {
     t.replaceValue(idx, kb, ks, kLen, vb, vs, ve);
     dup = true;
+    t.earlierOff = t.oldOff[idx] as number;
   }
   t.oldOff[idx] = off;
   t.oldLen[idx] = rowLen;
@@ -416,6 +420,7 @@ export function applyNew(
   }
   t.lastApplied = idx;
   const dup = (t.newOff[idx] as number) >= 0;
+  if (dup) t.earlierOff = t.newOff[idx] as number;
   t.newOff[idx] = off;
   if ((t.oldOff[idx] as number) >= 0) {
     t.status[idx] = t.valueEquals(idx, vb, vs, ve) ? ST_UNCHANGED : ST_CHANGED;

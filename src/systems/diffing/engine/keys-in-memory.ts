@@ -5,7 +5,7 @@ import { NEED_MORE, RECORD } from '../../../platform/csv/csv-reader.js';
 import { unquoteInto } from '../../../platform/csv/fields.js';
 import { hashBytes } from './bytes.js';
 import type { Tuning } from './types.js';
-import { type Counters, finishTable, minLine, ST_ADDED, ST_CHANGED, type TableState } from './tally.js';
+import { type Counters, finishTable, noteFirstDup, ST_ADDED, ST_CHANGED, type TableState } from './tally.js';
 import { Progress } from './progress.js';
 import { applyNew, applyOld, InternTable, KeyTable } from './key-table.js';
 import { KeyEncoder } from './key-encoder.js';
@@ -64,6 +64,7 @@ async function scanIntoTable(
   let rows = 0;
   let dups = 0;
   let firstDup = 0;
+  let firstOfDup = -1;
   let sink = 0;
 
   const flush = (): void => {
@@ -105,7 +106,10 @@ async function scanIntoTable(
       }
       if (dup) {
         dups++;
-        if (firstDup === 0) firstDup = lines[k] as number;
+        if (firstDup === 0) {
+          firstDup = lines[k] as number;
+          firstOfDup = t.earlierOff;
+        }
       }
     }
     n = 0;
@@ -163,11 +167,12 @@ async function scanIntoTable(
   if (isNew) {
     c.rowsNew += rows;
     c.dupNew += dups + fast.dups;
-    c.firstDupNew = minLine(minLine(c.firstDupNew, firstDup), fast.firstDup);
+    noteFirstDup(c, true, firstDup, firstOfDup);
+    noteFirstDup(c, true, fast.firstDup, fast.firstDupEarlierOff);
   } else {
     c.rowsOld += rows;
     c.dupOld += dups;
-    c.firstDupOld = minLine(c.firstDupOld, firstDup);
+    noteFirstDup(c, false, firstDup, firstOfDup);
   }
 }
 

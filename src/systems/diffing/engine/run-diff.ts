@@ -8,6 +8,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BufferedWriter } from '../../../platform/csv/buffered-writer.js';
 import { openInput, type Input } from './input.js';
 import { diffInMemory } from './keyless-in-memory.js';
+import { lineAt } from './keyless-steps.js';
 import { diffPartitionedKeyless } from './keyless-partitioned.js';
 import { diffClassic } from './keys-in-memory.js';
 import { diffPartitioned } from './keys-partitioned.js';
@@ -180,16 +181,24 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     progress.at(0, 1, 1);
 
     const warnings: string[] = [];
-    if (c.dupOld > 0) {
+    const dupWarning = async (
+      file: 'old' | 'new',
+      dups: number,
+      line: number,
+      firstOff: number,
+    ): Promise<void> => {
+      if (dups === 0) return;
+      if (firstOff < 0)
+        throw new Error(
+          `internal error: the first row of the ${file} file's first repeated key is not known`,
+        );
+      const first = await lineAt(file === 'old' ? opts.oldPath : opts.newPath, firstOff);
       warnings.push(
-        `old file: ${c.dupOld} duplicate key${c.dupOld === 1 ? '' : 's'}, last occurrence kept (first repeat at line ${c.firstDupOld})`,
+        `${file} file: ${dups} duplicate key${dups === 1 ? '' : 's'}, last occurrence kept (first at line ${first}, repeated at line ${line})`,
       );
-    }
-    if (c.dupNew > 0) {
-      warnings.push(
-        `new file: ${c.dupNew} duplicate key${c.dupNew === 1 ? '' : 's'}, last occurrence kept (first repeat at line ${c.firstDupNew})`,
-      );
-    }
+    };
+    await dupWarning('old', c.dupOld, c.firstDupOld, c.firstOfDupOld);
+    await dupWarning('new', c.dupNew, c.firstDupNew, c.firstOfDupNew);
     return {
       rowsOld: c.rowsOld,
       rowsNew: c.rowsNew,
