@@ -77,6 +77,21 @@ export class FpTable extends RowPrints {
     return Math.floor(((h1 >>> this.homeShift) * this.slots.length) / this.homeDiv);
   }
 
+  /**
+   * Empties the table for the next partition of a lane, keeping its arrays: V8 collects typed arrays
+   * only after some 64 MB of them are garbage, so a new table per partition would raise the peak by
+   * that much whatever the budget (a lower --memory-mb must not raise it).
+   */
+  reset(): void {
+    this.clear();
+    this.nOld = 0;
+    this.sCount = 0;
+    this.lastNew.clear();
+    this.live = 0;
+    this.lastSlot = -1;
+    this.lastFound = -1;
+  }
+
   override grow(): void {
     // The arrays are copied into ones 1.5 times as large: both are held for a moment.
     this.checkBytes(this.bytes * 2.5 + this.slots.length * 4);
@@ -103,11 +118,15 @@ export class FpTable extends RowPrints {
   ): { dups: number; firstDupOff: number; firstOfDupOff: number } {
     const n = this.count;
     this.nOld = n;
-    this.sH1 = new Int32Array(Math.max(1024, Math.ceil(expectedNew)));
-    this.sH2 = new Int32Array(this.sH1.length);
-    this.sOff = new Float64Array(this.sH1.length);
-    this.sLen = new Uint32Array(this.sH1.length);
-    this.sFlags = new Uint8Array(this.sH1.length);
+    const side = Math.max(1024, Math.ceil(expectedNew));
+    if (this.sH1.length < side || this.sH1.length > 2 * side) {
+      // (kept from an earlier partition when about the size: add() sets every field of an entry)
+      this.sH1 = new Int32Array(side);
+      this.sH2 = new Int32Array(side);
+      this.sOff = new Float64Array(side);
+      this.sLen = new Uint32Array(side);
+      this.sFlags = new Uint8Array(side);
+    }
     this.allocSlots(Math.ceil((n + 16) * SLOTS_PER_ENTRY), 2 * n + 16);
     let dups = 0;
     let firstDupOff = -1;
@@ -136,7 +155,10 @@ export class FpTable extends RowPrints {
     while (2 ** bits <= entries && bits < 30) bits++;
     if (2 ** bits <= entries) throw new UseKeyTable('too many keys for the keyless table');
     this.checkBytes(this.bytes + cap * 4);
-    this.slots = new Int32Array(Math.max(16, cap));
+    const want = Math.max(16, cap);
+    // The slots of an earlier partition of about this size are emptied rather than made again (reset).
+    if (this.slots.length >= want && this.slots.length <= want * 1.25) this.slots.fill(0);
+    else this.slots = new Int32Array(want);
     this.idxBits = bits;
     this.tagMul = 2 ** bits;
     this.idxMask = 2 ** bits - 1;

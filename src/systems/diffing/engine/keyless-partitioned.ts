@@ -240,7 +240,15 @@ function toOriginalOffsets(offsPath: string, offs: Float64Array): void {
  * rewriteKeyless over the new partition's CSV file), recording offsets instead of writing rows.
  * UseKeyTable goes up: the caller then redoes the whole diff with KeyTable partitions.
  */
-export async function diffKeylessPartitionTask(task: KeylessPartitionTask): Promise<KeylessPartitionResult> {
+/** What a lane of partitions keeps from one partition to the next (see FpTable.reset). */
+export interface KeylessLane {
+  table?: FpTable;
+}
+
+export async function diffKeylessPartitionTask(
+  task: KeylessPartitionTask,
+  lane: KeylessLane = {},
+): Promise<KeylessPartitionResult> {
   const c = newCounters();
   const quiet = new Progress(undefined);
   const { knobs, spec } = task;
@@ -255,7 +263,10 @@ export async function diffKeylessPartitionTask(task: KeylessPartitionTask): Prom
     inputs.push(newIn);
     win = RowWindow.open(oldIn.path, oldIn.size);
     if (win === null) throw new Error(`internal error: cannot read ${oldIn.path}`);
-    const t = new FpTable(task.old.rows + 16);
+    let t = lane.table;
+    if (t === undefined) t = new FpTable(task.old.rows + 16);
+    else t.reset();
+    lane.table = undefined; // until this partition is done (a failure leaves the table in any state)
     loadPrints(task.old.path, t);
     await rm(task.old.path, { force: true });
     const kf = new KeyFingerprint(knobs.fingerprintMask);
@@ -298,6 +309,7 @@ export async function diffKeylessPartitionTask(task: KeylessPartitionTask): Prom
     }
     c.firstDupOld = 0;
     c.firstDupNew = 0;
+    lane.table = t;
     return {
       counters: c,
       nEmit,
@@ -332,7 +344,8 @@ export async function diffPartitionedKeyless(
     fingerprintMask: tuning.fingerprintMask,
     native: tuning.native,
   };
-  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread);
+  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread, tuning.partitionBuffers);
+  const lane: KeylessLane = {};
   const paths = (tag: string, ext: string): string[] =>
     Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.${ext}`));
   const [oldParts, newParts] = await splitBoth(
@@ -373,7 +386,7 @@ export async function diffPartitionedKeyless(
       emitPath,
       delPath,
     }),
-    diffKeylessPartitionTask,
+    (t) => diffKeylessPartitionTask(t, lane),
     (r) => {
       const k = r as KeylessPartitionResult;
       keepFirst(dupOld, k.firstDupOldOff, k.firstOfDupOldOff);

@@ -166,7 +166,7 @@ export async function splitTask(task: SplitTask): Promise<SplitResult> {
  */
 export async function diffPartitioned(n: number, partDir: string, ctx: PartitionsContext): Promise<void> {
   const { oldIn, newIn, c, progress, tuning, thread } = ctx;
-  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread);
+  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread, tuning.partitionBuffers);
   const paths = (tag: string): string[] =>
     Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.part`));
   const [oldParts, newParts] = await splitBoth(

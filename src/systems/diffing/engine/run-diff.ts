@@ -13,7 +13,7 @@ import { diffPartitionedKeyless } from './keyless-partitioned.js';
 import { diffClassic } from './keys-in-memory.js';
 import { diffPartitioned } from './keys-partitioned.js';
 import { DiffThread } from './partitions.js';
-import { diffThreads, partitionCount, planDiff, type PlanInput } from './plan.js';
+import { budgetTuning, diffThreads, partitionCount, planDiff, type PlanInput } from './plan.js';
 import { Progress } from './progress.js';
 import { sampleInput } from './sample.js';
 import { newCounters } from './tally.js';
@@ -55,14 +55,14 @@ function validate(opts: DiffOptions): void {
 
 /** Runs one diff; see index.ts for the exact semantics. */
 export async function runDiff(opts: DiffOptions): Promise<DiffStats> {
-  return runDiffTuned(opts, DEFAULT_TUNING);
+  return runDiffTuned(opts, {});
 }
 
 /** runDiff with internal knobs (for tests and benchmarks); knobs not given keep their defaults. */
 export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): Promise<DiffStats> {
   validate(opts);
-  const tuning: Tuning = { ...DEFAULT_TUNING, ...knobs };
   const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  const tuning: Tuning = { ...DEFAULT_TUNING, ...budgetTuning(budget), ...knobs };
   const tmpDir = opts.tmpDir ?? dirname(opts.outPath);
   const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const outTmp = join(tmpDir, `.${basename(opts.outPath)}.${tag}.tmp`);
@@ -79,7 +79,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     const newIn = await openInput('new', opts.newPath, opts.spec, tuning.chunkSize);
     inputs.push(newIn);
     progress.at(0, 1, 0);
-    const threads = diffThreads(opts.threads, availableParallelism(), oldIn.size + newIn.size);
+    const threads = diffThreads(opts.threads, availableParallelism(), oldIn.size + newIn.size, budget);
     const oldSample = sampleInput(oldIn);
     const newSample = sampleInput(newIn);
     const planInput: PlanInput = {
