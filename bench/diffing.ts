@@ -191,10 +191,12 @@ async function runChild(job: ChildJob): Promise<ChildResult & { processWallMs: n
 }
 
 /** Runs `argv` under /usr/bin/time (for the process's max RSS); stdout is ignored, stderr kept for errors. */
-async function timedProcess(argv: string[]): Promise<{ wallMs: number; peakRssMiB: number; stderr: string }> {
+async function timedProcess(
+  argv: string[],
+): Promise<{ wallMs: number; peakRssMiB: number; cpuS: number; stderr: string }> {
   const t0 = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/time', ['-f', '@@MAXRSS %M', ...argv], {
+    const child = spawn('/usr/bin/time', ['-f', '@@MAXRSS %M %U %S', ...argv], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     });
@@ -206,12 +208,13 @@ async function timedProcess(argv: string[]): Promise<{ wallMs: number; peakRssMi
     child.on('error', reject);
     child.on('close', (code) => {
       const wallMs = performance.now() - t0;
-      const m = /@@MAXRSS (\d+)/.exec(err);
+      const m = /@@MAXRSS (\d+) ([\d.]+) ([\d.]+)/.exec(err);
       if (code !== 0 || !m) {
         reject(new Error(`${argv.join(' ')} failed (code ${code}):\n${err.slice(-2000)}`));
         return;
       }
-      resolve({ wallMs, peakRssMiB: Number(m[1]) / 1024, stderr: err });
+      const cpuS = Number(m[2]) + Number(m[3]);
+      resolve({ wallMs, peakRssMiB: Number(m[1]) / 1024, cpuS, stderr: err });
     });
   });
 }
@@ -231,6 +234,7 @@ async function runWhole(job: ChildJob): Promise<ChildResult & { processWallMs: n
       processWallMs: r.wallMs,
       peakRssMiB: r.peakRssMiB,
       rowsOut: null,
+      details: { cpuS: r.cpuS },
     };
   }
   if (job.tool !== 'duckdb') throw new Error('--whole runs the engine and DuckDB only');
@@ -252,6 +256,7 @@ async function runWhole(job: ChildJob): Promise<ChildResult & { processWallMs: n
     processWallMs: r.wallMs,
     peakRssMiB: r.peakRssMiB,
     rowsOut: null,
+    details: { cpuS: r.cpuS },
   };
 }
 
@@ -431,7 +436,8 @@ async function main(): Promise<void> {
         );
         const res = args.whole ? await runWhole(jobFor(tool)) : await runChild(jobFor(tool));
         byTool.get(tool)!.push(res);
-        round.push(`${tool} ${(res.wallMs / 1000).toFixed(2)} s`);
+        const cpu = typeof res.details?.cpuS === 'number' ? ` (CPU ${res.details.cpuS.toFixed(2)} s)` : '';
+        round.push(`${tool} ${(res.wallMs / 1000).toFixed(2)} s${cpu}`);
       }
       console.log(`  round ${i + 1}: ${round.join(', ')}`);
     }
