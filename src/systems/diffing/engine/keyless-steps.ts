@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import { grown, ViewedBuffer } from '../../../platform/csv/bytes.js';
 import { NEED_MORE, RECORD } from '../../../platform/csv/csv-reader.js';
+import { valueBytesEqual } from './compare.js';
 import { KeyFingerprint } from './key-fingerprint.js';
 import { K_FULL, K_NEED_MORE, type DiffKernel } from './native-kernel.js';
 import { UseKeyTable } from './types.js';
@@ -177,6 +178,51 @@ export async function lineAt(path: string, off: number): Promise<number> {
 }
 
 /**
+ * The fast path's near miss (both files have the same header): the new row just parsed (one line,
+ * unquoted value) has the bytes of the predicted old row except the value's, e.g. a recomputed
+ * value with float noise. All other fields being the same bytes, so is the key: the entry is the
+ * predicted one, found without fingerprint, lookup or key check; only the values are compared.
+ * Returns false (nothing done) when that does not hold or the entry needs the general path (seen
+ * already: a repeat). Hand-written byte loops: this runs for every such row of a re-export.
+ */
+function valueOnlyDiffers(
+  rd: Input['rd'],
+  valCol: number,
+  t: FpTable,
+  win: RowWindow,
+  out: RowSink,
+): boolean {
+  const idx = t.predictedOldRow();
+  if (idx < 0 || rd.recordLines !== 1 || rd.fQuoted[valCol] === 1) return false;
+  const f = t.flags[idx] as number;
+  if ((f & F_SEEN) !== 0) return false;
+  const oldLen = t.len[idx] as number; // a one-line row: its real length
+  const at = win.at(t.offAt(idx), oldLen);
+  if (at < 0) return false;
+  const b = rd.buf;
+  const w = win.bytes;
+  const rs = rd.recStart;
+  const vs = rd.fStart[valCol] as number;
+  const ve = rd.fEnd[valCol] as number;
+  const suffix = rd.recEnd - ve;
+  const ovs = at + (vs - rs);
+  const ove = at + oldLen - suffix;
+  if (ove < ovs) return false;
+  for (let i = 0; i < vs - rs; i++) if (b[rs + i] !== w[at + i]) return false;
+  for (let i = 0; i < suffix; i++) if (b[ve + i] !== w[ove + i]) return false;
+  // The old value's bytes must be one plain field (no quote or separator: the same field count).
+  for (let i = ovs; i < ove; i++) {
+    const c = w[i] as number;
+    if (c === 34 || c === 44 || c === 10 || c === 13) return false;
+  }
+  const st = valueBytesEqual(w, ovs, ove, b, vs, ve) ? ST_UNCHANGED : ST_CHANGED;
+  t.flags[idx] = (f & ~F_STATUS) | F_SEEN | st;
+  t.matchedUpTo(idx);
+  if (st === ST_CHANGED) out.row(b, rs, rd.recEnd, rd.base + rs);
+  return true;
+}
+
+/**
  * New file against the keyless table, one row at a time in file order. With `fast` (both files have
  * the same header), a row whose bytes are exactly those of the predicted entry's old row is
  * unchanged without being parsed further (as in scanIntoTable). Other rows are fingerprinted, found
@@ -199,6 +245,9 @@ export async function scanNewKeyless(
 ): Promise<FirstRepeat> {
   const rd = inp.rd;
   const keyCols = inp.keyCols;
+  const valCol = inp.valCol;
+  // (a value column that is also a key column changes the key with the value: no near misses)
+  const nearMisses = !keyCols.includes(valCol);
   let newWin: RowWindow | null = null;
   let rows = 0;
   let dups = 0;
@@ -221,6 +270,7 @@ export async function scanNewKeyless(
       if (r === RECORD) {
         if (!isRow(inp)) continue;
         rows++;
+        if (fast.on && nearMisses && valueOnlyDiffers(rd, valCol, t, oldWin, out)) continue;
         kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
         const h1 = kf.h1;
         const h2 = kf.h2;
