@@ -6,12 +6,17 @@
  *                            [--data-dir /tmp/quintet-bench/diffing] [--seed 42]
  *                            [--memory-budget <bytes>] [--regen] [--keep-output]
  *                            [--repeat N] [--only engine|duckdb] [--noise-share 0.2]
+ *                            [--shuffle] [--whole]
  *
  * Each pair is generated once and cached (with a manifest) under --data-dir
  * (default: <os tmpdir>/quintet-bench/diffing, never inside the repo). Every
  * run happens in its own child process (bench/diffing-child.ts) so the peak RSS
  * (process.resourceUsage().maxRSS) belongs to that run alone. Results go to
  * bench/results/diffing.json.
+ *
+ * With --whole, each run is instead a whole process as a user would start it: `node bin/quintet.js
+ * diff` (the compiled CLI) against plain `node` running the same DuckDB query (no tsx), each under
+ * /usr/bin/time for its peak RSS; the time is the process's, start-up included.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,6 +34,7 @@ import {
   type GeneratedPair,
 } from '../src/systems/diffing/generate.js';
 import type { ChildJob, ChildResult } from './diffing-child.js';
+import { duckdbDiffSql } from './duckdb-diff-sql.js';
 
 const RESULT_MARKER = '@@RESULT '; // keep in sync with bench/diffing-child.ts
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -48,6 +54,10 @@ interface Args {
   only?: 'engine' | 'duckdb';
   /** generateDiffPair's noiseShare: the re-export shape whose overlapping rows differ by float noise */
   noiseShare: number;
+  /** generateDiffPair's shuffle: the new file's rows in another order than the old file's */
+  shuffle: boolean;
+  /** whole processes (quintet diff vs node + DuckDB), see the top of this file */
+  whole: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -60,6 +70,8 @@ function parseArgs(argv: string[]): Args {
     keepOutput: false,
     repeat: 1,
     noiseShare: 0,
+    shuffle: false,
+    whole: false,
   };
   let quick = false;
   let rows: number[] | undefined;
@@ -84,6 +96,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--regen') args.regen = true;
     else if (a === '--keep-output') args.keepOutput = true;
     else if (a === '--repeat') args.repeat = int(next());
+    else if (a === '--shuffle') args.shuffle = true;
+    else if (a === '--whole') args.whole = true;
     else if (a === '--noise-share') {
       args.noiseShare = Number(next());
       if (!(args.noiseShare >= 0 && args.noiseShare <= 1)) throw new Error('--noise-share takes 0..1');
@@ -95,7 +109,7 @@ function parseArgs(argv: string[]): Args {
       console.log(
         'usage: npm run bench:diffing -- [--quick] [--rows N[,N...]] [--threads N] [--data-dir DIR] ' +
           '[--seed N] [--memory-budget BYTES] [--regen] [--keep-output] [--repeat N] [--only engine|duckdb] ' +
-          '[--noise-share 0..1]',
+          '[--noise-share 0..1] [--shuffle] [--whole]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument: ${a}`);
@@ -107,7 +121,7 @@ function parseArgs(argv: string[]): Args {
 
 /** Generate (or reuse a cached) c-revenue pair of about `rows` rows per file. */
 async function ensurePair(args: Args, rows: number): Promise<GeneratedPair> {
-  const shape = args.noiseShare > 0 ? `-noise${args.noiseShare}` : '';
+  const shape = `${args.noiseShare > 0 ? `-noise${args.noiseShare}` : ''}${args.shuffle ? '-shuffled' : ''}`;
   const dir = join(args.dataDir, `c_revenue-${rows}-s${args.seed}${shape}`);
   const manifestPath = join(dir, 'manifest.json');
   if (!args.regen) {
@@ -137,6 +151,7 @@ async function ensurePair(args: Args, rows: number): Promise<GeneratedPair> {
     outDir: dir,
     seed: args.seed,
     noiseShare: args.noiseShare,
+    shuffle: args.shuffle,
     onProgress: (f) => bar.update(Math.round(f * 1000)),
   });
   bar.stop();
@@ -173,6 +188,76 @@ async function runChild(job: ChildJob): Promise<ChildResult & { processWallMs: n
       resolve({ ...(JSON.parse(line.slice(RESULT_MARKER.length)) as ChildResult), processWallMs });
     });
   });
+}
+
+/** Runs `argv` under /usr/bin/time (for the process's max RSS); stdout is ignored, stderr kept for errors. */
+async function timedProcess(
+  argv: string[],
+): Promise<{ wallMs: number; peakRssMiB: number; cpuS: number; stderr: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '@@MAXRSS %M %U %S', ...argv], {
+      cwd: ROOT,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (d: string) => {
+      err += d;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const wallMs = performance.now() - t0;
+      const m = /@@MAXRSS (\d+) ([\d.]+) ([\d.]+)/.exec(err);
+      if (code !== 0 || !m) {
+        reject(new Error(`${argv.join(' ')} failed (code ${code}):\n${err.slice(-2000)}`));
+        return;
+      }
+      const cpuS = Number(m[2]) + Number(m[3]);
+      resolve({ wallMs, peakRssMiB: Number(m[1]) / 1024, cpuS, stderr: err });
+    });
+  });
+}
+
+/** One whole-process run (--whole): the quintet CLI, or plain node running DuckDB's query. */
+async function runWhole(job: ChildJob): Promise<ChildResult & { processWallMs: number }> {
+  if (job.tool === 'engine') {
+    const argv = [process.execPath, join(ROOT, 'bin', 'quintet.js'), 'diff', job.oldPath, job.newPath];
+    argv.push('--keys', job.spec.keys.join(','), '--value', job.spec.value, '--out', job.outPath);
+    argv.push('--deleted', job.deletedPath);
+    if (job.memoryBudgetBytes !== undefined)
+      argv.push('--memory-mb', String(Math.round(job.memoryBudgetBytes / MIB)));
+    const r = await timedProcess(argv);
+    return {
+      tool: 'engine',
+      wallMs: r.wallMs,
+      processWallMs: r.wallMs,
+      peakRssMiB: r.peakRssMiB,
+      rowsOut: null,
+      details: { cpuS: r.cpuS },
+    };
+  }
+  if (job.tool !== 'duckdb') throw new Error('--whole runs the engine and DuckDB only');
+  await mkdir(job.tmpDir, { recursive: true });
+  const config = { threads: String(job.threads), temp_directory: job.tmpDir };
+  // Resolved from the repository (cwd): the same @duckdb/node-api the in-child runs use.
+  const script = [
+    "import { DuckDBInstance } from '@duckdb/node-api';",
+    `const instance = await DuckDBInstance.create(':memory:', ${JSON.stringify(config)});`,
+    'const conn = await instance.connect();',
+    `await conn.run(${JSON.stringify(duckdbDiffSql(job.oldPath, job.newPath, job.outPath, job.spec))});`,
+    'conn.closeSync();',
+    'instance.closeSync();',
+  ].join('\n');
+  const r = await timedProcess([process.execPath, '--input-type=module', '-e', script]);
+  return {
+    tool: 'duckdb',
+    wallMs: r.wallMs,
+    processWallMs: r.wallMs,
+    peakRssMiB: r.peakRssMiB,
+    rowsOut: null,
+    details: { cpuS: r.cpuS },
+  };
 }
 
 /** Split one CSV record (RFC 4180 quoting; our data has no embedded newlines). */
@@ -349,9 +434,10 @@ async function main(): Promise<void> {
             (args.repeat > 1 ? ` (${i + 1}/${args.repeat})` : '') +
             ` ... load avg ${os.loadavg()[0]!.toFixed(2)}`,
         );
-        const res = await runChild(jobFor(tool));
+        const res = args.whole ? await runWhole(jobFor(tool)) : await runChild(jobFor(tool));
         byTool.get(tool)!.push(res);
-        round.push(`${tool} ${(res.wallMs / 1000).toFixed(2)} s`);
+        const cpu = typeof res.details?.cpuS === 'number' ? ` (CPU ${res.details.cpuS.toFixed(2)} s)` : '';
+        round.push(`${tool} ${(res.wallMs / 1000).toFixed(2)} s${cpu}`);
       }
       console.log(`  round ${i + 1}: ${round.join(', ')}`);
     }
@@ -468,8 +554,10 @@ async function main(): Promise<void> {
   console.log('');
   console.log(fmtTable(table));
   console.log(
-    `(wall = time inside the child around the diff call${args.repeat > 1 ? `, median of ${args.repeat}` : ''}; peak RSS = whole child process, ` +
-      `node + tsx baseline ${baseline.peakRssMiB.toFixed(0)} MiB)`,
+    args.whole
+      ? `(wall = whole process, start-up included${args.repeat > 1 ? `, median of ${args.repeat}` : ''}: quintet diff vs node + DuckDB; peak RSS = /usr/bin/time's max RSS`
+      : `(wall = time inside the child around the diff call${args.repeat > 1 ? `, median of ${args.repeat}` : ''}; peak RSS = whole child process, ` +
+          `node + tsx baseline ${baseline.peakRssMiB.toFixed(0)} MiB)`,
   );
   for (const p of pairs) {
     if (p.roundRatios) {
@@ -501,6 +589,9 @@ async function main(): Promise<void> {
       engineMemoryBudgetBytes: args.memoryBudgetBytes ?? 'default',
       seed: args.seed,
       repeat: args.repeat,
+      noiseShare: args.noiseShare,
+      shuffle: args.shuffle,
+      wholeProcesses: args.whole,
       relTol: 1e-9,
     },
     baselineChildPeakRssMiB: baseline.peakRssMiB,

@@ -133,7 +133,7 @@ describe('quintet diff', () => {
       out,
     );
     expect(stderr).toMatch(
-      /^warning: new file: 1 duplicate key, last occurrence kept \(first repeat at line 3\)$/m,
+      /^warning: new file: 1 duplicate key, last occurrence kept \(first at line 2, repeated at line 3\)$/m,
     );
     expect(fs.readFileSync(out, 'utf8')).toBe(csvText([REVENUE_HEADER, changedNew]));
   });
@@ -272,6 +272,30 @@ describe('quintet seed diffing', () => {
       expect(dataRows(diffFile), `${metric} new + changed`).toBe(Number(added) + Number(changed));
       expect(dataRows(deletedFile), `${metric} deleted`).toBe(Number(deleted));
       expect(stderr).toContain(`(new ${added}, changed ${changed})`);
+    }
+  });
+
+  it('--shuffle writes the new rows in another order, with the same expected diff', async () => {
+    const plain = path.join(dir, 'seed-plain');
+    const shuffled = path.join(dir, 'seed-shuffled');
+    const a = await quintet('seed', 'diffing', '--rows', '2000', '--out', plain, '--seed', '3');
+    const b = await quintet(
+      'seed',
+      'diffing',
+      '--rows',
+      '2000',
+      '--out',
+      shuffled,
+      '--seed',
+      '3',
+      '--shuffle',
+    );
+    expect(b.stdout.replaceAll(shuffled, plain)).toBe(a.stdout);
+    for (const file of ['revenue_new.csv', 'c_revenue_new.csv']) {
+      const before = fs.readFileSync(path.join(plain, file), 'utf8');
+      const after = fs.readFileSync(path.join(shuffled, file), 'utf8');
+      expect(after).not.toBe(before);
+      expect(after.split('\n').sort()).toEqual(before.split('\n').sort());
     }
   });
 });

@@ -111,20 +111,24 @@ export function declareDiffingCli({ root, group, config }: CliContext): void {
         return n;
       },
     )
-    .action(async (opts: { rows: number; out: string; seed?: number; noiseShare?: number }) => {
-      const { generateAllPairs } = await import('./generate.js');
-      const bar = progressBar('generating', 100);
-      const pairs = await generateAllPairs({
-        rows: opts.rows,
-        outDir: path.resolve(opts.out),
-        seed: opts.seed,
-        noiseShare: opts.noiseShare,
-        onProgress: (f, metric) => bar.update(Math.round(((metric === 'revenue' ? 0 : 1) + f) * 50)),
-      });
-      bar.stop();
-      for (const p of Object.values(pairs))
-        console.log(
-          `${p.oldPath} (${p.rowsOld} rows), ${p.newPath} (${p.rowsNew} rows): expect ${p.expected.added} new, ${p.expected.changed} changed, ${p.expected.deleted} deleted`,
-        );
-    });
+    .option('--shuffle', "write each new file's rows in another order than the old file's (seeded)")
+    .action(
+      async (opts: { rows: number; out: string; seed?: number; noiseShare?: number; shuffle?: boolean }) => {
+        const { generateAllPairs } = await import('./generate.js');
+        const bar = progressBar('generating', 100);
+        const pairs = await generateAllPairs({
+          rows: opts.rows,
+          outDir: path.resolve(opts.out),
+          seed: opts.seed,
+          noiseShare: opts.noiseShare,
+          shuffle: opts.shuffle === true,
+          onProgress: (f, metric) => bar.update(Math.round(((metric === 'revenue' ? 0 : 1) + f) * 50)),
+        });
+        bar.stop();
+        for (const p of Object.values(pairs))
+          console.log(
+            `${p.oldPath} (${p.rowsOld} rows), ${p.newPath} (${p.rowsNew} rows): expect ${p.expected.added} new, ${p.expected.changed} changed, ${p.expected.deleted} deleted`,
+          );
+      },
+    );
 }

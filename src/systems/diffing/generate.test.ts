@@ -111,6 +111,20 @@ function referenceDiff(oldT: Table, newT: Table, metric: GeneratedMetric) {
   return { counts: { added, changed, deleted, unchanged }, noise, smallChanges };
 }
 
+/** runDiff on a generated pair, outputs and scratch in `dir`. */
+function diffGenerated(pair: GeneratedPair, metric: GeneratedMetric, dir: string, forcePartitions?: number) {
+  const layout = METRIC_LAYOUTS[metric];
+  return runDiff({
+    oldPath: pair.oldPath,
+    newPath: pair.newPath,
+    outPath: join(dir, 'out.csv'),
+    deletedPath: join(dir, 'deleted.csv'),
+    spec: { keys: [...layout.keys], value: layout.value },
+    tmpDir: dir,
+    ...(forcePartitions !== undefined ? { forcePartitions } : {}),
+  });
+}
+
 // ---------------------------------------------------------------------------
 
 let dir: string;
@@ -326,15 +340,7 @@ describe('generated pairs through the diff engine', () => {
     const out = join(dir, `engine-${metric}-${parts ?? 'mem'}`);
     const pair = await generateDiffPair({ metric, rows: 30_000, outDir: out, seed: 5 });
     const layout = METRIC_LAYOUTS[metric];
-    const stats = await runDiff({
-      oldPath: pair.oldPath,
-      newPath: pair.newPath,
-      outPath: join(out, 'out.csv'),
-      deletedPath: join(out, 'deleted.csv'),
-      spec: { keys: [...layout.keys], value: layout.value },
-      tmpDir: out,
-      ...(parts !== undefined ? { forcePartitions: parts } : {}),
-    });
+    const stats = await diffGenerated(pair, metric, out, parts);
     expect({
       added: stats.added,
       changed: stats.changed,
@@ -373,15 +379,7 @@ describe('generateDiffPair noiseShare', () => {
         outDir: join(dir, 'b'),
         noiseShare: 0.2,
       });
-      const layout = METRIC_LAYOUTS['c-revenue'];
-      const stats = await runDiff({
-        oldPath: noisy.oldPath,
-        newPath: noisy.newPath,
-        outPath: join(dir, 'out.csv'),
-        deletedPath: join(dir, 'deleted.csv'),
-        spec: { keys: [...layout.keys], value: layout.value },
-        tmpDir: dir,
-      });
+      const stats = await diffGenerated(noisy, 'c-revenue', dir);
       expect({ added: stats.added, changed: stats.changed, deleted: stats.deleted }).toEqual({
         added: noisy.expected.added,
         changed: noisy.expected.changed,
@@ -408,5 +406,59 @@ describe('generateDiffPair noiseShare', () => {
     await expect(
       generateDiffPair({ metric: 'revenue', rows: 10, outDir: tmpdir(), noiseShare: 2 }),
     ).rejects.toThrow(/noiseShare/);
+  });
+});
+
+describe('generateDiffPair shuffle', () => {
+  it('writes the same new rows in another order, with the same expected diff, which the engine finds', async () => {
+    const at = join(dir, 'shuffle-order');
+    const base = await generateDiffPair({ metric: 'c-revenue', rows: 20_000, outDir: join(at, 'a') });
+    const shuffled = await generateDiffPair({
+      metric: 'c-revenue',
+      rows: 20_000,
+      outDir: join(at, 'b'),
+      shuffle: true,
+    });
+    expect(shuffled.expected).toEqual(base.expected);
+    expect(await readFile(shuffled.oldPath, 'utf8')).toBe(await readFile(base.oldPath, 'utf8'));
+    const [header, ...rows] = (await readFile(shuffled.newPath, 'utf8')).split('\n');
+    const [baseHeader, ...baseRows] = (await readFile(base.newPath, 'utf8')).split('\n');
+    expect(header).toBe(baseHeader);
+    expect(rows.at(-1)).toBe(''); // the last row keeps its terminator
+    expect([...rows].sort()).toEqual([...baseRows].sort());
+    // Another order: few rows keep the row after them of the unshuffled file.
+    const next = new Map(baseRows.map((r, i) => [r, baseRows[i + 1]]));
+    const kept = rows.filter((r, i) => r !== '' && next.get(r) === rows[i + 1]).length;
+    expect(kept / rows.length).toBeLessThan(0.01);
+    expect((await readdir(join(at, 'b'))).sort()).toEqual(['c_revenue_new.csv', 'c_revenue_old.csv']);
+
+    const stats = await diffGenerated(shuffled, 'c-revenue', at);
+    const { added, changed, deleted, unchanged } = stats;
+    expect({ added, changed, deleted, unchanged }).toEqual(shuffled.expected);
+  });
+
+  it('is deterministic for a seed', async () => {
+    const at = join(dir, 'shuffle-seed');
+    const a = await generateDiffPair({
+      metric: 'revenue',
+      rows: 5_000,
+      outDir: join(at, 'a'),
+      shuffle: true,
+    });
+    const b = await generateDiffPair({
+      metric: 'revenue',
+      rows: 5_000,
+      outDir: join(at, 'b'),
+      shuffle: true,
+    });
+    const c = await generateDiffPair({
+      metric: 'revenue',
+      rows: 5_000,
+      outDir: join(at, 'c'),
+      shuffle: true,
+      seed: 9,
+    });
+    expect(await readFile(a.newPath, 'utf8')).toBe(await readFile(b.newPath, 'utf8'));
+    expect(await readFile(c.newPath, 'utf8')).not.toBe(await readFile(a.newPath, 'utf8'));
   });
 });

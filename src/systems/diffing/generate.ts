@@ -28,9 +28,11 @@
  *    restated much more often.
  * Keys are unique within each file by construction.
  */
-import { mkdir, open, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readFile, rename, rm, type FileHandle } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { csvField } from '../../platform/csv/csv-writer.js';
-import { seededRandom } from '../../platform/random.js';
+import { seededRandom, type Random } from '../../platform/random.js';
 import { metricOrThrow } from './diff-spec.js';
 import { isClose } from './engine/index.js';
 import { METRICS, metricFileStem, metricFiles } from './metric-definitions.js';
@@ -70,6 +72,12 @@ export interface GenerateDiffPairOptions {
    * default) leaves the pair as before.
    */
   noiseShare?: number;
+  /**
+   * Write the new file's rows in another order than the old file's (a seeded random permutation,
+   * the header first): an export sorted differently. The rows and the expected diff are those of
+   * the same pair unshuffled.
+   */
+  shuffle?: boolean;
   onProgress?: (fraction: number) => void;
 }
 
@@ -427,6 +435,73 @@ async function generateCRevenue(b: PairBuilder, rows: number, report: (f: number
   }
 }
 
+/** Rows shuffled in memory at a time (bytes of one bucket file), so 10M-row files stay bounded. */
+const SHUFFLE_BUCKET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Puts the rows of the CSV file at `path` (one line each: generated rows have no line breaks in
+ * fields) in a random order, the header line first. Each row goes to a random bucket file, then each
+ * bucket is shuffled in memory (Fisher-Yates) and appended: a uniform permutation in bounded memory.
+ */
+async function shuffleRows(path: string, bytes: number, rnd: Random): Promise<void> {
+  const nBuckets = Math.max(1, Math.ceil(bytes / SHUFFLE_BUCKET_BYTES));
+  const bucketPath = (i: number): string => `${path}.shuffle-${i}`;
+  const buckets = await Promise.all(
+    Array.from({ length: nBuckets }, async (_, i) => ({
+      fh: await open(bucketPath(i), 'w'),
+      parts: [] as string[],
+      size: 0,
+    })),
+  );
+  let header: string | undefined;
+  try {
+    const lines = createInterface({
+      input: createReadStream(path, { encoding: 'utf8' }),
+      crlfDelay: Infinity,
+    });
+    for await (const line of lines) {
+      if (header === undefined) {
+        header = line;
+        continue;
+      }
+      const b = buckets[Math.floor(rnd() * nBuckets)]!;
+      b.parts.push(line, '\n');
+      b.size += line.length + 1;
+      if (b.size >= 1 << 20) {
+        await b.fh.write(b.parts.join(''));
+        b.parts = [];
+        b.size = 0;
+      }
+    }
+    for (const b of buckets) if (b.size > 0) await b.fh.write(b.parts.join(''));
+  } finally {
+    await Promise.all(buckets.map((b) => b.fh.close()));
+  }
+  const tmp = `${path}.shuffled`;
+  const out = await ChunkWriter.open(tmp);
+  try {
+    out.write(`${header ?? ''}\n`);
+    for (let i = 0; i < nBuckets; i++) {
+      const rows = (await readFile(bucketPath(i), 'utf8')).split('\n');
+      rows.pop(); // after the last row's terminator
+      for (let j = rows.length - 1; j > 0; j--) {
+        const k = Math.floor(rnd() * (j + 1));
+        const r = rows[j]!;
+        rows[j] = rows[k]!;
+        rows[k] = r;
+      }
+      for (const r of rows) {
+        out.write(`${r}\n`);
+        if (out.nearlyFull) await out.flush();
+      }
+      await rm(bucketPath(i));
+    }
+  } finally {
+    await out.close();
+  }
+  await rename(tmp, path);
+}
+
 export function pairPaths(metric: GeneratedMetric, outDir: string): { oldPath: string; newPath: string } {
   const files = metricFiles(metricOrThrow(metric), outDir);
   return { oldPath: files.old, newPath: files.new };
@@ -463,6 +538,8 @@ export async function generateDiffPair(opts: GenerateDiffPairOptions): Promise<G
   } finally {
     await Promise.all([oldW.close(), newW.close()]);
   }
+  // Its own random stream: the rows and the expected diff stay those of the unshuffled pair.
+  if (opts.shuffle) await shuffleRows(newPath, newW.bytes, mulberry32(seed ^ 0x5f3759df));
   onProgress?.(1);
   return {
     oldPath,
@@ -481,6 +558,7 @@ export interface GenerateAllPairsOptions {
   outDir: string;
   seed?: number;
   noiseShare?: number;
+  shuffle?: boolean;
   onProgress?: (fraction: number, metric: GeneratedMetric) => void;
 }
 
@@ -499,6 +577,7 @@ export async function generateAllPairs(
     outDir: opts.outDir,
     seed,
     noiseShare: opts.noiseShare,
+    shuffle: opts.shuffle,
     onProgress: opts.onProgress && ((f) => opts.onProgress?.(f, 'revenue')),
   });
   const cRevenue = await generateDiffPair({
@@ -507,6 +586,7 @@ export async function generateAllPairs(
     outDir: opts.outDir,
     seed: seed + 1,
     noiseShare: opts.noiseShare,
+    shuffle: opts.shuffle,
     onProgress: opts.onProgress && ((f) => opts.onProgress?.(f, 'c-revenue')),
   });
   return { revenue, 'c-revenue': cRevenue };

@@ -18,6 +18,8 @@ interface OldRowOrder {
   oldRowLen(idx: number): number;
   /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
   markIdentical(idx: number, off: number): boolean;
+  /** After markIdentical returned dup: the offset of the key's earlier new-file row (-1: not kept). */
+  readonly earlierOff: number;
 }
 
 /**
@@ -34,6 +36,9 @@ export class FastPath {
   firstDup = 0;
   /** File offset of the row on line firstDup (-1: none). */
   firstDupOff = -1;
+  /** The table entry of the key repeated on line firstDup, and the offset of its earlier row (-1: not known). */
+  firstDupIdx = -1;
+  firstDupEarlierOff = -1;
   private tries = 0;
 
   constructor(private readonly win: RowWindow | null) {
@@ -104,6 +109,8 @@ export class FastPath {
       if (this.firstDup === 0) {
         this.firstDup = rd.line;
         this.firstDupOff = rd.base + rd.recStart;
+        this.firstDupIdx = idx;
+        this.firstDupEarlierOff = t.earlierOff;
       }
     }
     return true;

@@ -3,7 +3,7 @@
 import { grown } from '../../../platform/csv/bytes.js';
 import type { DiffKernel } from './native-kernel.js';
 import { UseKeyTable } from './types.js';
-import { type Counters, minOffset, ST_ADDED, ST_CHANGED, ST_UNCHANGED } from './tally.js';
+import { type Counters, ST_ADDED, ST_CHANGED, ST_UNCHANGED } from './tally.js';
 import {
   F_DUP_NEW,
   F_NEW_ROW,
@@ -77,6 +77,21 @@ export class FpTable extends RowPrints {
     return Math.floor(((h1 >>> this.homeShift) * this.slots.length) / this.homeDiv);
   }
 
+  /**
+   * Empties the table for the next partition of a lane, keeping its arrays: V8 collects typed arrays
+   * only after some 64 MB of them are garbage, so a new table per partition would raise the peak by
+   * that much whatever the budget (a lower --memory-mb must not raise it).
+   */
+  reset(): void {
+    this.clear();
+    this.nOld = 0;
+    this.sCount = 0;
+    this.lastNew.clear();
+    this.live = 0;
+    this.lastSlot = -1;
+    this.lastFound = -1;
+  }
+
   override grow(): void {
     // The arrays are copied into ones 1.5 times as large: both are held for a moment.
     this.checkBytes(this.bytes * 2.5 + this.slots.length * 4);
@@ -94,35 +109,44 @@ export class FpTable extends RowPrints {
    * few rows ahead). A fingerprint met again is a repeated key: `sameKey(earlier, later)` checks it
    * (and throws UseKeyTable on a collision); the earlier entry takes the later row (the last
    * occurrence wins, at the first one's place in the entry order) and the later one is superseded.
-   * Returns the repeats and the offset of the first superseding row (-1: none).
+   * Returns the repeats, the offset of the first superseding row (-1: none) and of its key's first row.
    */
   build(
     sameKey: (earlier: number, later: number) => void,
     kernel: DiffKernel | null,
     expectedNew: number,
-  ): { dups: number; firstDupOff: number } {
+  ): { dups: number; firstDupOff: number; firstOfDupOff: number } {
     const n = this.count;
     this.nOld = n;
-    this.sH1 = new Int32Array(Math.max(1024, Math.ceil(expectedNew)));
-    this.sH2 = new Int32Array(this.sH1.length);
-    this.sOff = new Float64Array(this.sH1.length);
-    this.sLen = new Uint32Array(this.sH1.length);
-    this.sFlags = new Uint8Array(this.sH1.length);
+    const side = Math.max(1024, Math.ceil(expectedNew));
+    if (this.sH1.length < side || this.sH1.length > 2 * side) {
+      // (kept from an earlier partition when about the size: add() sets every field of an entry)
+      this.sH1 = new Int32Array(side);
+      this.sH2 = new Int32Array(side);
+      this.sOff = new Float64Array(side);
+      this.sLen = new Uint32Array(side);
+      this.sFlags = new Uint8Array(side);
+    }
     this.allocSlots(Math.ceil((n + 16) * SLOTS_PER_ENTRY), 2 * n + 16);
     let dups = 0;
     let firstDupOff = -1;
+    let firstOfDupOff = -1;
     const repeat = (first: number, i: number): void => {
       sameKey(first, i);
-      this.setRow(first, this.offAt(i), this.lenAt(i), this.flags[i] as number);
+      const off = this.offAt(i);
+      if (firstDupOff < 0 || off < firstDupOff) {
+        // The first repeat's earlier row is its key's first row (read before it takes the later one).
+        firstDupOff = off;
+        firstOfDupOff = this.offAt(first);
+      }
+      this.setRow(first, off, this.lenAt(i), this.flags[i] as number);
       this.flags[i] = F_SUPERSEDED;
       this.bigLen.delete(i);
       dups++;
-      const off = this.offAt(i);
-      firstDupOff = minOffset(firstDupOff, off);
     };
     this.insertOld(kernel, repeat);
     this.live = n - dups;
-    return { dups, firstDupOff };
+    return { dups, firstDupOff, firstOfDupOff };
   }
 
   /** Empty slots, about `cap` of them, for entry numbers below `entries`. */
@@ -131,7 +155,10 @@ export class FpTable extends RowPrints {
     while (2 ** bits <= entries && bits < 30) bits++;
     if (2 ** bits <= entries) throw new UseKeyTable('too many keys for the keyless table');
     this.checkBytes(this.bytes + cap * 4);
-    this.slots = new Int32Array(Math.max(16, cap));
+    const want = Math.max(16, cap);
+    // The slots of an earlier partition of about this size are emptied rather than made again (reset).
+    if (this.slots.length >= want && this.slots.length <= want * 1.25) this.slots.fill(0);
+    else this.slots = new Int32Array(want);
     this.idxBits = bits;
     this.tagMul = 2 ** bits;
     this.idxMask = 2 ** bits - 1;
@@ -321,6 +348,12 @@ export class FpTable extends RowPrints {
   oldRowLen(idx: number): number {
     return ((this.flags[idx] as number) & F_ONE_LINE) !== 0 ? (this.len[idx] as number) : 0;
   }
+
+  /**
+   * The earlier new-file row of a key repeated in the new file is not kept (8 bytes an entry): it is
+   * found again by its entry when the output is rewritten (rewriteKeyless).
+   */
+  readonly earlierOff = -1;
 
   /** The new file's row at `off` is byte-identical to entry idx's old row: unchanged. Returns dup. */
   markIdentical(idx: number, off: number): boolean {

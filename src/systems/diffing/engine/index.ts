@@ -52,7 +52,7 @@
  *    duplicateKeysOld/New count superseded rows (rows whose key occurs again later), so
  *    rowsNew = added + changed + unchanged + duplicateKeysNew and
  *    rowsOld = changed + unchanged + deleted + duplicateKeysOld. A warning names the first line at
- *    which a key repeats.
+ *    which a key repeats and that key's first line ("first at line 3, repeated at line 8").
  *  - Empty lines anywhere are skipped (they are not rows). Column order may differ between files:
  *    columns are found by name in each file's own header.
  *  - Errors in the input throw DiffInputError (file, path, 1-based physical line where the record

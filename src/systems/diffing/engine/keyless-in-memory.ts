@@ -13,6 +13,7 @@ import { RowCheck } from './row-check.js';
 import { FastPath } from './fast-path.js';
 import {
   deletedInOrder,
+  type FirstRepeat,
   indexOld,
   lineAt,
   rewriteKeyless,
@@ -34,7 +35,7 @@ function writerSink(w: BufferedWriter, term: Buffer): RowSink {
 /**
  * Old file into the keyless table: each row's key fingerprint, offset and length are appended in
  * file order, then indexed (FpTable.build); a repeated key is checked against the earlier row.
- * Returns the offset of the first row that repeats a key (-1: none; the caller names its line).
+ * Returns the first row that repeats a key (the caller names its lines).
  */
 async function scanOldKeyless(
   inp: Input,
@@ -47,7 +48,7 @@ async function scanOldKeyless(
   kernel: DiffKernel | null,
   mask: Int32Array,
   expectedNew: number,
-): Promise<number> {
+): Promise<FirstRepeat> {
   const rd = inp.rd;
   const nothing = (): void => undefined;
   const rows = await scanPrints(
@@ -109,7 +110,7 @@ export async function diffInMemory(
       const mask = Int32Array.from(tuning.fingerprintMask);
       const kernel = tuning.native ? nativeKernel() : null;
       const expectedNew = Math.max(0.02 * newSample.estRows, newSample.estRows - oldSample.estRows);
-      const firstDupOld = await scanOldKeyless(
+      const dupOld = await scanOldKeyless(
         oldIn,
         kf,
         t,
@@ -121,12 +122,15 @@ export async function diffInMemory(
         mask,
         expectedNew,
       );
-      if (firstDupOld >= 0) c.firstDupOld = await lineAt(oldIn.path, firstDupOld);
+      if (dupOld.off >= 0) {
+        c.firstDupOld = await lineAt(oldIn.path, dupOld.off);
+        c.firstOfDupOld = dupOld.firstOff;
+      }
       await oldIn.rd.close();
       // Byte-identical rows are recognised without parsing when both files have the same header.
       const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
       const out = writerSink(outW, newIn.term);
-      await scanNewKeyless(
+      const dupNew = await scanNewKeyless(
         newIn,
         kf,
         t,
@@ -143,7 +147,16 @@ export async function diffInMemory(
       t.tally(c);
       if (c.dupNew > 0) {
         outW.truncate(headerBytes);
-        await rewriteKeyless(t, await reopen('new'), kf, kernel, mask, out, progress);
+        c.firstOfDupNew = await rewriteKeyless(
+          t,
+          await reopen('new'),
+          kf,
+          kernel,
+          mask,
+          out,
+          progress,
+          dupNew.idx,
+        );
       }
       copyDeleted(t, win, delW, oldIn.term, progress);
       return 'fingerprints';

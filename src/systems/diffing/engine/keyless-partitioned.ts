@@ -8,7 +8,7 @@ import { grown } from '../../../platform/csv/bytes.js';
 import { KeyFingerprint } from './key-fingerprint.js';
 import { nativeKernel } from './native-kernel.js';
 import { OffsetStream, writeOffsets } from './offset-files.js';
-import { type Counters, minOffset, newCounters } from './tally.js';
+import { type Counters, newCounters } from './tally.js';
 import { Progress } from './progress.js';
 import { type Input, openInput } from './input.js';
 import { RowWindow } from './row-window.js';
@@ -240,7 +240,15 @@ function toOriginalOffsets(offsPath: string, offs: Float64Array): void {
  * rewriteKeyless over the new partition's CSV file), recording offsets instead of writing rows.
  * UseKeyTable goes up: the caller then redoes the whole diff with KeyTable partitions.
  */
-export async function diffKeylessPartitionTask(task: KeylessPartitionTask): Promise<KeylessPartitionResult> {
+/** What a lane of partitions keeps from one partition to the next (see FpTable.reset). */
+export interface KeylessLane {
+  table?: FpTable;
+}
+
+export async function diffKeylessPartitionTask(
+  task: KeylessPartitionTask,
+  lane: KeylessLane = {},
+): Promise<KeylessPartitionResult> {
   const c = newCounters();
   const quiet = new Progress(undefined);
   const { knobs, spec } = task;
@@ -255,14 +263,17 @@ export async function diffKeylessPartitionTask(task: KeylessPartitionTask): Prom
     inputs.push(newIn);
     win = RowWindow.open(oldIn.path, oldIn.size);
     if (win === null) throw new Error(`internal error: cannot read ${oldIn.path}`);
-    const t = new FpTable(task.old.rows + 16);
+    let t = lane.table;
+    if (t === undefined) t = new FpTable(task.old.rows + 16);
+    else t.reset();
+    lane.table = undefined; // until this partition is done (a failure leaves the table in any state)
     loadPrints(task.old.path, t);
     await rm(task.old.path, { force: true });
     const kf = new KeyFingerprint(knobs.fingerprintMask);
     const mask = Int32Array.from(knobs.fingerprintMask);
     const kernel = knobs.native ? nativeKernel() : null;
     const expectedNew = Math.max(1024, task.new.rows - task.old.rows);
-    const firstDupOldOff = indexOld(oldIn, t, new RowCheck(oldIn, oldIn), win, c, kernel, expectedNew);
+    const dupOld = indexOld(oldIn, t, new RowCheck(oldIn, oldIn), win, c, kernel, expectedNew);
     const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
     let emit = new Float64Array(1024);
     let nEmit = 0;
@@ -273,25 +284,13 @@ export async function diffKeylessPartitionTask(task: KeylessPartitionTask): Prom
       },
     };
     const checkNew = new RowCheck(oldIn, newIn);
-    let firstDupNewOff = await scanNewKeyless(
-      newIn,
-      kf,
-      t,
-      checkNew,
-      oldIn,
-      win,
-      fast,
-      out,
-      c,
-      quiet,
-      kernel,
-    );
+    const dupNew = await scanNewKeyless(newIn, kf, t, checkNew, oldIn, win, fast, out, c, quiet, kernel);
     t.tally(c);
     if (c.dupNew > 0) {
       nEmit = 0;
       const again = await openInput('new', task.new.path, spec, knobs.chunkSize);
       inputs.push(again);
-      await rewriteKeyless(t, again, kf, kernel, mask, out, quiet);
+      dupNew.firstOff = await rewriteKeyless(t, again, kf, kernel, mask, out, quiet, dupNew.idx);
     }
     const emitted = emit.subarray(0, nEmit);
     toOriginalOffsets(task.new.offsPath, emitted);
@@ -301,14 +300,25 @@ export async function diffKeylessPartitionTask(task: KeylessPartitionTask): Prom
     // Rows were counted by the split; lines are named from the original files by the caller.
     c.rowsOld = 0;
     c.rowsNew = 0;
-    if (firstDupNewOff >= 0) {
-      const o = Float64Array.of(firstDupNewOff);
+    if (dupNew.off >= 0) {
+      // The key's first row comes before its repeat (sorted, distinct: as toOriginalOffsets needs).
+      const o = Float64Array.of(dupNew.firstOff, dupNew.off);
       toOriginalOffsets(task.new.offsPath, o);
-      firstDupNewOff = o[0] as number;
+      dupNew.firstOff = o[0] as number;
+      dupNew.off = o[1] as number;
     }
     c.firstDupOld = 0;
     c.firstDupNew = 0;
-    return { counters: c, nEmit, nDel: del.length, firstDupOldOff, firstDupNewOff };
+    lane.table = t;
+    return {
+      counters: c,
+      nEmit,
+      nDel: del.length,
+      firstDupOldOff: dupOld.off,
+      firstDupNewOff: dupNew.off,
+      firstOfDupOldOff: dupOld.firstOff,
+      firstOfDupNewOff: dupNew.firstOff,
+    };
   } finally {
     win?.close();
     for (const inp of inputs) await inp.rd.close().catch(() => undefined);
@@ -334,7 +344,8 @@ export async function diffPartitionedKeyless(
     fingerprintMask: tuning.fingerprintMask,
     native: tuning.native,
   };
-  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread);
+  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread, tuning.partitionBuffers);
+  const lane: KeylessLane = {};
   const paths = (tag: string, ext: string): string[] =>
     Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.${ext}`));
   const [oldParts, newParts] = await splitBoth(
@@ -353,8 +364,15 @@ export async function diffPartitionedKeyless(
     },
     c,
   );
-  let firstDupOldOff = -1;
-  let firstDupNewOff = -1;
+  // The first repeat of each file over all partitions: [its offset, its key's first row's].
+  const dupOld = [-1, -1];
+  const dupNew = [-1, -1];
+  const keepFirst = (d: number[], off: number, firstOff: number): void => {
+    if (off >= 0 && (d[0]! < 0 || off < d[0]!)) {
+      d[0] = off;
+      d[1] = firstOff;
+    }
+  };
   await runPartitions(
     n,
     partDir,
@@ -368,14 +386,16 @@ export async function diffPartitionedKeyless(
       emitPath,
       delPath,
     }),
-    diffKeylessPartitionTask,
+    (t) => diffKeylessPartitionTask(t, lane),
     (r) => {
       const k = r as KeylessPartitionResult;
-      firstDupOldOff = minOffset(firstDupOldOff, k.firstDupOldOff);
-      firstDupNewOff = minOffset(firstDupNewOff, k.firstDupNewOff);
+      keepFirst(dupOld, k.firstDupOldOff, k.firstOfDupOldOff);
+      keepFirst(dupNew, k.firstDupNewOff, k.firstOfDupNewOff);
     },
     ctx,
   );
-  if (firstDupOldOff >= 0) c.firstDupOld = await lineAt(oldIn.path, firstDupOldOff);
-  if (firstDupNewOff >= 0) c.firstDupNew = await lineAt(newIn.path, firstDupNewOff);
+  if (dupOld[0]! >= 0) c.firstDupOld = await lineAt(oldIn.path, dupOld[0]!);
+  if (dupNew[0]! >= 0) c.firstDupNew = await lineAt(newIn.path, dupNew[0]!);
+  c.firstOfDupOld = dupOld[1]!;
+  c.firstOfDupNew = dupNew[1]!;
 }

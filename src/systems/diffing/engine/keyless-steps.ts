@@ -4,10 +4,11 @@
 import { open } from 'node:fs/promises';
 import { grown, ViewedBuffer } from '../../../platform/csv/bytes.js';
 import { NEED_MORE, RECORD } from '../../../platform/csv/csv-reader.js';
+import { valueBytesEqual } from './compare.js';
 import { KeyFingerprint } from './key-fingerprint.js';
 import { K_FULL, K_NEED_MORE, type DiffKernel } from './native-kernel.js';
 import { UseKeyTable } from './types.js';
-import { type Counters, minLine, minOffset, ST_ADDED, ST_CHANGED, ST_UNCHANGED } from './tally.js';
+import { type Counters, noteFirstDup, ST_ADDED, ST_CHANGED, ST_UNCHANGED } from './tally.js';
 import { Progress } from './progress.js';
 import { fillOrThrow, type Input, isRow, nextRecord } from './input.js';
 import { RowWindow } from './row-window.js';
@@ -15,6 +16,17 @@ import { F_DUP_NEW, F_NEW_ROW, F_ONE_LINE, F_SEEN, F_STATUS, F_SUPERSEDED, RowPr
 import { FpTable } from './fp-table.js';
 import { RowCheck } from './row-check.js';
 import { FastPath } from './fast-path.js';
+
+/**
+ * The first row of a file that repeats a key: its offset (-1: none), the offset of the key's first
+ * row (-1: not known yet) and, in the new file, the key's table entry (rewriteKeyless finds its first
+ * row).
+ */
+export interface FirstRepeat {
+  off: number;
+  firstOff: number;
+  idx: number;
+}
 
 /** Where the keyless diff puts the rows it outputs. */
 export interface RowSink {
@@ -105,7 +117,7 @@ export async function scanPrints(
  * Indexes the old rows appended to the keyless table (FpTable.build). A repeated key is checked by
  * reading both rows exactly where they are in the old file (`win`; they may be far apart); a file
  * made mostly of them is the KeyTable's job (it stores keys), not re-reads'. Returns the offset of
- * the first row that repeats a key (-1: none).
+ * the first row that repeats a key (-1: none) and of that key's first row.
  */
 export function indexOld(
   inp: Input,
@@ -115,11 +127,11 @@ export function indexOld(
   c: Counters,
   kernel: DiffKernel | null,
   expectedNew: number,
-): number {
+): FirstRepeat {
   const row = new ViewedBuffer(256);
   const maxRepeats = Math.max(4096, t.count >>> 4);
   let repeats = 0;
-  const { dups, firstDupOff } = t.build(
+  const { dups, firstDupOff, firstOfDupOff } = t.build(
     (earlier, later) => {
       if (++repeats > maxRepeats) throw new UseKeyTable('many repeated keys in the old file');
       const len0 = t.lenAt(earlier);
@@ -134,7 +146,7 @@ export function indexOld(
     expectedNew,
   );
   c.dupOld += dups;
-  return firstDupOff;
+  return { off: firstDupOff, firstOff: firstOfDupOff, idx: -1 };
 }
 
 /** The 1-based physical line at byte offset `off` of a file, counted as CsvReader does (LF, CRLF, CR). */
@@ -166,12 +178,57 @@ export async function lineAt(path: string, off: number): Promise<number> {
 }
 
 /**
+ * The fast path's near miss (both files have the same header): the new row just parsed (one line,
+ * unquoted value) has the bytes of the predicted old row except the value's, e.g. a recomputed
+ * value with float noise. All other fields being the same bytes, so is the key: the entry is the
+ * predicted one, found without fingerprint, lookup or key check; only the values are compared.
+ * Returns false (nothing done) when that does not hold or the entry needs the general path (seen
+ * already: a repeat). Hand-written byte loops: this runs for every such row of a re-export.
+ */
+function valueOnlyDiffers(
+  rd: Input['rd'],
+  valCol: number,
+  t: FpTable,
+  win: RowWindow,
+  out: RowSink,
+): boolean {
+  const idx = t.predictedOldRow();
+  if (idx < 0 || rd.recordLines !== 1 || rd.fQuoted[valCol] === 1) return false;
+  const f = t.flags[idx] as number;
+  if ((f & F_SEEN) !== 0) return false;
+  const oldLen = t.len[idx] as number; // a one-line row: its real length
+  const at = win.at(t.offAt(idx), oldLen);
+  if (at < 0) return false;
+  const b = rd.buf;
+  const w = win.bytes;
+  const rs = rd.recStart;
+  const vs = rd.fStart[valCol] as number;
+  const ve = rd.fEnd[valCol] as number;
+  const suffix = rd.recEnd - ve;
+  const ovs = at + (vs - rs);
+  const ove = at + oldLen - suffix;
+  if (ove < ovs) return false;
+  for (let i = 0; i < vs - rs; i++) if (b[rs + i] !== w[at + i]) return false;
+  for (let i = 0; i < suffix; i++) if (b[ve + i] !== w[ove + i]) return false;
+  // The old value's bytes must be one plain field (no quote or separator: the same field count).
+  for (let i = ovs; i < ove; i++) {
+    const c = w[i] as number;
+    if (c === 34 || c === 44 || c === 10 || c === 13) return false;
+  }
+  const st = valueBytesEqual(w, ovs, ove, b, vs, ve) ? ST_UNCHANGED : ST_CHANGED;
+  t.flags[idx] = (f & ~F_STATUS) | F_SEEN | st;
+  t.matchedUpTo(idx);
+  if (st === ST_CHANGED) out.row(b, rs, rd.recEnd, rd.base + rs);
+  return true;
+}
+
+/**
  * New file against the keyless table, one row at a time in file order. With `fast` (both files have
  * the same header), a row whose bytes are exactly those of the predicted entry's old row is
  * unchanged without being parsed further (as in scanIntoTable). Other rows are fingerprinted, found
  * (predicted entry first, then the hash table), checked against their reference row, and compared
- * by value; added and changed rows go to `out` as soon as they are known. Returns the offset of the
- * first row that repeats a key (-1: none).
+ * by value; added and changed rows go to `out` as soon as they are known. Returns the first row that
+ * repeats a key (its key's first row is found by rewriteKeyless).
  */
 export async function scanNewKeyless(
   inp: Input,
@@ -185,14 +242,18 @@ export async function scanNewKeyless(
   c: Counters,
   progress: Progress,
   kernel: DiffKernel | null,
-): Promise<number> {
+): Promise<FirstRepeat> {
   const rd = inp.rd;
   const keyCols = inp.keyCols;
+  const valCol = inp.valCol;
+  // (a value column that is also a key column changes the key with the value: no near misses)
+  const nearMisses = !keyCols.includes(valCol);
   let newWin: RowWindow | null = null;
   let rows = 0;
   let dups = 0;
   let firstDup = 0;
   let firstDupOff = -1;
+  let firstDupIdx = -1;
   oldWin.resetBudget();
   try {
     for (;;) {
@@ -209,6 +270,7 @@ export async function scanNewKeyless(
       if (r === RECORD) {
         if (!isRow(inp)) continue;
         rows++;
+        if (fast.on && nearMisses && valueOnlyDiffers(rd, valCol, t, oldWin, out)) continue;
         kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
         const h1 = kf.h1;
         const h2 = kf.h2;
@@ -252,6 +314,7 @@ export async function scanNewKeyless(
           if (firstDup === 0) {
             firstDup = rd.line;
             firstDupOff = off;
+            firstDupIdx = idx;
           }
         } else if (st === ST_ADDED || st === ST_CHANGED) {
           out.row(rd.buf, rd.recStart, rd.recEnd, off);
@@ -269,14 +332,19 @@ export async function scanNewKeyless(
   c.identical += fast.identical;
   c.rowsNew += rows;
   c.dupNew += dups + fast.dups;
-  c.firstDupNew = minLine(minLine(c.firstDupNew, firstDup), fast.firstDup);
-  return minOffset(firstDupOff, fast.firstDupOff);
+  noteFirstDup(c, true, firstDup, -1);
+  noteFirstDup(c, true, fast.firstDup, -1);
+  const fastFirst = fast.firstDup !== 0 && (firstDup === 0 || fast.firstDup < firstDup);
+  return fastFirst
+    ? { off: fast.firstDupOff, firstOff: -1, idx: fast.firstDupIdx }
+    : { off: firstDupOff, firstOff: -1, idx: firstDupIdx };
 }
 
 /**
  * A key repeated in the new file may have superseded rows already output: the output is made again
  * (into `out`, emptied by the caller), reading the new file once more (`inp`, a fresh reader) and
- * keeping each row that FpTable.outputs says belongs in it.
+ * keeping each row that FpTable.outputs says belongs in it. Returns the offset of the first row of
+ * entry `firstOf` (the key of the first repeat; -1: none asked).
  */
 export async function rewriteKeyless(
   t: FpTable,
@@ -286,14 +354,17 @@ export async function rewriteKeyless(
   mask: Int32Array,
   out: RowSink,
   progress: Progress,
-): Promise<void> {
+  firstOf: number,
+): Promise<number> {
   const rd = inp.rd;
   const batch = new RowPrints(4096);
+  let firstOff = -1;
   const flush = (): void => {
     for (let k = 0; k < batch.count; k++) {
       const idx = t.find(batch.h1[k] as number, batch.h2[k] as number);
       const off = batch.offAt(k);
       if (idx < 0) throw new Error(`internal error: a new-file row at offset ${off} is not in the table`);
+      if (idx === firstOf && firstOff < 0) firstOff = off;
       if (!t.outputs(idx, off)) continue;
       const at = off - rd.base;
       out.row(rd.buf, at, at + batch.lenAt(k), off);
@@ -303,6 +374,7 @@ export async function rewriteKeyless(
   await scanPrints(inp, kf, kernel, mask, batch, flush, flush, () =>
     progress.at(0.9, 0.97, rd.consumed / Math.max(1, inp.size)),
   );
+  return firstOff;
 }
 
 /**

@@ -7,7 +7,7 @@ import { unquoteInto } from '../../../platform/csv/fields.js';
 import { hashBytes } from './bytes.js';
 import { P_NEED_MORE, P_RECORD, PartitionReader, PartitionWriter, partitionOf } from './partition-files.js';
 import { writeOffsets } from './offset-files.js';
-import { type Counters, finishTable, minLine, newCounters } from './tally.js';
+import { type Counters, finishTable, newCounters, noteFirstDup } from './tally.js';
 import { Progress } from './progress.js';
 import { applyNew, applyOld, KeyTable } from './key-table.js';
 import { KeyEncoder } from './key-encoder.js';
@@ -70,6 +70,7 @@ async function readPartition(path: string, t: KeyTable, c: Counters, isNew: bool
   const pr = await PartitionReader.open(path);
   let dups = 0;
   let firstDup = 0;
+  let firstOfDup = -1;
   try {
     for (;;) {
       const r = pr.next();
@@ -92,7 +93,10 @@ async function readPartition(path: string, t: KeyTable, c: Counters, isNew: bool
           : applyOld(t, b, pr.kStart, pr.kLen, h, b, pr.vStart, pr.vEnd, pr.offset);
         if (dup) {
           dups++;
-          if (firstDup === 0) firstDup = pr.line;
+          if (firstDup === 0) {
+            firstDup = pr.line;
+            firstOfDup = t.earlierOff;
+          }
         }
       } else if (r === P_NEED_MORE) {
         await pr.fill();
@@ -105,11 +109,10 @@ async function readPartition(path: string, t: KeyTable, c: Counters, isNew: bool
   }
   if (isNew) {
     c.dupNew += dups;
-    c.firstDupNew = minLine(c.firstDupNew, firstDup);
   } else {
     c.dupOld += dups;
-    c.firstDupOld = minLine(c.firstDupOld, firstDup);
   }
+  noteFirstDup(c, isNew, firstDup, firstOfDup);
 }
 
 export async function diffPartitionTask(task: PartitionTask): Promise<PartitionResult> {
@@ -163,7 +166,7 @@ export async function splitTask(task: SplitTask): Promise<SplitResult> {
  */
 export async function diffPartitioned(n: number, partDir: string, ctx: PartitionsContext): Promise<void> {
   const { oldIn, newIn, c, progress, tuning, thread } = ctx;
-  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread);
+  const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread, tuning.partitionBuffers);
   const paths = (tag: string): string[] =>
     Array.from({ length: n }, (_, p) => join(partDir, `${tag}-${p}.part`));
   const [oldParts, newParts] = await splitBoth(

@@ -69,9 +69,12 @@ export class DiffThread {
   }
 }
 
-/** Partition write buffers: 32 MiB in all (16 MiB per file when the two files are split at once). */
-export function partitionBufSize(n: number, thread: DiffThread | undefined): number {
-  return Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor((32 * 1024 * 1024) / (thread ? 2 * n : n))));
+/**
+ * Partition write buffers: `total` bytes in all (Tuning.partitionBuffers: 32 MiB at the default
+ * budget; half per file when the two files are split at once), 64 KiB to 1 MiB each.
+ */
+export function partitionBufSize(n: number, thread: DiffThread | undefined, total: number): number {
+  return Math.min(1024 * 1024, Math.max(64 * 1024, Math.floor(total / (thread ? 2 * n : n))));
 }
 
 /** What the partition lanes and the final merge work on. */

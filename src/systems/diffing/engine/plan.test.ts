@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { diffThreads, partitionCount, planDiff, planPartitionCount, type PlanInput } from './plan.js';
+import {
+  budgetTuning,
+  diffThreads,
+  partitionCount,
+  planDiff,
+  planPartitionCount,
+  type PlanInput,
+} from './plan.js';
 import type { Sample } from './sample.js';
 
 const MIB = 1024 * 1024;
@@ -123,11 +130,29 @@ describe('partitionCount', () => {
 
 describe('diffThreads', () => {
   it('uses a second thread for inputs of 64 MiB and more on two cores or more, unless told', () => {
-    expect(diffThreads(undefined, 2, 64 * MIB)).toBe(2);
-    expect(diffThreads(undefined, 2, 64 * MIB - 1)).toBe(1);
-    expect(diffThreads(undefined, 1, 1024 * MIB)).toBe(1);
-    expect(diffThreads(1, 8, 1024 * MIB)).toBe(1);
-    expect(diffThreads(4, 1, 0)).toBe(2);
+    expect(diffThreads(undefined, 2, 64 * MIB, 256 * MIB)).toBe(2);
+    expect(diffThreads(undefined, 2, 64 * MIB - 1, 256 * MIB)).toBe(1);
+    expect(diffThreads(undefined, 1, 1024 * MIB, 256 * MIB)).toBe(1);
+    expect(diffThreads(1, 8, 1024 * MIB, 256 * MIB)).toBe(1);
+    expect(diffThreads(4, 1, 0, 256 * MIB)).toBe(2);
+  });
+
+  it('keeps to one thread below a 128 MiB budget (a second one costs more memory than that saves)', () => {
+    expect(diffThreads(undefined, 2, 1024 * MIB, 128 * MIB)).toBe(2);
+    expect(diffThreads(undefined, 2, 1024 * MIB, 128 * MIB - 1)).toBe(1);
+    expect(diffThreads(undefined, 8, 1024 * MIB, 16 * MIB)).toBe(1);
+    expect(diffThreads(2, 2, 1024 * MIB, 16 * MIB)).toBe(2);
+  });
+});
+
+describe('budgetTuning', () => {
+  it('keeps the default buffers at the default budget and shrinks them with the budget', () => {
+    expect(budgetTuning(256 * MIB)).toEqual({ chunkSize: 4 * MIB, partitionBuffers: 32 * MIB });
+    expect(budgetTuning(1024 * MIB)).toEqual({ chunkSize: 4 * MIB, partitionBuffers: 32 * MIB });
+    expect(budgetTuning(64 * MIB)).toEqual({ chunkSize: MIB, partitionBuffers: 8 * MIB });
+    expect(budgetTuning(16 * MIB)).toEqual({ chunkSize: MIB / 4, partitionBuffers: 2 * MIB });
+    expect(budgetTuning(1)).toEqual({ chunkSize: MIB / 4, partitionBuffers: MIB });
+    expect(budgetTuning(100 * MIB).chunkSize).toBe(MIB); // a power of two
   });
 });
 

@@ -14,15 +14,41 @@ import { useDictionary, type Sample } from './sample.js';
 const THREADS_MIN_BYTES = 64 * 1024 * 1024;
 
 /**
- * Threads of the partitioned path: those asked for (at most 2), else 2 on a machine of 2 cores or
- * more when the two files together are at least 64 MiB, else 1.
+ * Default threads: a second thread costs memory of its own (~60-80 MB RSS on 3M rows: its V8 heap,
+ * read buffers, a second partition table), more than a small budget itself, so below this budget
+ * the partitions are diffed one at a time (a lower --memory-mb must not raise the peak).
  */
-export function diffThreads(requested: number | undefined, cores: number, inputBytes: number): number {
+const THREADS_MIN_BUDGET = 128 * 1024 * 1024;
+
+/**
+ * Threads of the partitioned path: those asked for (at most 2), else 2 on a machine of 2 cores or
+ * more when the two files together are at least 64 MiB and the budget at least 128 MiB, else 1.
+ */
+export function diffThreads(
+  requested: number | undefined,
+  cores: number,
+  inputBytes: number,
+  budget: number,
+): number {
   return requested !== undefined
     ? Math.min(2, requested)
-    : cores >= 2 && inputBytes >= THREADS_MIN_BYTES
+    : cores >= 2 && inputBytes >= THREADS_MIN_BYTES && budget >= THREADS_MIN_BUDGET
       ? 2
       : 1;
+}
+
+/**
+ * Buffers that follow the memory budget (knobs a caller gives win): the scans' read chunk (each
+ * reader holds two, with read-ahead, and a partitioned diff has several readers open) is budget/64
+ * between 256 KiB and 4 MiB (the default at the default budget); the partition write buffers share
+ * budget/8, at most 32 MiB (partitions.ts).
+ */
+export function budgetTuning(budget: number): { chunkSize: number; partitionBuffers: number } {
+  const MIB = 1024 * 1024;
+  return {
+    chunkSize: Math.min(4 * MIB, Math.max(MIB / 4, 2 ** Math.floor(Math.log2(budget / 64)))),
+    partitionBuffers: Math.min(32 * MIB, Math.max(MIB, Math.floor(budget / 8))),
+  };
 }
 
 /** What a plan is made from. */

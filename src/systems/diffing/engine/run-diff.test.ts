@@ -135,8 +135,41 @@ describe.each(MODES)('runDiff ($name)', (mode) => {
       duplicateKeysNew: 3,
     });
     expect(r.stats.warnings).toEqual([
-      'old file: 1 duplicate key, last occurrence kept (first repeat at line 4)',
-      'new file: 3 duplicate keys, last occurrence kept (first repeat at line 5)',
+      'old file: 1 duplicate key, last occurrence kept (first at line 2, repeated at line 4)',
+      'new file: 3 duplicate keys, last occurrence kept (first at line 2, repeated at line 5)',
+    ]);
+  });
+
+  it('compares rows that differ from the predicted old row only in the value (near misses of the fast path)', async () => {
+    // Float noise (unchanged), real changes, a quoted old value, an old value in another spelling,
+    // a changed key, a value with a comma in quotes, and a key seen again: all as the reference says.
+    const rows = Array.from({ length: 40 }, (_, i) => `2024-01-01,s${i},${75.12679951100245 + i}`);
+    const next = rows.map((r, i) =>
+      i % 5 === 1 ? r.replace(/5$/, '6') : i % 7 === 2 ? r.replace(/,([\d.]+)$/, ',$1.5') : r,
+    );
+    const oldText = `${H}${rows.join('\n')}\nd,q,"7"\nd,r,8\nd,t,"1,5"\nd,u,9\n`;
+    const newText = `${H}${next.join('\n')}\nd,q,7.0\nd,r,8e0\nd,t,"1,5"\nd,uu,9\nd,s3,1\n`;
+    await expectReferenceResult(oldText, newText, mode, SPEC);
+    // The value column as a key column too: another value is another key.
+    await expectReferenceResult(oldText, newText, mode, { keys: ['seg', 'value'], value: 'value' });
+  });
+
+  it("names the first repeat's key's first line: first at line 3, repeated at line 8", async () => {
+    // Key b (line 3) repeats on line 8 before key a (line 2) repeats on line 10: the warning is about
+    // the first repeat. In the new file, b's first row is byte-identical to its old row (the fast
+    // path sees it), and key n (only in the new file) repeats later, on line 11.
+    const rows = ['d,a,1', 'd,b,2', 'd,c,3', 'd,e,4', 'd,f,5', 'd,g,6'];
+    const oldText = `${H}${[...rows, 'd,b,22', 'd,h,7', 'd,a,11'].join('\n')}\n`;
+    const newText = `${H}${[...rows, 'd,b,22', 'd,n,1', 'd,a,11', 'd,n,2'].join('\n')}\n`;
+    const r = await diff(oldText, newText, mode);
+    expect(r.stats.warnings).toEqual([
+      'old file: 2 duplicate keys, last occurrence kept (first at line 3, repeated at line 8)',
+      'new file: 3 duplicate keys, last occurrence kept (first at line 3, repeated at line 8)',
+    ]);
+    // A key only in the new file, repeated: its first row is the one to name.
+    const fresh = await diff(`${H}d,a,1\n`, `${H}d,a,1\nd,z,1\nd,y,1\nd,z,2\n`, mode);
+    expect(fresh.stats.warnings).toEqual([
+      'new file: 1 duplicate key, last occurrence kept (first at line 3, repeated at line 5)',
     ]);
   });
 

@@ -8,11 +8,12 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { BufferedWriter } from '../../../platform/csv/buffered-writer.js';
 import { openInput, type Input } from './input.js';
 import { diffInMemory } from './keyless-in-memory.js';
+import { lineAt } from './keyless-steps.js';
 import { diffPartitionedKeyless } from './keyless-partitioned.js';
 import { diffClassic } from './keys-in-memory.js';
 import { diffPartitioned } from './keys-partitioned.js';
 import { DiffThread } from './partitions.js';
-import { diffThreads, partitionCount, planDiff, type PlanInput } from './plan.js';
+import { budgetTuning, diffThreads, partitionCount, planDiff, type PlanInput } from './plan.js';
 import { Progress } from './progress.js';
 import { sampleInput } from './sample.js';
 import { newCounters } from './tally.js';
@@ -54,14 +55,14 @@ function validate(opts: DiffOptions): void {
 
 /** Runs one diff; see index.ts for the exact semantics. */
 export async function runDiff(opts: DiffOptions): Promise<DiffStats> {
-  return runDiffTuned(opts, DEFAULT_TUNING);
+  return runDiffTuned(opts, {});
 }
 
 /** runDiff with internal knobs (for tests and benchmarks); knobs not given keep their defaults. */
 export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): Promise<DiffStats> {
   validate(opts);
-  const tuning: Tuning = { ...DEFAULT_TUNING, ...knobs };
   const budget = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+  const tuning: Tuning = { ...DEFAULT_TUNING, ...budgetTuning(budget), ...knobs };
   const tmpDir = opts.tmpDir ?? dirname(opts.outPath);
   const tag = `${process.pid}-${randomBytes(6).toString('hex')}`;
   const outTmp = join(tmpDir, `.${basename(opts.outPath)}.${tag}.tmp`);
@@ -78,7 +79,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     const newIn = await openInput('new', opts.newPath, opts.spec, tuning.chunkSize);
     inputs.push(newIn);
     progress.at(0, 1, 0);
-    const threads = diffThreads(opts.threads, availableParallelism(), oldIn.size + newIn.size);
+    const threads = diffThreads(opts.threads, availableParallelism(), oldIn.size + newIn.size, budget);
     const oldSample = sampleInput(oldIn);
     const newSample = sampleInput(newIn);
     const planInput: PlanInput = {
@@ -180,16 +181,24 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     progress.at(0, 1, 1);
 
     const warnings: string[] = [];
-    if (c.dupOld > 0) {
+    const dupWarning = async (
+      file: 'old' | 'new',
+      dups: number,
+      line: number,
+      firstOff: number,
+    ): Promise<void> => {
+      if (dups === 0) return;
+      if (firstOff < 0)
+        throw new Error(
+          `internal error: the first row of the ${file} file's first repeated key is not known`,
+        );
+      const first = await lineAt(file === 'old' ? opts.oldPath : opts.newPath, firstOff);
       warnings.push(
-        `old file: ${c.dupOld} duplicate key${c.dupOld === 1 ? '' : 's'}, last occurrence kept (first repeat at line ${c.firstDupOld})`,
+        `${file} file: ${dups} duplicate key${dups === 1 ? '' : 's'}, last occurrence kept (first at line ${first}, repeated at line ${line})`,
       );
-    }
-    if (c.dupNew > 0) {
-      warnings.push(
-        `new file: ${c.dupNew} duplicate key${c.dupNew === 1 ? '' : 's'}, last occurrence kept (first repeat at line ${c.firstDupNew})`,
-      );
-    }
+    };
+    await dupWarning('old', c.dupOld, c.firstDupOld, c.firstOfDupOld);
+    await dupWarning('new', c.dupNew, c.firstDupNew, c.firstOfDupNew);
     return {
       rowsOld: c.rowsOld,
       rowsNew: c.rowsNew,

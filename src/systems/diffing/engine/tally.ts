@@ -14,8 +14,12 @@ export interface Counters {
   rowsNew: number;
   dupOld: number;
   dupNew: number;
+  /** Line of the first row that repeats a key already seen in the file (0: none). */
   firstDupOld: number;
   firstDupNew: number;
+  /** File offset of the first row of the key repeated on line firstDupOld/New (-1: none or not known yet). */
+  firstOfDupOld: number;
+  firstOfDupNew: number;
   added: number;
   changed: number;
   unchanged: number;
@@ -31,6 +35,8 @@ export function newCounters(): Counters {
     dupNew: 0,
     firstDupOld: 0,
     firstDupNew: 0,
+    firstOfDupOld: -1,
+    firstOfDupNew: -1,
     added: 0,
     changed: 0,
     unchanged: 0,
@@ -44,13 +50,30 @@ export function addCounters(c: Counters, r: Counters): void {
   c.rowsNew += r.rowsNew;
   c.dupOld += r.dupOld;
   c.dupNew += r.dupNew;
-  c.firstDupOld = minLine(c.firstDupOld, r.firstDupOld);
-  c.firstDupNew = minLine(c.firstDupNew, r.firstDupNew);
+  noteFirstDup(c, false, r.firstDupOld, r.firstOfDupOld);
+  noteFirstDup(c, true, r.firstDupNew, r.firstOfDupNew);
   c.added += r.added;
   c.changed += r.changed;
   c.unchanged += r.unchanged;
   c.deleted += r.deleted;
   c.identical += r.identical;
+}
+
+/**
+ * A repeated key on `line` (0: none) whose first row is at file offset `firstOff`: kept when it is
+ * the file's first repeat so far, so the warning names the first repeat and its key's first line.
+ */
+export function noteFirstDup(c: Counters, isNew: boolean, line: number, firstOff: number): void {
+  if (line === 0) return;
+  if (isNew) {
+    if (c.firstDupNew !== 0 && c.firstDupNew <= line) return;
+    c.firstDupNew = line;
+    c.firstOfDupNew = firstOff;
+  } else {
+    if (c.firstDupOld !== 0 && c.firstDupOld <= line) return;
+    c.firstDupOld = line;
+    c.firstOfDupOld = firstOff;
+  }
 }
 
 export function minLine(a: number, b: number): number {

@@ -92,6 +92,9 @@ export interface KeylessPartitionResult extends PartitionResult {
   /** Original offsets of the first row repeating a key in each file (-1: none). */
   firstDupOldOff: number;
   firstDupNewOff: number;
+  /** Original offsets of the first row of those keys (-1: none). */
+  firstOfDupOldOff: number;
+  firstOfDupNewOff: number;
 }
 
 export interface KeylessSplitResult {

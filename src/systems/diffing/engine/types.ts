@@ -103,8 +103,10 @@ export interface Tuning {
   fingerprintMask: [number, number];
   /** The keyless old-file scan uses the native kernel when it was built (native-kernel.ts). */
   native: boolean;
-  /** Write buffer per partition file when splitting (0: 32 MiB shared out, 64 KiB to 1 MiB each). */
+  /** Write buffer per partition file when splitting (0: partitionBuffers shared out, 64 KiB to 1 MiB each). */
   partitionBuffer: number;
+  /** Bytes of all partition write buffers together (default 32 MiB; runDiff scales it to the budget). */
+  partitionBuffers: number;
 }
 
 export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
@@ -114,4 +116,5 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   fingerprintMask: [-1, -1] as [number, number],
   native: true,
   partitionBuffer: 0,
+  partitionBuffers: 32 * 1024 * 1024,
 });

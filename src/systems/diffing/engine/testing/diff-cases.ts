@@ -14,7 +14,7 @@ import {
   type DiffStats,
   type Tuning,
 } from '../index.js';
-import { referenceDiff } from './reference-diff.js';
+import { referenceDiff, type RefResult } from './reference-diff.js';
 
 export const root = mkdtempSync(join(tmpdir(), 'diff-engine-test-'));
 // Registered in the test file that imports this module.
@@ -207,6 +207,34 @@ export function renderFile(
   return text;
 }
 
+/**
+ * The reference's counts (what DiffStats has of them) and its duplicate-key warnings: each names the
+ * line of the first repeat's key's first row and of the repeat.
+ */
+export function expectedStats(ref: RefResult): { counts: Partial<DiffStats>; warnings: string[] } {
+  const {
+    firstDuplicateLineOld,
+    firstDuplicateLineNew,
+    firstOfDuplicateLineOld,
+    firstOfDuplicateLineNew,
+    ...counts
+  } = ref.stats;
+  const warnings: string[] = [];
+  if (counts.duplicateKeysOld > 0)
+    warnings.push(
+      expect.stringContaining(
+        `(first at line ${firstOfDuplicateLineOld}, repeated at line ${firstDuplicateLineOld})`,
+      ),
+    );
+  if (counts.duplicateKeysNew > 0)
+    warnings.push(
+      expect.stringContaining(
+        `(first at line ${firstOfDuplicateLineNew}, repeated at line ${firstDuplicateLineNew})`,
+      ),
+    );
+  return { counts, warnings };
+}
+
 /** Diffs two texts and checks output, deleted rows, counts and warnings against the reference. */
 export async function expectReferenceResult(
   oldText: string,
@@ -218,13 +246,8 @@ export async function expectReferenceResult(
   const got = await diff(oldText, newText, mode, spec);
   expect(got.out).toBe(ref.out);
   expect(got.deleted).toBe(ref.deleted);
-  const { firstDuplicateLineOld, firstDuplicateLineNew, ...counts } = ref.stats;
+  const { counts, warnings } = expectedStats(ref);
   expect(got.stats).toMatchObject(counts);
-  const warnings: string[] = [];
-  if (counts.duplicateKeysOld > 0)
-    warnings.push(expect.stringContaining(`(first repeat at line ${firstDuplicateLineOld})`));
-  if (counts.duplicateKeysNew > 0)
-    warnings.push(expect.stringContaining(`(first repeat at line ${firstDuplicateLineNew})`));
   expect(got.stats.warnings).toEqual(warnings);
   rmSync(got.dir, { recursive: true, force: true });
   return got.stats;

@@ -20,8 +20,11 @@ export interface RefResult {
     deleted: number;
     duplicateKeysOld: number;
     duplicateKeysNew: number;
+    /** Line of the first row repeating a key, and of that key's first row (0: none). */
     firstDuplicateLineOld: number;
     firstDuplicateLineNew: number;
+    firstOfDuplicateLineOld: number;
+    firstOfDuplicateLineNew: number;
   };
 }
 
@@ -59,18 +62,27 @@ function load(text: string, spec: DiffSpec): RefFile {
   };
 }
 
-function lastIndexByKey(f: RefFile): { last: Map<string, number>; dups: number; firstDupLine: number } {
+function lastIndexByKey(f: RefFile): {
+  last: Map<string, number>;
+  dups: number;
+  firstDupLine: number;
+  firstOfDupLine: number;
+} {
   const last = new Map<string, number>();
   let dups = 0;
   let firstDupLine = 0;
+  let firstOfDupLine = 0;
   f.keys.forEach((k, i) => {
     if (last.has(k)) {
       dups++;
-      if (firstDupLine === 0) firstDupLine = (f.rows[i] as RefRecord).line;
+      if (firstDupLine === 0) {
+        firstDupLine = (f.rows[i] as RefRecord).line;
+        firstOfDupLine = (f.rows[f.keys.indexOf(k)] as RefRecord).line;
+      }
     }
     last.set(k, i);
   });
-  return { last, dups, firstDupLine };
+  return { last, dups, firstDupLine, firstOfDupLine };
 }
 
 /** The diff on whole strings: output texts and statistics. */
@@ -117,6 +129,8 @@ export function referenceDiff(oldText: string, newText: string, spec: DiffSpec):
       duplicateKeysNew: nl.dups,
       firstDuplicateLineOld: ol.firstDupLine,
       firstDuplicateLineNew: nl.firstDupLine,
+      firstOfDuplicateLineOld: ol.firstOfDupLine,
+      firstOfDuplicateLineNew: nl.firstOfDupLine,
     },
   };
 }
