@@ -8,7 +8,14 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDiffPair } from '../../src/systems/diffing/generate.js';
-import { HttpSession, hasNginx, startCluster, until, type Cluster } from '../support/cluster.js';
+import {
+  clusterDiffs,
+  HttpSession,
+  hasNginx,
+  startCluster,
+  until,
+  type Cluster,
+} from '../support/cluster.js';
 import { hasPostgres, hasRedis } from '../support/platform.js';
 
 /** How long the database stays unreachable. */
@@ -137,19 +144,8 @@ describe.skipIf(!hasPostgres() || !hasRedis() || !hasNginx())(
       for (const child of cluster.workers) expect(child.exitCode).toBeNull();
       for (const base of cluster.instances) expect((await fetch(`${base}/health`)).status).toBe(200);
 
-      const started = await session.post(cluster.lb, '/api/diffing/new/revenue');
-      expect(started.status).toBe(200);
-      const { job_id } = (await started.json()) as { job_id: number };
-      const done = await until(
-        'the diff started after the outage to finish',
-        async () => {
-          const s = (await (await session.get(cluster.lb, `/api/diffing/job/${job_id}/status`)).json()) as {
-            status: string;
-          };
-          return s.status === 'done' || s.status === 'failed' ? s : undefined;
-        },
-        60_000,
-      );
+      const diffs = clusterDiffs(session, cluster.lb, cluster.lb);
+      const done = await diffs.finished(await diffs.start());
       expect(done).toMatchObject({
         status: 'done',
         new: expected.added,

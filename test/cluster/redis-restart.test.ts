@@ -7,7 +7,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDiffPair } from '../../src/systems/diffing/generate.js';
-import { HttpSession, hasNginx, startCluster, until, type Cluster } from '../support/cluster.js';
+import {
+  clusterDiffs,
+  HttpSession,
+  hasNginx,
+  startCluster,
+  until,
+  untilFinished,
+  type Cluster,
+} from '../support/cluster.js';
 import { hasPostgres } from '../support/platform.js';
 import { hasRedisServer, startTestRedis, type TestRedis } from '../support/redis-server.js';
 import { openSse, type SseFrame, type SseReader } from '../support/sse.js';
@@ -15,13 +23,6 @@ import { openSse, type SseFrame, type SseReader } from '../support/sse.js';
 const UPTIME_DATA = '/work/shared/data/uptime/v2_2024';
 /** Well under the streams' 15 s heartbeat, whose check would also fill a gap by itself. */
 const CATCH_UP_MS = 5000;
-
-interface DiffStatus {
-  status: string;
-  new?: number;
-  changed?: number;
-  deleted?: number;
-}
 
 describe.skipIf(!hasPostgres() || !hasNginx() || !hasRedisServer() || !fs.existsSync(UPTIME_DATA))(
   'cluster fault: Redis restarted while dashboards listen and jobs are queued',
@@ -116,23 +117,12 @@ describe.skipIf(!hasPostgres() || !hasNginx() || !hasRedisServer() || !fs.exists
       const res = await admin.post(cluster.lb, '/api/diffing/new/revenue');
       return { res, body: (await res.json()) as { job_id?: number; error?: string } };
     };
-    const diffFinished = (id: number) =>
-      until(
-        `diff ${id} to finish`,
-        async () => {
-          const s = (await (await admin.get(b, `/api/diffing/job/${id}/status`)).json()) as DiffStatus;
-          return s.status === 'done' || s.status === 'failed' ? s : undefined;
-        },
-        60_000,
-      );
+    const diffFinished = (id: number) => clusterDiffs(admin, cluster.lb, b).finished(id);
     const reportFinished = (id: string) =>
-      until(
-        `report ${id} to finish`,
-        async () => {
-          const body = (await (await fetch(`${a}/get_report?report_id=${id}`)).json()) as { status: string };
-          return body.status === 'Running' ? undefined : body;
-        },
-        60_000,
+      untilFinished(
+        `report ${id}`,
+        async () => (await (await fetch(`${a}/get_report?report_id=${id}`)).json()) as { status: string },
+        (body) => body.status !== 'Running',
       );
 
     it('keeps every queued job, refuses new work with 503 while down, and lets the dashboards catch up', async () => {

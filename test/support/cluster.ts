@@ -8,6 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import { freshPostgresDatabase } from './platform.js';
 import { startTestS3, type TestS3 } from './s3.js';
 
@@ -43,6 +44,26 @@ export async function until<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Polls a job's status (a diff, a report: whatever `status` fetches) until `finished` says it is
+ * over, and gives that status; `what` names the job in the timeout's message.
+ */
+export function untilFinished<S>(
+  what: string,
+  status: () => Promise<S>,
+  finished: (s: S) => boolean,
+  timeoutMs = 60_000,
+): Promise<S> {
+  return until(
+    `${what} to finish`,
+    async () => {
+      const s = await status();
+      return finished(s) ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** deploy/nginx/quintet.conf with these upstream ports and this listening port. */
@@ -178,8 +199,11 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   };
   let nginx: ChildProcess | undefined;
   const stop = async () => {
+    // nginx's master stops its workers on SIGTERM (on SIGKILL they would stay). Ours need no
+    // graceful stop here (sigterm.test.ts checks that): SIGKILL spares the seconds a stopping
+    // instance may take to drain, up to its forced exit at 10 s.
     nginx?.kill('SIGTERM');
-    for (const child of processes) child.kill('SIGTERM');
+    for (const child of processes) child.kill('SIGKILL');
     await Promise.all(
       [...processes, ...(nginx ? [nginx] : [])].map((child) =>
         child.exitCode === null && child.signalCode === null
@@ -187,12 +211,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           : undefined,
       ),
     );
-    await database.drop();
-    const redis = new Redis(env.REDIS_URL!);
-    const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
-    if (keys.length) await redis.del(...keys);
-    await redis.quit();
-    await s3.close();
+    const clearRedis = async () => {
+      const redis = new Redis(env.REDIS_URL!);
+      const keys = await redis.keys(`${env.REDIS_PREFIX}:*`);
+      if (keys.length) await redis.del(...keys);
+      await redis.quit();
+    };
+    await Promise.all([database.drop(), clearRedis(), s3.close()]);
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {
@@ -240,6 +265,26 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     await stop();
     throw new Error(`${(err as Error).message}\n${output.join('')}`);
   }
+}
+
+/**
+ * One cluster for several describe blocks of a file, for the checks that do not fault it (each
+ * cluster costs seconds to start): call it at the top of the enclosing describe; it starts the
+ * cluster before the first block and stops it after the last. The function it returns gives the
+ * running cluster (call it in hooks and tests, not while the blocks are collected).
+ */
+export function sharedCluster(options: ClusterOptions, timeoutMs = 120_000): () => Cluster {
+  let cluster: Cluster | undefined;
+  beforeAll(async () => {
+    cluster = await startCluster(options);
+  }, timeoutMs);
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    if (!cluster) throw new Error('the shared cluster is not running (call it in a hook or a test)');
+    return cluster;
+  };
 }
 
 /**
@@ -362,13 +407,12 @@ export function clusterDiffs(session: HttpSession, startOn: string, readOn: stri
       if (res.status !== 200) throw new Error(`starting a diff: ${res.status} ${await res.text()}`);
       return ((await res.json()) as { job_id: number }).job_id;
     },
-    finished: (id: number, timeoutMs: number) =>
-      until(
-        `job ${id} to finish`,
-        async () => {
-          const s = await status(id);
-          return s.status === 'done' || s.status === 'failed' ? s : undefined;
-        },
+    /** Its status once it is done or failed. */
+    finished: (id: number, timeoutMs = 60_000) =>
+      untilFinished(
+        `job ${id}`,
+        () => status(id),
+        (s) => s.status === 'done' || s.status === 'failed',
         timeoutMs,
       ),
     async result(id: number): Promise<Buffer> {

@@ -8,6 +8,7 @@
 // whose own connection never dropped fetch the event they did not get.
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { untilReady, watchConnection } from '../redis-connection.js';
 import {
   assertChannel,
   assertEvent,
@@ -63,18 +64,7 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
   let subscriber: Redis | undefined;
   let closed = false;
 
-  function watched(redis: Redis, role: string): Redis {
-    let down = false;
-    redis.on('error', (err: Error) => {
-      if (!down && !closed) log.warn({ err: err.message, role }, 'Redis connection lost; reconnecting');
-      down = true;
-    });
-    redis.on('ready', () => {
-      if (down) log.info({ role }, 'Redis connection back');
-      down = false;
-    });
-    return redis;
-  }
+  const watched = (redis: Redis, role: string) => watchConnection(redis, log, () => closed, { role });
 
   function pub(): Redis {
     if (!publisher) {
@@ -142,20 +132,6 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
     return subscriber;
   }
 
-  async function ready(redis: Redis): Promise<void> {
-    if (redis.status === 'ready') return;
-    let onReady: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const ok = await new Promise<boolean>((resolve) => {
-      onReady = () => resolve(true);
-      timer = setTimeout(() => resolve(false), waitMs);
-      redis.once('ready', onReady);
-    });
-    clearTimeout(timer);
-    redis.off('ready', onReady!);
-    if (!ok) throw busUnavailable();
-  }
-
   return {
     async publish(channel, event) {
       if (closed) throw busClosed();
@@ -163,7 +139,7 @@ export function createRedisBus(options: RedisBusOptions): EventBus {
       assertEvent(event);
       const redis = pub();
       try {
-        await ready(redis);
+        await untilReady(redis, waitMs, busUnavailable);
         await redis.publish(keyOf(channel), encodeEvent(event));
       } catch (err) {
         owed.set(channel, (owed.get(channel) ?? 0) + 1);

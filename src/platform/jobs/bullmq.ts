@@ -1,11 +1,12 @@
 // The scale-out JobQueue: BullMQ on Redis. `quintet serve` only enqueues; `quintet worker` (on any
 // number of machines) runs the jobs, with the same thread runner and hooks as the in-process queue.
-import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { Queue, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import { DomainError } from '../errors.js';
 import { systemClock, type Clock } from '../clock.js';
+import { untilReady, watchConnection } from '../redis-connection.js';
 import {
   assertDelay,
   assertJobName,
@@ -18,7 +19,7 @@ import {
   type EnqueueOptions,
   type JobQueue,
 } from './job-queue.js';
-import { runAttempt } from './run-attempt.js';
+import { finishOrHandBack, runAttempt } from './run-attempt.js';
 import type { ThreadRun } from './thread-runner.js';
 
 export interface BullMqQueueOptions {
@@ -71,13 +72,33 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
   const stateKey = `${prefix}:queue-state`;
   let restoring: Promise<void> = Promise.resolve();
 
+  /** BullMQ's copies of our connections: each worker gets connections of its own. */
+  const copies = new Set<Redis>();
+  /** Ours (each says once that it is lost, see watchConnection) and BullMQ's copies of them. */
+  function connect(redisOptions: RedisOptions): Redis {
+    const redis = watchConnection(new Redis(options.redisUrl, redisOptions), log, () => closed);
+    const duplicate = redis.duplicate.bind(redis);
+    redis.duplicate = (override) => {
+      const copy = duplicate(override);
+      copies.add(copy);
+      copy.once('end', () => copies.delete(copy));
+      return copy;
+    };
+    return redis;
+  }
+  /**
+   * Whether an error BullMQ reports is worth an error line: not while any connection, ours or a
+   * worker's own, is away (every reconnect attempt is an error then; the loss was said once).
+   */
+  const connected = () =>
+    !closed &&
+    [connection, producerConnection, ...copies].every((r) => r === undefined || r.status === 'ready');
+
   // Both created on first use, so a process that never touches jobs never connects to Redis.
   // Workers wait for Redis as long as it takes (their commands queue up while it is away).
   function redis(): Redis {
     if (!connection) {
-      connection = watched(
-        new Redis(options.redisUrl, { maxRetriesPerRequest: null, connectionName: `${prefix}:workers` }),
-      );
+      connection = connect({ maxRetriesPerRequest: null, connectionName: `${prefix}:workers` });
       // Back after an outage: Redis may have come back empty (restarted without persistence).
       connection.on('ready', () => void restoreIfLost());
     }
@@ -86,51 +107,23 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
   // Enqueueing fails at once while Redis is away (no offline queue), so a request answers 503
   // instead of hanging until Redis comes back.
   function producer(): Redis {
-    producerConnection ??= watched(
-      new Redis(options.redisUrl, {
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
-        connectionName: `${prefix}:producer`,
-      }),
-    );
+    producerConnection ??= connect({
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectionName: `${prefix}:producer`,
+    });
     return producerConnection;
-  }
-  function watched(redis: Redis): Redis {
-    let down = false;
-    redis.on('error', (err) => {
-      if (!down && !closed) log.warn({ err: err.message }, 'Redis connection lost; reconnecting');
-      down = true;
-    });
-    redis.on('ready', () => {
-      if (down) log.info('Redis connection back');
-      down = false;
-    });
-    return redis;
   }
 
   /** Waits up to `ms` for the producer connection (just created, or reconnecting). */
-  async function producerReady(ms = 3000): Promise<void> {
-    const redis = producer();
-    if (redis.status === 'ready') return;
-    let onReady: (() => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const ok = await new Promise<boolean>((resolve) => {
-      onReady = () => resolve(true);
-      timer = setTimeout(() => resolve(false), ms);
-      redis.once('ready', onReady);
-    });
-    clearTimeout(timer);
-    redis.off('ready', onReady!);
-    if (!ok) throw unavailable();
-  }
+  const producerReady = (ms = 3000) => untilReady(producer(), ms, unavailable);
 
   function queue(name: string): Queue {
     let q = queues.get(name);
     if (!q) {
       q = new Queue(name, { connection: producer(), prefix });
-      // While Redis is away every reconnect attempt is an 'error' here; watched() said so once.
       q.on('error', (err) => {
-        if (producer().status === 'ready') log.error({ err, queue: name }, 'queue error');
+        if (connected()) log.error({ err, queue: name }, 'queue error');
       });
       queues.set(name, q);
     }
@@ -192,12 +185,12 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
   function startWorker(definition: AnyJobDefinition): Worker {
     const worker = new Worker(
       definition.name,
-      async (job: Job) => {
+      async (job: Job, token?: string) => {
         const outcome = await runAttempt({
           definition,
           payload: job.data,
-          // attemptsStarted counts this start and starts that stalled (worker died): those count too.
-          attempt: Math.max(1, job.attemptsStarted),
+          // Failed attempts and the ones that stalled (their worker died) count; hand-backs do not.
+          attempt: job.attemptsMade + job.stalledCounter + 1,
           config: options.config,
           clock: options.clock ?? systemClock,
           log,
@@ -208,6 +201,11 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
           },
         });
         if (outcome.ok) return null; // results live in artifacts and the system's tables, not in Redis
+        if (outcome.handedBack) {
+          // Back to wait as it was: attemptsMade unchanged, so the next run is the same attempt.
+          await job.moveToWait(token);
+          throw new WaitingError();
+        }
         throw outcome.willRetry ? new Error(outcome.error) : new UnrecoverableError(outcome.error);
       },
       {
@@ -224,7 +222,7 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
       },
     );
     worker.on('error', (err) => {
-      if (!closed && redis().status === 'ready') log.error({ err, queue: definition.name }, 'worker error');
+      if (connected()) log.error({ err, queue: definition.name }, 'worker error');
     });
     return worker;
   }
@@ -275,19 +273,8 @@ export function createBullMqQueue(options: BullMqQueueOptions): JobQueue {
       closing ??= (async () => {
         closed = true;
         const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-        let timeout: NodeJS.Timeout | undefined;
-        const closingWorkers = Promise.all(workers.map((w) => w.close()));
-        const timedOut = await Promise.race([
-          closingWorkers.then(() => false),
-          new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(true), timeoutMs))),
-        ]);
-        clearTimeout(timeout);
-        if (timedOut) {
-          // The aborted attempts fail and go back to BullMQ for a retry (another worker may take them).
-          log.warn({ running: runs.size }, 'aborting running jobs on shutdown');
-          for (const run of runs) run.abort('interrupted: the job queue was shut down', 500);
-          await closingWorkers;
-        }
+        // The aborted attempts are handed back to BullMQ (another worker may take them).
+        await finishOrHandBack(Promise.all(workers.map((w) => w.close())), runs, timeoutMs, log);
         await Promise.all([...queues.values()].map((q) => q.close()));
         for (const redis of [connection, producerConnection])
           if (redis) await redis.quit().catch(() => redis.disconnect());

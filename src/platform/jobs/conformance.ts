@@ -173,6 +173,28 @@ export function jobQueueConformance(factory: QueueFactory): void {
     await queue.close(); // idempotent
   });
 
+  it('hands a job it aborts at close() back without using up an attempt: the next process runs that attempt again', async () => {
+    const { queue, another } = await setup();
+    // One attempt in all: were the hand-back counted, the job would fail for good here.
+    const job = recordingJob('test.job', { maxAttempts: 1 });
+    await queue.startWorkers([job.definition]);
+    await queue.enqueue('test.job', { kind: 'hang' });
+    await waitFor(() => job.of('start').length === 1, 'onStart');
+    await queue.close({ timeoutMs: 0 });
+    expect(job.of('failed')).toMatchObject([
+      { error: 'interrupted: the job queue was shut down', willRetry: true, info: { attempt: 1 } },
+    ]);
+
+    const next = await another();
+    await next.startWorkers([job.definition]);
+    await waitFor(() => job.of('start').length === 2, 'the job to start again on the next queue');
+    expect(job.of('start').map((e) => e.info)).toEqual([
+      { attempt: 1, maxAttempts: 1 },
+      { attempt: 1, maxAttempts: 1 },
+    ]);
+    expect(job.of('failed')).toHaveLength(1);
+  });
+
   it('refuses at start a job table with duplicate names, bad names or missing worker modules', async () => {
     const { queue } = await setup();
     const ok = recordingJob('test.job').definition;

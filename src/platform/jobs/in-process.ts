@@ -20,7 +20,7 @@ import {
   type JobQueue,
   periodStart,
 } from './job-queue.js';
-import { runAttempt } from './run-attempt.js';
+import { finishOrHandBack, runAttempt } from './run-attempt.js';
 import type { ThreadRun } from './thread-runner.js';
 
 interface JobsTable {
@@ -173,6 +173,18 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
           locked_by: null,
           heartbeat_at: null,
           last_error: null,
+        })
+        .execute();
+    } else if (outcome.handedBack) {
+      // Back as it was before the claim: the attempt does not count, and any process may take it.
+      await mine
+        .set({
+          status: 'queued',
+          run_after: iso(),
+          attempts: row.attempts - 1,
+          last_error: outcome.error,
+          locked_by: null,
+          heartbeat_at: null,
         })
         .execute();
     } else if (outcome.willRetry) {
@@ -394,17 +406,7 @@ export function createInProcessQueue(options: InProcessQueueOptions): InProcessJ
         while (pumping) await new Promise((r) => setTimeout(r, 5));
         if (active.size === 0) return;
         const timeoutMs = closeOptions.timeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS;
-        let timeout: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          Promise.all(active).then(() => false),
-          new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(true), timeoutMs))),
-        ]);
-        clearTimeout(timeout);
-        if (timedOut) {
-          log.warn({ running: runs.size }, 'aborting running jobs on shutdown');
-          for (const run of runs) run.abort('interrupted: the job queue was shut down', 500);
-          await Promise.all(active);
-        }
+        await finishOrHandBack(Promise.all(active), runs, timeoutMs, log);
       })().catch((err: unknown) => log.error({ err: errorMessage(err) }, 'closing the job queue failed'));
       return closing;
     },

@@ -58,7 +58,10 @@ export interface JobDefinition<P, R> {
    * the `.ts` sibling is used when running from sources (tsx, tests).
    */
   readonly workerModule: URL;
-  /** Attempts in all, counting interrupted ones (1–100, default 3). */
+  /**
+   * Attempts in all, counting interrupted ones (a crash, a lost lock) but not the hand-backs of a
+   * queue shutting down (1–100, default 3).
+   */
   readonly maxAttempts?: number;
   /** Delay before the first retry, doubled for each later one (default 1000 ms, capped at 5 minutes). */
   readonly backoffMs?: number;
@@ -113,7 +116,10 @@ export interface JobQueue {
   startWorkers(definitions: readonly AnyJobDefinition[]): Promise<void>;
   /** true when the queue's backend answers (Redis for BullMQ; the in-process queue lives in the database). */
   ping(): Promise<boolean>;
-  /** Stops taking jobs, lets running ones finish within the timeout, then aborts them. Idempotent. */
+  /**
+   * Stops taking jobs, lets running ones finish within the timeout, then aborts them and hands them
+   * back to the queue (the attempt does not count). Idempotent.
+   */
   close(options?: CloseOptions): Promise<void>;
 }
 

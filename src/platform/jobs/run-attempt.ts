@@ -3,9 +3,15 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Clock } from '../clock.js';
 import { errorMessage, maxAttemptsOf, type AnyJobDefinition, type JobAttemptInfo } from './job-queue.js';
-import { runInThread, type ThreadRun } from './thread-runner.js';
+import { JobAbortedError, runInThread, type ThreadRun } from './thread-runner.js';
 
-export type AttemptOutcome = { ok: true } | { ok: false; error: string; willRetry: boolean };
+/**
+ * `handedBack`: the attempt was aborted because the queue is shutting down (finishOrHandBack). It
+ * does not count: the adapter puts the job back as it was before it started (its next run is the
+ * same attempt), and onFailed was told it will be retried.
+ */
+export type AttemptOutcome =
+  { ok: true } | { ok: false; error: string; willRetry: boolean; handedBack?: true };
 
 export interface AttemptOptions {
   definition: AnyJobDefinition;
@@ -23,6 +29,8 @@ export interface AttemptOptions {
 
 export const PROGRESS_INTERVAL_MS = 250;
 export const INTERRUPTED = 'interrupted: the process running this job stopped before it finished';
+/** The abort reason of the jobs a queue hands back when it shuts down (see finishOrHandBack). */
+export const SHUTDOWN = 'interrupted: the job queue was shut down';
 
 /** Runs the hooks and the thread; never throws. onFailed is called before the outcome is returned. */
 export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcome> {
@@ -30,15 +38,16 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   const info: JobAttemptInfo = { attempt, maxAttempts: maxAttemptsOf(def) };
   const log = options.log.child({ job: def.name, attempt });
 
-  const fail = async (error: string): Promise<AttemptOutcome> => {
-    const willRetry = attempt < info.maxAttempts;
-    log.warn({ error, willRetry }, 'job attempt failed');
+  const fail = async (error: string, handedBack = false): Promise<AttemptOutcome> => {
+    const willRetry = handedBack || attempt < info.maxAttempts;
+    if (handedBack) log.info({ error }, 'job handed back to the queue');
+    else log.warn({ error, willRetry }, 'job attempt failed');
     try {
       await def.onFailed?.(payload, error, willRetry, info);
     } catch (err) {
       log.error({ err }, 'onFailed hook threw');
     }
-    return { ok: false, error, willRetry };
+    return handedBack ? { ok: false, error, willRetry, handedBack } : { ok: false, error, willRetry };
   };
 
   // An attempt past the limit means the last one was interrupted (crash, kill, lost lock).
@@ -113,6 +122,29 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   } catch (err) {
     clearTimeout(timer);
     await chain.catch(() => undefined);
-    return fail(errorMessage(err));
+    return fail(errorMessage(err), err instanceof JobAbortedError && err.message === SHUTDOWN);
   }
+}
+
+/**
+ * The close of a queue with jobs running: lets `running` (the adapter's running attempts) settle
+ * within `timeoutMs`; past it, aborts every run in `runs` with SHUTDOWN, so that each attempt
+ * ends as a hand-back, and waits for `running` again.
+ */
+export async function finishOrHandBack(
+  running: Promise<unknown>,
+  runs: ReadonlySet<ThreadRun>,
+  timeoutMs: number,
+  log: Logger,
+): Promise<void> {
+  let timeout: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    running.then(() => false),
+    new Promise<boolean>((resolve) => (timeout = setTimeout(() => resolve(true), timeoutMs))),
+  ]);
+  clearTimeout(timeout);
+  if (!timedOut) return;
+  log.warn({ running: runs.size }, 'aborting running jobs on shutdown');
+  for (const run of runs) run.abort(SHUTDOWN, 500);
+  await running;
 }
