@@ -72,13 +72,15 @@ describeEachDb('uptime demo data and retention', (kind) => {
     const latest = await service.createReport();
     const pinned = await service.createReport('2026-03-09 12:00:00 UTC');
     const byKey = (a: { key: string }, b: { key: string }) => a.key.localeCompare(b.key);
-    expect((await definition.unfinished!()).sort(byKey)).toEqual([
-      { key: `uptime-report-${latest.id}`, payload: { reportId: latest.id, now: null } },
-      {
-        key: `uptime-report-${pinned.id}`,
-        payload: { reportId: pinned.id, now: Date.parse('2026-03-09T12:00:00Z') },
-      },
-    ]);
+    expect((await definition.unfinished!()).sort(byKey)).toEqual(
+      [
+        { key: `uptime-report-${latest.id}`, payload: { reportId: latest.id, now: null } },
+        {
+          key: `uptime-report-${pinned.id}`,
+          payload: { reportId: pinned.id, now: Date.parse('2026-03-09T12:00:00Z') },
+        },
+      ].sort(byKey),
+    );
     await platform.jobs.startWorkers(await systemJobs(platform, [uptimeSystem]));
     await finished(service, latest.id);
     await finished(service, pinned.id);
