@@ -92,6 +92,36 @@ export function jobQueueConformance(factory: QueueFactory): void {
     expect(job.of('completed')).toHaveLength(0);
   });
 
+  it('skips a job its system no longer has (onStart says gone): no thread, no other hook, and it is not retried', async () => {
+    const { queue, artifactDir } = await setup();
+    const job = recordingJob();
+    const gone = new Set(['ghost']);
+    const onStart = job.definition.onStart!;
+    await queue.startWorkers([
+      {
+        ...job.definition,
+        onStart: async (payload, info) => {
+          await onStart(payload, info);
+          return payload.kind === 'artifact' && gone.has(payload.key) ? 'gone' : undefined;
+        },
+      },
+    ]);
+    await queue.enqueue('test.job', { kind: 'artifact', key: 'ghost', text: 'for nobody' });
+    await queue.enqueue('test.job', { kind: 'artifact', key: 'kept', text: 'wanted' });
+    await waitFor(
+      () => job.of('completed').length === 1 && job.of('start').length === 2,
+      'both jobs to start and the wanted one to complete',
+    );
+    expect(job.of('start')).toHaveLength(2);
+    expect(job.of('completed').map((e) => e.payload)).toEqual([
+      { kind: 'artifact', key: 'kept', text: 'wanted' },
+    ]);
+    expect(job.of('failed')).toEqual([]);
+    // The thread never ran for the ghost: it wrote no artifact.
+    expect(fs.existsSync(path.join(artifactDir, 'kept'))).toBe(true);
+    expect(fs.existsSync(path.join(artifactDir, 'ghost'))).toBe(false);
+  });
+
   it('runs a job enqueued twice with the same key once', async () => {
     const { queue } = await setup();
     const job = recordingJob();

@@ -79,7 +79,13 @@ export interface JobDefinition<P, R> {
    * Redis still holds. The in-process queue keeps its jobs in the database and never asks.
    */
   unfinished?(): Promise<Array<{ payload: P; key: string }>>;
-  onStart?(payload: P, info: JobAttemptInfo): Promise<void>;
+  /**
+   * Before the thread starts. Resolving to `'gone'` says the system no longer has this job (its row
+   * was removed: an enqueue whose reply was lost, so the request undid the row though the queue kept
+   * the job; a job deleted while it waited): the attempt then ends as done, with no thread and no
+   * other hook, instead of working for nobody.
+   */
+  onStart?(payload: P, info: JobAttemptInfo): Promise<void | 'gone'>;
   /** Throttled: whole percents, at most every 250 ms, always ending with 100 on success. */
   onProgress?(payload: P, pct: number): Promise<void>;
   onCompleted?(payload: P, result: R, info: JobAttemptInfo): Promise<void>;

@@ -23,7 +23,7 @@ export function withJobMetrics(queue: JobQueue, registry: Registry): JobQueue {
     ...def,
     onStart: async (payload, info) => {
       attempts.inc({ name: def.name, outcome: 'started' });
-      await def.onStart?.(payload, info);
+      return def.onStart?.(payload, info);
     },
     onCompleted: async (payload, result, info) => {
       attempts.inc({ name: def.name, outcome: 'completed' });

@@ -97,7 +97,10 @@ export async function runAttempt(options: AttemptOptions): Promise<AttemptOutcom
   };
 
   try {
-    await def.onStart?.(payload, info);
+    if ((await def.onStart?.(payload, info)) === 'gone') {
+      log.info('job skipped: the system no longer has it');
+      return { ok: true };
+    }
     const run = runInThread(def, {
       payload,
       attempt,

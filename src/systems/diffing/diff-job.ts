@@ -67,13 +67,14 @@ export function diffJobDefinition(platform: Platform): JobDefinition<DiffJobPayl
       return (await unfinishedJobs(db)).map((row) => diffJob(row, memoryBytes));
     },
     async onStart(payload, info) {
-      await updateJob(db, payload.jobId, {
+      const found = await updateJob(db, payload.jobId, {
         status: 'processing',
         progress: 0,
         attempts: info.attempt,
         started_at: now(),
         error: null,
       });
+      if (!found) return 'gone';
     },
     async onProgress(payload, pct) {
       // The queue reports 100 when the thread returns, also for bad input (a failed job); only a

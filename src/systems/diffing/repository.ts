@@ -22,8 +22,14 @@ export async function findJob(db: DiffingDb, id: number): Promise<DiffJobRow | u
   return db.selectFrom('diffing_jobs').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function updateJob(db: DiffingDb, id: number, changes: Updateable<DiffJobTable>): Promise<void> {
-  await db.updateTable('diffing_jobs').set(changes).where('id', '=', id).execute();
+/** Whether the job's row was there to update. */
+export async function updateJob(
+  db: DiffingDb,
+  id: number,
+  changes: Updateable<DiffJobTable>,
+): Promise<boolean> {
+  const result = await db.updateTable('diffing_jobs').set(changes).where('id', '=', id).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Progress only moves forward, and only while the job is running (a late update never undoes "done"). */

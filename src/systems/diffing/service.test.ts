@@ -127,6 +127,10 @@ describeEachDb('diffing service', (kind) => {
     expect(asEnqueued.map((j) => (j.payload as DiffJobPayload).jobId)).toEqual([first.job_id, second.job_id]);
     const definition = diffJobDefinition(platform);
     expect(await definition.unfinished!()).toEqual(asEnqueued);
+    // A job whose row is gone (its enqueue undone though the queue kept it) is skipped at start.
+    const info = { attempt: 1, maxAttempts: 3 };
+    const ghost = { ...(asEnqueued[0]!.payload as DiffJobPayload), jobId: 987_654 };
+    expect(await definition.onStart!(ghost, info)).toBe('gone');
     await startWorkers();
     await finished(service, first.job_id);
     await finished(service, second.job_id);

@@ -37,13 +37,14 @@ export function reportJobDefinition(platform: Platform): JobDefinition<ReportJob
     maxAttempts: 3,
     unfinished: async () => (await unfinishedReports(db)).map(reportJob),
     async onStart(payload, info) {
-      await updateReport(db, payload.reportId, {
+      const found = await updateReport(db, payload.reportId, {
         status: 'running',
         progress: 0,
         attempts: info.attempt,
         started_at: now(),
         error: null,
       });
+      if (!found) return 'gone';
     },
     async onProgress(payload, pct) {
       await updateReportProgress(db, payload.reportId, pct);

@@ -375,12 +375,14 @@ export async function findReport(db: UptimeDb, id: string): Promise<ReportRow | 
   return db.selectFrom('uptime_reports').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** Whether the report's row was there to update. */
 export async function updateReport(
   db: UptimeDb,
   id: string,
   changes: Updateable<ReportTable>,
-): Promise<void> {
-  await db.updateTable('uptime_reports').set(changes).where('id', '=', id).execute();
+): Promise<boolean> {
+  const result = await db.updateTable('uptime_reports').set(changes).where('id', '=', id).executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /** Progress only moves forward, and only while the report runs (a late update never undoes "complete"). */
