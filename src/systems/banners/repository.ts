@@ -317,24 +317,30 @@ export async function quarterStats(db: AnyDb, quarter: Quarter): Promise<PairSta
 
 /**
  * Replaces a quarter's collections and bumps the collections version, in one transaction: readers
- * see the old collections or the new ones, never a mix. Returns the new version.
+ * see the old collections or the new ones, never a mix. Returns the new version. Given `build`,
+ * the rows are built inside the transaction from the quarter's statistics as they are then.
+ *
+ * The version is bumped first: its row lock makes concurrent rebuilds (two imports finishing
+ * together) take turns, so on PostgreSQL the second one neither inserts beside the first one's
+ * rows (a duplicate key) nor writes collections from statistics read before the first committed.
  */
 export async function replaceCollections(
   db: AnyDb,
   quarter: Quarter,
-  rows: readonly CollectionTable[],
+  rows: readonly CollectionTable[] | ((stats: PairStats[]) => readonly CollectionTable[]),
 ): Promise<number> {
   return asBanners(db)
     .transaction()
     .execute(async (trx) => {
-      await trx.deleteFrom('banners_collections').where('quarter', '=', quarter).execute();
-      for (const chunk of chunks(rows)) await trx.insertInto('banners_collections').values(chunk).execute();
       const row = await trx
         .updateTable('banners_state')
         .set((eb) => ({ collections_version: eb('collections_version', '+', 1) }))
         .where('id', '=', 1)
         .returning('collections_version')
         .executeTakeFirstOrThrow();
+      const built = typeof rows === 'function' ? rows(await quarterStats(trx, quarter)) : rows;
+      await trx.deleteFrom('banners_collections').where('quarter', '=', quarter).execute();
+      for (const chunk of chunks(built)) await trx.insertInto('banners_collections').values(chunk).execute();
       return Number(row.collections_version);
     });
 }

@@ -27,7 +27,6 @@ import {
   insertImport,
   loadedBy,
   pairKey,
-  quarterStats,
   recordLoadedFile,
   replaceCollections,
   type NewImport,
@@ -265,9 +264,12 @@ export async function importQuarter(
 
 /** Recomputes a quarter's collections from its stored statistics and swaps them in atomically. */
 export async function rebuildQuarter(db: AnyDb, quarter: Quarter): Promise<RebuildSummary> {
-  const built = buildCollections(quarter, await quarterStats(db, quarter));
-  const version = await replaceCollections(db, quarter, built.rows);
-  return { campaigns: built.selections.size, version, rules: built.rules };
+  let built: ReturnType<typeof buildCollections> | undefined;
+  const version = await replaceCollections(db, quarter, (stats) => {
+    built = buildCollections(quarter, stats);
+    return built.rows;
+  });
+  return { campaigns: built!.selections.size, version, rules: built!.rules };
 }
 
 async function importFile(
