@@ -109,34 +109,25 @@ describe.skipIf(!hasRedis())('BullMQ queue when Redis connections drop', () => {
       // Queued with no worker running, then Redis restarts empty: a worker starting later runs them.
       const producer = await queueOn(redis.url, prefix);
       const job = recordingJob('test.job');
-      for (const value of [1, 2, 3])
+      const completed = () => job.of('completed').map((e) => e.result.value);
+      const values = [1, 2, 3];
+      for (const value of values)
         await producer.enqueue('test.job', { kind: 'echo', value }, { key: `owed-${value}` });
       await redis.restart();
       const admin = new Redis(redis.url);
       cleanups.push(async () => void (await admin.quit()));
       expect(await admin.keys(`${prefix}:*`)).toEqual([]);
-      const values = [1, 2, 3];
       const worker = await queueOn(redis.url, prefix);
       await worker.startWorkers([owing(job, values)]);
       await waitFor(() => job.of('completed').length === 3, 'the three jobs lost with Redis to complete');
-      expect(
-        job
-          .of('completed')
-          .map((e) => e.result.value)
-          .sort(),
-      ).toEqual([1, 2, 3]);
+      expect(completed().sort()).toEqual([1, 2, 3]);
 
       // With the worker running: jobs the rows owe when Redis restarts empty again (as if enqueued
       // just before it) come back when the worker reconnects.
       values.push(4, 5);
       await redis.restart();
       await waitFor(() => job.of('completed').length === 5, 'the jobs owed after the second restart');
-      expect(
-        job
-          .of('completed')
-          .map((e) => e.result.value)
-          .sort(),
-      ).toEqual([1, 2, 3, 4, 5]);
+      expect(completed().sort()).toEqual([1, 2, 3, 4, 5]);
       // Nothing ran twice: Redis kept the state key between the worker's start and the restart.
       expect(job.of('start')).toHaveLength(5);
       // A reconnect to a Redis that kept its state puts nothing back.
@@ -145,7 +136,7 @@ describe.skipIf(!hasRedis())('BullMQ queue when Redis connections drop', () => {
       await waitFor(() => worker.ping(), 'the queue to answer pings again');
       await worker.enqueue('test.job', { kind: 'echo', value: 7 });
       await waitFor(() => job.of('completed').length === 6, 'a job enqueued after the reconnect');
-      expect(job.of('completed').map((e) => e.result.value)).not.toContain(6);
+      expect(completed()).not.toContain(6);
     },
     60_000,
   );
