@@ -190,6 +190,163 @@ double numberArg(napi_env env, napi_value v) {
   return d;
 }
 
+// One record of buf from p (before end; eof: the buffer ends the file): its fields' starts, ends
+// (relative to p) and quoted flags into fs, fe, fq (nCols + 1 entries), its content end and the
+// position after its terminator. Returns -1 when a record was found, else why the scan stops before
+// it (NEED_MORE, BAIL), exactly as scanKeyPrints documents.
+struct Record {
+  size_t recEnd = 0;
+  size_t next = 0;
+  uint32_t nFields = 0;
+};
+
+inline int readRecord(const uint8_t* buf, size_t p, size_t end, bool eof, uint32_t nCols, uint32_t* fs,
+                      uint32_t* fe, uint8_t* fq, Record& r) {
+  uint32_t nf = 0;
+  size_t f = p;
+  uint8_t quoted = 0;
+  size_t j = p;
+  size_t recEnd = 0;
+  size_t next = 0;
+  int stop = -1;  // -1: record found; else why the scan stops before it
+  while (true) {
+    j = skipData(buf, j, end);
+    if (j >= end) {
+      if (!eof) {
+        stop = NEED_MORE;
+      } else {
+        recEnd = end;
+        next = end;
+      }
+      break;
+    }
+    const uint8_t c = buf[j];
+    if (c == COMMA) {
+      if (nf >= nCols) {
+        stop = BAIL;  // too many fields: JavaScript reports the ragged row
+        break;
+      }
+      fs[nf] = static_cast<uint32_t>(f - p);
+      fe[nf] = static_cast<uint32_t>(j - p);
+      fq[nf] = quoted;
+      nf++;
+      f = ++j;
+      quoted = 0;
+      continue;
+    }
+    if (c == LF) {
+      recEnd = j;
+      next = j + 1;
+      break;
+    }
+    if (c == CR) {
+      if (j + 1 >= end) {
+        if (!eof) stop = NEED_MORE;
+        else stop = BAIL;
+        break;
+      }
+      if (buf[j + 1] != LF) {
+        stop = BAIL;  // a bare CR ends a record: left to JavaScript (line counting)
+        break;
+      }
+      recEnd = j;
+      next = j + 2;
+      break;
+    }
+    if (c == QUOTE && j == f) {
+      size_t k = j + 1;
+      while (true) {
+        if (k >= end) {
+          stop = eof ? BAIL : NEED_MORE;
+          break;
+        }
+        const uint8_t d = buf[k];
+        if (d == QUOTE) {
+          if (k + 1 >= end) {
+            if (!eof) stop = NEED_MORE;
+            break;
+          }
+          if (buf[k + 1] == QUOTE) {
+            k += 2;
+            continue;
+          }
+          break;
+        }
+        if (d == LF || d == CR) {
+          stop = BAIL;  // a record of several physical lines: left to JavaScript
+          break;
+        }
+        k++;
+      }
+      if (stop >= 0) break;
+      quoted = 1;
+      j = k + 1;
+      continue;
+    }
+    j++;
+  }
+  if (stop >= 0) return stop;
+  fs[nf] = static_cast<uint32_t>(f - p);
+  fe[nf] = static_cast<uint32_t>(recEnd - p);
+  fq[nf] = quoted;
+  r.recEnd = recEnd;
+  r.next = next;
+  r.nFields = nf + 1;
+  return -1;
+}
+
+// The key fingerprint of the record at rec whose fields readRecord found (KeyFingerprint.of's),
+// masked by m1, m2; tmp holds unquoted fields.
+inline void keyPrint(const uint8_t* rec, const int32_t* keyCols, size_t nKeys, const uint32_t* fs,
+                     const uint32_t* fe, const uint8_t* fq, std::vector<uint8_t>& tmp, uint32_t m1,
+                     uint32_t m2, int32_t* o1, int32_t* o2) {
+  Print pr;
+  for (size_t k = 0; k < nKeys; k++) {
+    const uint32_t col = static_cast<uint32_t>(keyCols[k]);
+    const uint8_t* s = rec + fs[col];
+    uint32_t len = fe[col] - fs[col];
+    if (fq[col]) {
+      if (tmp.size() < len) tmp.resize(2 * len);
+      len = unquote(s, len, tmp.data());
+      s = tmp.data();
+    }
+    pr.field(s, len);
+  }
+  pr.finish(static_cast<uint32_t>(nKeys), m1, m2, o1, o2);
+}
+
+// The layout of FpTable's slots: entry + 1 in the low idxBits bits, the low bits of h1 above them as
+// a tag; the home slot of h1 is its top bits scaled to the slot count (FpTable.home), exact as in
+// doubles while cap << (32 - homeShift) stays below 2^53.
+struct Slots {
+  uint32_t idxBits, homeShift, idxMask, tagMask, homeBits;
+  size_t cap;
+  bool ok;
+  Slots(uint32_t bits, uint32_t shift, size_t n)
+      : idxBits(bits),
+        homeShift(shift),
+        idxMask(bits < 32 ? (1u << bits) - 1 : 0),
+        tagMask(bits < 32 ? static_cast<uint32_t>((static_cast<uint64_t>(1) << (32 - bits)) - 1) : 0),
+        homeBits(32 - shift),
+        cap(n),
+        ok(bits >= 4 && bits <= 30 && shift <= 31 && n > 0 &&
+           (static_cast<uint64_t>(n) << (32 - shift)) <= (static_cast<uint64_t>(1) << 53)) {}
+  inline size_t home(uint32_t a) const {
+    return static_cast<size_t>((static_cast<uint64_t>(a >> homeShift) * cap) >> homeBits);
+  }
+};
+
+// Every key column is one of the nCols columns; else throws (naming the function) and returns false.
+bool keyColsInRange(napi_env env, const int32_t* keyCols, size_t nKeys, uint32_t nCols, const char* msg) {
+  for (size_t k = 0; k < nKeys; k++) {
+    if (keyCols[k] < 0 || static_cast<uint32_t>(keyCols[k]) >= nCols) {
+      napi_throw_range_error(env, nullptr, msg);
+      return false;
+    }
+  }
+  return true;
+}
+
 // scanKeyPrints(buf, pos, end, eof, keyCols, nCols, mask, base, firstLine,
 //               h1, h2, off, len, oneLine, line, at, state)
 // Scans the records of buf[pos, end) (base: file offset of buf[0]; firstLine: line of the record at
@@ -238,12 +395,7 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, nullptr, "scanKeyPrints: offsets beyond 2^40");
     return nullptr;
   }
-  for (size_t k = 0; k < nKeys; k++) {
-    if (keyCols[k] < 0 || static_cast<uint32_t>(keyCols[k]) >= nCols) {
-      napi_throw_range_error(env, nullptr, "scanKeyPrints: key column out of range");
-      return nullptr;
-    }
-  }
+  if (!keyColsInRange(env, keyCols, nKeys, nCols, "scanKeyPrints: key column out of range")) return nullptr;
 
   std::vector<uint32_t> fs(nCols + 1), fe(nCols + 1);
   std::vector<uint8_t> fq(nCols + 1);
@@ -263,97 +415,15 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
       break;
     }
     // One record from p: fields, terminator.
-    uint32_t nf = 0;
-    size_t f = p;
-    uint8_t quoted = 0;
-    size_t j = p;
-    size_t recEnd = 0;
-    size_t next = 0;
-    int stop = -1;  // -1: record found; else why the scan stops before it
-    while (true) {
-      j = skipData(buf, j, end);
-      if (j >= end) {
-        if (!eof) {
-          stop = NEED_MORE;
-        } else {
-          recEnd = end;
-          next = end;
-        }
-        break;
-      }
-      const uint8_t c = buf[j];
-      if (c == COMMA) {
-        if (nf >= nCols) {
-          stop = BAIL;  // too many fields: JavaScript reports the ragged row
-          break;
-        }
-        fs[nf] = static_cast<uint32_t>(f - p);
-        fe[nf] = static_cast<uint32_t>(j - p);
-        fq[nf] = quoted;
-        nf++;
-        f = ++j;
-        quoted = 0;
-        continue;
-      }
-      if (c == LF) {
-        recEnd = j;
-        next = j + 1;
-        break;
-      }
-      if (c == CR) {
-        if (j + 1 >= end) {
-          if (!eof) stop = NEED_MORE;
-          else stop = BAIL;
-          break;
-        }
-        if (buf[j + 1] != LF) {
-          stop = BAIL;  // a bare CR ends a record: left to JavaScript (line counting)
-          break;
-        }
-        recEnd = j;
-        next = j + 2;
-        break;
-      }
-      if (c == QUOTE && j == f) {
-        size_t k = j + 1;
-        while (true) {
-          if (k >= end) {
-            stop = eof ? BAIL : NEED_MORE;
-            break;
-          }
-          const uint8_t d = buf[k];
-          if (d == QUOTE) {
-            if (k + 1 >= end) {
-              if (!eof) stop = NEED_MORE;
-              break;
-            }
-            if (buf[k + 1] == QUOTE) {
-              k += 2;
-              continue;
-            }
-            break;
-          }
-          if (d == LF || d == CR) {
-            stop = BAIL;  // a record of several physical lines: left to JavaScript
-            break;
-          }
-          k++;
-        }
-        if (stop >= 0) break;
-        quoted = 1;
-        j = k + 1;
-        continue;
-      }
-      j++;
-    }
+    Record r;
+    const int stop = readRecord(buf, p, end, eof, nCols, fs.data(), fe.data(), fq.data(), r);
     if (stop >= 0) {
       why = stop;
       break;
     }
-    fs[nf] = static_cast<uint32_t>(f - p);
-    fe[nf] = static_cast<uint32_t>(recEnd - p);
-    fq[nf] = quoted;
-    const uint32_t nFields = nf + 1;
+    const size_t recEnd = r.recEnd;
+    const size_t next = r.next;
+    const uint32_t nFields = r.nFields;
     if (nFields == 1 && recEnd == p) {
       // A blank line: not a row.
       p = next;
@@ -364,20 +434,7 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
       why = BAIL;  // ragged (JavaScript reports it), or too long for a 16-bit length
       break;
     }
-    Print pr;
-    const uint8_t* rec = buf + p;
-    for (size_t k = 0; k < nKeys; k++) {
-      const uint32_t col = static_cast<uint32_t>(keyCols[k]);
-      const uint8_t* s = rec + fs[col];
-      uint32_t len = fe[col] - fs[col];
-      if (fq[col]) {
-        if (tmp.size() < len) tmp.resize(2 * len);
-        len = unquote(s, len, tmp.data());
-        s = tmp.data();
-      }
-      pr.field(s, len);
-    }
-    pr.finish(static_cast<uint32_t>(nKeys), m1, m2, &o1[at], &o2[at]);
+    keyPrint(buf + p, keyCols, nKeys, fs.data(), fe.data(), fq.data(), tmp, m1, m2, &o1[at], &o2[at]);
     const uint64_t off = static_cast<uint64_t>(base + static_cast<double>(p));
     oOffLo[at] = static_cast<uint32_t>(off);
     oOffHi[at] = static_cast<uint8_t>(off >> 32);
@@ -419,19 +476,15 @@ napi_value IndexPrints(napi_env env, napi_callback_info info) {
   const uint32_t idxBits = static_cast<uint32_t>(numberArg(env, argv[4]));
   const uint32_t homeShift = static_cast<uint32_t>(numberArg(env, argv[5]));
   size_t k = static_cast<size_t>(numberArg(env, argv[6]));
-  if (n > n1 || n > n2 || idxBits < 4 || idxBits > 30 || n >= (static_cast<size_t>(1) << idxBits) ||
-      homeShift > 31 || cap == 0 || cap <= n ||
-      (static_cast<uint64_t>(cap) << (32 - homeShift)) > (static_cast<uint64_t>(1) << 53)) {
+  const Slots sl(idxBits, homeShift, cap);
+  if (!sl.ok || n > n1 || n > n2 || n >= (static_cast<size_t>(1) << idxBits) || cap <= n) {
     napi_throw_range_error(env, nullptr, "indexPrints: sizes do not match");
     return nullptr;
   }
   const uint32_t tagShift = idxBits;
-  const uint32_t idxMask = (1u << idxBits) - 1;
-  const uint32_t tagMask = static_cast<uint32_t>((static_cast<uint64_t>(1) << (32 - idxBits)) - 1);
-  const uint32_t homeBits = 32 - homeShift;
-  auto home = [&](uint32_t a) -> size_t {
-    return static_cast<size_t>((static_cast<uint64_t>(a >> homeShift) * cap) >> homeBits);
-  };
+  const uint32_t idxMask = sl.idxMask;
+  const uint32_t tagMask = sl.tagMask;
+  auto home = [sl](uint32_t a) -> size_t { return sl.home(a); };
   const size_t maxPairs = nPairs / 2;
   size_t np = 0;
   for (; k < n; k++) {
@@ -569,6 +622,212 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// matchByKey(buf, pos, end, eof, keyCols, nCols, mask, win, winLen, h1, h2, offLo, offHi, len, flags,
+//            count, slots, idxBits, homeShift, line, pendStart, pendLine, pendEntry, state)
+// The new-file scan of the keyless table when the new file is in another order than the old one and
+// the old rows are all in memory (win: the old file from offset 0, winLen bytes), for a batch of the
+// plain records (as scanKeyPrints reads them) from buf[pos] (on line `line`): each record's key
+// fingerprint (masked by `mask`) is looked up in the table's slots (FpTable: tag << idxBits | entry
+// + 1, home slot from h1's top bits, linear probing). A record that is byte for byte the one-line old
+// row of the old entry (< count) it finds marks that entry seen and unchanged (flags); byte-identical
+// rows have the same key, so no key check is needed. Every other record (another value, a key not
+// found, a key only in the new file) is left to the JavaScript code: its start, line and entry (-1:
+// none) go to the pending arrays, and its entry is marked F_PENDING. The batch ends before a record
+// that is not plain, one whose entry is already seen or pending (a repeated key: the JavaScript code
+// must see the rows of a key in file order), when the pending arrays are full, or at the buffer's end.
+// The fingerprints of the next records are computed ahead, and the slots, entry arrays and old rows
+// they will look at prefetched in stages, so that the cache misses of consecutive lookups overlap.
+// state (Float64Array) receives [position after the batch, rows marked unchanged, line after the
+// batch, why it ended (M_NEED_MORE: at an incomplete record; M_OTHER: any other), pending records].
+const size_t AHEAD = 16;
+const size_t STAGE_B = 8;
+const size_t STAGE_C = 4;
+const uint8_t F_PENDING = 128;
+
+napi_value MatchByKey(napi_env env, napi_callback_info info) {
+  napi_value argv[24];
+  if (!takeArgs(env, info, argv, 24, "matchByKey: 24 arguments expected")) return nullptr;
+  uint8_t *buf, *win, *offHi, *flags;
+  int32_t *keyCols, *mask, *h1, *h2, *slots, *pendEntry;
+  uint32_t* offLo;
+  uint16_t* lens;
+  double *state, *pendStart, *pendLine;
+  size_t bufLen, nKeys, maskLen, winSize, n1, n2, n3, n4, n5, n6, cap, nState, np1, np2, np3;
+  if (!typedArg(env, argv[0], &buf, &bufLen) || !typedArg(env, argv[4], &keyCols, &nKeys) ||
+      !typedArg(env, argv[6], &mask, &maskLen) || !typedArg(env, argv[7], &win, &winSize) ||
+      !typedArg(env, argv[9], &h1, &n1) || !typedArg(env, argv[10], &h2, &n2) ||
+      !typedArg(env, argv[11], &offLo, &n3) || !typedArg(env, argv[12], &offHi, &n4) ||
+      !typedArg(env, argv[13], &lens, &n5) || !typedArg(env, argv[14], &flags, &n6) ||
+      !typedArg(env, argv[16], &slots, &cap) || !typedArg(env, argv[20], &pendStart, &np1) ||
+      !typedArg(env, argv[21], &pendLine, &np2) || !typedArg(env, argv[22], &pendEntry, &np3) ||
+      !typedArg(env, argv[23], &state, &nState) || maskLen < 2 || nState < 5) {
+    napi_throw_type_error(env, nullptr, "matchByKey: bad arguments");
+    return nullptr;
+  }
+  size_t p = static_cast<size_t>(numberArg(env, argv[1]));
+  size_t end = static_cast<size_t>(numberArg(env, argv[2]));
+  bool eof = false;
+  napi_get_value_bool(env, argv[3], &eof);
+  const uint32_t nCols = static_cast<uint32_t>(numberArg(env, argv[5]));
+  size_t winLen = static_cast<size_t>(numberArg(env, argv[8]));
+  size_t count = static_cast<size_t>(numberArg(env, argv[15]));
+  const uint32_t idxBits = static_cast<uint32_t>(numberArg(env, argv[17]));
+  const uint32_t homeShift = static_cast<uint32_t>(numberArg(env, argv[18]));
+  double line = numberArg(env, argv[19]);
+  if (end > bufLen) end = bufLen;
+  if (winLen > winSize) winLen = winSize;
+  size_t lim = n1;
+  if (n2 < lim) lim = n2;
+  if (n3 < lim) lim = n3;
+  if (n4 < lim) lim = n4;
+  if (n5 < lim) lim = n5;
+  if (n6 < lim) lim = n6;
+  if (count > lim) count = lim;
+  size_t maxPending = np1;
+  if (np2 < maxPending) maxPending = np2;
+  if (np3 < maxPending) maxPending = np3;
+  const Slots sl(idxBits, homeShift, cap);
+  if (!sl.ok || maxPending == 0) {
+    napi_throw_range_error(env, nullptr, "matchByKey: sizes do not match");
+    return nullptr;
+  }
+  if (!keyColsInRange(env, keyCols, nKeys, nCols, "matchByKey: key column out of range")) return nullptr;
+  const uint32_t idxMask = sl.idxMask;
+  const uint32_t tagMask = sl.tagMask;
+  auto home = [sl](uint32_t a) -> size_t { return sl.home(a); };
+  const uint32_t m1 = static_cast<uint32_t>(mask[0]);
+  const uint32_t m2 = static_cast<uint32_t>(mask[1]);
+  std::vector<uint32_t> fs(nCols + 1), fe(nCols + 1);
+  std::vector<uint8_t> fq(nCols + 1);
+  std::vector<uint8_t> tmp(256);
+
+  // The records read ahead: [head, tail) of a ring, each with its fingerprint; `scan` is the
+  // position after the last one read, `scanLine` its line; `scanStop` why reading stopped (-1: it
+  // has not).
+  struct Ahead {
+    size_t start, recEnd, next;
+    double line;
+    uint32_t a, b;
+  };
+  Ahead ring[AHEAD];
+  size_t head = 0, tail = 0;
+  size_t scan = p;
+  double scanLine = line;
+  int scanStop = -1;
+  auto readAhead = [&]() {
+    while (scanStop < 0 && tail - head < AHEAD) {
+      Record r;
+      const int stop = readRecord(buf, scan, end, eof, nCols, fs.data(), fe.data(), fq.data(), r);
+      if (stop >= 0) {
+        scanStop = stop == NEED_MORE ? M_NEED_MORE : M_OTHER;
+        return;
+      }
+      if (r.nFields != nCols || r.recEnd - scan >= LEN_BIG) {
+        scanStop = M_OTHER;  // a blank line, a ragged row, a long one: the JavaScript code's
+        return;
+      }
+      Ahead& x = ring[tail % AHEAD];
+      int32_t a, b;
+      keyPrint(buf + scan, keyCols, nKeys, fs.data(), fe.data(), fq.data(), tmp, m1, m2, &a, &b);
+      x.start = scan;
+      x.recEnd = r.recEnd;
+      x.next = r.next;
+      x.line = scanLine;
+      x.a = static_cast<uint32_t>(a);
+      x.b = static_cast<uint32_t>(b);
+      __builtin_prefetch(&slots[home(x.a)], 0);
+      tail++;
+      scan = r.next;
+      scanLine += 1;
+    }
+  };
+  // The candidate entry of fingerprint half a (the first slot from its home with its tag; a hint).
+  auto candidate = [&](uint32_t a) -> size_t {
+    const uint32_t v = static_cast<uint32_t>(slots[home(a)]);
+    return v != 0 && (v >> idxBits) == (a & tagMask) ? (v & idxMask) - 1 : SIZE_MAX;
+  };
+
+  size_t rows = 0;
+  size_t pending = 0;
+  int why = M_OTHER;
+  while (pending < maxPending) {
+    readAhead();
+    if (head == tail) {
+      why = scanStop < 0 ? M_OTHER : scanStop;
+      break;
+    }
+    if (head + STAGE_B < tail) {
+      const size_t i = candidate(ring[(head + STAGE_B) % AHEAD].a);
+      if (i < count) {
+        __builtin_prefetch(&h1[i], 0);
+        __builtin_prefetch(&h2[i], 0);
+        __builtin_prefetch(&flags[i], 1);
+        __builtin_prefetch(&lens[i], 0);
+        __builtin_prefetch(&offLo[i], 0);
+        __builtin_prefetch(&offHi[i], 0);
+      }
+    }
+    if (head + STAGE_C < tail) {
+      const size_t i = candidate(ring[(head + STAGE_C) % AHEAD].a);
+      if (i < count) {
+        const uint64_t o = (static_cast<uint64_t>(offHi[i]) << 32) | offLo[i];
+        if (o + 128 <= winLen) {
+          __builtin_prefetch(win + o, 0);
+          __builtin_prefetch(win + o + 64, 0);
+        }
+      }
+    }
+    const Ahead& x = ring[head % AHEAD];
+    const uint32_t tag = x.a & tagMask;
+    size_t s = home(x.a);
+    size_t e = SIZE_MAX;
+    while (true) {
+      const uint32_t v = static_cast<uint32_t>(slots[s]);
+      if (v == 0) break;
+      if ((v >> idxBits) == tag) {
+        const size_t i = (v & idxMask) - 1;
+        if (i >= count) break;  // a key only in the new file (its fingerprint is JavaScript's)
+        if (static_cast<uint32_t>(h1[i]) == x.a && static_cast<uint32_t>(h2[i]) == x.b) {
+          e = i;
+          break;
+        }
+      }
+      if (++s == cap) s = 0;
+    }
+    if (e != SIZE_MAX) {
+      const uint8_t f = flags[e];
+      if ((f & (F_SEEN | F_PENDING)) != 0) break;  // a repeated key: the JavaScript code's, in order
+      const size_t len = x.recEnd - x.start;
+      const uint64_t o = (static_cast<uint64_t>(offHi[e]) << 32) | offLo[e];
+      if ((f & F_ONE_LINE) != 0 && lens[e] == len && o + len <= winLen &&
+          memcmp(buf + x.start, win + o, len) == 0) {
+        flags[e] = static_cast<uint8_t>((f & ~F_STATUS) | F_SEEN | ST_UNCHANGED);
+        rows++;
+      } else {
+        flags[e] = static_cast<uint8_t>(f | F_PENDING);
+        pendEntry[pending] = static_cast<int32_t>(e);
+        pendStart[pending] = static_cast<double>(x.start);
+        pendLine[pending] = x.line;
+        pending++;
+      }
+    } else {
+      pendEntry[pending] = -1;
+      pendStart[pending] = static_cast<double>(x.start);
+      pendLine[pending] = x.line;
+      pending++;
+    }
+    p = x.next;
+    line = x.line + 1;
+    head++;
+  }
+  state[0] = static_cast<double>(p);
+  state[1] = static_cast<double>(rows);
+  state[2] = line;
+  state[3] = why;
+  state[4] = static_cast<double>(pending);
+  return nullptr;
+}
+
 // scatterRows(src, base, h2, offLo, offHi, len, from, count, nParts, dst, regionSize, fill, partPos,
 //             offs, offsRegion, offsFill, state)
 // The keyless partitioned path's split of the new file (keyless-partitioned.ts splitKeyless): rows
@@ -654,6 +913,8 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "indexPrints", fn);
   napi_create_function(env, "matchRows", NAPI_AUTO_LENGTH, MatchRows, nullptr, &fn);
   napi_set_named_property(env, exports, "matchRows", fn);
+  napi_create_function(env, "matchByKey", NAPI_AUTO_LENGTH, MatchByKey, nullptr, &fn);
+  napi_set_named_property(env, exports, "matchByKey", fn);
   napi_create_function(env, "scatterRows", NAPI_AUTO_LENGTH, ScatterRows, nullptr, &fn);
   napi_set_named_property(env, exports, "scatterRows", fn);
   return exports;

@@ -70,15 +70,31 @@ describe('runDiff fast path: rows byte-identical to their old row', () => {
     expect(r.stats.identicalRows).toBeGreaterThan(59_990);
   });
 
-  it('gives up on a new file in another order, with the same result as the full path', async () => {
+  it('looks the rows of a new file in another order up by key, or gives up when the old file may not be held', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `2024-01-0${1 + (i % 9)},s${i},${i}\n`);
     const shuffled = rows.map((row, i) => rows[(i * 7919) % rows.length] as string); // a permutation
     shuffled[5] = '2024-01-01,new,1\n';
-    const got = await diff(H + rows.join(''), H + shuffled.join(''));
+    shuffled[9] = shuffled[9]!.replace(/\n$/, '.5\n');
     const ref = referenceDiff(H + rows.join(''), H + shuffled.join(''), SPEC);
+    // The first new rows are looked up in the old table: another order, the old file held in memory.
+    const got = await diff(H + rows.join(''), H + shuffled.join(''));
     expect(got.out).toBe(ref.out);
     expect(got.deleted).toBe(ref.deleted);
-    expect(got.stats.identicalRows).toBeLessThan(4096 / 4);
+    expect(got.stats).toMatchObject({
+      identicalRows: 19_998,
+      changed: 1,
+      added: 1,
+      deleted: 1,
+      table: 'fingerprints',
+    });
+    // A budget with room for the keyless table (~23 bytes a row) but not for the old file too.
+    const tight = await diff(H + rows.join(''), H + shuffled.join(''), {}, SPEC, {
+      memoryBudgetBytes: 600_000,
+    });
+    expect(tight.out).toBe(ref.out);
+    expect(tight.deleted).toBe(ref.deleted);
+    expect(tight.stats.identicalRows).toBeLessThan(4096 / 4);
+    expect(tight.stats.table).toBe('fingerprints');
   });
 
   it('property: a re-export in the same order (kept, changed, dropped, repeated and new rows) agrees with the reference', async () => {

@@ -4,6 +4,7 @@ import { CsvReader } from '../../../platform/csv/csv-reader.js';
 import { M_WINDOW, type DiffKernel } from './native-kernel.js';
 import { RowWindow } from './row-window.js';
 import { FpTable } from './fp-table.js';
+import { F_PENDING } from './row-prints.js';
 
 /** The fast path gives up when fewer than 1 in 4 of its first attempts (checked every FAST_CHECK) hit. */
 const FAST_CHECK = 4096;
@@ -51,6 +52,88 @@ export class FastPath {
   private tryAgain(): boolean {
     if (++this.tries % FAST_CHECK === 0 && this.identical * 4 < this.tries) this.on = false;
     return this.on;
+  }
+
+  /**
+   * The new file is in another order than the old one and the window holds the whole old file
+   * (RowWindow.loadWhole): from now on each row is looked up by its key fingerprint (natively)
+   * instead of predicted (takeByKey).
+   */
+  byKey = false;
+
+  /** Switches to looking rows up by key (see byKey); the fast path is on again, its count afresh. */
+  lookUpByKey(): void {
+    if (this.win === null) return; // other headers: rows are not compared byte for byte
+    this.byKey = true;
+    this.on = true;
+  }
+
+  /** The batch's records left to the general path (DiffKernel.matchByKey): start, line, entry. */
+  private readonly pendStart = new Float64Array(1024);
+  private readonly pendLine = new Float64Array(1024);
+  private readonly pendEntry = new Int32Array(1024);
+  /** Records the last takeByKey left to the general path. */
+  lastPending = 0;
+
+  /**
+   * take() by key (byKey, native kernel), for a batch of the reader's next records: those
+   * byte-identical to the old row of the entry their key fingerprint finds are marked unchanged
+   * (DiffKernel.matchByKey); each other one, in file order, is made the reader's next record and
+   * `pending` reads and handles it. Returns the rows marked unchanged; lastPending says how many
+   * were pending (both 0: the next record is incomplete or not plain, for the caller).
+   */
+  takeByKey(
+    rd: CsvReader,
+    t: FpTable,
+    k: DiffKernel,
+    keyCols: Int32Array,
+    nCols: number,
+    mask: Int32Array,
+    pending: () => void,
+  ): number {
+    const win = this.win as RowWindow;
+    const st = this.state;
+    const { slots, idxBits, homeShift } = t.slotLayout();
+    k.matchByKey(
+      rd.buf,
+      rd.pos,
+      rd.len,
+      rd.eof,
+      keyCols,
+      nCols,
+      mask,
+      win.bytes,
+      win.length,
+      t.h1,
+      t.h2,
+      t.offLo,
+      t.offHi,
+      t.len,
+      t.flags,
+      t.nOld,
+      slots,
+      idxBits,
+      homeShift,
+      rd.nextLineNumber,
+      this.pendStart,
+      this.pendLine,
+      this.pendEntry,
+      st,
+    );
+    const n = st[1] as number;
+    const np = st[4] as number;
+    const endPos = st[0] as number;
+    const endLine = st[2] as number;
+    for (let j = 0; j < np; j++) {
+      const e = this.pendEntry[j] as number;
+      if (e >= 0) t.flags[e] = (t.flags[e] as number) & ~F_PENDING;
+      rd.advance(this.pendStart[j] as number, this.pendLine[j] as number);
+      pending();
+    }
+    rd.advance(endPos, endLine);
+    this.identical += n;
+    this.lastPending = np;
+    return n;
   }
 
   /**

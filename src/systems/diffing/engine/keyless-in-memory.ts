@@ -65,6 +65,36 @@ async function scanOldKeyless(
   return indexOld(inp, t, check, win, c, kernel, expectedNew);
 }
 
+/** Sampled rows a judgement of the new file's order needs (fewer: the window holds such files). */
+const ORDER_SAMPLE_ROWS = 1000;
+
+/**
+ * Whether the new file looks to be in another order than the old one, from the first rows of the
+ * new file (`sample`) looked up in the indexed old table: in a re-export in the same order, most
+ * new rows whose key is an old one come a short step (at most 64 entries) after the previous such
+ * row; in another order, fewer than 1 in 4 do. A rolling export (the oldest cohort gone, a new one
+ * added) is in the same order: the first new rows are found past the old file's first rows, then in
+ * order. Only a start: the keyless scan notices another order on its own too (scanNewKeyless).
+ */
+export function newInAnotherOrder(t: FpTable, sample: Sample, mask: Int32Array): boolean {
+  const p = sample.prints;
+  const m1 = mask[0] as number;
+  const m2 = mask[1] as number;
+  let prev = -1;
+  let pairs = 0;
+  let steps = 0;
+  for (let k = 0; k < p.length; k += 2) {
+    const idx = t.peek((p[k] as number) & m1, (p[k + 1] as number) & m2);
+    if (idx < 0) continue;
+    if (prev >= 0) {
+      pairs++;
+      if (idx > prev && idx - prev <= 64) steps++;
+    }
+    prev = idx;
+  }
+  return pairs >= ORDER_SAMPLE_ROWS && steps * 4 < pairs;
+}
+
 /** Writes the keyless table's deleted rows in old-file order, copying each row by offset and length. */
 function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer, progress: Progress): void {
   const order = deletedInOrder(t);
@@ -83,8 +113,12 @@ function copyDeleted(t: FpTable, win: RowWindow, w: BufferedWriter, term: Buffer
 /**
  * The in-memory path: the keyless table first (when `keyless`: DiffPlan.keylessAllowed); if a key fingerprint ever matches a different key
  * (about 2⁻⁶² per pair of keys, or tests that weaken the fingerprint), the new file comes in another
- * order, or the table outgrows `maxBytes`, the diff starts again on fresh readers (`reopen`) with
+ * order and the old file is more than `holdOld` bytes (else it is read into memory: scanNewKeyless),
+ * or the table outgrows `maxBytes`, the diff starts again on fresh readers (`reopen`) with
  * `fallback` (the KeyTable in memory, or the partitioned path when that does not fit the budget).
+ * When the first new rows say the new file is in another order (newInAnotherOrder; Tuning.byKey)
+ * and the old file is at most `holdOld` bytes, the old file is read into memory at once and the new
+ * rows are looked up by key from the first (FastPath.takeByKey).
  */
 export async function diffInMemory(
   oldIn: Input,
@@ -98,6 +132,7 @@ export async function diffInMemory(
   tuning: Tuning,
   keyless: boolean,
   maxBytes: number,
+  holdOld: number,
   reopen: (which: 'old' | 'new') => Promise<Input>,
   fallback: (oldIn: Input, newIn: Input) => Promise<void>,
 ): Promise<DiffStats['table']> {
@@ -127,8 +162,11 @@ export async function diffInMemory(
         c.firstOfDupOld = dupOld.firstOff;
       }
       await oldIn.rd.close();
+      const byKey = tuning.byKey === 'auto' ? newInAnotherOrder(t, newSample, mask) : tuning.byKey;
+      if (byKey && oldIn.size <= holdOld) win.loadWhole();
       // Byte-identical rows are recognised without parsing when both files have the same header.
       const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
+      if (win.whole && kernel !== null) fast.lookUpByKey();
       const out = writerSink(outW, newIn.term);
       const dupNew = await scanNewKeyless(
         newIn,
@@ -142,6 +180,8 @@ export async function diffInMemory(
         c,
         progress,
         kernel,
+        mask,
+        holdOld,
       );
       await newIn.rd.close();
       t.tally(c);

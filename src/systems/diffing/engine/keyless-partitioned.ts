@@ -284,7 +284,21 @@ export async function diffKeylessPartitionTask(
       },
     };
     const checkNew = new RowCheck(oldIn, newIn);
-    const dupNew = await scanNewKeyless(newIn, kf, t, checkNew, oldIn, win, fast, out, c, quiet, kernel);
+    const dupNew = await scanNewKeyless(
+      newIn,
+      kf,
+      t,
+      checkNew,
+      oldIn,
+      win,
+      fast,
+      out,
+      c,
+      quiet,
+      kernel,
+      mask,
+      0,
+    );
     t.tally(c);
     if (c.dupNew > 0) {
       nEmit = 0;

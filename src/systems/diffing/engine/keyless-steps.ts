@@ -227,8 +227,11 @@ function valueOnlyDiffers(
  * the same header), a row whose bytes are exactly those of the predicted entry's old row is
  * unchanged without being parsed further (as in scanIntoTable). Other rows are fingerprinted, found
  * (predicted entry first, then the hash table), checked against their reference row, and compared
- * by value; added and changed rows go to `out` as soon as they are known. Returns the first row that
- * repeats a key (its key's first row is found by rewriteKeyless).
+ * by value; added and changed rows go to `out` as soon as they are known. When the old rows are
+ * looked at in another order than the file's (the new file is in another order) and the old file is
+ * at most `holdOld` bytes, the old file is read into memory (RowWindow.loadWhole) and, with the
+ * kernel, the fast path goes on by key (FastPath.takeByKey); else UseKeyTable. Returns the first row
+ * that repeats a key (its key's first row is found by rewriteKeyless).
  */
 export async function scanNewKeyless(
   inp: Input,
@@ -242,23 +245,96 @@ export async function scanNewKeyless(
   c: Counters,
   progress: Progress,
   kernel: DiffKernel | null,
+  mask: Int32Array,
+  holdOld: number,
 ): Promise<FirstRepeat> {
   const rd = inp.rd;
   const keyCols = inp.keyCols;
+  const nCols = inp.nCols;
   const valCol = inp.valCol;
   // (a value column that is also a key column changes the key with the value: no near misses)
   const nearMisses = !keyCols.includes(valCol);
-  let newWin: RowWindow | null = null;
+  let newWin = null as RowWindow | null; // (set in general(): not narrowed to null)
   let rows = 0;
   let dups = 0;
   let firstDup = 0;
   let firstDupOff = -1;
   let firstDupIdx = -1;
   oldWin.resetBudget();
+  /** The current record (a row) in general: fingerprint, lookup, key check, values compared. */
+  const general = (): void => {
+    if (fast.on && !fast.byKey && nearMisses && valueOnlyDiffers(rd, valCol, t, oldWin, out)) return;
+    kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
+    const h1 = kf.h1;
+    const h2 = kf.h2;
+    const off = rd.base + rd.recStart;
+    const len = rd.recEnd - rd.recStart;
+    let idx = t.predict(h1, h2);
+    if (idx < 0) idx = t.find(h1, h2);
+    let dup = false;
+    let st = ST_ADDED;
+    if (idx < 0) {
+      t.add(h1, h2, off, len);
+    } else {
+      const f = t.flagsOf(idx);
+      const refOff = t.refOff(idx);
+      const refLen = t.refLen(idx);
+      if ((f & F_NEW_ROW) === 0) {
+        let at = oldWin.need(refOff, refLen);
+        if (oldWin.overBudget && oldIn.size <= holdOld) {
+          // Every old row from memory from now on (the page cache has them: a quick read).
+          oldWin.loadWhole();
+          if (kernel !== null) fast.lookUpByKey();
+          at = oldWin.need(refOff, refLen);
+        }
+        if (oldWin.overBudget) {
+          // The old rows are looked at in another order than the file's (so is the new file):
+          // a read for each would cost more than the KeyTable.
+          throw new UseKeyTable('new file in another order');
+        }
+        check.split(0, oldWin, at, refLen, oldIn);
+      } else {
+        // A key only in the new file, seen again: its reference row is the earlier new row.
+        newWin ??= RowWindow.open(inp.path, inp.size);
+        if (newWin === null) throw new UseKeyTable('key fingerprint collision'); // cannot check: redo with keys
+        check.split(0, newWin, newWin.need(refOff, refLen), refLen, inp);
+        t.setNewRow(idx, off, len);
+      }
+      check.current(rd, inp);
+      if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
+      dup = (f & F_SEEN) !== 0;
+      st = f & F_STATUS;
+      if ((f & F_NEW_ROW) === 0) st = check.valuesEqual() ? ST_UNCHANGED : ST_CHANGED;
+      t.setFlags(idx, (f & ~F_STATUS) | F_SEEN | st | (dup ? F_DUP_NEW : 0));
+      if (dup && idx < t.nOld) t.repeatedInNew(idx, off);
+    }
+    if (dup) {
+      dups++;
+      if (firstDup === 0) {
+        firstDup = rd.line;
+        firstDupOff = off;
+        firstDupIdx = idx;
+      }
+    } else if (st === ST_ADDED || st === ST_CHANGED) {
+      out.row(rd.buf, rd.recStart, rd.recEnd, off);
+    }
+  };
+  /** A record the batch by key left (FastPath.takeByKey), the reader's next: read, in general. */
+  const pending = (): void => {
+    if (nextRecord(inp) !== RECORD || !isRow(inp)) {
+      throw new Error('internal error: a record the native batch left is not a row');
+    }
+    rows++;
+    general();
+  };
   try {
     for (;;) {
       if (fast.on) {
-        if (kernel !== null) {
+        if (fast.byKey) {
+          const n = fast.takeByKey(rd, t, kernel as DiffKernel, keyCols, nCols, mask, pending);
+          rows += n;
+          if (n > 0 || fast.lastPending > 0) continue;
+        } else if (kernel !== null) {
           // Runs of byte-identical rows natively; then (its try failed) the next record is parsed.
           rows += fast.takeRun(rd, t, kernel);
         } else if (fast.take(rd, t)) {
@@ -270,55 +346,7 @@ export async function scanNewKeyless(
       if (r === RECORD) {
         if (!isRow(inp)) continue;
         rows++;
-        if (fast.on && nearMisses && valueOnlyDiffers(rd, valCol, t, oldWin, out)) continue;
-        kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, keyCols);
-        const h1 = kf.h1;
-        const h2 = kf.h2;
-        const off = rd.base + rd.recStart;
-        const len = rd.recEnd - rd.recStart;
-        let idx = t.predict(h1, h2);
-        if (idx < 0) idx = t.find(h1, h2);
-        let dup = false;
-        let st = ST_ADDED;
-        if (idx < 0) {
-          t.add(h1, h2, off, len);
-        } else {
-          const f = t.flagsOf(idx);
-          const refOff = t.refOff(idx);
-          const refLen = t.refLen(idx);
-          if ((f & F_NEW_ROW) === 0) {
-            const at = oldWin.need(refOff, refLen);
-            if (oldWin.overBudget) {
-              // The old rows are looked at in another order than the file's (so is the new file):
-              // a read for each would cost more than the KeyTable.
-              throw new UseKeyTable('new file in another order');
-            }
-            check.split(0, oldWin, at, refLen, oldIn);
-          } else {
-            // A key only in the new file, seen again: its reference row is the earlier new row.
-            newWin ??= RowWindow.open(inp.path, inp.size);
-            if (newWin === null) throw new UseKeyTable('key fingerprint collision'); // cannot check: redo with keys
-            check.split(0, newWin, newWin.need(refOff, refLen), refLen, inp);
-            t.setNewRow(idx, off, len);
-          }
-          check.current(rd, inp);
-          if (!check.keysEqual()) throw new UseKeyTable('key fingerprint collision');
-          dup = (f & F_SEEN) !== 0;
-          st = f & F_STATUS;
-          if ((f & F_NEW_ROW) === 0) st = check.valuesEqual() ? ST_UNCHANGED : ST_CHANGED;
-          t.setFlags(idx, (f & ~F_STATUS) | F_SEEN | st | (dup ? F_DUP_NEW : 0));
-          if (dup && idx < t.nOld) t.repeatedInNew(idx, off);
-        }
-        if (dup) {
-          dups++;
-          if (firstDup === 0) {
-            firstDup = rd.line;
-            firstDupOff = off;
-            firstDupIdx = idx;
-          }
-        } else if (st === ST_ADDED || st === ST_CHANGED) {
-          out.row(rd.buf, rd.recStart, rd.recEnd, off);
-        }
+        general();
       } else if (r === NEED_MORE) {
         await fillOrThrow(inp);
         progress.at(0.45, 0.9, rd.consumed / Math.max(1, inp.size));

@@ -213,7 +213,7 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(got.stats).toMatchObject({ changed: 2, table: 'fingerprints' });
   });
 
-  it('redoes the diff with the key table when the new file comes in another order, with the same result', async () => {
+  it('holds the old file in memory for a new file in another order, else redoes the diff with the key table', async () => {
     // Rows of ~60 bytes: the old file (3.6 MB) is larger than the 1 MiB window rows are read through.
     const rows = Array.from(
       { length: 60_000 },
@@ -226,7 +226,22 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     const ref = referenceDiff(oldText, newText, SPEC);
     const got = await diff(oldText, newText);
     expect(got.out).toBe(ref.out);
-    expect(got.stats).toMatchObject({ unchanged: 60_000, changed: 0, added: 0, deleted: 0, table: 'keys' });
+    expect(got.stats).toMatchObject({
+      unchanged: 60_000,
+      changed: 0,
+      added: 0,
+      deleted: 0,
+      table: 'fingerprints',
+    });
+    // Not looked up by key from the start: the scan notices the order itself, then holds the old file.
+    const late = await diff(oldText, newText, { tuning: { byKey: false } });
+    expect(late.out).toBe(ref.out);
+    expect(late.stats).toMatchObject({ unchanged: 60_000, table: 'fingerprints' });
+    // A budget that holds the keyless table (~23 bytes a row) but not the old file (3.6 MB) beside
+    // it: each old row would be read again, so the diff starts again with KeyTables (partitioned).
+    const tight = await diff(oldText, newText, {}, SPEC, { memoryBudgetBytes: 4_000_000 });
+    expect(tight.out).toBe(ref.out);
+    expect(tight.stats).toMatchObject({ unchanged: 60_000, table: 'keys' });
     // The same rows in the old file's order stay with the fingerprints.
     const inOrder = await diff(oldText, `${H}${rows.map((r) => `${r}.0`).join('\n')}\n`);
     expect(inOrder.stats).toMatchObject({ unchanged: 60_000, table: 'fingerprints' });

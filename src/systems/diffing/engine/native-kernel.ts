@@ -92,6 +92,45 @@ export interface DiffKernel {
   ): void;
 
   /**
+   * The new-file scan of the keyless table for a new file in another order than the old one, whose
+   * old rows are all in `win` (the old file from offset 0, winLen bytes), for a batch of the plain
+   * records (as scanKeyPrints reads them) from buf[pos] (on line `line`): a record whose key
+   * fingerprint (masked by `mask`) finds in the table's slots (FpTable: idxBits, homeShift) an old
+   * entry (< count) whose one-line old row is byte for byte the record marks that entry seen and
+   * unchanged (flags). Every other record goes to the pending arrays (start, line, entry or -1; the
+   * entry marked F_PENDING) for the general path. The batch ends before a record that is not plain
+   * or whose entry is seen or pending already, when the pending arrays are full, or at the buffer's
+   * end. state receives [position after the batch, rows marked unchanged, line after the batch, why
+   * it ended (M_NEED_MORE: at an incomplete record; M_OTHER: any other), pending records].
+   */
+  matchByKey(
+    buf: Uint8Array,
+    pos: number,
+    end: number,
+    eof: boolean,
+    keyCols: Int32Array,
+    nCols: number,
+    mask: Int32Array,
+    win: Uint8Array,
+    winLen: number,
+    h1: Int32Array,
+    h2: Int32Array,
+    offLo: Uint32Array,
+    offHi: Uint8Array,
+    len: Uint16Array,
+    flags: Uint8Array,
+    count: number,
+    slots: Int32Array,
+    idxBits: number,
+    homeShift: number,
+    line: number,
+    pendStart: Float64Array,
+    pendLine: Float64Array,
+    pendEntry: Int32Array,
+    state: Float64Array,
+  ): void;
+
+  /**
    * The keyless partitioned path's split of the new file: rows [from, count) of a scan batch (their
    * bytes in src, src[0] being file offset base) are appended with a '\n' to their partition's
    * region of dst (the top bits of h2 scaled to nParts; region p is dst[p * regionSize,

@@ -23,6 +23,7 @@ function sample(rows: number, distinct: 'low' | 'high' = 'high'): Sample {
     distinctRatio: [ratio, ratio, ratio, ratio, ratio, ratio],
     avgColLen: [10, 2, 2, 15, 20, 9],
     distinct: Array.from({ length: 6 }, () => Math.round(ratio * n)),
+    prints: new Int32Array(0),
   };
 }
 

@@ -19,6 +19,9 @@ export const F_NEW_ROW = 32;
 /** The key is repeated in the new file. */
 export const F_DUP_NEW = 64;
 
+/** A new-file row of this key waits for the general path (DiffKernel.matchByKey's batch). */
+export const F_PENDING = 128;
+
 /** RowPrints.len of a row whose content length does not fit 16 bits (it is in bigLen). */
 const LEN_BIG = 0xffff;
 

@@ -64,6 +64,27 @@ export class RowWindow {
     return this.budget <= 0;
   }
 
+  /** Reads the whole file into memory: every later look is a hit (rows in another order). */
+  loadWhole(): void {
+    const buf = Buffer.allocUnsafe(this.size);
+    let got = 0;
+    while (got < this.size) {
+      const n = readSync(this.fd, buf, got, this.size - got, got);
+      if (n === 0) throw new Error('the file became shorter while it was diffed');
+      got += n;
+    }
+    this.mem.bytes = buf;
+    this.mem.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
+    this.base = 0;
+    this.len = this.size;
+    this.budget = Infinity;
+  }
+
+  /** The window is the whole file (loadWhole). */
+  get whole(): boolean {
+    return this.base === 0 && this.len === this.size && this.budget === Infinity;
+  }
+
   /** Starts counting reads again (a new pass). */
   resetBudget(): void {
     this.budget = 2 * this.size + this.mem.bytes.length;

@@ -94,6 +94,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     };
     const plan = planDiff(planInput);
     let partitions = plan.partitions;
+
     outFd = openSync(outTmp, 'wx');
     delFd = openSync(delTmp, 'wx');
     const outW = new BufferedWriter(outFd, 1024 * 1024);
@@ -166,6 +167,8 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
         tuning,
         plan.keylessAllowed,
         plan.keylessMaxBytes,
+        // The old file may be held in memory beside the keyless table (a new file in another order).
+        budget - plan.needKeyless,
         reopen,
         fallback,
       );

@@ -2,6 +2,7 @@
 // distinct values per key column): what the plan (plan.ts) and the KeyTable's encoding go by.
 import { CsvSyntaxError, END, RECORD } from '../../../platform/csv/csv-reader.js';
 import { InternTable } from './key-table.js';
+import { KeyFingerprint } from './key-fingerprint.js';
 import type { Input } from './input.js';
 
 export interface Sample {
@@ -16,6 +17,8 @@ export interface Sample {
   avgColLen: number[];
   /** Per key column: distinct values in the sample. */
   distinct: number[];
+  /** The sampled rows' key fingerprints in file order (KeyFingerprint.of, unmasked): h1, h2 pairs. */
+  prints: Int32Array;
 }
 
 const SAMPLE_ROWS = 5_000;
@@ -33,6 +36,8 @@ export function sampleInput(inp: Input): Sample {
   let firstOff = -1;
   let lastEnd = 0;
   let r: number = RECORD;
+  const kf = new KeyFingerprint();
+  const prints = new Int32Array(2 * SAMPLE_ROWS);
   try {
     while (rows < SAMPLE_ROWS) {
       r = rd.next();
@@ -48,6 +53,9 @@ export function sampleInput(inp: Input): Sample {
         (sets[j] as InternTable).intern(rd.buf, s, e - s);
       }
       valBytes += (rd.fEnd[inp.valCol] as number) - (rd.fStart[inp.valCol] as number);
+      kf.of(rd.buf, rd.view, rd.fStart, rd.fEnd, rd.fQuoted, inp.keyCols);
+      prints[2 * rows] = kf.h1;
+      prints[2 * rows + 1] = kf.h2;
       rows++;
     }
   } catch (e) {
@@ -68,6 +76,7 @@ export function sampleInput(inp: Input): Sample {
     distinctRatio: sets.map((s) => (rows ? s.count / rows : 1)),
     distinct: sets.map((s) => s.count),
     avgColLen,
+    prints: prints.subarray(0, 2 * rows),
   };
 }
 

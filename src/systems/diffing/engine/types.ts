@@ -103,6 +103,12 @@ export interface Tuning {
   fingerprintMask: [number, number];
   /** The keyless old-file scan uses the native kernel when it was built (native-kernel.ts). */
   native: boolean;
+  /**
+   * In-memory keyless path: the new file's rows are looked up by key, the old file held in memory,
+   * from the start (true), never from the start (false), or when the first rows say the new file
+   * is in another order than the old one ('auto', the default; plan.ts newInAnotherOrder).
+   */
+  byKey: boolean | 'auto';
   /** Write buffer per partition file when splitting (0: partitionBuffers shared out, 64 KiB to 1 MiB each). */
   partitionBuffer: number;
   /** Bytes of all partition write buffers together (default 32 MiB; runDiff scales it to the budget). */
@@ -115,6 +121,7 @@ export const DEFAULT_TUNING: Readonly<Tuning> = Object.freeze({
   keyless: true,
   fingerprintMask: [-1, -1] as [number, number],
   native: true,
+  byKey: 'auto',
   partitionBuffer: 0,
   partitionBuffers: 32 * 1024 * 1024,
 });
