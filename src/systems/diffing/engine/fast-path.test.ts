@@ -70,7 +70,7 @@ describe('runDiff fast path: rows byte-identical to their old row', () => {
     expect(r.stats.identicalRows).toBeGreaterThan(59_990);
   });
 
-  it('looks the rows of a new file in another order up by key, or gives up when the old file may not be held', async () => {
+  it('looks the rows of a new file in another order up by key, in memory or in partitions, or gives up', async () => {
     const rows = Array.from({ length: 20_000 }, (_, i) => `2024-01-0${1 + (i % 9)},s${i},${i}\n`);
     const shuffled = rows.map((row, i) => rows[(i * 7919) % rows.length] as string); // a permutation
     shuffled[5] = '2024-01-01,new,1\n';
@@ -87,14 +87,21 @@ describe('runDiff fast path: rows byte-identical to their old row', () => {
       deleted: 1,
       table: 'fingerprints',
     });
-    // A budget with room for the keyless table (~23 bytes a row) but not for the old file too.
+    // A budget with room for the keyless table (~23 bytes a row) but not for the old file too:
+    // partitions of both files, each old one held in memory, looked up by key.
     const tight = await diff(H + rows.join(''), H + shuffled.join(''), {}, SPEC, {
       memoryBudgetBytes: 600_000,
     });
     expect(tight.out).toBe(ref.out);
     expect(tight.deleted).toBe(ref.deleted);
-    expect(tight.stats.identicalRows).toBeLessThan(4096 / 4);
-    expect(tight.stats.table).toBe('fingerprints');
+    expect(tight.stats).toMatchObject({ identicalRows: 19_998, table: 'fingerprints' });
+    expect(tight.stats.partitions).toBeGreaterThan(1);
+    // Not judged by key (and the window holds this small file): the fast path gives up.
+    const unjudged = await diff(H + rows.join(''), H + shuffled.join(''), { tuning: { byKey: false } });
+    expect(unjudged.out).toBe(ref.out);
+    expect(unjudged.deleted).toBe(ref.deleted);
+    expect(unjudged.stats.identicalRows).toBeLessThan(4096 / 4);
+    expect(unjudged.stats.table).toBe('fingerprints');
   });
 
   it('property: a re-export in the same order (kept, changed, dropped, repeated and new rows) agrees with the reference', async () => {

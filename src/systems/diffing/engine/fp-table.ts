@@ -235,22 +235,6 @@ export class FpTable extends RowPrints {
     }
   }
 
-  /** Entry with this fingerprint, or -1, as find() but changing nothing (no prediction, no free slot). */
-  peek(h1: number, h2: number): number {
-    const slots = this.slots;
-    const cap = slots.length;
-    const tag = h1 & this.tagMask;
-    for (let s = this.home(h1); ;) {
-      const v = slots[s] as number;
-      if (v === 0) return -1;
-      if (v >>> this.idxBits === tag) {
-        const e = (v & this.idxMask) - 1;
-        if (this.h1Of(e) === h1 && this.h2Of(e) === h2) return e;
-      }
-      if (++s === cap) s = 0;
-    }
-  }
-
   /** Entry idx into the free slot the last find() stopped at. */
   private put(idx: number): void {
     this.slots[this.lastSlot] = (((this.h1Of(idx) & this.tagMask) * this.tagMul) | 0) + idx + 1;

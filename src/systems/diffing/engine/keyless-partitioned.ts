@@ -46,8 +46,9 @@ function keylessPartOf(h2: number, n: number): number {
 
 /**
  * Splits an opened input (header consumed) into keyless partitions (KeylessPart): every row's
- * fingerprint comes from scanPrints (natively when it can); the old file's rows leave a print
- * record, the new file's rows are copied to their partition's CSV file (RowScatter).
+ * fingerprint comes from scanPrints (natively when it can); the new file's rows are copied to their
+ * partition's CSV file (RowScatter), so are the old file's when the partitions are diffed by key
+ * (knobs.byKey), else they leave a print record.
  */
 async function splitKeyless(
   inp: Input,
@@ -66,7 +67,7 @@ async function splitKeyless(
   let flush: () => void;
   let finish: () => KeylessPart[];
   let abort: () => void;
-  if (inp.which === 'old') {
+  if (inp.which === 'old' && !knobs.byKey) {
     const writers: BufferedWriter[] = [];
     abort = () => {
       for (const w of writers.splice(0)) closeSync(w.fd);
@@ -254,11 +255,19 @@ export async function diffKeylessPartitionTask(
   const { knobs, spec } = task;
   const inputs: Input[] = [];
   let win: RowWindow | null = null;
+  const byKey = task.old.offsPath !== '';
   try {
-    // The old file's header and layout (its rows are read through `win`).
-    const oldIn = await openInput('old', task.oldPath, spec, 64 * 1024);
+    // By key: the old partition's CSV file, read whole into one buffer (the window holds it, and it
+    // is scanned into the table). Else the old file's header and layout (its rows are read through
+    // `win`) and the partition's print records.
+    const oldIn = await openInput(
+      'old',
+      byKey ? task.old.path : task.oldPath,
+      spec,
+      byKey ? Infinity : 64 * 1024,
+    );
     inputs.push(oldIn);
-    await oldIn.rd.close();
+    if (!byKey) await oldIn.rd.close();
     const newIn = await openInput('new', task.new.path, spec, knobs.chunkSize);
     inputs.push(newIn);
     win = RowWindow.open(oldIn.path, oldIn.size);
@@ -267,14 +276,24 @@ export async function diffKeylessPartitionTask(
     if (t === undefined) t = new FpTable(task.old.rows + 16);
     else t.reset();
     lane.table = undefined; // until this partition is done (a failure leaves the table in any state)
-    loadPrints(task.old.path, t);
-    await rm(task.old.path, { force: true });
     const kf = new KeyFingerprint(knobs.fingerprintMask);
     const mask = Int32Array.from(knobs.fingerprintMask);
     const kernel = knobs.native ? nativeKernel() : null;
+    if (byKey) {
+      const rd = oldIn.rd;
+      if (rd.base === 0 && rd.len >= oldIn.size) win.hold(rd.buf);
+      else win.loadWhole();
+      const nothing = (): void => undefined;
+      await scanPrints(oldIn, kf, kernel, mask, t, () => t.grow(), nothing, nothing);
+      await rd.close();
+    } else {
+      loadPrints(task.old.path, t);
+    }
+    await rm(task.old.path, { force: true });
     const expectedNew = Math.max(1024, task.new.rows - task.old.rows);
     const dupOld = indexOld(oldIn, t, new RowCheck(oldIn, oldIn), win, c, kernel, expectedNew);
     const fast = new FastPath(oldIn.header.equals(newIn.header) ? win : null);
+    if (byKey && kernel !== null) fast.lookUpByKey();
     let emit = new Float64Array(1024);
     let nEmit = 0;
     const out: RowSink = {
@@ -309,6 +328,17 @@ export async function diffKeylessPartitionTask(
     const emitted = emit.subarray(0, nEmit);
     toOriginalOffsets(task.new.offsPath, emitted);
     const del = Float64Array.from(deletedInOrder(t), (i) => t.offAt(i));
+    if (byKey) {
+      // The old rows' offsets are the partition file's: the old file's, as for the new file's rows.
+      toOriginalOffsets(task.old.offsPath, del);
+      if (dupOld.off >= 0) {
+        const o =
+          dupOld.firstOff >= 0 ? Float64Array.of(dupOld.firstOff, dupOld.off) : Float64Array.of(dupOld.off);
+        toOriginalOffsets(task.old.offsPath, o);
+        dupOld.off = o[o.length - 1] as number;
+        if (dupOld.firstOff >= 0) dupOld.firstOff = o[0] as number;
+      }
+    }
     writeOffsets(task.emitPath, emitted);
     writeOffsets(task.delPath, del);
     // Rows were counted by the split; lines are named from the original files by the caller.
@@ -337,26 +367,30 @@ export async function diffKeylessPartitionTask(
     win?.close();
     for (const inp of inputs) await inp.rd.close().catch(() => undefined);
     await rm(task.old.path, { force: true });
+    if (byKey) await rm(task.old.offsPath, { force: true });
     await rm(task.new.path, { force: true });
     await rm(task.new.offsPath, { force: true });
   }
 }
 
 /**
- * The partitioned path with keyless partitions: both files are split by fingerprint into CSV
- * partition files (the new file on the second thread when there is one), each partition pair is
- * diffed with the keyless table, and the sorted offset lists are merged into the outputs.
+ * The partitioned path with keyless partitions: both files are split by fingerprint into partition
+ * files (the new file on the second thread when there is one), each partition pair is diffed with
+ * the keyless table, and the sorted offset lists are merged into the outputs. `byKey` (a new file in
+ * another order): the old partitions are CSV files too, each held in memory while it is diffed.
  */
 export async function diffPartitionedKeyless(
   n: number,
   partDir: string,
   ctx: PartitionsContext,
+  byKey = false,
 ): Promise<void> {
   const { oldIn, newIn, c, progress, tuning, thread } = ctx;
   const knobs: KeylessKnobs = {
     chunkSize: tuning.chunkSize,
     fingerprintMask: tuning.fingerprintMask,
     native: tuning.native,
+    byKey,
   };
   const bufSize = tuning.partitionBuffer || partitionBufSize(n, thread, tuning.partitionBuffers);
   const lane: KeylessLane = {};
@@ -365,7 +399,8 @@ export async function diffPartitionedKeyless(
   const [oldParts, newParts] = await splitBoth(
     newIn,
     thread,
-    (lo, hi) => splitKeyless(oldIn, paths('old', 'prints'), bufSize, knobs, c, progress, lo, hi),
+    (lo, hi) =>
+      splitKeyless(oldIn, paths('old', byKey ? 'csv' : 'prints'), bufSize, knobs, c, progress, lo, hi),
     (lo, hi) => splitKeyless(newIn, paths('new', 'csv'), bufSize, knobs, c, progress, lo, hi),
     {
       kind: 'ksplit',

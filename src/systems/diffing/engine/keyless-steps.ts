@@ -7,7 +7,7 @@ import { NEED_MORE, RECORD } from '../../../platform/csv/csv-reader.js';
 import { valueBytesEqual } from './compare.js';
 import { KeyFingerprint } from './key-fingerprint.js';
 import { K_FULL, K_NEED_MORE, type DiffKernel } from './native-kernel.js';
-import { UseKeyTable } from './types.js';
+import { InAnotherOrder, UseKeyTable } from './types.js';
 import { type Counters, noteFirstDup, ST_ADDED, ST_CHANGED, ST_UNCHANGED } from './tally.js';
 import { Progress } from './progress.js';
 import { fillOrThrow, type Input, isRow, nextRecord } from './input.js';
@@ -290,7 +290,7 @@ export async function scanNewKeyless(
         if (oldWin.overBudget) {
           // The old rows are looked at in another order than the file's (so is the new file):
           // a read for each would cost more than the KeyTable.
-          throw new UseKeyTable('new file in another order');
+          throw new InAnotherOrder('new file in another order');
         }
         check.split(0, oldWin, at, refLen, oldIn);
       } else {

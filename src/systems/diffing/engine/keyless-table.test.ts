@@ -213,7 +213,7 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(got.stats).toMatchObject({ changed: 2, table: 'fingerprints' });
   });
 
-  it('holds the old file in memory for a new file in another order, else redoes the diff with the key table', async () => {
+  it('holds the old file in memory for a new file in another order, else diffs partitions by key, each held', async () => {
     // Rows of ~60 bytes: the old file (3.6 MB) is larger than the 1 MiB window rows are read through.
     const rows = Array.from(
       { length: 60_000 },
@@ -238,10 +238,16 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(late.out).toBe(ref.out);
     expect(late.stats).toMatchObject({ unchanged: 60_000, table: 'fingerprints' });
     // A budget that holds the keyless table (~23 bytes a row) but not the old file (3.6 MB) beside
-    // it: each old row would be read again, so the diff starts again with KeyTables (partitioned).
-    const tight = await diff(oldText, newText, {}, SPEC, { memoryBudgetBytes: 4_000_000 });
-    expect(tight.out).toBe(ref.out);
-    expect(tight.stats).toMatchObject({ unchanged: 60_000, table: 'keys' });
+    // it: the diff starts again with keyless partitions of both files, each old one held in memory.
+    for (const byKey of ['auto', false] as const) {
+      const tight = await diff(oldText, newText, { tuning: { byKey } }, SPEC, {
+        memoryBudgetBytes: 4_000_000,
+      });
+      expect(tight.out).toBe(ref.out);
+      expect(tight.deleted).toBe(ref.deleted);
+      expect(tight.stats).toMatchObject({ unchanged: 60_000, table: 'fingerprints' });
+      expect(tight.stats.partitions).toBeGreaterThan(1);
+    }
     // The same rows in the old file's order stay with the fingerprints.
     const inOrder = await diff(oldText, `${H}${rows.map((r) => `${r}.0`).join('\n')}\n`);
     expect(inOrder.stats).toMatchObject({ unchanged: 60_000, table: 'fingerprints' });

@@ -127,6 +127,15 @@ export function partitionCount(p: PlanInput, keyless: boolean): number {
   return planPartitionCount(rawNeed * p.threads, p.budget);
 }
 
+/**
+ * Partitions for keyless partitions diffed by key (a new file in another order): enough for each
+ * thread to hold an old partition (its share of the old file) and its keyless table in the budget.
+ */
+export function partitionCountByKey(p: PlanInput): number {
+  if (p.forcePartitions !== undefined) return p.forcePartitions;
+  return Math.max(2, Math.ceil(((p.oldBytes + keylessNeed(p)) * p.threads * 1.5) / p.budget));
+}
+
 /** The plan for these estimates (see the top of this file). */
 export function planDiff(p: PlanInput): DiffPlan {
   const { estKeys, need: needKeyTable } = keyTableNeed(p);

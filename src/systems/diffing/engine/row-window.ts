@@ -73,6 +73,12 @@ export class RowWindow {
       if (n === 0) throw new Error('the file became shorter while it was diffed');
       got += n;
     }
+    this.hold(buf);
+  }
+
+  /** From now on the window is `buf`, the whole file (file offset 0 at buf[0]): every look is a hit. */
+  hold(buf: Buffer): void {
+    if (buf.length < this.size) throw new Error('internal error: a whole-file window shorter than the file');
     this.mem.bytes = buf;
     this.mem.view = new DataView(buf.buffer, buf.byteOffset, buf.length);
     this.base = 0;
@@ -80,7 +86,7 @@ export class RowWindow {
     this.budget = Infinity;
   }
 
-  /** The window is the whole file (loadWhole). */
+  /** The window is the whole file (loadWhole, hold). */
   get whole(): boolean {
     return this.base === 0 && this.len === this.size && this.budget === Infinity;
   }

@@ -400,6 +400,8 @@ describe('runDiff property: agrees with the reference implementation', () => {
           { tuning: { byKey: true } },
           { tuning: { byKey: true }, chunkSize: 64 },
           { tuning: { byKey: true, ...WEAK_H1 } },
+          { forcePartitions: 3, tuning: { byKey: true } },
+          { forcePartitions: 2, chunkSize: 64, tuning: { byKey: true, native: false } },
           { forcePartitions: 1 },
           { forcePartitions: 3, chunkSize: 64 },
           { forcePartitions: 4 },

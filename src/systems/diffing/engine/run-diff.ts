@@ -13,13 +13,21 @@ import { diffPartitionedKeyless } from './keyless-partitioned.js';
 import { diffClassic } from './keys-in-memory.js';
 import { diffPartitioned } from './keys-partitioned.js';
 import { DiffThread } from './partitions.js';
-import { budgetTuning, diffThreads, partitionCount, planDiff, type PlanInput } from './plan.js';
+import {
+  budgetTuning,
+  diffThreads,
+  partitionCount,
+  partitionCountByKey,
+  planDiff,
+  type PlanInput,
+} from './plan.js';
 import { Progress } from './progress.js';
 import { sampleInput } from './sample.js';
 import { newCounters } from './tally.js';
 import {
   DEFAULT_MEMORY_BUDGET,
   DEFAULT_TUNING,
+  InAnotherOrder,
   UseKeyTable,
   type DiffOptions,
   type DiffStats,
@@ -118,14 +126,17 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
       inputs.push(inp);
       return inp;
     };
-    /** The partitioned path: keyless partitions first when `keyless`, else (or if those cannot go on) KeyTable ones. */
-    const partitionedDiff = async (o: Input, n: Input, keyless: boolean): Promise<void> => {
+    /**
+     * The partitioned path: keyless partitions first when `keyless` ('by key': the old partitions
+     * held in memory, for a new file in another order), else (or if those cannot go on) KeyTable ones.
+     */
+    const partitionedDiff = async (o: Input, n: Input, keyless: boolean | 'by key'): Promise<void> => {
       if (threads > 1) thread ??= new DiffThread();
       const ctx = { oldIn: o, newIn: n, outW, delW, c, progress, tuning, thread };
       partDir = await mkdtemp(join(tmpDir, `.diff-parts-${tag}-`));
-      if (keyless) {
+      if (keyless !== false) {
         try {
-          await diffPartitionedKeyless(partitions, partDir, ctx);
+          await diffPartitionedKeyless(partitions, partDir, ctx, keyless === 'by key');
           table = 'fingerprints';
           return;
         } catch (e) {
@@ -144,9 +155,17 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
       await diffPartitioned(partitions, partDir, { ...ctx, oldIn: o, newIn: n });
     };
     if (plan.partitioned) {
-      await partitionedDiff(oldIn, newIn, plan.keylessAllowed);
+      // (Tuning.byKey true: the keyless partitions by key from the start)
+      const byKey = plan.keylessAllowed && tuning.byKey === true;
+      await partitionedDiff(oldIn, newIn, byKey ? 'by key' : plan.keylessAllowed);
     } else {
-      const fallback = async (o: Input, n: Input): Promise<void> => {
+      const fallback = async (o: Input, n: Input, why: UseKeyTable | null): Promise<DiffStats['table']> => {
+        if (why instanceof InAnotherOrder) {
+          // Another order, the old file too large to hold: keyless partitions, each held in memory.
+          partitions = partitionCountByKey(planInput);
+          await partitionedDiff(o, n, 'by key');
+          return table;
+        }
         if (plan.keyTableFits) {
           await diffClassic(o, n, oldSample, plan.expectedKeys, outW, delW, c, progress, tuning);
         } else {
@@ -154,6 +173,7 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
           partitions = partitionCount(planInput, false);
           await partitionedDiff(o, n, false);
         }
+        return 'keys';
       };
       table = await diffInMemory(
         oldIn,

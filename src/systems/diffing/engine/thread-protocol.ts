@@ -43,15 +43,16 @@ export interface SplitResult {
 }
 
 /**
- * One partition of a file for the keyless partitioned path. The old file's: a file of PRINT_RECORD
- * byte records (per row its key fingerprint, offset in the old file, length and flags: what the
- * keyless table keeps; the rows themselves are read again from the old file). The new file's: a CSV
- * file (the header line, then the partition's rows, byte for byte, each ending in '\n'), and an
- * offsets file holding per row its offset in the partition file and in the new file (two float64s).
+ * One partition of a file for the keyless partitioned path. The new file's: a CSV file (the header
+ * line, then the partition's rows, byte for byte, each ending in '\n'), and an offsets file holding
+ * per row its offset in the partition file and in the new file (two float64s). The old file's: the
+ * same when the partitions are diffed by key (KeylessKnobs.byKey: each old partition is held in
+ * memory), else a file of PRINT_RECORD byte records (per row its key fingerprint, offset in the old
+ * file, length and flags: what the keyless table keeps; the rows are read again from the old file).
  */
 export interface KeylessPart {
   path: string;
-  /** '' for the old file's partitions. */
+  /** '' for the old file's partitions of print records. */
   offsPath: string;
   rows: number;
 }
@@ -61,6 +62,11 @@ export interface KeylessKnobs {
   chunkSize: number;
   fingerprintMask: [number, number];
   native: boolean;
+  /**
+   * The new file is in another order than the old one: the old file is split into CSV partitions
+   * too, each held in memory while its pair is diffed, the new rows looked up by key.
+   */
+  byKey: boolean;
 }
 
 /** Split of one CSV file into keyless partitions (plain data, can be posted to a worker). */

@@ -91,6 +91,13 @@ export const DEFAULT_MEMORY_BUDGET = 256 * 1024 * 1024;
  */
 export class UseKeyTable extends Error {}
 
+/**
+ * The new file is in another order than the old one and the old file cannot be held in memory
+ * beside the keyless table: the diff is redone with keyless partitions by key (each old partition
+ * held in memory), or, where those are not allowed, as for UseKeyTable.
+ */
+export class InAnotherOrder extends UseKeyTable {}
+
 /** Internal knobs (tests use tiny chunks to exercise chunk boundaries). */
 export interface Tuning {
   /** Read chunk of the scanning passes (default 4 MiB). */

@@ -54,6 +54,18 @@ export const MODES: Mode[] = [
     tuning: { native: false },
   },
   { name: 'partitioned (2), colliding fingerprints', forcePartitions: 2, tuning: COLLIDING },
+  { name: 'partitioned (3), by key', forcePartitions: 3, tuning: { byKey: true } },
+  {
+    name: 'partitioned (2), by key, no native kernel, 64-byte chunks',
+    forcePartitions: 2,
+    chunkSize: 64,
+    tuning: { byKey: true, native: false },
+  },
+  {
+    name: 'partitioned (2), by key, colliding fingerprints',
+    forcePartitions: 2,
+    tuning: { byKey: true, ...COLLIDING },
+  },
 ];
 
 export interface Run {
