@@ -630,7 +630,8 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
 // fingerprint (masked by `mask`) is looked up in the table's slots (FpTable: tag << idxBits | entry
 // + 1, home slot from h1's top bits, linear probing). A record that is byte for byte the one-line old
 // row of the old entry (< count) it finds marks that entry seen and unchanged (flags); byte-identical
-// rows have the same key, so no key check is needed. Every other record (another value, a key not
+// rows have the same key, so no key check is needed, nor even the fingerprint's: a candidate entry
+// (its slot's tag matches) whose old row has the record's bytes is the key's entry. Every other record (another value, a key not
 // found, a key only in the new file) is left to the JavaScript code: its start, line and entry (-1:
 // none) go to the pending arrays, and its entry is marked F_PENDING. The batch ends before a record
 // that is not plain, one whose entry is already seen or pending (a repeated key: the JavaScript code
@@ -759,8 +760,6 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
     if (head + STAGE_B < tail) {
       const size_t i = candidate(ring[(head + STAGE_B) % AHEAD].a);
       if (i < count) {
-        __builtin_prefetch(&h1[i], 0);
-        __builtin_prefetch(&h2[i], 0);
         __builtin_prefetch(&flags[i], 1);
         __builtin_prefetch(&lens[i], 0);
         __builtin_prefetch(&offLo[i], 0);
@@ -779,14 +778,25 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
     }
     const Ahead& x = ring[head % AHEAD];
     const uint32_t tag = x.a & tagMask;
+    const size_t len = x.recEnd - x.start;
     size_t s = home(x.a);
     size_t e = SIZE_MAX;
+    bool same = false;
     while (true) {
       const uint32_t v = static_cast<uint32_t>(slots[s]);
       if (v == 0) break;
       if ((v >> idxBits) == tag) {
         const size_t i = (v & idxMask) - 1;
         if (i >= count) break;  // a key only in the new file (its fingerprint is JavaScript's)
+        // Byte for byte the entry's old row: the same key, so this is its entry (no fingerprint
+        // check: most rows of a re-export end here, touching no more of the entry's arrays).
+        const uint64_t o = (static_cast<uint64_t>(offHi[i]) << 32) | offLo[i];
+        if ((flags[i] & F_ONE_LINE) != 0 && lens[i] == len && o + len <= winLen &&
+            memcmp(buf + x.start, win + o, len) == 0) {
+          e = i;
+          same = true;
+          break;
+        }
         if (static_cast<uint32_t>(h1[i]) == x.a && static_cast<uint32_t>(h2[i]) == x.b) {
           e = i;
           break;
@@ -797,10 +807,7 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
     if (e != SIZE_MAX) {
       const uint8_t f = flags[e];
       if ((f & (F_SEEN | F_PENDING)) != 0) break;  // a repeated key: the JavaScript code's, in order
-      const size_t len = x.recEnd - x.start;
-      const uint64_t o = (static_cast<uint64_t>(offHi[e]) << 32) | offLo[e];
-      if ((f & F_ONE_LINE) != 0 && lens[e] == len && o + len <= winLen &&
-          memcmp(buf + x.start, win + o, len) == 0) {
+      if (same) {
         flags[e] = static_cast<uint8_t>((f & ~F_STATUS) | F_SEEN | ST_UNCHANGED);
         rows++;
       } else {
