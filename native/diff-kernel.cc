@@ -623,7 +623,8 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
 }
 
 // matchByKey(buf, pos, end, eof, keyCols, nCols, mask, win, winLen, h1, h2, offLo, offHi, len, flags,
-//            count, slots, idxBits, homeShift, line, pendStart, pendLine, pendEntry, state)
+//            count, slots, idxBits, homeShift, line, pendStart, pendLine, pendEntry, pendKind, pendEnd,
+//            pendValue, valCol, state)
 // The new-file scan of the keyless table when the new file is in another order than the old one and
 // the old rows are all in memory (win: the old file from offset 0, winLen bytes), for a batch of the
 // plain records (as scanKeyPrints reads them) from buf[pos] (on line `line`): each record's key
@@ -636,6 +637,9 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
 // none) go to the pending arrays, and its entry is marked F_PENDING. The batch ends before a record
 // that is not plain, one whose entry is already seen or pending (a repeated key: the JavaScript code
 // must see the rows of a key in file order), when the pending arrays are full, or at the buffer's end.
+// With a value column (valCol >= 0, not a key column), a record whose bytes are the old row's but
+// for an unquoted value (a near miss) is pending as P_VALUE (pendKind), with the new and old values'
+// spans in pendValue (buffer positions, window offsets: 4 numbers a record); pendEnd: its end.
 // The fingerprints of the next records are computed ahead, and the slots, entry arrays and old rows
 // they will look at prefetched in stages, so that the cache misses of consecutive lookups overlap.
 // state (Float64Array) receives [position after the batch, rows marked unchanged, line after the
@@ -644,16 +648,20 @@ const size_t AHEAD = 16;
 const size_t STAGE_B = 8;
 const size_t STAGE_C = 4;
 const uint8_t F_PENDING = 128;
+// What a pending record needs (pendKind): the general path, or only its value compared (a near miss).
+const uint8_t P_GENERAL = 0;
+const uint8_t P_VALUE = 1;
 
 napi_value MatchByKey(napi_env env, napi_callback_info info) {
-  napi_value argv[24];
-  if (!takeArgs(env, info, argv, 24, "matchByKey: 24 arguments expected")) return nullptr;
-  uint8_t *buf, *win, *offHi, *flags;
+  napi_value argv[28];
+  if (!takeArgs(env, info, argv, 28, "matchByKey: 28 arguments expected")) return nullptr;
+  uint8_t *buf, *win, *offHi, *flags, *pendKind;
   int32_t *keyCols, *mask, *h1, *h2, *slots, *pendEntry;
   uint32_t* offLo;
   uint16_t* lens;
-  double *state, *pendStart, *pendLine;
-  size_t bufLen, nKeys, maskLen, winSize, n1, n2, n3, n4, n5, n6, cap, nState, np1, np2, np3;
+  double *state, *pendStart, *pendLine, *pendEnd, *pendValue;
+  size_t bufLen, nKeys, maskLen, winSize, n1, n2, n3, n4, n5, n6, cap, nState, np1, np2, np3, np4, np5,
+      np6;
   if (!typedArg(env, argv[0], &buf, &bufLen) || !typedArg(env, argv[4], &keyCols, &nKeys) ||
       !typedArg(env, argv[6], &mask, &maskLen) || !typedArg(env, argv[7], &win, &winSize) ||
       !typedArg(env, argv[9], &h1, &n1) || !typedArg(env, argv[10], &h2, &n2) ||
@@ -661,7 +669,9 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
       !typedArg(env, argv[13], &lens, &n5) || !typedArg(env, argv[14], &flags, &n6) ||
       !typedArg(env, argv[16], &slots, &cap) || !typedArg(env, argv[20], &pendStart, &np1) ||
       !typedArg(env, argv[21], &pendLine, &np2) || !typedArg(env, argv[22], &pendEntry, &np3) ||
-      !typedArg(env, argv[23], &state, &nState) || maskLen < 2 || nState < 5) {
+      !typedArg(env, argv[23], &pendKind, &np4) || !typedArg(env, argv[24], &pendEnd, &np5) ||
+      !typedArg(env, argv[25], &pendValue, &np6) || !typedArg(env, argv[27], &state, &nState) ||
+      maskLen < 2 || nState < 5) {
     napi_throw_type_error(env, nullptr, "matchByKey: bad arguments");
     return nullptr;
   }
@@ -687,6 +697,12 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
   size_t maxPending = np1;
   if (np2 < maxPending) maxPending = np2;
   if (np3 < maxPending) maxPending = np3;
+  if (np4 < maxPending) maxPending = np4;
+  if (np5 < maxPending) maxPending = np5;
+  if (np6 / 4 < maxPending) maxPending = np6 / 4;
+  const double valArg = numberArg(env, argv[26]);
+  const bool nearMiss = valArg >= 0 && valArg < nCols;
+  const uint32_t valCol = nearMiss ? static_cast<uint32_t>(valArg) : 0;
   const Slots sl(idxBits, homeShift, cap);
   if (!sl.ok || maxPending == 0) {
     napi_throw_range_error(env, nullptr, "matchByKey: sizes do not match");
@@ -709,6 +725,9 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
     size_t start, recEnd, next;
     double line;
     uint32_t a, b;
+    // The value field [vs, ve) relative to start, and whether it is quoted (no near miss then).
+    uint32_t vs, ve;
+    bool vq;
   };
   Ahead ring[AHEAD];
   size_t head = 0, tail = 0;
@@ -731,6 +750,9 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
       int32_t a, b;
       keyPrint(buf + scan, keyCols, nKeys, fs.data(), fe.data(), fq.data(), tmp, m1, m2, &a, &b);
       x.start = scan;
+      x.vs = nearMiss ? fs[valCol] : 0;
+      x.ve = nearMiss ? fe[valCol] : 0;
+      x.vq = !nearMiss || fq[valCol] != 0;
       x.recEnd = r.recEnd;
       x.next = r.next;
       x.line = scanLine;
@@ -781,21 +803,45 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
     const size_t len = x.recEnd - x.start;
     size_t s = home(x.a);
     size_t e = SIZE_MAX;
-    bool same = false;
+    // What the record is to its entry: the same bytes, the same but the value (a near miss: the
+    // values' spans go to pendValue), or to be seen by the general path.
+    enum { OTHER, SAME, NEAR } how = OTHER;
+    double ovs = 0, ove = 0;
     while (true) {
       const uint32_t v = static_cast<uint32_t>(slots[s]);
       if (v == 0) break;
       if ((v >> idxBits) == tag) {
         const size_t i = (v & idxMask) - 1;
         if (i >= count) break;  // a key only in the new file (its fingerprint is JavaScript's)
-        // Byte for byte the entry's old row: the same key, so this is its entry (no fingerprint
-        // check: most rows of a re-export end here, touching no more of the entry's arrays).
+        // Byte for byte the entry's old row, or all of it but an unquoted value (one plain field in
+        // the old row too: the same fields but the value, as keyless-steps.ts valueOnlyDiffers):
+        // the same key, so this is its entry, with no fingerprint check (most rows of a re-export
+        // end here, touching no more of the entry's arrays).
         const uint64_t o = (static_cast<uint64_t>(offHi[i]) << 32) | offLo[i];
-        if ((flags[i] & F_ONE_LINE) != 0 && lens[i] == len && o + len <= winLen &&
-            memcmp(buf + x.start, win + o, len) == 0) {
-          e = i;
-          same = true;
-          break;
+        const size_t oldLen = lens[i];
+        if ((flags[i] & F_ONE_LINE) != 0 && o + oldLen <= winLen) {
+          const uint8_t* old = win + o;
+          if (oldLen == len && memcmp(buf + x.start, old, len) == 0) {
+            e = i;
+            how = SAME;
+            break;
+          }
+          const size_t suffix = len - x.ve;
+          if (!x.vq && oldLen >= x.vs + suffix && memcmp(buf + x.start, old, x.vs) == 0 &&
+              memcmp(buf + x.start + x.ve, old + oldLen - suffix, suffix) == 0) {
+            bool plain = true;
+            for (size_t k = x.vs; k < oldLen - suffix && plain; k++) {
+              const uint8_t c = old[k];
+              plain = c != QUOTE && c != COMMA && c != LF && c != CR;
+            }
+            if (plain) {
+              e = i;
+              how = NEAR;
+              ovs = static_cast<double>(o + x.vs);
+              ove = static_cast<double>(o + oldLen - suffix);
+              break;
+            }
+          }
         }
         if (static_cast<uint32_t>(h1[i]) == x.a && static_cast<uint32_t>(h2[i]) == x.b) {
           e = i;
@@ -807,7 +853,7 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
     if (e != SIZE_MAX) {
       const uint8_t f = flags[e];
       if ((f & (F_SEEN | F_PENDING)) != 0) break;  // a repeated key: the JavaScript code's, in order
-      if (same) {
+      if (how == SAME) {
         flags[e] = static_cast<uint8_t>((f & ~F_STATUS) | F_SEEN | ST_UNCHANGED);
         rows++;
       } else {
@@ -815,12 +861,23 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
         pendEntry[pending] = static_cast<int32_t>(e);
         pendStart[pending] = static_cast<double>(x.start);
         pendLine[pending] = x.line;
+        pendEnd[pending] = static_cast<double>(x.recEnd);
+        pendKind[pending] = how == NEAR ? P_VALUE : P_GENERAL;
+        if (how == NEAR) {
+          double* pv = pendValue + 4 * pending;
+          pv[0] = static_cast<double>(x.start + x.vs);
+          pv[1] = static_cast<double>(x.start + x.ve);
+          pv[2] = ovs;
+          pv[3] = ove;
+        }
         pending++;
       }
     } else {
       pendEntry[pending] = -1;
       pendStart[pending] = static_cast<double>(x.start);
       pendLine[pending] = x.line;
+      pendEnd[pending] = static_cast<double>(x.recEnd);
+      pendKind[pending] = P_GENERAL;
       pending++;
     }
     p = x.next;

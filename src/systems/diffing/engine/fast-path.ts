@@ -1,7 +1,7 @@
 // The new-file fast path: rows byte-identical to the old row the table predicts are unchanged
 // without being parsed (FastPath).
 import { CsvReader } from '../../../platform/csv/csv-reader.js';
-import { M_WINDOW, type DiffKernel } from './native-kernel.js';
+import { M_WINDOW, P_VALUE, type DiffKernel } from './native-kernel.js';
 import { RowWindow } from './row-window.js';
 import { FpTable } from './fp-table.js';
 import { F_PENDING } from './row-prints.js';
@@ -72,15 +72,21 @@ export class FastPath {
   private readonly pendStart = new Float64Array(1024);
   private readonly pendLine = new Float64Array(1024);
   private readonly pendEntry = new Int32Array(1024);
+  private readonly pendKind = new Uint8Array(1024);
+  private readonly pendEnd = new Float64Array(1024);
+  private readonly pendValue = new Float64Array(4 * 1024);
   /** Records the last takeByKey left to the general path. */
   lastPending = 0;
 
   /**
    * take() by key (byKey, native kernel), for a batch of the reader's next records: those
    * byte-identical to the old row of the entry their key fingerprint finds are marked unchanged
-   * (DiffKernel.matchByKey); each other one, in file order, is made the reader's next record and
-   * `pending` reads and handles it. Returns the rows marked unchanged; lastPending says how many
-   * were pending (both 0: the next record is incomplete or not plain, for the caller).
+   * (DiffKernel.matchByKey); each other one, in file order, goes to `nearMiss` (entry, record start
+   * and end in rd.buf, old value's span in the window, new value's in rd.buf) when only its value
+   * differs from the old row's bytes (`valCol` >= 0: such near misses are looked for), else is made
+   * the reader's next record, which `pending` reads and handles. Returns the rows marked unchanged;
+   * lastPending says how many were left (both 0: the next record is incomplete or not plain, for
+   * the caller).
    */
   takeByKey(
     rd: CsvReader,
@@ -89,7 +95,17 @@ export class FastPath {
     keyCols: Int32Array,
     nCols: number,
     mask: Int32Array,
+    valCol: number,
     pending: () => void,
+    nearMiss: (
+      idx: number,
+      start: number,
+      end: number,
+      ovs: number,
+      ove: number,
+      nvs: number,
+      nve: number,
+    ) => void,
   ): number {
     const win = this.win as RowWindow;
     const st = this.state;
@@ -118,17 +134,36 @@ export class FastPath {
       this.pendStart,
       this.pendLine,
       this.pendEntry,
+      this.pendKind,
+      this.pendEnd,
+      this.pendValue,
+      valCol,
       st,
     );
     const n = st[1] as number;
     const np = st[4] as number;
     const endPos = st[0] as number;
     const endLine = st[2] as number;
+    const v = this.pendValue;
     for (let j = 0; j < np; j++) {
       const e = this.pendEntry[j] as number;
       if (e >= 0) t.flags[e] = (t.flags[e] as number) & ~F_PENDING;
-      rd.advance(this.pendStart[j] as number, this.pendLine[j] as number);
-      pending();
+      const start = this.pendStart[j] as number;
+      if (this.pendKind[j] === P_VALUE) {
+        const w = 4 * j;
+        nearMiss(
+          e,
+          start,
+          this.pendEnd[j] as number,
+          v[w + 2] as number,
+          v[w + 3] as number,
+          v[w] as number,
+          v[w + 1] as number,
+        );
+      } else {
+        rd.advance(start, this.pendLine[j] as number);
+        pending();
+      }
     }
     rd.advance(endPos, endLine);
     this.identical += n;

@@ -327,11 +327,37 @@ export async function scanNewKeyless(
     rows++;
     general();
   };
+  /** A near miss the batch by key found (only the value differs from the old row's bytes). */
+  const nearMiss = (
+    idx: number,
+    start: number,
+    end: number,
+    ovs: number,
+    ove: number,
+    nvs: number,
+    nve: number,
+  ): void => {
+    rows++;
+    const f = t.flags[idx] as number;
+    const st = valueBytesEqual(oldWin.bytes, ovs, ove, rd.buf, nvs, nve) ? ST_UNCHANGED : ST_CHANGED;
+    t.flags[idx] = (f & ~F_STATUS) | F_SEEN | st;
+    if (st === ST_CHANGED) out.row(rd.buf, start, end, rd.base + start);
+  };
   try {
     for (;;) {
       if (fast.on) {
         if (fast.byKey) {
-          const n = fast.takeByKey(rd, t, kernel as DiffKernel, keyCols, nCols, mask, pending);
+          const n = fast.takeByKey(
+            rd,
+            t,
+            kernel as DiffKernel,
+            keyCols,
+            nCols,
+            mask,
+            nearMisses ? valCol : -1,
+            pending,
+            nearMiss,
+          );
           rows += n;
           if (n > 0 || fast.lastPending > 0) continue;
         } else if (kernel !== null) {

@@ -213,6 +213,34 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     expect(got.stats).toMatchObject({ changed: 2, table: 'fingerprints' });
   });
 
+  it('looks rows of a new file in another order up by key when only their value differs (near misses), in every mode', async () => {
+    // The value in the middle: a near miss keeps the bytes before and after it.
+    const spec = { keys: ['k', 'd'], value: 'v' };
+    const rows = Array.from(
+      { length: 3_000 },
+      (_, i) => `s${i},${(i * 1.25).toFixed(2)},2024-01-0${1 + (i % 9)},x${i % 7}`,
+    );
+    rows[10] = 's10,"12.50",2024-01-02,x3'; // a quoted old value: not a near miss
+    const next = rows.map((r, i) => {
+      if (i % 5 === 1) return r.replace(/,([\d.]+),/, (_m, v: string) => `,${Number(v) * (1 + 1e-12)},`); // noise
+      if (i % 5 === 2) return r.replace(/,([\d.]+),/, (_m, v: string) => `,${Number(v) + 1},`); // changed
+      if (i % 5 === 3) return r.replace(/,([\d.]+),/, ',"$1",'); // a quoted new value, the same
+      return r;
+    });
+    next[10] = 's10,12.5,2024-01-02,x3';
+    next.push('s5,6.5,2024-01-06,x5', 'fresh,1,2024-01-01,x0'); // a repeat (changed) and a new key
+    const shuffled = next.map((_, i) => next[(i * 7919) % next.length]!);
+    const oldText = `k,v,d,extra\n${rows.join('\n')}\n`;
+    const newText = `k,v,d,extra\n${shuffled.join('\n')}\n`;
+    const ref = referenceDiff(oldText, newText, spec);
+    for (const mode of MODES) {
+      const got = await diff(oldText, newText, mode, spec);
+      expect(got.out, mode.name).toBe(ref.out);
+      expect(got.deleted, mode.name).toBe(ref.deleted);
+      expect(got.stats, mode.name).toMatchObject({ ...expectedStats(ref).counts, duplicateKeysNew: 1 });
+    }
+  });
+
   it('holds the old file in memory for a new file in another order, else diffs partitions by key, each held', async () => {
     // Rows of ~60 bytes: the old file (3.6 MB) is larger than the 1 MiB window rows are read through.
     const rows = Array.from(

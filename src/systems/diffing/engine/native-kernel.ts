@@ -11,6 +11,10 @@ export const K_NEED_MORE = 0;
 export const K_FULL = 1;
 export const K_BAIL = 2;
 
+/** What a record matchByKey left needs (pendKind): the general path, or only its value compared. */
+export const P_GENERAL = 0;
+export const P_VALUE = 1;
+
 /** Why matchRows stopped (state[3]). */
 export const M_NEED_MORE = 0;
 export const M_WINDOW = 1;
@@ -100,8 +104,12 @@ export interface DiffKernel {
    * unchanged (flags). Every other record goes to the pending arrays (start, line, entry or -1; the
    * entry marked F_PENDING) for the general path. The batch ends before a record that is not plain
    * or whose entry is seen or pending already, when the pending arrays are full, or at the buffer's
-   * end. state receives [position after the batch, rows marked unchanged, line after the batch, why
-   * it ended (M_NEED_MORE: at an incomplete record; M_OTHER: any other), pending records].
+   * end. With `valCol` (>= 0: the value column, not a key column), a record with the bytes of its
+   * entry's old row but for an unquoted value is pending as P_VALUE (pendKind; else P_GENERAL), its
+   * new and old values' spans in pendValue (buffer positions, window offsets: 4 numbers a record);
+   * pendEnd: each pending record's end. state receives [position after the batch, rows marked
+   * unchanged, line after the batch, why it ended (M_NEED_MORE: at an incomplete record; M_OTHER:
+   * any other), pending records].
    */
   matchByKey(
     buf: Uint8Array,
@@ -127,6 +135,10 @@ export interface DiffKernel {
     pendStart: Float64Array,
     pendLine: Float64Array,
     pendEntry: Int32Array,
+    pendKind: Uint8Array,
+    pendEnd: Float64Array,
+    pendValue: Float64Array,
+    valCol: number,
     state: Float64Array,
   ): void;
 
