@@ -12,7 +12,7 @@
  * (default: <os tmpdir>/quintet-bench/diffing, never inside the repo). Every
  * run happens in its own child process (bench/diffing-child.ts) so the peak RSS
  * (process.resourceUsage().maxRSS) belongs to that run alone. Results go to
- * bench/results/diffing.json.
+ * bench/results/diffing[-whole][-noise<share>][-shuffled].json (by kind of run and input shape).
  *
  * With --whole, each run is instead a whole process as a user would start it: `node bin/quintet.js
  * diff` (the compiled CLI) against plain `node` running the same DuckDB query (no tsx), each under
@@ -119,9 +119,14 @@ function parseArgs(argv: string[]): Args {
   return args;
 }
 
+/** The input shape in names: '', '-noise0.2', '-shuffled', '-noise0.2-shuffled'. */
+function shapeSuffix(args: Args): string {
+  return `${args.noiseShare > 0 ? `-noise${args.noiseShare}` : ''}${args.shuffle ? '-shuffled' : ''}`;
+}
+
 /** Generate (or reuse a cached) c-revenue pair of about `rows` rows per file. */
 async function ensurePair(args: Args, rows: number): Promise<GeneratedPair> {
-  const shape = `${args.noiseShare > 0 ? `-noise${args.noiseShare}` : ''}${args.shuffle ? '-shuffled' : ''}`;
+  const shape = shapeSuffix(args);
   const dir = join(args.dataDir, `c_revenue-${rows}-s${args.seed}${shape}`);
   const manifestPath = join(dir, 'manifest.json');
   if (!args.regen) {
@@ -600,8 +605,10 @@ async function main(): Promise<void> {
   };
   const resultsDir = join(HERE, 'results');
   await mkdir(resultsDir, { recursive: true });
-  await writeFile(join(resultsDir, 'diffing.json'), `${JSON.stringify(result, null, 2)}\n`);
-  console.log(`\nwrote ${join('bench', 'results', 'diffing.json')}`);
+  // One file per shape and kind of run, so that each figure the README quotes keeps its evidence.
+  const name = `diffing${args.whole ? '-whole' : ''}${shapeSuffix(args)}.json`;
+  await writeFile(join(resultsDir, name), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(`\nwrote ${join('bench', 'results', name)}`);
   if (!pairs.every((p) => p.ok)) {
     console.error('some checks FAILED');
     process.exitCode = 1;

@@ -134,12 +134,22 @@ export class CsvReader {
 
   private closed = false;
 
-  /** Closes the file (idempotent). */
+  /**
+   * Closes the file (idempotent) and lets its buffers go (a diff holds a closed reader to its end,
+   * and a chunk and its read-ahead spare are 8 MiB at the default size): after close the reader
+   * holds no record.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.ahead) await this.ahead.catch(() => 0);
     this.ahead = null;
+    this.spare = null;
+    this.buf = Buffer.alloc(0);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, 0);
+    this.words = null;
+    this.pos = 0;
+    this.len = 0;
     await this.src.close();
   }
 

@@ -6,7 +6,7 @@
  * PERFORMANCE NOTE — this folder is hand-written on purpose. Inputs are 10⁶–10⁷ rows (0.1–1 GB);
  * the targets are ~1 s and < 200 MB RSS for 1.1M rows (and faster than DuckDB), bounded memory
  * (< 400 MB) at any size. Therefore: no CSV library and no per-row strings on the hot path. Files
- * are read in 4 MiB chunks and scanned byte by byte (platform/csv/csv-reader.ts); only key and value
+ * are read in chunks of 1 MiB (at the default budget) and scanned byte by byte (platform/csv/csv-reader.ts); only key and value
  * fields are touched; values are compared as bytes first and parsed only when the bytes differ
  * (compare.ts).
  * In memory the old file's keys are not stored (fp-table.ts, "keyless"): each old row leaves a 62-bit

@@ -148,12 +148,12 @@ describe('diffThreads', () => {
 
 describe('budgetTuning', () => {
   it('keeps the default buffers at the default budget and shrinks them with the budget', () => {
-    expect(budgetTuning(256 * MIB)).toEqual({ chunkSize: 4 * MIB, partitionBuffers: 32 * MIB });
-    expect(budgetTuning(1024 * MIB)).toEqual({ chunkSize: 4 * MIB, partitionBuffers: 32 * MIB });
-    expect(budgetTuning(64 * MIB)).toEqual({ chunkSize: MIB, partitionBuffers: 8 * MIB });
+    expect(budgetTuning(256 * MIB)).toEqual({ chunkSize: MIB, partitionBuffers: 32 * MIB });
+    expect(budgetTuning(1024 * MIB)).toEqual({ chunkSize: MIB, partitionBuffers: 32 * MIB });
+    expect(budgetTuning(128 * MIB)).toEqual({ chunkSize: MIB / 2, partitionBuffers: 16 * MIB });
     expect(budgetTuning(16 * MIB)).toEqual({ chunkSize: MIB / 4, partitionBuffers: 2 * MIB });
     expect(budgetTuning(1)).toEqual({ chunkSize: MIB / 4, partitionBuffers: MIB });
-    expect(budgetTuning(100 * MIB).chunkSize).toBe(MIB); // a power of two
+    expect(budgetTuning(100 * MIB).chunkSize).toBe(MIB / 4); // a power of two
   });
 });
 

@@ -100,7 +100,7 @@ export class InAnotherOrder extends UseKeyTable {}
 
 /** Internal knobs (tests use tiny chunks to exercise chunk boundaries). */
 export interface Tuning {
-  /** Read chunk of the scanning passes (default 4 MiB). */
+  /** Read chunk of the scanning passes (runDiff sets it by the budget: budgetTuning, 1 MiB at the default). */
   chunkSize: number;
   /** Read chunk when copying output rows (default 1 MiB). */
   copyChunkSize: number;
