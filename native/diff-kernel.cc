@@ -742,7 +742,7 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
         scanStop = stop == NEED_MORE ? M_NEED_MORE : M_OTHER;
         return;
       }
-      if (r.nFields != nCols || r.recEnd - scan >= LEN_BIG) {
+      if (r.nFields != nCols || (r.nFields == 1 && r.recEnd == scan) || r.recEnd - scan >= LEN_BIG) {
         scanStop = M_OTHER;  // a blank line, a ragged row, a long one: the JavaScript code's
         return;
       }

@@ -280,4 +280,18 @@ describe('runDiff keyless table (key fingerprints, rows read again to check them
     const inOrder = await diff(oldText, `${H}${rows.map((r) => `${r}.0`).join('\n')}\n`);
     expect(inOrder.stats).toMatchObject({ unchanged: 60_000, table: 'fingerprints' });
   });
+  it('skips blank lines of a one-column new file looked up by key (a blank line is no row), in every mode', async () => {
+    // One column, key and value: a blank line has as many fields as the header.
+    const spec = { keys: ['k'], value: 'k' };
+    const oldText = 'k\na\nb\nc\n';
+    const newText = 'k\nc\n\nb\nd\n\nd\n';
+    const ref = referenceDiff(oldText, newText, spec);
+    for (const mode of MODES) {
+      const got = await diff(oldText, newText, mode, spec);
+      expect(got.out, mode.name).toBe(ref.out);
+      expect(got.deleted, mode.name).toBe(ref.deleted);
+      expect(got.stats, mode.name).toMatchObject(expectedStats(ref).counts);
+      expect(got.stats.warnings, mode.name).toEqual(expectedStats(ref).warnings);
+    }
+  });
 });
