@@ -13,6 +13,7 @@ import {
   M_OTHER,
   M_WINDOW,
   nativeKernel,
+  usableKernel,
   type DiffKernel,
 } from './native-kernel.js';
 
@@ -380,5 +381,16 @@ describeKernel('native kernel: scatterRows (the keyless partitioned split)', () 
     fill.fill(0);
     offsFill.fill(0);
     expect(() => run(0)).toThrow(/outside the source buffer/);
+  });
+});
+
+describe('usableKernel (a stale build of the kernel is not used)', () => {
+  it('takes a module with every function, and none that lacks one', () => {
+    const fn = (): void => undefined;
+    const all = { scanKeyPrints: fn, indexPrints: fn, matchRows: fn, matchByKey: fn, scatterRows: fn };
+    expect(usableKernel(all)).toBe(all);
+    const { matchByKey: _gone, ...stale } = all;
+    expect(usableKernel(stale)).toBeNull();
+    expect(usableKernel({ ...all, matchByKey: 1 })).toBeNull();
   });
 });

@@ -174,6 +174,20 @@ export interface DiffKernel {
 
 let loaded: DiffKernel | null | undefined;
 
+/** The functions a kernel must have to be used. */
+const KERNEL_FUNCTIONS: readonly (keyof DiffKernel)[] = [
+  'scanKeyPrints',
+  'indexPrints',
+  'matchRows',
+  'matchByKey',
+  'scatterRows',
+];
+
+/** The loaded module as a kernel, or null when it lacks a function (built before it was added: a stale build/). */
+export function usableKernel(k: Record<string, unknown>): DiffKernel | null {
+  return KERNEL_FUNCTIONS.every((f) => typeof k[f] === 'function') ? (k as unknown as DiffKernel) : null;
+}
+
 /** The native kernel, or null when it was not built (or QUINTET_NATIVE=0). */
 export function nativeKernel(): DiffKernel | null {
   if (loaded === undefined) {
@@ -181,7 +195,11 @@ export function nativeKernel(): DiffKernel | null {
     if (process.env.QUINTET_NATIVE !== '0') {
       try {
         // Same depth from src/systems/diffing/engine and dist/systems/diffing/engine.
-        loaded = createRequire(import.meta.url)('../../../../build/Release/diff_kernel.node') as DiffKernel;
+        const k = createRequire(import.meta.url)('../../../../build/Release/diff_kernel.node') as Record<
+          string,
+          unknown
+        >;
+        loaded = usableKernel(k);
       } catch {
         loaded = null;
       }

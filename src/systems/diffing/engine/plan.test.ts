@@ -3,6 +3,7 @@ import {
   budgetTuning,
   diffThreads,
   partitionCount,
+  partitionCountByKey,
   planDiff,
   planPartitionCount,
   type PlanInput,
@@ -161,5 +162,15 @@ describe('planPartitionCount', () => {
   it('plans at least 2 partitions and more when the need exceeds the budget', () => {
     expect(planPartitionCount(10, 1000)).toBe(2);
     expect(planPartitionCount(10_000, 1000)).toBe(20);
+  });
+});
+
+describe('partitionCountByKey (a new file in another order, old partitions held in memory)', () => {
+  it('holds an old partition and its table per thread within the budget, 2 to 512 partitions', () => {
+    // 10M rows of 90 bytes: 900 MB of old file and its table, two threads, 256 MiB: 13 partitions.
+    expect(partitionCountByKey(input({ rows: 10_000_000, threads: 2 }))).toBe(13);
+    expect(partitionCountByKey(input({ rows: 1000 }))).toBe(2);
+    expect(partitionCountByKey(input({ rows: 10_000_000, budget: MIB }))).toBe(512);
+    expect(partitionCountByKey(input({ rows: 1000, forcePartitions: 3 }))).toBe(3);
   });
 });

@@ -134,7 +134,8 @@ export function partitionCount(p: PlanInput, keyless: boolean): number {
  */
 export function partitionCountByKey(p: PlanInput): number {
   if (p.forcePartitions !== undefined) return p.forcePartitions;
-  return Math.max(2, Math.ceil(((p.oldBytes + keylessNeed(p)) * p.threads * 1.5) / p.budget));
+  // At most 512, as planPartitionCount (each partition keeps files open while it is split).
+  return Math.min(512, Math.max(2, Math.ceil(((p.oldBytes + keylessNeed(p)) * p.threads * 1.5) / p.budget)));
 }
 
 /** The plan for these estimates (see the top of this file). */

@@ -93,6 +93,7 @@ export class RowWindow {
 
   /** Starts counting reads again (a new pass). */
   resetBudget(): void {
+    if (this.whole) return; // every look is a hit: nothing to count
     this.budget = 2 * this.size + this.mem.bytes.length;
   }
 
