@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <algorithm>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -376,11 +377,7 @@ napi_value ScanKeyPrints(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, nullptr, "scanKeyPrints: bad arguments");
     return nullptr;
   }
-  if (n2 < cap) cap = n2;
-  if (n3 < cap) cap = n3;
-  if (n4 < cap) cap = n4;
-  if (n5 < cap) cap = n5;
-  if (n6 < cap) cap = n6;
+  cap = std::min({cap, n2, n3, n4, n5, n6});  // the shortest output array
   size_t p = static_cast<size_t>(numberArg(env, argv[1]));
   size_t end = static_cast<size_t>(numberArg(env, argv[2]));
   bool eof = false;
@@ -556,11 +553,7 @@ napi_value MatchRows(napi_env env, napi_callback_info info) {
   double line = numberArg(env, argv[13]);
   if (end > bufLen) end = bufLen;
   if (winLen > winSize) winLen = winSize;
-  size_t lim = n1;
-  if (n2 < lim) lim = n2;
-  if (n3 < lim) lim = n3;
-  if (n4 < lim) lim = n4;
-  if (count > lim) count = lim;
+  count = std::min({count, n1, n2, n3, n4});  // no entry beyond the shortest array
   size_t rows = 0;
   int why = M_OTHER;
   while (true) {
@@ -687,19 +680,8 @@ napi_value MatchByKey(napi_env env, napi_callback_info info) {
   double line = numberArg(env, argv[19]);
   if (end > bufLen) end = bufLen;
   if (winLen > winSize) winLen = winSize;
-  size_t lim = n1;
-  if (n2 < lim) lim = n2;
-  if (n3 < lim) lim = n3;
-  if (n4 < lim) lim = n4;
-  if (n5 < lim) lim = n5;
-  if (n6 < lim) lim = n6;
-  if (count > lim) count = lim;
-  size_t maxPending = np1;
-  if (np2 < maxPending) maxPending = np2;
-  if (np3 < maxPending) maxPending = np3;
-  if (np4 < maxPending) maxPending = np4;
-  if (np5 < maxPending) maxPending = np5;
-  if (np6 / 4 < maxPending) maxPending = np6 / 4;
+  count = std::min({count, n1, n2, n3, n4, n5, n6});  // no entry beyond the shortest array
+  const size_t maxPending = std::min({np1, np2, np3, np4, np5, np6 / 4});
   const double valArg = numberArg(env, argv[26]);
   const bool nearMiss = valArg >= 0 && valArg < nCols;
   const uint32_t valCol = nearMiss ? static_cast<uint32_t>(valArg) : 0;

@@ -90,14 +90,15 @@ export function sampleEntries(t: RowPrints, sample: Sample, mask: Int32Array): I
   const m1 = mask[0] as number;
   const m2 = mask[1] as number;
   // Fingerprint as one number: h1 and 21 bits of h2 (a rare false match only blurs a judgement).
+  const asNumber = (h1: number, h2: number): number => (h1 >>> 0) + (h2 & 0x1fffff) * 4294967296;
   const at = new Map<number, number>();
   for (let k = 0; k < p.length; k += 2) {
-    at.set((((p[k] as number) & m1) >>> 0) + ((p[k + 1] as number) & m2 & 0x1fffff) * 4294967296, k >> 1);
+    at.set(asNumber((p[k] as number) & m1, (p[k + 1] as number) & m2), k >> 1);
   }
   const entries = new Int32Array(p.length >> 1).fill(-1);
   const n = t.count;
   for (let i = 0; i < n; i++) {
-    const k = at.get(((t.h1[i] as number) >>> 0) + ((t.h2[i] as number) & 0x1fffff) * 4294967296);
+    const k = at.get(asNumber(t.h1[i] as number, t.h2[i] as number));
     if (k !== undefined && entries[k] === -1) entries[k] = i;
   }
   return entries;

@@ -215,11 +215,34 @@ function valueOnlyDiffers(
     const c = w[i] as number;
     if (c === 34 || c === 44 || c === 10 || c === 13) return false;
   }
-  const st = valueBytesEqual(w, ovs, ove, b, vs, ve) ? ST_UNCHANGED : ST_CHANGED;
-  t.flags[idx] = (f & ~F_STATUS) | F_SEEN | st;
+  settleValueOnly(t, idx, w, ovs, ove, b, vs, ve, rs, rd.recEnd, rd.base, out);
   t.matchedUpTo(idx);
-  if (st === ST_CHANGED) out.row(b, rs, rd.recEnd, rd.base + rs);
   return true;
+}
+
+/**
+ * A new row whose key is entry idx's and whose bytes are its old row's but for the value: the
+ * values w[ovs, ove) (old) and b[nvs, nve) (new) decide unchanged or changed, and a changed row,
+ * b[start, end) (file offset base + start), goes to `out`. Both near misses end here: the
+ * predicted one (valueOnlyDiffers) and the one the batch by key finds (DiffKernel.matchByKey).
+ */
+function settleValueOnly(
+  t: FpTable,
+  idx: number,
+  w: Uint8Array,
+  ovs: number,
+  ove: number,
+  b: Uint8Array,
+  nvs: number,
+  nve: number,
+  start: number,
+  end: number,
+  base: number,
+  out: RowSink,
+): void {
+  const st = valueBytesEqual(w, ovs, ove, b, nvs, nve) ? ST_UNCHANGED : ST_CHANGED;
+  t.flags[idx] = ((t.flags[idx] as number) & ~F_STATUS) | F_SEEN | st;
+  if (st === ST_CHANGED) out.row(b, start, end, base + start);
 }
 
 /**
@@ -338,10 +361,7 @@ export async function scanNewKeyless(
     nve: number,
   ): void => {
     rows++;
-    const f = t.flags[idx] as number;
-    const st = valueBytesEqual(oldWin.bytes, ovs, ove, rd.buf, nvs, nve) ? ST_UNCHANGED : ST_CHANGED;
-    t.flags[idx] = (f & ~F_STATUS) | F_SEEN | st;
-    if (st === ST_CHANGED) out.row(rd.buf, start, end, rd.base + start);
+    settleValueOnly(t, idx, oldWin.bytes, ovs, ove, rd.buf, nvs, nve, start, end, rd.base, out);
   };
   try {
     for (;;) {

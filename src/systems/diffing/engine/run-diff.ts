@@ -102,7 +102,6 @@ export async function runDiffTuned(opts: DiffOptions, knobs: Partial<Tuning>): P
     };
     const plan = planDiff(planInput);
     let partitions = plan.partitions;
-
     outFd = openSync(outTmp, 'wx');
     delFd = openSync(delTmp, 'wx');
     const outW = new BufferedWriter(outFd, 1024 * 1024);
