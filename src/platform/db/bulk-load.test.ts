@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
-import { bulkInsert, type Cell } from './bulk-load.js';
+import { bulkInsert, bulkInsertChunks, type Cell } from './bulk-load.js';
 
 const platforms: TestPlatform[] = [];
 afterEach(async () => {
@@ -90,6 +90,26 @@ describeEachDb('bulkInsert', (kind) => {
       inserted: 300,
     });
     expect(await rows()).toHaveLength(300);
+  });
+
+  it('takes rows in chunks of any size, regrouped into batches, repeats across chunks skipped', async () => {
+    const { platform, rows } = await setup(kind);
+    async function* chunks() {
+      // Chunks of 1, 7 and 333 rows: batches of 100 cut across them; the last chunk repeats the first.
+      for (const size of [1, 7, 333]) {
+        yield Array.from({ length: size }, (_, i): Cell[] => [`c${size}`, i, true, null, size]);
+      }
+      yield [['c1', 0, false, 'repeat', null] as Cell[]];
+    }
+    const progress: number[] = [];
+    const result = await bulkInsertChunks(platform.database, { ...SPEC, batchRows: 100 }, chunks(), (p) =>
+      progress.push(p.rows),
+    );
+    expect(result).toEqual({ rows: 342, inserted: 341 });
+    expect(progress).toEqual([100, 200, 300, 342]);
+    const stored = await rows();
+    expect(stored).toHaveLength(341);
+    expect(stored.find((r) => r.store_id === 'c1')).toMatchObject({ active: true, note: null, value: 1 });
   });
 
   it('waits for a transaction another request holds instead of breaking into it', async () => {

@@ -5,7 +5,7 @@
 // timezones of a store in the file replace the ones it had.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { bulkInsert, type BulkInsert, type Cell } from '../../platform/db/bulk-load.js';
+import { bulkInsertChunks, type BulkInsert, type Cell } from '../../platform/db/bulk-load.js';
 import type { Database } from '../../platform/db/database.js';
 import { badInput } from '../../platform/errors.js';
 import {
@@ -253,7 +253,7 @@ async function* pollCells(
   polls: AsyncIterable<PollRow[]>,
   keys: Map<string, number>,
   seen: Set<string>,
-): AsyncGenerator<readonly Cell[]> {
+): AsyncGenerator<(readonly Cell[])[]> {
   for await (const chunk of polls) {
     const unknown: string[] = [];
     for (const p of chunk) {
@@ -261,7 +261,7 @@ async function* pollCells(
       seen.add(p.storeId);
     }
     if (unknown.length) for (const [id, key] of await ensureStores(db, unknown)) keys.set(id, key);
-    for (const p of chunk) yield [keys.get(p.storeId) as number, p.at, p.active ? 1 : 0];
+    yield chunk.map((p) => [keys.get(p.storeId) as number, p.at, p.active ? 1 : 0]);
   }
 }
 
@@ -286,7 +286,11 @@ async function loadPolls(
   }
   const db = database.db as UptimeDb;
   const seen = new Set<string>();
-  const result = await bulkInsert(database, POLLS, pollCells(db, checked(), await allStoreKeys(db), seen));
+  const result = await bulkInsertChunks(
+    database,
+    POLLS,
+    pollCells(db, checked(), await allStoreKeys(db), seen),
+  );
   outcome.loaded = result.inserted;
   outcome.duplicates = result.rows - result.inserted;
   outcome.stores = seen.size;
@@ -321,7 +325,7 @@ export async function ingestPolls(database: Database, polls: readonly unknown[])
   async function* one() {
     yield good;
   }
-  const result = await bulkInsert(database, POLLS, pollCells(db, one(), keys, new Set()));
+  const result = await bulkInsertChunks(database, POLLS, pollCells(db, one(), keys, new Set()));
   return { stored: result.inserted, duplicates: result.rows - result.inserted, rejected };
 }
 
