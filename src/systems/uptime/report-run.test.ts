@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
 import { V2 } from '../../../test/support/uptime.js';
 import { buildSchedule } from './business-hours.js';
@@ -90,6 +90,55 @@ describeEachDb('uptime report from the database', (kind) => {
       expect(progress.at(-1)).toBe(1);
     }
   });
+  it('stops at a failed write or an abort with the next batch’s read finished and its connection back', async () => {
+    const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
+    platforms.push(platform);
+    const db = platform.db as UptimeDb;
+    // 650 stores: four batches of 200, so a read is ahead whenever a batch is written.
+    const ids = Array.from({ length: 650 }, (_, i) => `s${String(i).padStart(4, '0')}`);
+    const keys = await ensureStores(db, ids);
+    await db
+      .insertInto('uptime_polls')
+      .values(ids.map((id, i) => ({ store_key: keys.get(id)!, ts_ms: 1_000_000 + i, active: 1 }) as never))
+      .execute();
+    const native = platform.database.native;
+    const idle = () => (native.dialect === 'postgres' ? native.pool.totalCount - native.pool.idleCount : 0);
+    let writes = 0;
+    await expect(
+      runReport(db, native, {
+        write: () => {
+          if (++writes === 3) throw new Error('disk full');
+        },
+      }),
+    ).rejects.toThrow('disk full');
+    expect(idle()).toBe(0);
+    const abort = new AbortController();
+    const lines: string[] = [];
+    await expect(
+      runReport(db, native, {
+        signal: abort.signal,
+        write: (chunk) => {
+          lines.push(...chunk.trim().split('\n'));
+          if (lines.length > 200) abort.abort(new Error('stopped'));
+        },
+      }),
+    ).rejects.toThrow('stopped');
+    expect(lines).toHaveLength(201); // the header and the first batch
+    expect(idle()).toBe(0);
+    // And a whole run still gives every store, in store_id order.
+    const csv: string[] = [];
+    const result = await runReport(db, native, { write: (chunk) => void csv.push(chunk) });
+    expect(result.stores).toBe(650);
+    expect(
+      csv
+        .join('')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[0]),
+    ).toEqual(ids);
+  });
+
   it('reads each store’s polls in (from, to] in time order through the driver, before 1970 too', async () => {
     const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
     platforms.push(platform);
@@ -134,5 +183,38 @@ describeEachDb('uptime report from the database', (kind) => {
     // each store's polls together: a's then b's, or b's then a's
     expect(all.filter((r, i) => i > 0 && r[0] !== all[i - 1]![0])).toHaveLength(1);
     expect(await read([c], 0, 1)).toEqual([]);
+  });
+});
+
+describe('PollColumns.groupByStore', () => {
+  it('puts each store’s polls together, in first-seen order and time order, equal instants as read', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    for (let round = 0; round < 200; round++) {
+      const into = new PollColumns();
+      const read: [number, number, number][] = [];
+      // Up to 70,000 polls (past the columns' first size), few instants so that ties are common;
+      // rounds alternate between time order already (the usual case) and any order.
+      const n = round === 0 ? 70_000 : random(40);
+      const stores = 1 + random(6);
+      for (let i = 0; i < n; i++) {
+        const at = round % 2 ? random(10) - 5 : i;
+        const poll: [number, number, number] = [random(stores) * 1000 + 3, at, random(2)];
+        read.push(poll);
+        into.push(...poll);
+      }
+      into.groupByStore();
+      const firstSeen = [...new Set(read.map((p) => p[0]))];
+      // The reference: a stable sort by (first seen, time) keeps equal instants in the order read.
+      const expected = read
+        .map((p, i) => ({ p, i }))
+        .sort((x, y) => firstSeen.indexOf(x.p[0]) - firstSeen.indexOf(y.p[0]) || x.p[1] - y.p[1] || x.i - y.i)
+        .map((x) => x.p);
+      const got = Array.from({ length: into.length }, (_, i) => [into.store[i], into.at[i], into.active[i]]);
+      expect(got).toEqual(expected);
+    }
   });
 });

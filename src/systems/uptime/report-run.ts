@@ -126,39 +126,58 @@ export async function runReport(
   const scheduleOf = await schedulesOf(db);
   const acc = new StoreAccumulator(now);
   const readWindow = windowReader(native);
-  const polls = new PollColumns();
-  await options.write(REPORT_CSV_HEADER);
-  let pollsRead = 0;
-  for (let b = 0; b < stores.length; b += STORES_PER_BATCH) {
-    options.signal?.throwIfAborted();
-    const batch = stores.slice(b, b + STORES_PER_BATCH);
-    await readWindow(
-      batch.map((s) => s.key),
+  const batchOf = (b: number) => stores.slice(b, b + STORES_PER_BATCH);
+  // The next batch's polls are read while this one is worked out: on PostgreSQL the server runs the
+  // next COPY on one core while this process computes on the other (SQLite's read is synchronous,
+  // so there it changes nothing). Two column sets take turns.
+  let polls = new PollColumns();
+  let spare = new PollColumns();
+  const read = (b: number, into: PollColumns) => {
+    const reading = readWindow(
+      batchOf(b).map((s) => s.key),
       acc.windowStart - MARGIN_MS,
       now,
-      polls,
+      into,
     );
-    pollsRead += polls.length;
-    // Where each store's polls are in the batch (grouped by store, each in time order).
-    const ranges = new Map<number, [number, number]>();
-    const { store, at, active } = polls;
-    for (let i = 0; i < polls.length;) {
-      const key = store[i] as number;
-      let j = i + 1;
-      while (j < polls.length && store[j] === key) j++;
-      ranges.set(key, [i, j]);
-      i = j;
+    reading.catch(() => undefined); // awaited below; not an unhandled rejection if the run ends first
+    return reading;
+  };
+  await options.write(REPORT_CSV_HEADER);
+  let pollsRead = 0;
+  let reading = stores.length > 0 ? read(0, polls) : undefined;
+  try {
+    for (let b = 0; b < stores.length; b += STORES_PER_BATCH) {
+      options.signal?.throwIfAborted();
+      const batch = batchOf(b);
+      await reading;
+      reading = b + STORES_PER_BATCH < stores.length ? read(b + STORES_PER_BATCH, spare) : undefined;
+      pollsRead += polls.length;
+      // Where each store's polls are in the batch (grouped by store, each in time order).
+      const ranges = new Map<number, [number, number]>();
+      const { store, at, active } = polls;
+      for (let i = 0; i < polls.length;) {
+        const key = store[i] as number;
+        let j = i + 1;
+        while (j < polls.length && store[j] === key) j++;
+        ranges.set(key, [i, j]);
+        i = j;
+      }
+      let text = '';
+      for (const s of batch) {
+        const [from, to] = ranges.get(s.key) ?? [0, 0];
+        acc.begin(s.storeId, scheduleOf(s.key));
+        for (let i = from; i < to; i++) acc.push(at[i] as number, active[i] === 1);
+        pollsRead += await lookBack(db, acc, s.key);
+        text += formatReportCsvRow(toReportRow(acc.finish()));
+      }
+      await options.write(text);
+      options.onProgress?.(Math.min(1, (b + batch.length) / stores.length));
+      [polls, spare] = [spare, polls];
     }
-    let text = '';
-    for (const s of batch) {
-      const [from, to] = ranges.get(s.key) ?? [0, 0];
-      acc.begin(s.storeId, scheduleOf(s.key));
-      for (let i = from; i < to; i++) acc.push(at[i] as number, active[i] === 1);
-      pollsRead += await lookBack(db, acc, s.key);
-      text += formatReportCsvRow(toReportRow(acc.finish()));
-    }
-    await options.write(text);
-    options.onProgress?.(Math.min(1, (b + batch.length) / stores.length));
+  } finally {
+    // A run that stops early (aborted, a failed write) lets the read ahead finish: its connection
+    // goes back to the pool before the caller moves on.
+    await reading?.catch(() => undefined);
   }
   options.onProgress?.(1);
   return { now, stores: stores.length, pollsRead };

@@ -225,6 +225,64 @@ export class PollColumns {
     this.active[this.length] = active;
     this.length += 1;
   }
+
+  /**
+   * Puts the polls together by store (in the order each store first appears) and each store's in
+   * time order: a counting sort by store, which keeps the order read, then a sort of any store's
+   * run that is not in time order yet (a poll fed late, an older file imported after a newer one).
+   */
+  groupByStore(): void {
+    const n = this.length;
+    const slots = new Map<number, number>();
+    const starts: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const key = this.store[i] as number;
+      const slot = slots.get(key);
+      if (slot === undefined) {
+        slots.set(key, starts.length);
+        starts.push(1);
+      } else starts[slot]! += 1;
+    }
+    let sum = 0;
+    for (let s = 0; s < starts.length; s++) {
+      const count = starts[s]!;
+      starts[s] = sum;
+      sum += count;
+    }
+    // New columns each time: measured faster than two sets taking turns (1.0 s against 1.3 s for the
+    // 1.85M polls' window on PostgreSQL).
+    const store = new Int32Array(this.at.length);
+    const at = new Float64Array(this.at.length);
+    const active = new Uint8Array(this.at.length);
+    for (let i = 0; i < n; i++) {
+      const j = starts[slots.get(this.store[i] as number)!]!++;
+      store[j] = this.store[i] as number;
+      at[j] = this.at[i] as number;
+      active[j] = this.active[i] as number;
+    }
+    this.store = store;
+    this.at = at;
+    this.active = active;
+    for (let from = 0; from < n;) {
+      let to = from + 1;
+      let ordered = true;
+      while (to < n && store[to] === store[from]) {
+        if ((at[to] as number) < (at[to - 1] as number)) ordered = false;
+        to++;
+      }
+      if (!ordered) {
+        // Stable: polls at the same instant keep the order read.
+        const order = Array.from({ length: to - from }, (_, i) => from + i).sort(
+          (x, y) => (at[x] as number) - (at[y] as number) || x - y,
+        );
+        const runAt = order.map((i) => at[i] as number);
+        const runActive = order.map((i) => active[i] as number);
+        at.set(runAt, from);
+        active.set(runActive, from);
+      }
+      from = to;
+    }
+  }
 }
 
 /** Fills `into` with the polls of these stores with from < ts_ms <= to, each store's in time order. */
@@ -283,7 +341,7 @@ export function windowReader(native: NativeHandle): WindowReader {
       const stream = client.query(
         copyTo(
           `copy (select store_key, ts_ms, active from uptime_polls where store_key in (${storeKeys.join(',')}) ` +
-            `and ts_ms > ${low} and ts_ms <= ${high} order by store_key, ts_ms) to stdout`,
+            `and ts_ms > ${low} and ts_ms <= ${high}) to stdout`,
         ),
       );
       // COPY's text format here: three decimal integers a line, tab-separated (no NULLs, nothing
@@ -313,6 +371,9 @@ export function windowReader(native: NativeHandle): WindowReader {
           }
         }
       }
+      // Unordered: the server's sort of each batch (spilling to disk at the default work_mem) cost
+      // more than its scan; grouping here is one pass.
+      into.groupByStore();
     } catch (err) {
       failed = err as Error;
       throw err;
