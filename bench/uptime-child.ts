@@ -3,7 +3,9 @@
 //   report DATA_DIR ROUNDS                   per round: trigger a report over HTTP (the seed's
 //       /trigger_report, the in-process job queue and its worker thread), follow it until
 //       Complete; then read the same polls with one plain query (the floor). Prints one JSON line.
+// With DATABASE_URL set the platform runs on that PostgreSQL database, and the floor is read there.
 import Database from 'better-sqlite3';
+import pg from 'pg';
 
 // The compiled code (dist/, as `quintet` runs it; `npm run bench:uptime` builds it first): from
 // sources, the report's worker thread would compile TypeScript with tsx at every start.
@@ -59,14 +61,48 @@ if (mode === 'import') {
   const app = await buildApp(platform, { systems });
   const service = createUptimeService(platform);
   const idleRssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
-  const sqlite = new Database(platform.config.sqlitePath, { readonly: true });
   // The floor: the report's polls, (now - 7 d, now], in the order the report reads them (the table's
-  // key), with one plain query through better-sqlite3; every row is touched so nothing is skipped.
-  const floor = sqlite
-    .prepare(
-      'select store_key, ts_ms, active from uptime_polls where ts_ms > ? and ts_ms <= ? order by store_key, ts_ms',
-    )
-    .raw(true);
+  // key), with one plain query (better-sqlite3, or pg in array mode); every row is touched.
+  const floorSql =
+    'select store_key, ts_ms, active from uptime_polls where ts_ms > $1 and ts_ms <= $2 order by store_key, ts_ms';
+  const databaseUrl = platform.config.databaseUrl;
+  const sqlite = databaseUrl ? undefined : new Database(platform.config.sqlitePath, { readonly: true });
+  const client = databaseUrl ? new pg.Client({ connectionString: databaseUrl }) : undefined;
+  await client?.connect();
+  const sqliteFloor = sqlite?.prepare(floorSql.replace(/\$\d/g, '?')).raw(true);
+  /** The floor's rows, and the sum of their active column (so no row goes untouched). */
+  async function readFloor(from: number, to: number): Promise<{ rows: number; check: number }> {
+    let rows = 0;
+    let check = 0;
+    if (sqliteFloor) {
+      for (const row of sqliteFloor.iterate(from, to) as Iterable<[number, number, number]>) {
+        rows += 1;
+        check += row[2];
+      }
+    } else {
+      // Through a cursor, 50,000 rows a fetch, so the floor's rows are not all held at once (this
+      // process's peak RSS is the report's).
+      await client!.query('begin');
+      await client!.query({ text: `declare floor no scroll cursor for ${floorSql}`, values: [from, to] });
+      for (;;) {
+        const page = await client!.query<unknown[]>({ text: 'fetch 50000 from floor', rowMode: 'array' });
+        if (page.rows.length === 0) break;
+        for (const row of page.rows) {
+          rows += 1;
+          check += row[2] ? 1 : 0;
+        }
+      }
+      await client!.query('commit');
+    }
+    return { rows, check };
+  }
+  const attemptsOf = async (id: string): Promise<number> =>
+    sqlite
+      ? (sqlite.prepare('select attempts from uptime_reports where id = ?').get(id) as { attempts: number })
+          .attempts
+      : Number(
+          (await client!.query('select attempts from uptime_reports where id = $1', [id])).rows[0].attempts,
+        );
   const reports: {
     triggerToCompleteS: number;
     jobS: number;
@@ -99,31 +135,24 @@ if (mode === 'import') {
     if (answer.json<{ status: string }>().status !== 'Complete')
       throw new Error(`/get_report: ${answer.statusCode} ${answer.body}`);
     const view = await service.report(id);
-    const row = sqlite.prepare('select attempts from uptime_reports where id = ?').get(id) as {
-      attempts: number;
-    };
     const now = Date.parse(view!.now!);
     reports.push({
       triggerToCompleteS: Number(triggerToCompleteS.toFixed(3)),
       jobS: Number(((view!.durationMs ?? 0) / 1000).toFixed(3)),
       // From the report's creation to its job's start: the time it waited for a worker.
       queuedS: Number(((Date.parse(view!.startedAt!) - Date.parse(view!.createdAt)) / 1000).toFixed(3)),
-      attempts: row.attempts,
+      attempts: await attemptsOf(id),
       stores: view!.stores ?? 0,
       pollsRead: view!.pollsRead ?? 0,
     });
 
     const f0 = performance.now();
-    let rows = 0;
-    let check = 0;
-    for (const row of floor.iterate(now - WEEK_MS, now) as Iterable<[number, number, number]>) {
-      rows += 1;
-      check += row[2];
-    }
+    const { rows, check } = await readFloor(now - WEEK_MS, now);
     floors.push({ s: Number(((performance.now() - f0) / 1000).toFixed(3)), rows });
     if (check < 0) console.error('unreachable');
   }
-  sqlite.close();
+  sqlite?.close();
+  await client?.end();
   await app.close();
   await platform.close();
   console.log(JSON.stringify({ reports, floors, idleRssMb, peakRssMb: mb(process.resourceUsage().maxRSS) }));

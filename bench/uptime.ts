@@ -7,10 +7,13 @@
 // Prints a table, writes bench/results/uptime.json.
 //   --scales 1,2,4   sizes, as multiples of 3,700 stores   --rounds N   reports per size (default 3)
 //   --days D         days of polls (default 11.5: ~500 polls a store)   --keep   keep bench/tmp/uptime-*
+//   --postgres URL   the same on PostgreSQL: each size in a database of its own, quintet_bench_uptime,
+//                    created afresh on that server (dropped at the end); the import goes through COPY
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import { writePollCsv } from '../src/systems/uptime/generate.js';
 import { readRowsFile } from '../src/systems/uptime/import.js';
 import { formatTimeOfDay, type HoursRow, type TimezoneRow } from '../src/systems/uptime/rows.js';
@@ -22,6 +25,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     days: { type: 'string', default: '11.5' },
     keep: { type: 'boolean', default: false },
+    postgres: { type: 'string' },
   },
 });
 const scales = args.scales.split(',').map(Number);
@@ -34,8 +38,9 @@ const root = path.resolve(import.meta.dirname, '..');
 const source = path.resolve(root, '../shared/data/uptime/v2_2024');
 
 const machine = machineInfo();
+const database = args.postgres ? 'postgres' : 'sqlite';
 console.log(
-  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}`,
+  `machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, node ${machine.node}; ${database}`,
 );
 
 const hours = (await readRowsFile('hours', { path: path.join(source, 'menu_hours.csv') })).rows;
@@ -53,12 +58,42 @@ function writeCsv(file: string, header: string, lines: Iterable<string>): void {
   fs.writeFileSync(file, `${header}\n${[...lines].join('\n')}\n`);
 }
 
+const BENCH_DATABASE = 'quintet_bench_uptime';
+
+/** The bench's PostgreSQL database, dropped and created again (empty); its URL. */
+async function freshDatabase(serverUrl: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    await admin.query(`drop database if exists ${BENCH_DATABASE} with (force)`);
+    await admin.query(`create database ${BENCH_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(serverUrl);
+  url.pathname = `/${BENCH_DATABASE}`;
+  return url.toString();
+}
+
+async function dropDatabase(serverUrl: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${BENCH_DATABASE} with (force)`).finally(() => admin.end());
+}
+
+/** DATABASE_URL for the children: unset on SQLite. */
+let databaseUrl: string | undefined;
+
 function child(...argv: string[]): Record<string, unknown> {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
   const out = spawnSync(
     process.execPath,
     ['--import', 'tsx', path.join(root, 'bench/uptime-child.ts'), ...argv],
     {
       cwd: root,
+      env,
       encoding: 'utf8',
       maxBuffer: 64 * 2 ** 20,
     },
@@ -144,6 +179,7 @@ for (const scale of scales) {
     );
 
     const data = path.join(dir, 'data');
+    if (args.postgres) databaseUrl = await freshDatabase(args.postgres);
     const imported = child('import', data, files.status, files.hours, files.timezones) as {
       importS: number;
       peakRssMb: number;
@@ -179,6 +215,7 @@ for (const scale of scales) {
     );
   } finally {
     if (!args.keep) fs.rmSync(dir, { recursive: true, force: true });
+    if (args.postgres && !args.keep) await dropDatabase(args.postgres);
   }
 }
 
@@ -194,7 +231,8 @@ for (const r of results) {
 }
 fs.mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 fs.writeFileSync(
-  path.join(root, 'bench/results/uptime.json'),
-  JSON.stringify({ machine, days, end: new Date(END).toISOString(), rounds, results }, null, 2) + '\n',
+  path.join(root, `bench/results/uptime${args.postgres ? '-postgres' : ''}.json`),
+  JSON.stringify({ machine, database, days, end: new Date(END).toISOString(), rounds, results }, null, 2) +
+    '\n',
 );
-console.log('wrote bench/results/uptime.json');
+console.log(`wrote bench/results/uptime${args.postgres ? '-postgres' : ''}.json`);
