@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it } from 'vitest';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
 import { V2 } from '../../../test/support/uptime.js';
 import { buildSchedule } from './business-hours.js';
@@ -11,7 +11,7 @@ import { generatePolls, writePollCsv } from './generate.js';
 import { importUptimeFiles, readRowsFile } from './import.js';
 import { formatReportCsvRow, REPORT_CSV_HEADER, storeUptime, toReportRow, type Poll } from './report.js';
 import { runReport } from './report-run.js';
-import { ensureStores, PollColumns, windowReader } from './repository.js';
+import { ensureStores, STORES_PER_BATCH, windowReader } from './repository.js';
 import { uptimeSystem } from './system.js';
 import type { UptimeDb } from './tables.js';
 
@@ -90,53 +90,81 @@ describeEachDb('uptime report from the database', (kind) => {
       expect(progress.at(-1)).toBe(1);
     }
   });
-  it('stops at a failed write or an abort with the next batch’s read finished and its connection back', async () => {
+  it('reads in batches by key, writes by store_id, and a failed write or an abort leaves no read running', async () => {
     const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
     platforms.push(platform);
     const db = platform.db as UptimeDb;
-    // 650 stores: four batches of 200, so a read is ahead whenever a batch is written.
-    const ids = Array.from({ length: 650 }, (_, i) => `s${String(i).padStart(4, '0')}`);
+    // 650 stores, keyed in the reverse of their ids' order; every fourth has its only poll long
+    // before the window, so batches are cut across stores without a poll in it.
+    const ids = Array.from({ length: 650 }, (_, i) => `s${String(649 - i).padStart(4, '0')}`);
     const keys = await ensureStores(db, ids);
+    const now = 10 * 86_400_000;
     await db
       .insertInto('uptime_polls')
-      .values(ids.map((id, i) => ({ store_key: keys.get(id)!, ts_ms: 1_000_000 + i, active: 1 }) as never))
+      .values(
+        ids.map(
+          (id, i) =>
+            ({
+              store_key: keys.get(id)!,
+              ts_ms: i % 4 === 0 ? 1_000 + i : now - 1_000 * i,
+              active: i % 3 ? 1 : 0,
+            }) as never,
+        ),
+      )
       .execute();
     const native = platform.database.native;
-    const idle = () => (native.dialect === 'postgres' ? native.pool.totalCount - native.pool.idleCount : 0);
+    const busy = () => (native.dialect === 'postgres' ? native.pool.totalCount - native.pool.idleCount : 0);
+
+    const progress: number[] = [];
+    const csv: string[] = [];
+    const result = await runReport(db, native, {
+      now,
+      write: (chunk) => void csv.push(chunk),
+      onProgress: (f) => progress.push(f),
+    });
+    expect(result.stores).toBe(650);
+    const lines = csv.join('').trim().split('\n');
+    expect(lines[0]).toBe(REPORT_CSV_HEADER.trim());
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual([...ids].sort());
+    // Open 24x7: a store's only poll, inside the window or long before it (the look-back), is its
+    // status all week.
+    const row = (id: string) =>
+      lines
+        .find((l) => l.startsWith(`${id},`))!
+        .split(',')
+        .slice(1);
+    expect(row(ids[0]!)).toEqual(['0.00', '0.00', '0.00', '60.00', '24.00', '168.00']);
+    expect(row(ids[4]!)).toEqual(['60.00', '24.00', '168.00', '0.00', '0.00', '0.00']);
+    expect(row(ids[1]!)).toEqual(['60.00', '24.00', '168.00', '0.00', '0.00', '0.00']);
+    expect(row(ids[3]!)).toEqual(['0.00', '0.00', '0.00', '60.00', '24.00', '168.00']);
+    expect(progress.length).toBeGreaterThanOrEqual(650 / STORES_PER_BATCH);
+    expect(progress.at(-1)).toBe(1);
+    expect(busy()).toBe(0);
+
     let writes = 0;
     await expect(
       runReport(db, native, {
+        now,
         write: () => {
-          if (++writes === 3) throw new Error('disk full');
+          if (++writes === 2) throw new Error('disk full');
         },
       }),
     ).rejects.toThrow('disk full');
-    expect(idle()).toBe(0);
+    expect(busy()).toBe(0);
+
+    // Stopped after its first batch: nothing is written, and the read ends with it.
     const abort = new AbortController();
-    const lines: string[] = [];
+    const written: string[] = [];
     await expect(
       runReport(db, native, {
+        now,
         signal: abort.signal,
-        write: (chunk) => {
-          lines.push(...chunk.trim().split('\n'));
-          if (lines.length > 200) abort.abort(new Error('stopped'));
-        },
+        write: (chunk) => void written.push(chunk),
+        onProgress: () => abort.abort(new Error('stopped')),
       }),
     ).rejects.toThrow('stopped');
-    expect(lines).toHaveLength(201); // the header and the first batch
-    expect(idle()).toBe(0);
-    // And a whole run still gives every store, in store_id order.
-    const csv: string[] = [];
-    const result = await runReport(db, native, { write: (chunk) => void csv.push(chunk) });
-    expect(result.stores).toBe(650);
-    expect(
-      csv
-        .join('')
-        .trim()
-        .split('\n')
-        .slice(1)
-        .map((l) => l.split(',')[0]),
-    ).toEqual(ids);
+    expect(written).toEqual([]);
+    expect(busy()).toBe(0);
   });
 
   it('reads each store’s polls in (from, to] in time order through the driver, before 1970 too', async () => {
@@ -161,11 +189,20 @@ describeEachDb('uptime report from the database', (kind) => {
       .insertInto('uptime_polls')
       .values(polls.map(([store_key, ts_ms, active]) => ({ store_key, ts_ms, active }) as never))
       .execute();
-    const into = new PollColumns();
-    into.push(99, 1, 1); // left over from an earlier batch: cleared
     const read = async (storeKeys: number[], from: number, to: number) => {
-      await windowReader(platform.database.native)(storeKeys, from, to, into);
-      return Array.from({ length: into.length }, (_, i) => [into.store[i], into.at[i], into.active[i]]);
+      const got: number[][] = [];
+      const covered: number[] = [];
+      for await (const batch of windowReader(platform.database.native)(storeKeys, from, to)) {
+        covered.push(...batch.keys);
+        const { polls } = batch;
+        for (let i = 0; i < polls.length; i++) {
+          expect(batch.keys).toContain(polls.store[i]);
+          got.push([polls.store[i]!, polls.at[i]!, polls.active[i]!]);
+        }
+      }
+      // Every store asked for, in one batch, by ascending key.
+      expect(covered).toEqual([...storeKeys].sort((x, y) => x - y));
+      return got;
     };
     const all = await read([a, b, c], -10_000, 1_728_950_118_000);
     const byStore = (key: number) => all.filter((r) => r[0] === key);
@@ -180,41 +217,8 @@ describeEachDb('uptime report from the database', (kind) => {
       [b, 1_728_950_118_000, 1],
     ]);
     expect(all).toHaveLength(6); // -20,000 and -10,000 are not after `from`, c's poll is after `to`
-    // each store's polls together: a's then b's, or b's then a's
+    // each store's polls together, by ascending key
     expect(all.filter((r, i) => i > 0 && r[0] !== all[i - 1]![0])).toHaveLength(1);
     expect(await read([c], 0, 1)).toEqual([]);
-  });
-});
-
-describe('PollColumns.groupByStore', () => {
-  it('puts each store’s polls together, in first-seen order and time order, equal instants as read', () => {
-    let seed = 7;
-    const random = (n: number) => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed % n;
-    };
-    for (let round = 0; round < 200; round++) {
-      const into = new PollColumns();
-      const read: [number, number, number][] = [];
-      // Up to 70,000 polls (past the columns' first size), few instants so that ties are common;
-      // rounds alternate between time order already (the usual case) and any order.
-      const n = round === 0 ? 70_000 : random(40);
-      const stores = 1 + random(6);
-      for (let i = 0; i < n; i++) {
-        const at = round % 2 ? random(10) - 5 : i;
-        const poll: [number, number, number] = [random(stores) * 1000 + 3, at, random(2)];
-        read.push(poll);
-        into.push(...poll);
-      }
-      into.groupByStore();
-      const firstSeen = [...new Set(read.map((p) => p[0]))];
-      // The reference: a stable sort by (first seen, time) keeps equal instants in the order read.
-      const expected = read
-        .map((p, i) => ({ p, i }))
-        .sort((x, y) => firstSeen.indexOf(x.p[0]) - firstSeen.indexOf(y.p[0]) || x.p[1] - y.p[1] || x.i - y.i)
-        .map((x) => x.p);
-      const got = Array.from({ length: into.length }, (_, i) => [into.store[i], into.at[i], into.active[i]]);
-      expect(got).toEqual(expected);
-    }
   });
 });

@@ -1,10 +1,10 @@
 // Running a report against the database: the one engine behind the report job's thread, the CLI's
-// `quintet report uptime` and a store's timeline. Stores are taken in store_id order, a batch at a
-// time: their polls in (now - 8 d, now] (the week and a day before it, see MARGIN_MS) come through
-// the driver under Kysely (repository.ts's windowReader, the measured hot path), column by column,
-// grouped by store and in time order, and only a store whose figures could still depend on an older
-// poll (StoreAccumulator.needsEarlierObservation) looks back for the latest poll before that which
-// falls inside its business hours.
+// `quintet report uptime` and a store's timeline. Stores are taken by key, a batch at a time: their
+// polls in (now - 8 d, now] (the week and a day before it, see MARGIN_MS) come through the driver
+// under Kysely (repository.ts's windowReader, the measured hot path), column by column, grouped by
+// store and in time order, and only a store whose figures could still depend on an older poll
+// (StoreAccumulator.needsEarlierObservation) looks back for the latest poll before that which falls
+// inside its business hours. The rows are written by store_id at the end.
 import type { NativeHandle } from '../../platform/db/database.js';
 import { badInput } from '../../platform/errors.js';
 import { buildSchedule, type StoreSchedule, type WeeklyHours } from './business-hours.js';
@@ -19,7 +19,6 @@ import {
 import {
   hoursOf,
   latestPollAt,
-  PollColumns,
   pollsBefore,
   pollsInRange,
   storesWithPolls,
@@ -29,8 +28,6 @@ import {
 } from './repository.js';
 import type { UptimeDb } from './tables.js';
 
-/** Stores per batch (one PostgreSQL COPY; a CSV write and a progress step): ~500 polls a store, so ~100,000 polls. */
-const STORES_PER_BATCH = 200;
 /**
  * The poll query reads this far before the window too: almost every store was open, and polled,
  * in the day before, so its one earlier observation comes with its other polls (the accumulator
@@ -109,9 +106,14 @@ export async function reportNow(db: UptimeDb, now?: number): Promise<number> {
   return latest;
 }
 
+/** CSV rows per write once the report is worked out. */
+const ROWS_PER_WRITE = 1000;
+
 /**
  * Computes the whole report and writes it as CSV: one row per store with a poll at or before now,
- * by store_id. Reads the polls through the driver under Kysely (`native`, see windowReader).
+ * by store_id. Reads the polls through the driver under Kysely (`native`, see windowReader), in
+ * batches by store key; the rows (one short line a store) are sorted by store_id and written once
+ * all are known, so a run that fails or is stopped writes nothing.
  */
 export async function runReport(
   db: UptimeDb,
@@ -119,65 +121,39 @@ export async function runReport(
   options: ReportRunOptions,
 ): Promise<ReportRunResult> {
   const now = await reportNow(db, options.now);
-  // Sorted here, by UTF-16 code units: a database's collation may order text otherwise.
-  const stores = (await storesWithPolls(db, now)).sort((a, b) =>
-    a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : 0,
-  );
+  const stores = await storesWithPolls(db, now);
+  const idOf = new Map(stores.map((s) => [s.key, s.storeId]));
   const scheduleOf = await schedulesOf(db);
   const acc = new StoreAccumulator(now);
-  const readWindow = windowReader(native);
-  const batchOf = (b: number) => stores.slice(b, b + STORES_PER_BATCH);
-  // The next batch's polls are read while this one is worked out: on PostgreSQL the server runs the
-  // next COPY on one core while this process computes on the other (SQLite's read is synchronous,
-  // so there it changes nothing). Two column sets take turns.
-  let polls = new PollColumns();
-  let spare = new PollColumns();
-  const read = (b: number, into: PollColumns) => {
-    const reading = readWindow(
-      batchOf(b).map((s) => s.key),
-      acc.windowStart - MARGIN_MS,
-      now,
-      into,
-    );
-    reading.catch(() => undefined); // awaited below; not an unhandled rejection if the run ends first
-    return reading;
-  };
-  await options.write(REPORT_CSV_HEADER);
+  const read = windowReader(native)(
+    stores.map((s) => s.key),
+    acc.windowStart - MARGIN_MS,
+    now,
+  );
+  const rows: [storeId: string, line: string][] = [];
   let pollsRead = 0;
-  let reading = stores.length > 0 ? read(0, polls) : undefined;
-  try {
-    for (let b = 0; b < stores.length; b += STORES_PER_BATCH) {
-      options.signal?.throwIfAborted();
-      const batch = batchOf(b);
-      await reading;
-      reading = b + STORES_PER_BATCH < stores.length ? read(b + STORES_PER_BATCH, spare) : undefined;
-      pollsRead += polls.length;
-      // Where each store's polls are in the batch (grouped by store, each in time order).
-      const ranges = new Map<number, [number, number]>();
-      const { store, at, active } = polls;
-      for (let i = 0; i < polls.length;) {
-        const key = store[i] as number;
-        let j = i + 1;
-        while (j < polls.length && store[j] === key) j++;
-        ranges.set(key, [i, j]);
-        i = j;
-      }
-      let text = '';
-      for (const s of batch) {
-        const [from, to] = ranges.get(s.key) ?? [0, 0];
-        acc.begin(s.storeId, scheduleOf(s.key));
-        for (let i = from; i < to; i++) acc.push(at[i] as number, active[i] === 1);
-        pollsRead += await lookBack(db, acc, s.key);
-        text += formatReportCsvRow(toReportRow(acc.finish()));
-      }
-      await options.write(text);
-      options.onProgress?.(Math.min(1, (b + batch.length) / stores.length));
-      [polls, spare] = [spare, polls];
+  for await (const { keys, polls } of read) {
+    options.signal?.throwIfAborted();
+    pollsRead += polls.length;
+    const { store, at, active } = polls;
+    let i = 0;
+    for (const key of keys) {
+      const storeId = idOf.get(key) as string;
+      acc.begin(storeId, scheduleOf(key));
+      for (; i < polls.length && store[i] === key; i++) acc.push(at[i] as number, active[i] === 1);
+      pollsRead += await lookBack(db, acc, key);
+      rows.push([storeId, formatReportCsvRow(toReportRow(acc.finish()))]);
     }
-  } finally {
-    // A run that stops early (aborted, a failed write) lets the read ahead finish: its connection
-    // goes back to the pool before the caller moves on.
-    await reading?.catch(() => undefined);
+    options.onProgress?.(Math.min(1, rows.length / stores.length));
+  }
+  options.signal?.throwIfAborted();
+  // By UTF-16 code units: a database's collation may order text otherwise.
+  rows.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  await options.write(REPORT_CSV_HEADER);
+  for (let r = 0; r < rows.length; r += ROWS_PER_WRITE) {
+    let text = '';
+    for (const [, line] of rows.slice(r, r + ROWS_PER_WRITE)) text += line;
+    await options.write(text);
   }
   options.onProgress?.(1);
   return { now, stores: stores.length, pollsRead };

@@ -225,123 +225,96 @@ export class PollColumns {
     this.active[this.length] = active;
     this.length += 1;
   }
-
-  /**
-   * Puts the polls together by store (in the order each store first appears) and each store's in
-   * time order: a counting sort by store, which keeps the order read, then a sort of any store's
-   * run that is not in time order yet (a poll fed late, an older file imported after a newer one).
-   */
-  groupByStore(): void {
-    const n = this.length;
-    const slots = new Map<number, number>();
-    const starts: number[] = [];
-    for (let i = 0; i < n; i++) {
-      const key = this.store[i] as number;
-      const slot = slots.get(key);
-      if (slot === undefined) {
-        slots.set(key, starts.length);
-        starts.push(1);
-      } else starts[slot]! += 1;
-    }
-    let sum = 0;
-    for (let s = 0; s < starts.length; s++) {
-      const count = starts[s]!;
-      starts[s] = sum;
-      sum += count;
-    }
-    // New columns each time: measured faster than two sets taking turns (1.0 s against 1.3 s for the
-    // 1.85M polls' window on PostgreSQL).
-    const store = new Int32Array(this.at.length);
-    const at = new Float64Array(this.at.length);
-    const active = new Uint8Array(this.at.length);
-    for (let i = 0; i < n; i++) {
-      const j = starts[slots.get(this.store[i] as number)!]!++;
-      store[j] = this.store[i] as number;
-      at[j] = this.at[i] as number;
-      active[j] = this.active[i] as number;
-    }
-    this.store = store;
-    this.at = at;
-    this.active = active;
-    for (let from = 0; from < n;) {
-      let to = from + 1;
-      let ordered = true;
-      while (to < n && store[to] === store[from]) {
-        if ((at[to] as number) < (at[to - 1] as number)) ordered = false;
-        to++;
-      }
-      if (!ordered) {
-        // Stable: polls at the same instant keep the order read.
-        const order = Array.from({ length: to - from }, (_, i) => from + i).sort(
-          (x, y) => (at[x] as number) - (at[y] as number) || x - y,
-        );
-        const runAt = order.map((i) => at[i] as number);
-        const runActive = order.map((i) => active[i] as number);
-        at.set(runAt, from);
-        active.set(runActive, from);
-      }
-      from = to;
-    }
-  }
 }
 
-/** Fills `into` with the polls of these stores with from < ts_ms <= to, each store's in time order. */
+/** Stores per batch of the window: a progress step of the report; ~500 polls a store, so ~100,000 polls. */
+export const STORES_PER_BATCH = 200;
+
+/** Some stores (`keys`, ascending) and their polls: grouped by store in that order, each in time order. */
+export interface WindowBatch {
+  keys: readonly number[];
+  polls: PollColumns;
+}
+
+/**
+ * The polls with from < ts_ms <= to of the given stores, in batches of STORES_PER_BATCH stores or
+ * more, by ascending key: each store is in exactly one batch's `keys`, with or without polls. A
+ * batch's columns are reused for the next one. Stopping early (break, a throw) ends the read.
+ */
 export type WindowReader = (
   storeKeys: readonly number[],
   from: number,
   to: number,
-  into: PollColumns,
-) => Promise<void>;
+) => AsyncGenerator<WindowBatch, void, undefined>;
 
 /**
  * The report's poll reader, on the driver under Kysely: the report reads ~1.3M polls at 3,700
  * stores, and Kysely's row objects (batches of 200 stores with an IN list) made it cost ~2x the
  * plain query's floor (`npm run bench:uptime`, 1.5 s against 0.7 s). Measured on those 1.85M polls
- * (bench/README.md): SQLite, one prepared statement per store, a range seek on the
- * (store_key, ts_ms) key, plucking one number per poll (ts_ms * 2 + active, exact below 2^52) with
- * .all(): ~0.22 s for the week, against ~0.55 s for .raw().all() (an array per row), ~0.9 s for
- * .raw().iterate() and ~1.1 s for the floor's one ordered scan of the table. PostgreSQL: one
- * COPY ... TO STDOUT a batch, parsed into the columns; at 1,000 stores (349,350 polls) it read
- * them in 0.38-0.57 s, against 0.46-0.69 s for the same batches as array rows (rowMode 'array')
- * and more for Kysely's row objects.
+ * (bench/README.md):
+ * - SQLite: one prepared statement per store, a range seek on the clustered (store_key, ts_ms)
+ *   key, plucking one number per poll (ts_ms * 2 + active, exact below 2^52) with .all(): ~0.22 s
+ *   for the week, against ~0.55 s for .raw().all() (an array per row), ~0.9 s for .raw().iterate()
+ *   and ~1.1 s for the floor's one ordered scan of the table.
+ * - PostgreSQL: the table's heap is in the order polls arrived (time, across stores), so any
+ *   batch of stores has polls on nearly every page of the week: a query per batch read the
+ *   window's pages once a batch, and the report grew with the square of the fleet (10.4 s at 4x
+ *   the polls, 1.3 s at 1x). So one COPY ... TO STDOUT of the whole window in key order, parsed
+ *   byte by byte into the columns and cut into batches as it streams: the server sorts once.
  */
 export function windowReader(native: NativeHandle): WindowReader {
   if (native.dialect === 'sqlite') {
     let statement: SQLite.Statement<[number, number, number], number> | undefined;
-    return (storeKeys, from, to, into) => {
+    return async function* (storeKeys, from, to) {
       statement ??= native.sqlite
         .prepare<[number, number, number], number>(
           'select ts_ms * 2 + (active = 1) from uptime_polls where store_key = ? and ts_ms > ? and ts_ms <= ? order by ts_ms',
         )
         .pluck();
-      into.length = 0;
-      for (const key of storeKeys) {
-        for (const v of statement.all(key, from, to)) {
-          const active = Math.abs(v % 2); // -1 for a negative ts_ms
-          into.push(key, (v - active) / 2, active);
+      const keys = [...storeKeys].sort((a, b) => a - b);
+      const polls = new PollColumns();
+      for (let b = 0; b < keys.length; b += STORES_PER_BATCH) {
+        const batch = keys.slice(b, b + STORES_PER_BATCH);
+        polls.length = 0;
+        for (const key of batch) {
+          for (const v of statement.all(key, from, to)) {
+            const active = Math.abs(v % 2); // -1 for a negative ts_ms
+            polls.push(key, (v - active) / 2, active);
+          }
         }
+        yield { keys: batch, polls };
       }
-      return Promise.resolve();
     };
   }
   const { pool } = native;
-  return async (storeKeys, from, to, into) => {
-    // COPY takes no bind parameters, so the batch's keys and the window's bounds are written into
-    // the statement: integers, checked here, so nothing but digits and commas gets in. For the
-    // integer ts_ms, `> from` and `<= to` mean the same with from and to rounded down.
+  return async function* (storeKeys, from, to) {
+    // COPY takes no bind parameters, so the window's bounds are written into the statement:
+    // integers, checked here, so nothing but digits gets in. For the integer ts_ms, `> from` and
+    // `<= to` mean the same with from and to rounded down.
     const low = Math.floor(from);
     const high = Math.floor(to);
-    for (const n of [low, high, ...storeKeys])
+    for (const n of [low, high])
       if (!Number.isSafeInteger(n)) throw new RangeError(`poll window: ${n} is not an integer`);
-    into.length = 0;
-    if (storeKeys.length === 0) return;
+    const keys = [...storeKeys].sort((a, b) => a - b);
+    const wanted = new Set(keys);
+    const polls = new PollColumns();
+    /** Index in `keys` of the next batch's first store. */
+    let first = 0;
+    /** The stores keys[first..end) as a batch; their polls are cleared once the consumer is done. */
+    function* cut(end: number): Generator<WindowBatch> {
+      yield { keys: keys.slice(first, end), polls };
+      polls.length = 0;
+      first = end;
+    }
+    if (keys.length === 0) return;
     const client = await pool.connect();
     let failed: Error | undefined;
+    let done = false;
     try {
       const stream = client.query(
         copyTo(
-          `copy (select store_key, ts_ms, active from uptime_polls where store_key in (${storeKeys.join(',')}) ` +
-            `and ts_ms > ${low} and ts_ms <= ${high}) to stdout`,
+          `copy (select store_key, ts_ms, active from uptime_polls where ts_ms > ${low} and ts_ms <= ${high} ` +
+            `order by store_key, ts_ms) to stdout`,
         ),
       );
       // COPY's text format here: three decimal integers a line, tab-separated (no NULLs, nothing
@@ -351,6 +324,8 @@ export function windowReader(native: NativeHandle): WindowReader {
       let negative = false;
       let store = 0;
       let at = 0;
+      /** Index in `keys` of the store being read (keys[next] >= store), for cutting batches. */
+      let next = 0;
       for await (const chunk of stream as AsyncIterable<Buffer>) {
         for (let i = 0; i < chunk.length; i++) {
           const c = chunk[i] as number;
@@ -363,7 +338,15 @@ export function windowReader(native: NativeHandle): WindowReader {
               else at = value;
               field += 1;
             } else if (c === 10) {
-              into.push(store, at, value === 1 ? 1 : 0);
+              if (wanted.has(store)) {
+                if (keys[next] !== store) {
+                  while ((keys[next] as number) < store) next++;
+                  // A new store: the ones before it are complete (with the stores in between,
+                  // which have no poll in the window), a batch once there are enough of them.
+                  if (next - first >= STORES_PER_BATCH) yield* cut(next);
+                }
+                polls.push(store, at, value === 1 ? 1 : 0);
+              }
               field = 0;
             }
             value = 0;
@@ -371,15 +354,15 @@ export function windowReader(native: NativeHandle): WindowReader {
           }
         }
       }
-      // Unordered: the server's sort of each batch (spilling to disk at the default work_mem) cost
-      // more than its scan; grouping here is one pass.
-      into.groupByStore();
+      done = true;
     } catch (err) {
       failed = err as Error;
       throw err;
     } finally {
-      client.release(failed); // a connection whose COPY failed is not reused
+      // A connection whose COPY failed, or was left before its end, is not reused.
+      client.release(failed ?? (done ? undefined : new Error('poll window read stopped early')));
     }
+    if (first < keys.length) yield* cut(keys.length);
   };
 }
 
