@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterEach, expect, it } from 'vitest';
 import { createTestPlatform, describeEachDb, type TestPlatform } from '../../../test/support/platform.js';
+import { createDatabase } from '../../platform/db/database.js';
 import { V2 } from '../../../test/support/uptime.js';
 import { buildSchedule } from './business-hours.js';
 import { generatePolls, writePollCsv } from './generate.js';
@@ -21,6 +23,25 @@ afterEach(async () => {
   while (platforms.length) await platforms.pop()!.dispose();
   while (dirs.length) fs.rmSync(dirs.pop()!, { recursive: true, force: true });
 });
+
+const NOW = 10 * 86_400_000;
+
+/** A fresh platform whose stores (these ids, keyed in this order) have one poll each: poll(i). */
+async function storesWithOnePoll(
+  kind: 'sqlite' | 'postgres',
+  ids: readonly string[],
+  poll: (i: number) => { ts_ms: number; active: number },
+): Promise<{ platform: TestPlatform; db: UptimeDb }> {
+  const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
+  platforms.push(platform);
+  const db = platform.db as UptimeDb;
+  const keys = await ensureStores(db, ids);
+  await db
+    .insertInto('uptime_polls')
+    .values(ids.map((id, i) => ({ store_key: keys.get(id)!, ...poll(i) }) as never))
+    .execute();
+  return { platform, db };
+}
 
 describeEachDb('uptime report from the database', (kind) => {
   it('gives the pure engine’s figures for every store, at the latest poll and at an earlier now', async () => {
@@ -91,27 +112,14 @@ describeEachDb('uptime report from the database', (kind) => {
     }
   });
   it('reads in batches by key, writes by store_id, and a failed write or an abort leaves no read running', async () => {
-    const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
-    platforms.push(platform);
-    const db = platform.db as UptimeDb;
     // 650 stores, keyed in the reverse of their ids' order; every fourth has its only poll long
     // before the window, so batches are cut across stores without a poll in it.
     const ids = Array.from({ length: 650 }, (_, i) => `s${String(649 - i).padStart(4, '0')}`);
-    const keys = await ensureStores(db, ids);
-    const now = 10 * 86_400_000;
-    await db
-      .insertInto('uptime_polls')
-      .values(
-        ids.map(
-          (id, i) =>
-            ({
-              store_key: keys.get(id)!,
-              ts_ms: i % 4 === 0 ? 1_000 + i : now - 1_000 * i,
-              active: i % 3 ? 1 : 0,
-            }) as never,
-        ),
-      )
-      .execute();
+    const now = NOW;
+    const { platform, db } = await storesWithOnePoll(kind, ids, (i) => ({
+      ts_ms: i % 4 === 0 ? 1_000 + i : now - 1_000 * i,
+      active: i % 3 ? 1 : 0,
+    }));
     const native = platform.database.native;
     const busy = () => (native.dialect === 'postgres' ? native.pool.totalCount - native.pool.idleCount : 0);
 
@@ -167,6 +175,69 @@ describeEachDb('uptime report from the database', (kind) => {
     expect(busy()).toBe(0);
   });
 
+  // PostgreSQL only: the read holds a connection for a whole COPY.
+  if (kind === 'postgres') {
+    it('completes on a pool of one connection: look-backs wait until the read is over', async () => {
+      // 450 stores (three batches); the first store's only poll is long before the window, so it
+      // needs a look-back while the read of the later batches is still open.
+      const ids = Array.from({ length: 450 }, (_, i) => `s${String(i).padStart(4, '0')}`);
+      const now = NOW;
+      const { platform } = await storesWithOnePoll(kind, ids, (i) => ({
+        ts_ms: i === 0 ? 1_000 : now - 1_000 * i,
+        active: 1,
+      }));
+      const one = createDatabase({ url: platform.config.databaseUrl, poolSize: 1 });
+      try {
+        const csv: string[] = [];
+        const result = await runReport(one.db as UptimeDb, one.native, {
+          now,
+          write: (c) => void csv.push(c),
+        });
+        expect(result.stores).toBe(450);
+        expect(csv.join('').split('\n')[1]).toBe('s0000,60.00,24.00,168.00,0.00,0.00,0.00');
+      } finally {
+        await one.destroy();
+      }
+    });
+
+    it.skipIf(kind !== 'postgres')(
+      'ends the read when its consumer stops with most of the window unread',
+      async () => {
+        const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
+        platforms.push(platform);
+        const db = platform.db as UptimeDb;
+        await ensureStores(
+          db,
+          Array.from({ length: 1000 }, (_, i) => `s${i}`),
+        );
+        // 500,000 polls: megabytes of COPY text, most of it not yet read when the first batch is out.
+        await sql`insert into uptime_polls (store_key, ts_ms, active)
+      select s.id, g * 1000, g % 2 from uptime_stores s, generate_series(1, 500) g`.execute(db);
+        const native = platform.database.native;
+        if (native.dialect !== 'postgres') throw new Error('PostgreSQL only');
+        const keys = (await db.selectFrom('uptime_stores').select('id').execute()).map((r) => r.id);
+        let batches = 0;
+        for await (const batch of windowReader(native)(keys, 0, 1e12)) {
+          batches += 1;
+          expect(batch.polls.length).toBe(batch.keys.length * 500);
+          break;
+        }
+        expect(batches).toBe(1);
+        expect(native.pool.totalCount - native.pool.idleCount).toBe(0);
+        // The server ends the COPY once its connection is gone.
+        await expect
+          .poll(
+            async () =>
+              (
+                await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
+              where query like 'copy (select store_key%' and pid <> pg_backend_pid()`.execute(db)
+              ).rows[0]!.n,
+          )
+          .toBe(0);
+      },
+    );
+  }
+
   it('reads each store’s polls in (from, to] in time order through the driver, before 1970 too', async () => {
     const platform = await createTestPlatform(kind, { systems: [uptimeSystem] });
     platforms.push(platform);
@@ -220,5 +291,7 @@ describeEachDb('uptime report from the database', (kind) => {
     // each store's polls together, by ascending key
     expect(all.filter((r, i) => i > 0 && r[0] !== all[i - 1]![0])).toHaveLength(1);
     expect(await read([c], 0, 1)).toEqual([]);
+    // Only the stores asked for, though the window holds others' polls too.
+    expect(await read([b], -10_000, 1_728_950_118_000)).toEqual(byStore(b));
   });
 });

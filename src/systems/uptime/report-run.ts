@@ -131,6 +131,10 @@ export async function runReport(
     now,
   );
   const rows: [storeId: string, line: string][] = [];
+  // The stores that need a look-back, with their polls of the window: no query is made while the
+  // read is suspended (on PostgreSQL it holds a connection mid-COPY, and a look-back waiting for
+  // another would fail a pool of one, or of as many reports), so they are finished after it.
+  const later: { key: number; at: Float64Array; active: Uint8Array }[] = [];
   let pollsRead = 0;
   for await (const { keys, polls } of read) {
     options.signal?.throwIfAborted();
@@ -138,13 +142,22 @@ export async function runReport(
     const { store, at, active } = polls;
     let i = 0;
     for (const key of keys) {
-      const storeId = idOf.get(key) as string;
-      acc.begin(storeId, scheduleOf(key));
+      const first = i;
+      acc.begin(idOf.get(key) as string, scheduleOf(key));
       for (; i < polls.length && store[i] === key; i++) acc.push(at[i] as number, active[i] === 1);
-      pollsRead += await lookBack(db, acc, key);
-      rows.push([storeId, formatReportCsvRow(toReportRow(acc.finish()))]);
+      if (acc.needsEarlierObservation())
+        later.push({ key, at: at.slice(first, i), active: active.slice(first, i) });
+      else rows.push([idOf.get(key) as string, formatReportCsvRow(toReportRow(acc.finish()))]);
     }
-    options.onProgress?.(Math.min(1, rows.length / stores.length));
+    options.onProgress?.(Math.min(1, (rows.length + later.length) / stores.length));
+  }
+  for (const { key, at, active } of later) {
+    options.signal?.throwIfAborted();
+    const storeId = idOf.get(key) as string;
+    acc.begin(storeId, scheduleOf(key));
+    for (let i = 0; i < at.length; i++) acc.push(at[i] as number, active[i] === 1);
+    pollsRead += await lookBack(db, acc, key);
+    rows.push([storeId, formatReportCsvRow(toReportRow(acc.finish()))]);
   }
   options.signal?.throwIfAborted();
   // By UTF-16 code units: a database's collation may order text otherwise.

@@ -307,6 +307,9 @@ export function windowReader(native: NativeHandle): WindowReader {
       first = end;
     }
     if (keys.length === 0) return;
+    // One statement from the first batch to the last, paused while its consumer works (TCP holds
+    // the server back, nothing piles up here): a server-side statement_timeout shorter than a
+    // report would cancel it: the attempt fails with that error (the report job tries 3 times).
     const client = await pool.connect();
     let failed: Error | undefined;
     let done = false;
