@@ -178,5 +178,13 @@ describe('quintet report|import|seed uptime', () => {
     ).toBe(true);
     const again = await quintet('import', 'uptime', '--status', seeded);
     expect(again.stdout).toContain(`loaded ${rows.length - 1}, 0 already stored, rejected 0`);
+
+    // One of each is said as one.
+    const single = path.join(dir, 'single.csv');
+    fs.writeFileSync(single, 'store_id,status,timestamp_utc\nlone-store,active,2030-01-01 00:00:00 UTC\n');
+    const one = await quintet('import', 'uptime', '--status', single);
+    expect(one.stdout).toContain('status single.csv: read 1 row of 1 store: loaded 1, 0 already stored');
+    const latest = await quintet('report', 'uptime', '--now', '2021-01-01 00:00:00 UTC', '--out', out);
+    expect(latest.stderr).toMatch(/: 0 stores, 0 polls read, /);
   });
 });

@@ -7,6 +7,9 @@ import { CliError, positiveInt, progressBar } from '../../platform/cli.js';
 import { DomainError } from '../../platform/errors.js';
 import type { CliContext } from '../../platform/system.js';
 
+/** "1 row", "2 rows". */
+const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 /** A DomainError (bad input, a missing file) as the CLI's one-line error. */
 async function oneLine<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -53,7 +56,7 @@ export function declareUptimeCli({ group, openPlatform }: CliContext): void {
             console.log(`${f.name}: ${f.rejected - f.rejections.length} more rejected rows not listed`);
           const dup = f.file === 'status' ? `, ${f.duplicates} already stored` : '';
           console.log(
-            `${f.file} ${f.name}: read ${f.rows} rows of ${f.stores} stores: loaded ${f.loaded}${dup}, rejected ${f.rejected}`,
+            `${f.file} ${f.name}: read ${count(f.rows, 'row')} of ${count(f.stores, 'store')}: loaded ${f.loaded}${dup}, rejected ${f.rejected}`,
           );
         }
         console.log(`imported in ${(summary.durationMs / 1000).toFixed(1)} s`);
@@ -173,7 +176,7 @@ export function declareUptimeCli({ group, openPlatform }: CliContext): void {
         bar.stop();
         if (opts.out) await new Promise<void>((resolve) => out.end(resolve));
         process.stderr.write(
-          `report at ${new Date(result.now).toISOString()}: ${result.stores} stores, ${result.pollsRead} polls read, ` +
+          `report at ${new Date(result.now).toISOString()}: ${count(result.stores, 'store')}, ${count(result.pollsRead, 'poll')} read, ` +
             `${((performance.now() - started) / 1000).toFixed(2)} s${opts.out ? ` -> ${opts.out}` : ''}\n`,
         );
       } catch (err) {
