@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { weeksCovering, parseIsoDate } from '../../src/systems/hiring/funnel.js';
 import { checkPageRange, pageDay, weekLabels } from '../../web/hiring-admin/funnel-format.js';
-import { formatDate, formatPercent, shortDay } from '../../web/ui/format.js';
+import { formatDate, shortDay } from '../../web/ui/format.js';
 
 const weeks = (start: string, end: string) => weeksCovering(parseIsoDate(start)!, parseIsoDate(end)!);
 const ISO = /\d{4}-\d{2}-\d{2}/;
@@ -92,14 +92,5 @@ describe('funnel range messages', () => {
   it('shows years below 100 as themselves, not 1900s', () => {
     expect(pageDay('0050-03-05')).toMatch(/\b50\b/);
     expect(pageDay('0050-03-05')).not.toMatch(/1950/);
-  });
-});
-
-describe('formatPercent', () => {
-  it('keeps the number and its sign together with a no-break space, one decimal', () => {
-    expect(formatPercent(1)).toBe('100.0\u00a0%');
-    expect(formatPercent(0.8875)).toBe('88.8\u00a0%');
-    expect(formatPercent(undefined)).toBe('—');
-    expect(formatPercent(Number.NaN)).toBe('—');
   });
 });

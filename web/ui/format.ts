@@ -41,8 +41,7 @@ export function shortDay(day: string): string {
 
 export function formatPercent(rate: number | null | undefined): string {
   if (rate === null || rate === undefined || !Number.isFinite(rate)) return '—';
-  // A no-break space: "100.0 %" never splits over two lines in a narrow table cell.
-  return `${(rate * 100).toFixed(1)}\u00a0%`;
+  return `${(rate * 100).toFixed(1)} %`;
 }
 
 /** "1,234" or "—" when the count is not known yet. */
