@@ -117,6 +117,22 @@ export async function bulkInsertChunks(
 
 type BatchLoader = (batch: readonly (readonly Cell[])[]) => Promise<number>;
 
+/** Rows compared by the spec's unique key (nulls first). */
+function keyOrder(spec: BulkInsert): (a: readonly Cell[], b: readonly Cell[]) => number {
+  const keyAt = spec.conflict.map((c) => spec.columns.indexOf(c));
+  return (a, b) => {
+    for (const k of keyAt) {
+      const x = a[k] ?? null;
+      const y = b[k] ?? null;
+      if (x === y) continue;
+      if (x === null) return -1;
+      if (y === null) return 1;
+      return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+}
+
 function sqliteLoader(database: Database, spec: BulkInsert): BatchLoader {
   const { sqlite } = database.native as { sqlite: SQLite.Database };
   const cols = spec.columns.map((c) => `"${c}"`).join(', ');
@@ -129,18 +145,7 @@ function sqliteLoader(database: Database, spec: BulkInsert): BatchLoader {
   const width = spec.columns.length;
   const params: unknown[] = new Array(width * SQLITE_ROWS_PER_STATEMENT);
   const cell = (v: Cell) => (typeof v === 'boolean' ? (v ? 1 : 0) : v);
-  const keyAt = spec.conflict.map((c) => spec.columns.indexOf(c));
-  const byKey = (a: readonly Cell[], b: readonly Cell[]) => {
-    for (const k of keyAt) {
-      const x = a[k] ?? null;
-      const y = b[k] ?? null;
-      if (x === y) continue;
-      if (x === null) return -1;
-      if (y === null) return 1;
-      return x < y ? -1 : 1;
-    }
-    return 0;
-  };
+  const byKey = keyOrder(spec);
   const insertBatch = sqlite.transaction((unsorted: readonly (readonly Cell[])[]) => {
     // In key order the B-tree is written page after page instead of at random places: rows that
     // arrive interleaved across stores load about 3x faster.
@@ -190,8 +195,15 @@ function postgresLoader(database: Database, spec: BulkInsert): BatchLoader {
       client.query(copyFrom(`copy "${table}" (${cols}) from stdin with (format csv)`)),
     );
 
-  /** Straight into the table: twice as fast, and what a first import of new rows always is. */
-  async function direct(client: PoolClient, batch: readonly (readonly Cell[])[]): Promise<number> {
+  const byKey = keyOrder(spec);
+  /**
+   * Straight into the table (twice as fast as through the temporary table, and what a first
+   * import of new rows always is), in key order: the unique index is then written page after
+   * page. In the order polls arrive (time, across stores) 1.85M uptime polls took 6.1 s of the
+   * server's time, against 2.5 s sorted (`\copy` of the same rows).
+   */
+  async function direct(client: PoolClient, unsorted: readonly (readonly Cell[])[]): Promise<number> {
+    const batch = [...unsorted].sort(byKey);
     await client.query('begin');
     // The batch is redone after a crash (the load is idempotent): no need to wait for its WAL flush.
     await client.query('set local synchronous_commit = off');
